@@ -1,0 +1,67 @@
+"""Command line: python -m dashboard <verb>. Each verb has --help."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from dashboard.config import SettingsError, load_settings
+
+VERBS = {
+    "init-db": ("dashboard.cli_db", "create or upgrade the database schema"),
+    "seed": ("dashboard.seed", "seed the demo world (units, people, catalogue, 2018 history)"),
+    "serve": ("dashboard.server", "serve the web app, API and Socket.IO"),
+    "ingest": ("feeds.persister", "consume the feeds into the database and live state"),
+    "supervise": ("feeds.supervisor", "watch stage deadlines, open and escalate supervision, raise alerts"),
+    "fanout": ("feeds.fanout", "push stream entries to screens through Socket.IO rooms"),
+    "simulate": ("feeds.simulator", "drive the intake API with a believable city"),
+    "run": ("dashboard.runner", "start everything in one process tree"),
+    "users": ("dashboard.cli_users", "manage log-in accounts and API/wall tokens"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser; each verb module adds its own arguments."""
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard",
+        description="Grid-governance command center (莆田市网格化指挥中心大屏).",
+    )
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    sub.required = True
+    for verb, (module_name, help_text) in VERBS.items():
+        p = sub.add_parser(verb, help=help_text, description=help_text)
+        module = _load(module_name)
+        if module is not None and hasattr(module, "add_arguments"):
+            module.add_arguments(p)
+        p.set_defaults(_module=module_name)
+    return parser
+
+
+def _load(module_name: str):
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, load settings, run the verb; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    module = _load(args._module)
+    if module is None or not hasattr(module, "main"):
+        print(f"'{args.verb}' is not built yet", file=sys.stderr)
+        return 3
+    return int(module.main(args, settings) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""The application factory: one Flask server carrying the API, Socket.IO and the Dash views."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify
+
+from dashboard.config import Settings, load_settings
+from dashboard.extensions import socketio
+from dashboard.services import Services
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+    """Build the web application for the given settings (the environment's when omitted)."""
+    settings = settings or load_settings()
+    services = services or Services.build(settings)
+    server = Flask(__name__, static_folder=None)
+    server.config.update(
+        SECRET_KEY=settings.resolved_secret_key(),
+        TESTING=settings.testing,
+        JSON_AS_ASCII=False,
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+    )
+    server.json.ensure_ascii = False
+    server.extensions["dashboard"] = services
+
+    _register_optional(server, services)
+    socketio.init_app(server, message_queue=settings.redis_url, async_mode="threading",
+                      cors_allowed_origins=[], json=None)
+
+    @server.errorhandler(404)
+    def not_found(_err):
+        return jsonify(error="not found", field=None), 404
+
+    return server
+
+
+def _register_optional(server: Flask, services: Services) -> None:
+    """Attach the parts built so far; each module exposes init_app(server, services)."""
+    import importlib
+
+    for name in ("dashboard.health", "dashboard.api", "dashboard.realtime", "dashboard.auth",
+                 "callbacks.app"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.init_app(server, services)
+
+
+def services_of(server: Flask) -> Services:
+    """The Services bound to this Flask app."""
+    return server.extensions["dashboard"]

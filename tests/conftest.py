@@ -1,0 +1,207 @@
+"""Shared fixtures: real Redis, real SQLite and PostgreSQL databases, the seeded world.
+
+Backends: every fixture that takes `backend` runs once on SQLite and once on PostgreSQL.
+PostgreSQL comes from DASHBOARD_TEST_POSTGRES_URL (default: the local trust-auth server); when
+it is unreachable the PostgreSQL cases are skipped locally, and fail when
+DASHBOARD_TEST_REQUIRE_ALL is set (as CI sets it).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from dashboard.config import Settings
+from dashboard.db import drop_all, make_engine, session_factory, upgrade
+from dashboard.services import Services
+
+PG_URL = os.environ.get("DASHBOARD_TEST_POSTGRES_URL",
+                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("DASHBOARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+REQUIRE_ALL = bool(os.environ.get("DASHBOARD_TEST_REQUIRE_ALL"))
+# Several developers may run suites at once on one machine: each picks a prefix for its databases.
+DB_PREFIX = os.environ.get("DASHBOARD_TEST_DB_PREFIX", "dash")
+# Developers may keep a seeded world between runs (keyed by the seed code's hash); CI never does.
+REUSE_WORLD = bool(os.environ.get("DASHBOARD_TEST_REUSE_WORLD"))
+BACKENDS = ("sqlite", "postgresql")
+
+
+def _unavailable(what: str, exc: Exception) -> None:
+    if REQUIRE_ALL:
+        pytest.fail(f"{what} is required but unavailable: {exc}")
+    pytest.skip(f"{what} unavailable: {exc}")
+
+
+def pg_database_url(name: str) -> str:
+    """URL of a PostgreSQL database of the given name, created if missing."""
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname=:n"),
+                                  {"n": name}).scalar()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def fresh_engine(backend: str, name: str, tmp_dir: Path) -> Engine:
+    """An engine on an empty, migrated database of the given backend."""
+    if backend == "sqlite":
+        path = tmp_dir / f"{name}.sqlite3"
+        path.unlink(missing_ok=True)
+        engine = make_engine(f"sqlite:///{path}")
+    else:
+        try:
+            engine = make_engine(pg_database_url(name))
+            with engine.connect():
+                pass
+        except Exception as exc:  # noqa: BLE001 - any connection failure means unavailable
+            _unavailable("PostgreSQL", exc)
+        drop_all(engine)
+    upgrade(engine)
+    return engine
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    """Each test taking this runs on SQLite and on PostgreSQL."""
+    return request.param
+
+
+@pytest.fixture
+def engine(backend: str, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh, empty, migrated database for one test."""
+    eng = fresh_engine(backend, f"{DB_PREFIX}_scratch", tmp_path)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def Session(engine: Engine):  # noqa: N802 - it is a session factory, named like one
+    """Session factory on the fresh database."""
+    return session_factory(engine)
+
+
+@pytest.fixture
+def redis_client() -> Iterator[redis.Redis]:
+    """A real Redis connection on a test database, flushed before and after."""
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        _unavailable("Redis", exc)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def world_dir(tmp_path_factory) -> Path:
+    """Session-wide scratch folder for seeded databases."""
+    return tmp_path_factory.mktemp("world")
+
+
+_WORLDS: dict[str, Engine] = {}
+
+
+def seeded_world(backend: str, world_dir: Path) -> Engine:
+    """The full demo world, seeded once per backend per test session (read-mostly)."""
+    if backend not in _WORLDS:
+        from dashboard.seed import seed_world
+
+        name = f"{DB_PREFIX}_world"
+        if REUSE_WORLD:
+            eng = _reusable_world(backend, name)
+            if eng is not None:
+                _WORLDS[backend] = eng
+                return eng
+            world_dir = Path("var/test-cache")
+            world_dir.mkdir(parents=True, exist_ok=True)
+        eng = fresh_engine(backend, name, world_dir)
+        seed_world(eng, progress=False)
+        _mark_world(eng)
+        _WORLDS[backend] = eng
+    return _WORLDS[backend]
+
+
+def _world_key() -> str:
+    """Hash of everything that shapes the seeded world."""
+    import hashlib
+
+    root = Path(__file__).resolve().parent.parent / "dashboard"
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")) + sorted(root.rglob("*.geojson")):
+        if "migrations" in path.parts or path.name.startswith(("seed", "geo", "places", "catalog",
+                                                                  "people", "history", "models")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _mark_world(eng: Engine) -> None:
+    with eng.begin() as conn:
+        conn.execute(text("DELETE FROM meta WHERE key='test_world_key'"))
+        conn.execute(text("INSERT INTO meta (key, value) VALUES ('test_world_key', :v)"),
+                     {"v": _world_key()})
+
+
+def _reusable_world(backend: str, name: str) -> Engine | None:
+    if backend == "sqlite":
+        path = Path("var/test-cache") / f"{name}.sqlite3"
+        if not path.exists():
+            return None
+        eng = make_engine(f"sqlite:///{path.resolve()}")
+    else:
+        try:
+            eng = make_engine(pg_database_url(name))
+        except Exception:  # noqa: BLE001
+            return None
+    try:
+        with eng.connect() as conn:
+            key = conn.execute(text("SELECT value FROM meta WHERE key='test_world_key'")).scalar()
+    except Exception:  # noqa: BLE001 - no schema yet
+        key = None
+    if key != _world_key():
+        eng.dispose()
+        return None
+    return eng
+
+
+@pytest.fixture
+def world(backend: str, world_dir: Path) -> Engine:
+    """The seeded demo world on this test's backend. Tests must not change what they read."""
+    return seeded_world(backend, world_dir)
+
+
+def make_settings(engine: Engine, tmp_path: Path, **extra) -> Settings:
+    """Settings pointing at a test database and the test Redis."""
+    return Settings(
+        data_dir=tmp_path,
+        database_url=engine.url.render_as_string(hide_password=False),
+        redis_url=REDIS_URL,
+        secret_key="test-secret-key-0123456789abcdef",
+        testing=True,
+        **extra,
+    )
+
+
+@pytest.fixture
+def services_for(tmp_path: Path, redis_client):
+    """Factory: Services bound to a given engine and the flushed test Redis."""
+    built: list[Services] = []
+
+    def build(engine: Engine) -> Services:
+        services = Services(settings=make_settings(engine, tmp_path), engine=engine,
+                            Session=session_factory(engine), redis=redis_client)
+        built.append(services)
+        return services
+
+    return build

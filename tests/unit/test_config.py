@@ -1,0 +1,53 @@
+"""Settings: defaults, environment, and one clear line for a bad value."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dashboard.config import SettingsError, load_settings
+
+
+def test_defaults_are_embedded():
+    s = load_settings({})
+    assert s.database_url is None and s.redis_url is None
+    assert s.effective_database_url.startswith("sqlite:///")
+    assert s.port == 8050 and s.host == "127.0.0.1"
+
+
+def test_environment_values_are_read(tmp_path: Path):
+    s = load_settings({"DASHBOARD_DATABASE_URL": "postgresql://u@db:5432/x",
+                       "DASHBOARD_REDIS_URL": "redis://cache:6380/2",
+                       "DASHBOARD_DATA_DIR": str(tmp_path), "DASHBOARD_PORT": "9000",
+                       "DASHBOARD_HOST": "0.0.0.0", "DASHBOARD_SECRET_KEY": "x" * 32})
+    assert s.database_url == "postgresql+psycopg://u@db:5432/x"
+    assert s.redis_url == "redis://cache:6380/2"
+    assert s.port == 9000 and s.host == "0.0.0.0" and s.data_dir == tmp_path
+
+
+def test_explicit_beats_environment():
+    assert load_settings({"DASHBOARD_PORT": "9000"}, port=9100).port == 9100
+
+
+@pytest.mark.parametrize("name,value,reason", [
+    ("DASHBOARD_PORT", "eighty", "expected a port number"),
+    ("DASHBOARD_PORT", "70000", "1-65535"),
+    ("DASHBOARD_DATABASE_URL", "mysql://x/y", "sqlite:// or postgresql://"),
+    ("DASHBOARD_REDIS_URL", "http://x", "redis://"),
+    ("DASHBOARD_REDIS_URL", "redis://host:notaport/0", "bad port"),
+    ("DASHBOARD_SECRET_KEY", "short", "at least 16"),
+])
+def test_bad_value_names_the_variable(name, value, reason):
+    with pytest.raises(SettingsError) as err:
+        load_settings({name: value})
+    assert str(err.value).startswith(name + ":") and reason in str(err.value)
+
+
+def test_bad_setting_stops_startup_with_one_line(tmp_path: Path):
+    proc = subprocess.run([sys.executable, "-m", "dashboard", "init-db"], capture_output=True,
+                          text=True, env={"DASHBOARD_PORT": "abc", "PATH": "/usr/bin:/bin",
+                                          "DASHBOARD_DATA_DIR": str(tmp_path)})
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "DASHBOARD_PORT" in lines[0]
