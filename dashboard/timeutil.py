@@ -1,0 +1,97 @@
+"""Time: UTC inside, Asia/Shanghai for people; periods are inclusive local-date ranges."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class PeriodError(ValueError):
+    """A bad period parameter; carries the offending field name."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Period:
+    """Inclusive local dates and the half-open UTC range they cover."""
+
+    start: date
+    end: date
+
+    @property
+    def utc_start(self) -> datetime:
+        """First instant of the period, UTC."""
+        return datetime.combine(self.start, time(), LOCAL_TZ).astimezone(UTC)
+
+    @property
+    def utc_end(self) -> datetime:
+        """First instant after the period, UTC."""
+        return datetime.combine(self.end + timedelta(days=1), time(), LOCAL_TZ).astimezone(UTC)
+
+    @property
+    def days(self) -> int:
+        """Number of local days covered."""
+        return (self.end - self.start).days + 1
+
+
+def utcnow() -> datetime:
+    """The current time, UTC, aware."""
+    return datetime.now(UTC)
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Today's local date in Asia/Shanghai."""
+    return (now or utcnow()).astimezone(LOCAL_TZ).date()
+
+
+def parse_date(field: str, value: str) -> date:
+    """A YYYY-MM-DD string as a date, or PeriodError naming the field."""
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise PeriodError(field, f"{field} must be a date as YYYY-MM-DD, got {value!r}")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise PeriodError(field, f"{field} is not a real date: {value!r}") from exc
+
+
+def parse_period(args, now: datetime | None = None) -> Period:
+    """Period from a mapping with optional 'from'/'to'; none means today (local)."""
+    raw_from, raw_to = args.get("from"), args.get("to")
+    today = local_today(now)
+    start = parse_date("from", raw_from) if raw_from else None
+    end = parse_date("to", raw_to) if raw_to else None
+    if start is None and end is None:
+        return Period(today, today)
+    start = start or end
+    end = end or (today if start <= today else start)
+    if end < start:
+        raise PeriodError("to", f"to ({end}) is before from ({start})")
+    if (end - start).days > 366 * 20:
+        raise PeriodError("to", "period longer than 20 years")
+    return Period(start, end)
+
+
+def parse_timestamp(field: str, value) -> datetime:
+    """An ISO 8601 timestamp with a zone (or Z) as an aware UTC datetime."""
+    if not isinstance(value, str):
+        raise PeriodError(field, f"{field} must be an ISO 8601 timestamp string")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise PeriodError(field, f"{field} is not an ISO 8601 timestamp: {value!r}") from exc
+    if parsed.tzinfo is None:
+        raise PeriodError(field, f"{field} must include a time zone offset: {value!r}")
+    return parsed.astimezone(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 text of an aware datetime (None stays None)."""
+    return value.isoformat() if value else None
