@@ -138,13 +138,18 @@ def build_mini_world(session) -> list[Spec]:
     return specs
 
 
+def step_minutes(n: int) -> int:
+    """Minutes from report to the n-th step (dispatch 1 .. close 4) of every mini-world incident."""
+    return 20 * n + 7 * n * n
+
+
 def _incident(spec: Spec) -> Incident:
     at = spec.local.astimezone(UTC)
     steps = ("reported", "dispatched", "accepted", "resolved", "closed")
     reached = steps.index(spec.state) if spec.state in steps else 0
 
     def step(n: int) -> datetime | None:
-        return at + timedelta(minutes=20 * n + 7 * n * n) if reached >= n else None
+        return at + timedelta(minutes=step_minutes(n)) if reached >= n else None
 
     grid = spec.grid
     return Incident(
