@@ -54,9 +54,12 @@ class City:
 
     def __init__(self, world: World, *, start: datetime, scale: float = 1.0, speed: float = 1.0,
                  seed: int = 0, late_fraction: float = LATE_FRACTION,
-                 report_period_s: float = REPORT_PERIOD_S) -> None:
+                 report_period_s: float = REPORT_PERIOD_S, city_start: datetime | None = None,
+                 everyone_on_duty: bool = False) -> None:
         self.world, self.scale, self.speed = world, scale, speed
         self.start = start
+        self.city_start = city_start or start
+        self.everyone_on_duty = everyone_on_duty
         self.late_fraction = late_fraction
         self.rng = random.Random(seed)
         nprng = np.random.default_rng(seed)
@@ -81,10 +84,12 @@ class City:
 
     def sim_time(self, wall: datetime) -> datetime:
         """The simulated moment for a wall-clock moment (speed compresses time)."""
-        return self.start + (wall - self.start) * self.speed
+        return self.city_start + (wall - self.start) * self.speed
 
     def on_shift_mask(self, wall: datetime) -> np.ndarray:
         """Which people are on shift at this moment of simulated time."""
+        if self.everyone_on_duty:
+            return np.ones(len(self.ids), dtype=bool)
         sim = self.sim_time(wall)
         working = np.array([on_shift(name, sim) for name in self.shift_names])
         return working[self.shift_index]

@@ -14,9 +14,10 @@ import os
 import random
 import signal
 import sys
+from datetime import datetime
 
 from dashboard.config import Settings
-from dashboard.timeutil import utcnow
+from dashboard.timeutil import LOCAL_TZ, utcnow
 
 TOKEN_ENV = "DASHBOARD_SIM_TOKEN"
 log = logging.getLogger("feeds.simulator")
@@ -34,6 +35,15 @@ def _ranged(kind, low: float, high: float | None, what: str):
         return value
 
     return parse
+
+
+def _local_time(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a local time like 2026-11-24T10:00, "
+                                         f"got {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,10 +64,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="simulate only the staff and grids under this unit code (default putian)")
     parser.add_argument("--report-period", type=_ranged(float, 0.1, 3600, "seconds"), default=10.0,
                         help="wall seconds between one phone's reports at scale 1 (default 10)")
+    parser.add_argument("--city-start", type=_local_time, default=None,
+                        help="the city's clock at start, local time YYYY-MM-DDTHH:MM (default: now); "
+                             "pins the day/hour rhythm and shifts for repeatable runs")
+    parser.add_argument("--everyone-on-duty", action="store_true",
+                        help="every staff member reports regardless of shift (the design load of "
+                             "DESIGN.md §4 counts all 5,722)")
     parser.add_argument("--late-fraction", type=_ranged(float, 0, 1, "a fraction"), default=None,
                         help="share of lifecycle steps that overrun their limit (default 0.05)")
-    parser.add_argument("--batch", type=_ranged(int, 1, 20_000, "an integer"), default=2000,
-                        help="most positions in one POST (default 2000)")
+    parser.add_argument("--batch", type=_ranged(int, 1, 5000, "an integer"), default=2000,
+                        help="most positions in one POST, at most the API's 5000 (default 2000)")
     parser.add_argument("--status-every", type=_ranged(float, 0.5, None, "seconds"), default=10.0,
                         help="seconds between status lines (default 10)")
 
@@ -86,7 +102,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     url = args.url or f"http://{_client_host(settings.host)}:{settings.port}"
     city = City(world, start=utcnow(), scale=args.scale, speed=args.speed, seed=seed,
                 late_fraction=LATE_FRACTION if args.late_fraction is None else args.late_fraction,
-                report_period_s=args.report_period)
+                report_period_s=args.report_period, city_start=args.city_start,
+                everyone_on_duty=args.everyone_on_duty)
     sim = Simulation(city, url, token, duration_s=args.duration, status_every_s=args.status_every,
                      batch=args.batch, out=lambda line: print(line, flush=True))
     for sig in (signal.SIGINT, signal.SIGTERM):
