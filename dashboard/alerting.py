@@ -1,0 +1,162 @@
+"""Alerts shared by the supervise worker and the duty API: grouping, payloads, jurisdiction scope.
+
+A burst with one cause in one place is one alert: an occurrence with the same group key within the
+grouping window raises the count (``alert.updated``) instead of a new alert. Every occurrence has a
+key remembered on the alert, so a redelivered stream entry or a rerun scan changes nothing.
+Duty actions (ack, assign, escalate, resolve) live in ``dashboard.alerting_actions``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import redis
+from sqlalchemy import ColumnElement, select, true
+from sqlalchemy.orm import Session
+
+from dashboard.models import Alert
+from dashboard.principal import Principal
+from dashboard.timeutil import iso
+
+GROUP_WINDOW = timedelta(minutes=30)
+# Occurrence keys remembered per alert; a burst larger than this in one window is counted anyway.
+MAX_KEYS = 500
+MAX_CAUSES = 200
+LIVE_STATES = ("open", "acked")
+# Escalation climbs from the grid's own center up to the city.
+LEVEL_UP = {"grid": "village", "village": "town", "town": "district", "district": "city"}
+
+Event = tuple[str, dict]  # (type, data) for feed:alerts, published after the commit
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an alert belongs: its unit and the grid chain it routes to."""
+
+    unit_code: str
+    district_code: str | None = None
+    town_code: str | None = None
+    village_code: str | None = None
+    grid_code: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+    @classmethod
+    def of_city(cls) -> Place:
+        """The whole city (feed-wide alerts)."""
+        return cls(unit_code="putian")
+
+
+def units_of(alert: Alert) -> list[str]:
+    """Routing chain from the city down to the alert's grid (or as far as it is known)."""
+    chain = ["putian"]
+    for code in (alert.district_code, alert.town_code, alert.village_code, alert.grid_code):
+        if code and code not in chain:
+            chain.append(code)
+    return chain
+
+
+def payload(alert: Alert, **extra) -> dict:
+    """The ``data`` of an alert.* entry (docs/contracts.md)."""
+    detail = alert.detail or {}
+    data = {
+        "id": alert.id, "kind": alert.kind, "group_key": alert.group_key, "unit": alert.unit_code,
+        "severity": alert.severity, "title": alert.title, "title_en": detail.get("title_en"),
+        "count": alert.count, "state": alert.state, "first_at": iso(alert.first_at),
+        "last_at": iso(alert.last_at), "level": alert.level, "incident": alert.incident_id,
+        "supervision": alert.supervision_id, "staff": alert.staff_id,
+        "lat": detail.get("lat"), "lon": detail.get("lon"), "assigned_to": alert.assigned_to,
+        "ack_expires_at": iso(alert.ack_expires_at), "units": units_of(alert),
+    }
+    data.update(extra)
+    return data
+
+
+def _latest_of_group(session: Session, group_key: str) -> list[Alert]:
+    return list(session.execute(select(Alert).where(Alert.group_key == group_key)
+                                .order_by(Alert.id.desc()).limit(3)).scalars())
+
+
+def raise_alert(session: Session, *, kind: str, group_key: str, occurrence: str, cause: str,
+                place: Place, severity: int, title: str, title_en: str, now: datetime,
+                level: str = "village", window: timedelta = GROUP_WINDOW,
+                incident_id: str | None = None, supervision_id: int | None = None,
+                staff_id: str | None = None) -> Event | None:
+    """Record one occurrence: a new alert, a count on the group's live alert, or nothing if seen."""
+    recent = _latest_of_group(session, group_key)
+    if any(occurrence in (a.detail or {}).get("keys", ()) for a in recent):
+        return None
+    live = next((a for a in recent if a.state in LIVE_STATES and a.last_at >= now - window), None)
+    if live is not None:
+        detail = dict(live.detail or {})
+        detail["keys"] = [*detail.get("keys", ()), occurrence][-MAX_KEYS:]
+        causes = detail.get("causes", [])
+        if cause not in causes:
+            detail["causes"] = [*causes, cause][-MAX_CAUSES:]
+        live.detail = detail  # a new dict, so the JSON column sees the change
+        live.count += 1
+        live.last_at = max(live.last_at, now)
+        live.severity = max(live.severity, severity)
+        session.flush()
+        return "alert.updated", payload(live)
+    alert = Alert(kind=kind, group_key=group_key, unit_code=place.unit_code,
+                  district_code=place.district_code, town_code=place.town_code,
+                  village_code=place.village_code, grid_code=place.grid_code, severity=severity,
+                  title=title[:256], count=1, first_at=now, last_at=now, state="open", level=level,
+                  incident_id=incident_id, supervision_id=supervision_id, staff_id=staff_id,
+                  detail={"keys": [occurrence], "causes": [cause], "title_en": title_en,
+                          "lat": place.lat, "lon": place.lon})
+    session.add(alert)
+    session.flush()
+    return "alert.raised", payload(alert)
+
+
+def reopen(alert: Alert, now: datetime) -> Event:
+    """An acknowledgement expired while the cause persists: the alert fires again."""
+    alert.state = "open"
+    alert.ack_expires_at = None
+    alert.last_at = max(alert.last_at, now)
+    return "alert.reopened", payload(alert)
+
+
+def clear(alert: Alert, now: datetime, reason: str) -> Event:
+    """The cause is gone: the system resolves the alert."""
+    alert.state = "resolved"
+    alert.resolved_at = now
+    return "alert.resolved", payload(alert, by="system", reason=reason)
+
+
+def live_alerts(session: Session, kinds: tuple[str, ...]) -> list[Alert]:
+    """Open and acknowledged alerts of these kinds (the ones whose cause is worth re-checking)."""
+    return list(session.execute(select(Alert).where(Alert.state.in_(LIVE_STATES),
+                                                    Alert.kind.in_(kinds))).scalars())
+
+
+def scope(principal: Principal) -> ColumnElement[bool]:
+    """SQL condition: the alert lies inside the principal's jurisdiction."""
+    if principal.unit_level == "city":
+        return true()
+    column = {"district": Alert.district_code, "town": Alert.town_code,
+              "village": Alert.village_code, "grid": Alert.grid_code}[principal.unit_level]
+    return column == principal.unit_code
+
+
+def next_level(level: str) -> str | None:
+    """The center level above this one (None at the city)."""
+    return LEVEL_UP.get(level)
+
+
+def level_unit(alert: Alert, level: str) -> str:
+    """The unit code of the center at a level above the alert's grid."""
+    codes = {"city": "putian", "district": alert.district_code, "town": alert.town_code,
+             "village": alert.village_code}
+    return codes.get(level) or "putian"
+
+
+def publish(client: redis.Redis, events: list[Event]) -> list[str]:
+    """Append alert events to feed:alerts (call after the database commit); returns stream ids."""
+    from feeds import producer, schema
+
+    return [producer.add(client, schema.ALERTS, type_, data) for type_, data in events]
+

@@ -1,0 +1,176 @@
+"""What the supervise worker raises alerts for, and when an alert's cause is gone or persists.
+
+Causes: a new incident of high severity, a new or escalated supervision item, a field staff member
+silent too long while on shift, a feed that stopped. Each occurrence is grouped by place and cause
+(dashboard.alerting); an acknowledged alert whose ack expired fires again while its cause persists.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dashboard.alerting import Event, Place, clear, live_alerts, raise_alert, reopen
+from dashboard.models import OPEN_STATES, BusinessItem, Incident, SupervisionItem, Unit
+from feeds.schema import MalformedEntry
+
+SEVERE = 3
+LEVEL_ZH = {"village": "村（社区）", "town": "镇（街道）", "district": "县（区）", "city": "市"}
+FEED_ZH = {"feed:positions": "巡查定位", "feed:incidents": "事件上报"}
+
+
+def _name(session: Session, code: str | None) -> tuple[str, str]:
+    unit = session.get(Unit, code) if code else None
+    return (unit.name, unit.name_en) if unit else (code or "", code or "")
+
+
+def _place(row, lat: float | None = None, lon: float | None = None, unit: str | None = None) -> Place:
+    return Place(unit_code=unit or row.grid_code, district_code=row.district_code,
+                 town_code=row.town_code, village_code=row.village_code, grid_code=row.grid_code,
+                 lat=lat, lon=lon)
+
+
+class _Reported:
+    """The fields of an incident.reported payload this worker needs, checked."""
+
+    def __init__(self, data: dict) -> None:
+        try:
+            self.id = str(data["id"])
+            self.severity = int(data["severity"])
+            self.grid_code = str(data["grid_code"])
+            self.village_code, self.town_code = str(data["village_code"]), str(data["town_code"])
+            self.district_code = str(data["district_code"])
+            self.business_item_code = str(data["business_item_code"])
+            self.lat, self.lon = data.get("lat"), data.get("lon")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise MalformedEntry(f"incident.reported lacks a usable field: {exc}") from exc
+
+
+def on_reported(session: Session, data: dict, now: datetime) -> list[Event]:
+    """A new incident of high severity raises (or counts into) its grid's alert for that item."""
+    incident = _Reported(data)
+    if incident.severity < SEVERE:
+        return []
+    bitem = session.get(BusinessItem, incident.business_item_code)
+    item_zh, item_en = (bitem.name, bitem.name_en) if bitem else (incident.business_item_code,) * 2
+    grid_zh, grid_en = _name(session, incident.grid_code)
+    word_zh, word_en = ("紧急事件", "Critical incident") if incident.severity >= 4 else \
+        ("高危事件", "Severe incident")
+    event = raise_alert(
+        session, kind="severe_incident",
+        group_key=f"severe_incident:{incident.grid_code}:{incident.business_item_code}",
+        occurrence=f"incident:{incident.id}", cause=incident.id,
+        place=_place(incident, incident.lat, incident.lon), severity=min(incident.severity, 4),
+        title=f"{word_zh}：{item_zh}（{grid_zh}）", title_en=f"{word_en}: {item_en} ({grid_en})",
+        now=now, incident_id=incident.id)
+    return [event] if event else []
+
+
+def on_supervision(session: Session, type_: str, data: dict, now: datetime) -> list[Event]:
+    """A supervision item opened or climbed a level: alert the level that now owns it."""
+    item = session.get(SupervisionItem, data["id"])
+    if item is None or type_ not in ("supervision.opened", "supervision.escalated"):
+        return []
+    incident = session.get(Incident, item.incident_id)
+    grid_zh, grid_en = _name(session, item.grid_code)
+    place = _place(item, incident.lat if incident else None, incident.lon if incident else None,
+                   unit=data["unit"])
+    if type_ == "supervision.opened":
+        severity = 3 if incident is not None and incident.severity >= SEVERE else 2
+        event = raise_alert(
+            session, kind="supervision_new", group_key=f"supervision_new:{item.grid_code}",
+            occurrence=f"item:{item.id}:opened", cause=str(item.id), place=place,
+            severity=severity, title=f"超期督办：{grid_zh}", title_en=f"Overdue supervision: {grid_en}",
+            now=now, level=data["level"], incident_id=item.incident_id, supervision_id=item.id)
+    else:
+        level = data["level"]
+        event = raise_alert(
+            session, kind="supervision_escalated",
+            group_key=f"supervision_escalated:{item.grid_code}:{level}",
+            occurrence=f"item:{item.id}:escalated:{data['escalations']}", cause=str(item.id),
+            place=place, severity=min(4, 2 + int(data["escalations"])),
+            title=f"督办升级至{LEVEL_ZH[level]}：{grid_zh}",
+            title_en=f"Supervision escalated to {level}: {grid_en}", now=now, level=level,
+            incident_id=item.incident_id, supervision_id=item.id)
+    return [event] if event else []
+
+
+def on_silent(session: Session, staff, last_ts: datetime | None, since: datetime,
+              now: datetime) -> list[Event]:
+    """A staff member on shift has sent nothing since ``since``: count them into their grid's alert."""
+    where = staff.grid_code or staff.unit_code
+    where_zh, where_en = _name(session, where)
+    minutes = int((now - since).total_seconds() // 60)
+    event = raise_alert(
+        session, kind="staff_silent", group_key=f"staff_silent:{where}",
+        occurrence=f"{staff.id}@{(last_ts or since).isoformat()}", cause=staff.id,
+        place=Place(unit_code=where, district_code=staff.district_code, town_code=staff.town_code,
+                    village_code=staff.village_code, grid_code=staff.grid_code),
+        severity=2, title=f"网格员失联：{where_zh}（{minutes} 分钟无定位）",
+        title_en=f"Staff silent: {where_en} (no position for {minutes} min)", now=now,
+        staff_id=staff.id)
+    return [event] if event else []
+
+
+def on_stalled(stream: str, last_id: str | None, since: datetime | None, now: datetime,
+               session: Session) -> list[Event]:
+    """A feed that should be flowing has had no entry for too long."""
+    minutes = int((now - since).total_seconds() // 60) if since else None
+    zh = FEED_ZH.get(stream, stream)
+    event = raise_alert(
+        session, kind="feed_stalled", group_key=f"feed_stalled:{stream}",
+        occurrence=f"{stream}@{last_id}", cause=stream, place=Place.of_city(), severity=3,
+        title=f"数据流中断：{zh}" + (f"（{minutes} 分钟无数据）" if minutes is not None else ""),
+        title_en=f"Feed stalled: {stream}" + (f" (nothing for {minutes} min)" if minutes else ""),
+        now=now, level="city")
+    return [event] if event else []
+
+
+def _persisting(session: Session, alerts, silent: set[str] | None,
+                stalled: set[str] | None) -> dict[int, bool | None]:
+    """For each live alert: does its cause persist (None: not known this pass)?"""
+    causes = {a.id: set((a.detail or {}).get("causes", ())) for a in alerts}
+    incident_ids = {c for a in alerts if a.kind == "severe_incident" for c in causes[a.id]}
+    item_ids = {int(c) for a in alerts if a.kind.startswith("supervision") for c in causes[a.id]}
+    known = dict(session.execute(select(Incident.id, Incident.state)
+                                 .where(Incident.id.in_(incident_ids))).all()) if incident_ids else {}
+    open_items = set(session.execute(select(SupervisionItem.id).where(
+        SupervisionItem.id.in_(item_ids), SupervisionItem.state == "open")).scalars()) \
+        if item_ids else set()
+    result: dict[int, bool | None] = {}
+    for a in alerts:
+        mine = causes[a.id]
+        if a.kind == "severe_incident":
+            # Not yet persisted counts as open: the persister may simply be behind.
+            result[a.id] = any(known.get(c, "reported") in OPEN_STATES for c in mine)
+        elif a.kind.startswith("supervision"):
+            result[a.id] = any(int(c) in open_items for c in mine)
+        elif a.kind == "staff_silent":
+            result[a.id] = None if silent is None else bool(mine & silent)
+        elif a.kind == "feed_stalled":
+            result[a.id] = None if stalled is None else bool(mine & stalled)
+        else:
+            result[a.id] = None
+    return result
+
+
+def recheck(session: Session, now: datetime, silent: set[str] | None,
+            stalled: set[str] | None) -> list[Event]:
+    """Resolve alerts whose cause is gone; reopen acknowledged ones whose ack expired meanwhile."""
+    kinds = ("severe_incident", "supervision_new", "supervision_escalated", "staff_silent",
+             "feed_stalled")
+    alerts = live_alerts(session, kinds)
+    events: list[Event] = []
+    verdicts = _persisting(session, alerts, silent, stalled)
+    for alert in alerts:
+        persists = verdicts[alert.id]
+        if persists is False:
+            events.append(clear(alert, now, "cause gone"))
+        elif persists and alert.state == "acked" and alert.ack_expires_at is not None \
+                and alert.ack_expires_at <= now:
+            events.append(reopen(alert, now))
+    session.flush()
+    return events
+

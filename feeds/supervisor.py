@@ -1,0 +1,170 @@
+"""The ``supervise`` worker: stage deadlines → overdue → supervision items → escalation → alerts.
+
+Two loops share one process: the consumer group ``supervise`` on feed:incidents (alerts for severe
+new incidents, closing supervision when a stage completes) and a periodic scan (deadlines,
+escalation, silent staff, stalled feeds, expired acknowledgements). Events reach feed:supervision
+and feed:alerts only after the database commit; every time comes from an injectable clock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from dashboard.services import Services
+from dashboard.timeutil import parse_timestamp, utcnow
+from feeds import producer, schema
+from feeds.consumer import Consumer
+from feeds.schema import Entry, MalformedEntry
+from feeds.supervision_alerts import on_reported, on_silent, on_stalled, on_supervision, recheck
+from feeds.supervision_deadlines import Clock, Out, close_for_transition, scan
+from feeds.supervision_watch import (
+    DEFAULT_STALL,
+    OnDuty,
+    load_staff,
+    read_live_positions,
+    silent_staff,
+    stalled_feeds,
+)
+
+log = logging.getLogger(__name__)
+WORKER = "supervise"
+
+
+@dataclass(frozen=True)
+class Knobs:
+    """The supervisor's tunables."""
+
+    scan_every_s: float = 10.0
+    silent_after: timedelta = timedelta(minutes=15)
+    stall_after: dict[str, timedelta] = field(default_factory=lambda: dict(DEFAULT_STALL))
+    expect_feeds: bool = False  # a feed that never existed counts as stalled
+    staff_refresh_s: float = 600.0
+
+
+def _alerts(events) -> Out:
+    return [(schema.ALERTS, type_, data) for type_, data in events]
+
+
+class Supervisor:
+    """Owns the clock, the connections and the staff cache; each method is one committed unit."""
+
+    def __init__(self, services: Services, clock: Clock = utcnow, knobs: Knobs | None = None) -> None:
+        self.services = services
+        self.clock = clock
+        self.knobs = knobs or Knobs()
+        self._staff: list[OnDuty] = []
+        self._staff_loaded = float("-inf")
+
+    def publish(self, out: Out) -> list[str]:
+        """Append the events of a committed unit of work to their streams, in order."""
+        return [producer.add(self.services.redis, stream, type_, data) for stream, type_, data in out]
+
+    def handle(self, entries: list[Entry]) -> None:
+        """Consumer handler for feed:incidents: one transaction per batch, events after commit."""
+        out: Out = []
+        now = self.clock()
+        with self.services.Session.begin() as session:
+            for entry in entries:
+                if entry.type == schema.T_REPORTED:
+                    out += _alerts(on_reported(session, entry.data, now))
+                elif entry.type == schema.T_TRANSITION:
+                    try:
+                        incident, at = str(entry.data["incident"]), entry.data["at"]
+                        at = parse_timestamp("at", at)
+                    except (KeyError, ValueError) as exc:
+                        raise MalformedEntry(f"incident.transition: {exc}") from exc
+                    close_for_transition(session, incident, at, out)
+        self.publish(out)
+
+    def staff(self) -> list[OnDuty]:
+        """The staff list, reloaded every few minutes (people rarely change shift)."""
+        if time.monotonic() - self._staff_loaded >= self.knobs.staff_refresh_s:
+            with self.services.Session() as session:
+                self._staff = load_staff(session)
+            self._staff_loaded = time.monotonic()
+        return self._staff
+
+    def scan(self, now: datetime | None = None) -> Out:
+        """One periodic pass, committed as one transaction; returns what it published."""
+        now = now or self.clock()
+        client = self.services.redis
+        stalled = stalled_feeds(client, now, self.knobs.stall_after, self.knobs.expect_feeds)
+        silent = None
+        # With no position feed (never started, or stopped) everyone looks silent: the stalled
+        # feed is the one alert worth raising then.
+        if schema.POSITIONS not in stalled and client.exists(schema.POSITIONS):
+            silent = silent_staff(self.staff(), read_live_positions(client), now,
+                                  self.knobs.silent_after)
+        with self.services.Session.begin() as session:
+            out = scan(session, now)
+            for _stream, type_, data in list(out):
+                out += _alerts(on_supervision(session, type_, data, now))
+            for stream, (last_id, last_at) in stalled.items():
+                out += _alerts(on_stalled(stream, last_id, last_at, now, session))
+            for person, last, since in (silent or {}).values():
+                out += _alerts(on_silent(session, person, last, since, now))
+            out += _alerts(recheck(session, now, set(silent) if silent is not None else None,
+                                   set(stalled)))
+        self.publish(out)
+        return out
+
+    def run(self, stop: threading.Event, name: str) -> None:
+        """Consume feed:incidents in a thread and scan on schedule until ``stop`` is set."""
+        consumer = Consumer(self.services.redis, schema.GROUP_SUPERVISE, [schema.INCIDENTS],
+                            self.handle, name=name, worker=WORKER)
+        thread = threading.Thread(target=consumer.run, args=(stop,), name=f"{name}-consumer",
+                                  daemon=True)
+        thread.start()
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                self.scan()
+            except Exception:  # noqa: BLE001 - a failed pass is retried on the next tick
+                log.exception("supervision scan failed")
+            stop.wait(max(0.0, self.knobs.scan_every_s - (time.monotonic() - started)))
+        thread.join(timeout=5)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the ``supervise`` verb."""
+    parser.add_argument("--name", default="supervise-1", help="consumer name in the group")
+    parser.add_argument("--scan-every", type=float, default=10.0, metavar="S",
+                        help="seconds between deadline scans (default 10)")
+    parser.add_argument("--silent-minutes", type=float, default=15.0,
+                        help="minutes without a position before a person on shift is silent")
+    parser.add_argument("--stall-positions", type=float, default=3.0, metavar="MIN",
+                        help="minutes without a positions entry before that feed counts as stopped")
+    parser.add_argument("--stall-incidents", type=float, default=60.0, metavar="MIN",
+                        help="minutes without an incidents entry before that feed counts as stopped")
+    parser.add_argument("--expect-feeds", action="store_true",
+                        help="alert even for a feed that has never sent anything")
+    parser.add_argument("--once", action="store_true", help="run one scan and exit")
+
+
+def main(args: argparse.Namespace, settings) -> int:
+    """Run the supervisor until SIGINT/SIGTERM."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    services = Services.build(settings)
+    knobs = Knobs(scan_every_s=args.scan_every, silent_after=timedelta(minutes=args.silent_minutes),
+                  stall_after={schema.POSITIONS: timedelta(minutes=args.stall_positions),
+                               schema.INCIDENTS: timedelta(minutes=args.stall_incidents)},
+                  expect_feeds=args.expect_feeds)
+    supervisor = Supervisor(services, knobs=knobs)
+    if args.once:
+        out = supervisor.scan()
+        print(f"published {len(out)} events")
+        return 0
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        supervisor.run(stop, args.name)
+    finally:
+        services.close()
+    return 0
