@@ -1,0 +1,136 @@
+"""Duty actions on an alert (ack, assign, escalate, resolve): recorded, audited, idempotent.
+
+Each action writes an AlertAck row (never updated), an audit entry and one feed:alerts event. A
+repeated request with the same request id finds its earlier row and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dashboard import audit
+from dashboard.alerting import Event, level_unit, next_level, payload
+from dashboard.models import Alert, AlertAck
+from dashboard.timeutil import iso
+
+ACTIONS = ("ack", "assign", "escalate", "resolve")
+CHANNELS = ("phone", "radio", "in_person", "screen")
+DEFAULT_ACK_MINUTES = 30
+MAX_ACK_MINUTES = 24 * 60
+
+
+class ActionError(ValueError):
+    """A refused duty action: HTTP status, message and the offending field."""
+
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Request:
+    """A validated duty action as the API received it."""
+
+    action: str
+    note: str = ""
+    on_behalf_of: str | None = None
+    channel: str | None = None
+    expires_minutes: int = DEFAULT_ACK_MINUTES
+    request_id: str | None = None
+    assign_to: str | None = None
+
+
+def _text(body: dict, name: str, limit: int, required: bool = False) -> str | None:
+    value = body.get(name)
+    if value is None or value == "":
+        if required:
+            raise ActionError(400, f"{name} is required", name)
+        return None
+    if not isinstance(value, str):
+        raise ActionError(400, f"{name} must be a string", name)
+    if len(value) > limit:
+        raise ActionError(400, f"{name} is longer than {limit} characters", name)
+    return value
+
+
+def parse_request(action: str, body: dict) -> Request:
+    """Validate a JSON body for an action; ActionError names the bad field."""
+    if action not in ACTIONS:
+        raise ActionError(404, f"unknown action {action!r}", "action")
+    channel = _text(body, "channel", 16)
+    if channel is not None and channel not in CHANNELS:
+        raise ActionError(400, f"channel must be one of {', '.join(CHANNELS)}", "channel")
+    on_behalf_of = _text(body, "on_behalf_of", 64)
+    if on_behalf_of is not None and channel is None:
+        raise ActionError(400, "channel is required when acting on behalf of someone", "channel")
+    minutes = body.get("expires_minutes", DEFAULT_ACK_MINUTES)
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_ACK_MINUTES:
+        raise ActionError(400, f"expires_minutes must be an integer 1-{MAX_ACK_MINUTES}",
+                          "expires_minutes")
+    return Request(action=action, note=_text(body, "note", 2000) or "",
+                   on_behalf_of=on_behalf_of, channel=channel,
+                   expires_minutes=minutes, request_id=_text(body, "request_id", 64),
+                   assign_to=_text(body, "to", 64, required=action == "assign"))
+
+
+def request_key(alert_id: int, req: Request) -> str | None:
+    """The unique key of a request (None when the caller gave no request id)."""
+    return f"{req.action}:{alert_id}:{req.request_id}" if req.request_id else None
+
+
+def find_repeat(session: Session, alert_id: int, req: Request) -> AlertAck | None:
+    """The row an earlier identical request wrote, if any."""
+    key = request_key(alert_id, req)
+    if key is None:
+        return None
+    return session.execute(select(AlertAck).where(AlertAck.request_key == key)).scalar()
+
+
+def record(ack: AlertAck) -> dict:
+    """An action row as JSON."""
+    return {"id": ack.id, "action": ack.action, "user": ack.user, "on_behalf_of": ack.on_behalf_of,
+            "channel": ack.channel, "note": ack.note, "at": iso(ack.at),
+            "expires_at": iso(ack.expires_at), "alert": ack.alert_id}
+
+
+def _apply(alert: Alert, req: Request, now: datetime) -> tuple[str, datetime | None, dict]:
+    if alert.state == "resolved":
+        raise ActionError(409, "alert is already resolved", None)
+    if req.action == "ack":
+        expires = now + timedelta(minutes=req.expires_minutes)
+        alert.state, alert.ack_expires_at = "acked", expires
+        return "alert.acked", expires, {}
+    if req.action == "assign":
+        alert.assigned_to = req.assign_to
+        return "alert.assigned", None, {"assigned_to": req.assign_to}
+    if req.action == "escalate":
+        up = next_level(alert.level)
+        if up is None:
+            raise ActionError(409, "alert is already at the city level", None)
+        before, alert.level, alert.state = alert.level, up, "open"
+        return "alert.escalated", None, {"from_level": before, "to_level": up,
+                                         "to_unit": level_unit(alert, up)}
+    alert.state, alert.resolved_at = "resolved", now
+    return "alert.resolved", None, {}
+
+
+def perform(session: Session, alert: Alert, req: Request, actor: str, source_ip: str | None,
+            now: datetime) -> tuple[AlertAck, Event]:
+    """Apply a duty action to a locked alert, write its row and audit entry; returns the event."""
+    type_, expires, extra = _apply(alert, req, now)
+    ack = AlertAck(alert_id=alert.id, action=req.action, user=actor, on_behalf_of=req.on_behalf_of,
+                   channel=req.channel or "screen",
+                   note=req.note, at=now, expires_at=expires, source_ip=source_ip,
+                   request_key=request_key(alert.id, req))
+    session.add(ack)
+    session.flush()
+    detail = {"note": req.note, "on_behalf_of": req.on_behalf_of, "channel": ack.channel,
+              "expires_at": iso(expires), "state": alert.state, "level": alert.level, **extra}
+    audit.append(session, actor=actor, action=f"alert.{req.action}", target=f"alert:{alert.id}",
+                 unit_code=alert.unit_code, detail=detail, source_ip=source_ip, now=now)
+    return ack, (type_, payload(alert, ack=record(ack), by=actor, **extra))
