@@ -1,0 +1,123 @@
+"""What the intake API checks requests against, loaded once per process from the database.
+
+Staff, business items, departments and units change rarely; a request naming a code we do not
+know triggers one reload (at most every RELOAD_S seconds) before it is refused, so a person added
+by the seed or an operator is accepted without a restart.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from shapely.geometry import shape
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from dashboard.models import BusinessItem, Department, Staff, Unit
+
+RELOAD_S = 30.0
+
+
+def chain(unit_code: str, district: str | None, town: str | None, village: str | None) -> list[str]:
+    """Unit codes from the city down to ``unit_code`` (the routing list of an event)."""
+    codes = ["putian"]
+    for code in (district, town, village, unit_code):
+        if code and code not in codes:
+            codes.append(code)
+    return codes
+
+
+@dataclass
+class Catalog:
+    """Known codes and the city's geometry; ``locate`` finds the grid of a point."""
+
+    units: dict[str, list[str]] = field(default_factory=dict)  # code -> chain
+    grids: set[str] = field(default_factory=set)
+    staff: dict[str, tuple[str, str | None, list[str]]] = field(default_factory=dict)
+    items: dict[str, tuple[str, int]] = field(default_factory=dict)  # code -> (line, severity)
+    departments: set[str] = field(default_factory=set)
+    city: object | None = None  # prepared shapely geometry of the city
+    locator: object | None = None
+    loaded_at: float = 0.0
+
+    def inside_city(self, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+        """Which points lie inside the city boundary."""
+        if self.city is None:
+            return np.zeros(len(lats), dtype=bool)
+        return shapely.contains_xy(self.city, lons, lats)
+
+    def locate(self, lat: float, lon: float) -> str | None:
+        """The grid containing a point, or None."""
+        return self.locator.locate(lat, lon) if self.locator is not None else None
+
+
+def load_catalog(session: Session) -> Catalog:
+    """Read every code the intake checks against."""
+    cat = Catalog()
+    grid_rows = []
+    for unit in session.scalars(select(Unit)):
+        cat.units[unit.code] = chain(unit.code, unit.district_code, unit.town_code, unit.village_code)
+        if unit.level == "grid":
+            cat.grids.add(unit.code)
+            grid_rows.append(unit)
+        elif unit.level == "city":
+            cat.city = shape(json.loads(unit.boundary)) if unit.boundary else None
+            if cat.city is not None:
+                shapely.prepare(cat.city)
+    for row in session.execute(select(Staff.id, Staff.role, Staff.grid_code, Staff.unit_code,
+                                      Staff.district_code, Staff.town_code, Staff.village_code)):
+        cat.staff[row.id] = (row.role, row.grid_code,
+                             chain(row.grid_code or row.unit_code, row.district_code, row.town_code,
+                                   row.village_code))
+    for code, line, severity in session.execute(select(BusinessItem.code, BusinessItem.line_code,
+                                                       BusinessItem.default_severity)):
+        cat.items[code] = (line, severity)
+    cat.departments = set(session.scalars(select(Department.code)))
+    cat.locator = _grid_locator(grid_rows)
+    cat.loaded_at = time.monotonic()
+    return cat
+
+
+def _grid_locator(grid_rows: list[Unit]):
+    """dashboard.geo's GridLocator when present, else a small STRtree over the grid boundaries."""
+    try:
+        from dashboard.geo import GridLocator
+    except ModuleNotFoundError as exc:
+        if exc.name != "dashboard.geo":
+            raise
+        return _TreeLocator(grid_rows)
+    return GridLocator(grid_rows)
+
+
+class _TreeLocator:
+    """Point-in-grid lookup over the grid polygons (used until dashboard.geo provides one)."""
+
+    def __init__(self, grid_rows: list[Unit]) -> None:
+        self.codes = [u.code for u in grid_rows]
+        self.shapes = [shape(json.loads(u.boundary)) for u in grid_rows]
+        self.tree = shapely.STRtree(self.shapes)
+
+    def locate(self, lat: float, lon: float) -> str | None:
+        """The code of the grid containing the point, or None."""
+        hits = self.tree.query(shapely.Point(lon, lat), predicate="intersects")
+        return self.codes[int(min(hits))] if len(hits) else None
+
+
+_lock = threading.Lock()
+EXTENSION = "dashboard.intake_catalog"
+
+
+def catalog(extensions: dict, session_factory: sessionmaker, refresh: bool = False) -> Catalog:
+    """The app's catalog (kept in its extensions); ``refresh`` reloads a copy older than RELOAD_S."""
+    with _lock:
+        cat = extensions.get(EXTENSION)
+        if cat is None or (refresh and time.monotonic() - cat.loaded_at > RELOAD_S):
+            with session_factory() as session:
+                cat = load_catalog(session)
+            extensions[EXTENSION] = cat
+        return cat

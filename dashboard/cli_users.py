@@ -1,0 +1,73 @@
+"""users: API and wall tokens (token, revoke, list). Tokens are shown once and stored hashed."""
+
+from __future__ import annotations
+
+import argparse
+
+from sqlalchemy import select
+
+from dashboard.config import Settings
+from dashboard.db import engine_for, session_factory
+from dashboard.models import ROLES, ApiToken, Department, Unit
+from dashboard.principal import issue_token, revoke_token
+from dashboard.timeutil import utcnow
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Sub-commands of users."""
+    sub = parser.add_subparsers(dest="users_command", metavar="COMMAND")
+    sub.required = True
+    token = sub.add_parser("token", help="create a bearer token; prints it alone on the last line")
+    token.add_argument("name", help="who or what holds the token (a device, a system, a wall)")
+    token.add_argument("--role", required=True, choices=ROLES)
+    token.add_argument("--unit", default="putian", help="jurisdiction unit code (default putian)")
+    token.add_argument("--department", help="department code (liaison and department systems)")
+    token.add_argument("--wall-path", help="the wall URL this token opens (wall role)")
+    revoke = sub.add_parser("revoke", help="revoke every live token of that name")
+    revoke.add_argument("name")
+    sub.add_parser("list", help="list tokens (never the secrets)")
+
+
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the chosen users sub-command."""
+    Session = session_factory(engine_for(settings))  # noqa: N806
+    command = args.users_command
+    if command == "token":
+        return _token(Session, args)
+    if command == "revoke":
+        with Session.begin() as session:
+            n = revoke_token(session, args.name, utcnow())
+        print(f"revoked {n} token(s) of {args.name}")
+        return 0 if n else 1
+    if command == "list":
+        with Session() as session:
+            for tok in session.scalars(select(ApiToken).order_by(ApiToken.name, ApiToken.id)):
+                status = f"revoked {tok.revoked_at:%Y-%m-%d %H:%M}" if tok.revoked_at else "live"
+                print(f"{tok.name}\t{tok.role}\t{tok.unit_code}\t{tok.department_code or '-'}\t"
+                      f"{tok.created_at:%Y-%m-%d %H:%M}\t{status}")
+        return 0
+    return _unknown(command)
+
+
+def _token(Session, args: argparse.Namespace) -> int:  # noqa: N803
+    with Session.begin() as session:
+        if session.get(Unit, args.unit) is None:
+            print(f"error: --unit: unknown unit code {args.unit!r}")
+            return 2
+        if args.department and session.get(Department, args.department) is None:
+            print(f"error: --department: unknown department code {args.department!r}")
+            return 2
+        if args.role == "liaison" and not args.department:
+            print("error: --department: a liaison token needs its department")
+            return 2
+        token = issue_token(session, args.name, args.role, unit_code=args.unit,
+                            department_code=args.department, wall_path=args.wall_path)
+    print(f"token for {args.name} ({args.role}, unit {args.unit}"
+          f"{', department ' + args.department if args.department else ''}); shown once:")
+    print(token)
+    return 0
+
+
+def _unknown(command: str) -> int:
+    print(f"error: unknown users command {command!r}")
+    return 2

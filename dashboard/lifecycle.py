@@ -1,0 +1,112 @@
+"""The seven-step loop as a state machine: states, allowed steps, and who may take each step.
+
+| action   | from                        | to         | who                                     |
+| -------- | --------------------------- | ---------- | --------------------------------------- |
+| report   | (new)                       | reported   | device, system, liaison, duty, admin    |
+| dispatch | reported                    | dispatched | duty, admin (names a department)        |
+| accept   | dispatched                  | accepted   | the department's liaison/system; duty, admin |
+| resolve  | accepted                    | resolved   | the department's liaison/system; duty, admin |
+| close    | resolved                    | closed     | grid staff (device); duty, admin        |
+| reopen   | resolved                    | dispatched | grid staff (device); duty, admin        |
+| cancel   | any open state              | cancelled  | duty, admin (gives a reason)            |
+
+Every caller must also cover the incident's grid (its jurisdiction); a department's caller must
+belong to the department the incident is dispatched to. A `system` token issued without a
+department stands for a platform integration (the 12345 hotline platform, the simulator) that
+relays every party's steps: it may take any step inside its jurisdiction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dashboard.models import OPEN_STATES, STATES
+from dashboard.principal import Principal
+
+ACTIONS = ("dispatch", "accept", "resolve", "close", "reopen", "cancel")
+TERMINAL_STATES = tuple(s for s in STATES if s not in OPEN_STATES)
+
+# action -> (states it may follow, state it leads to)
+STEPS: dict[str, tuple[tuple[str, ...], str]] = {
+    "dispatch": (("reported",), "dispatched"),
+    "accept": (("dispatched",), "accepted"),
+    "resolve": (("accepted",), "resolved"),
+    "close": (("resolved",), "closed"),
+    "reopen": (("resolved",), "dispatched"),
+    "cancel": (OPEN_STATES, "cancelled"),
+}
+
+REPORT_ROLES = frozenset({"device", "system", "liaison", "duty", "admin"})
+POSITION_ROLES = frozenset({"device", "system", "admin"})
+CENTER_ROLES = frozenset({"duty", "admin"})
+DEPARTMENT_ROLES = frozenset({"system", "liaison"})
+ACTION_ROLES: dict[str, frozenset[str]] = {
+    "dispatch": CENTER_ROLES,
+    "accept": CENTER_ROLES | DEPARTMENT_ROLES,
+    "resolve": CENTER_ROLES | DEPARTMENT_ROLES,
+    "close": CENTER_ROLES | {"device"},
+    "reopen": CENTER_ROLES | {"device"},
+    "cancel": CENTER_ROLES,
+}
+# The stage whose clock starts when an incident enters a state (DESIGN.md §1 time limits).
+STAGE_OF_STATE = {"reported": "dispatch", "dispatched": "accept", "accepted": "resolve",
+                  "resolved": "check"}
+
+
+class StepRefused(Exception):
+    """A step that may not be taken: HTTP status, reason and the field at fault."""
+
+    def __init__(self, status: int, message: str, field: str | None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Step:
+    """A validated step: the action and the states it moves between."""
+
+    action: str
+    from_state: str
+    to_state: str
+
+
+def next_state(action: str, state: str) -> str:
+    """The state an action leads to from ``state``, or StepRefused (409) if not allowed."""
+    if action not in STEPS:
+        raise StepRefused(422, f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}",
+                          "action")
+    sources, target = STEPS[action]
+    if state not in sources:
+        raise StepRefused(409, f"cannot {action} an incident that is {state}", "action")
+    return target
+
+
+def check_actor(principal: Principal, action: str, units: list[str],
+                department: str | None) -> None:
+    """Refuse (403) a caller whose role, jurisdiction or department may not take this step."""
+    roles = REPORT_ROLES if action == "report" else ACTION_ROLES[action]
+    platform = principal.role == "system" and not principal.department_code
+    if principal.role not in roles and not platform:
+        raise StepRefused(403, f"role {principal.role!r} may not {action}", "action")
+    if not principal.covers_codes(units):
+        raise StepRefused(403, f"incident is outside the jurisdiction of {principal.unit_code}",
+                          None)
+    if action in ("accept", "resolve") and principal.role in DEPARTMENT_ROLES and not platform:
+        if not principal.department_code or principal.department_code != department:
+            raise StepRefused(403, f"incident is dispatched to {department!r}, not to "
+                                   f"{principal.department_code!r}", "department")
+
+
+def plan(principal: Principal, action: str, state: str, units: list[str],
+         department: str | None) -> Step:
+    """Validate a step for this caller on an incident in ``state``; returns the planned step."""
+    target = next_state(action, state)
+    check_actor(principal, action, units, department)
+    return Step(action=action, from_state=state, to_state=target)
+
+
+def is_open(state: str) -> bool:
+    """Whether an incident in this state still counts as open."""
+    return state in OPEN_STATES

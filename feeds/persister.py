@@ -1,0 +1,208 @@
+"""`ingest`: the persist group. Positions and incident steps go to the database in batches,
+idempotently, then into the live state; entries are acknowledged only after the commit.
+
+Idempotency: an incident's id is its primary key and every step's ``key`` (``<id>:v<version>``,
+assigned by the API's sequencer) is IncidentEvent.event_key; both are inserted with ON CONFLICT
+DO NOTHING, and only events actually inserted change the incident row and the live counters, so a
+redelivered entry changes nothing. Two persisters in one group may see an incident's steps out of
+order: an older step fills its own timestamp but never rolls the state back (the row keeps the
+highest stream id applied), and a step whose incident is not yet stored is left pending and
+retried (see feeds.consumer) until the report has been committed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import socket
+import threading
+from collections import Counter
+from datetime import datetime
+
+from sqlalchemy import Engine, event, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from dashboard.config import Settings
+from dashboard.db import make_engine
+from dashboard.models import Incident, IncidentEvent, Position
+from feeds import livestate, retention, schema
+from feeds.consumer import Consumer, Knobs
+from feeds.schema import Entry, id_key
+
+log = logging.getLogger(__name__)
+STEP_COLUMN = {"dispatch": "dispatched_at", "accept": "accepted_at", "resolve": "resolved_at",
+               "close": "closed_at", "cancel": "cancelled_at", "reopen": "dispatched_at"}
+INCIDENT_COLUMNS = [c.name for c in Incident.__table__.columns if c.name != "stream_id"]
+TIME_COLUMNS = ("reported_at", "dispatched_at", "accepted_at", "resolved_at", "closed_at",
+                "cancelled_at", "stage_started_at", "updated_at")
+
+
+def writer_engine(url: str) -> Engine:
+    """An engine for a writer; on SQLite each transaction takes the write lock at BEGIN
+    (BEGIN IMMEDIATE), so two persisters queue instead of failing to upgrade a read lock."""
+    engine = make_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_autocommit_driver)
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+    return engine
+
+
+def _sqlite_autocommit_driver(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy emit BEGIN itself instead of pysqlite's deferred one.
+    dbapi_connection.isolation_level = None
+
+
+def _insert(session: Session, table):
+    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert(table)
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class Persister:
+    """The persist-group handler: one transaction per batch, then live state."""
+
+    def __init__(self, Session: sessionmaker, client) -> None:  # noqa: N803 - a factory
+        self.Session = Session
+        self.redis = client
+
+    def __call__(self, entries: list[Entry]) -> set[str]:
+        """Persist a batch; returns ids of steps whose incident is not stored yet (retry later)."""
+        positions = [p for e in entries if e.type == schema.T_POSITIONS for p in e.data["positions"]]
+        reports = [e for e in entries if e.type == schema.T_REPORTED]
+        steps = sorted((e for e in entries if e.type == schema.T_TRANSITION), key=lambda e: id_key(e.id))
+        with self.Session.begin() as session:
+            self._positions(session, positions)
+            self._reports(session, reports)
+            held, applied = self._steps(session, steps)
+            new_keys = self._events(session, reports, applied)
+            deltas = self._apply(session, reports, applied, new_keys)
+        livestate.apply_positions(self.redis, positions)
+        livestate.apply_counts(self.redis, deltas)
+        return held
+
+    def _positions(self, session: Session, positions: list[dict]) -> None:
+        if not positions:
+            return
+        rows = [{"staff_id": p["staff"], "ts": _time(p["ts"]), "lat": p["lat"], "lon": p["lon"],
+                 "grid_code": p.get("grid"), "downsampled": False} for p in positions]
+        stmt = _insert(session, Position.__table__).on_conflict_do_nothing(
+            index_elements=["staff_id", "ts"])
+        session.execute(stmt, rows)
+
+    def _reports(self, session: Session, reports: list[Entry]) -> None:
+        if not reports:
+            return
+        rows = []
+        for e in reports:
+            row = {name: e.data.get(name) for name in INCIDENT_COLUMNS}
+            for name in TIME_COLUMNS:
+                row[name] = _time(row[name])
+            row["stream_id"] = e.id
+            rows.append(row)
+        stmt = _insert(session, Incident.__table__).on_conflict_do_nothing(index_elements=["id"])
+        session.execute(stmt, rows)
+
+    def _steps(self, session: Session, steps: list[Entry]) -> tuple[set[str], list[Entry]]:
+        """Split steps into those whose incident is stored (locked) and those to retry later."""
+        if not steps:
+            return set(), []
+        ids = sorted({e.data["incident"] for e in steps})
+        found = set(session.scalars(select(Incident.id).where(Incident.id.in_(ids))
+                                    .order_by(Incident.id).with_for_update()))
+        held = {e.id for e in steps if e.data["incident"] not in found}
+        return held, [e for e in steps if e.data["incident"] in found]
+
+    def _events(self, session: Session, reports: list[Entry], steps: list[Entry]) -> set[str]:
+        """Insert the timeline rows; returns the keys actually inserted (first deliveries)."""
+        rows = [{"incident_id": e.data["id"], "action": "report", "from_state": None,
+                 "to_state": "reported", "at": _time(e.data["reported_at"]),
+                 "actor": e.data.get("actor") or e.data.get("reporter_id"), "department_code": None,
+                 "note": "", "event_key": e.data.get("key") or f"{e.data['id']}:v1",
+                 "stream_id": e.id} for e in reports]
+        rows += [{"incident_id": e.data["incident"], "action": e.data["action"],
+                  "from_state": e.data["from"], "to_state": e.data["to"], "at": _time(e.data["at"]),
+                  "actor": e.data.get("actor"), "department_code": e.data.get("department"),
+                  "note": e.data.get("note") or "", "event_key": e.data["key"], "stream_id": e.id}
+                 for e in steps]
+        if not rows:
+            return set()
+        stmt = (_insert(session, IncidentEvent.__table__)
+                .on_conflict_do_nothing(index_elements=["event_key"])
+                .returning(IncidentEvent.__table__.c.event_key))
+        return set(session.scalars(stmt, rows))
+
+    def _apply(self, session: Session, reports: list[Entry], steps: list[Entry],
+               new_keys: set[str]) -> Counter:
+        """Move incident rows forward for newly inserted steps; the live-counter changes."""
+        deltas: Counter = Counter()
+        for e in reports:
+            if (e.data.get("key") or f"{e.data['id']}:v1") in new_keys:
+                deltas.update(livestate.count_deltas(e.data["units"], None, "reported"))
+        fresh = [e for e in steps if e.data["key"] in new_keys]
+        if not fresh:
+            return deltas
+        rows = {r.id: r for r in session.scalars(
+            select(Incident).where(Incident.id.in_({e.data["incident"] for e in fresh})))}
+        for e in fresh:
+            row, at, action = rows[e.data["incident"]], _time(e.data["at"]), e.data["action"]
+            column = STEP_COLUMN[action]
+            if getattr(row, column) is None or getattr(row, column) < at:
+                setattr(row, column, at)
+            if action == "reopen":
+                row.reopen_count += 1
+            if row.stream_id is None or id_key(e.id) > id_key(row.stream_id):
+                row.state, row.stage_started_at, row.stream_id = e.data["to"], at, e.id
+                row.department_code = e.data.get("department") or row.department_code
+                row.updated_at = max(row.updated_at, at)
+            deltas.update(livestate.count_deltas(e.data["units"], e.data["from"], e.data["to"]))
+        return deltas
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ingest."""
+    parser.add_argument("--name", default=f"{socket.gethostname()}-ingest",
+                        help="consumer name; keep it stable across restarts, unique per process")
+    parser.add_argument("--count", type=int, default=500, help="entries per read, per stream")
+    parser.add_argument("--block-ms", type=int, default=1000, help="how long a read waits")
+    parser.add_argument("--claim-idle-ms", type=int, default=15_000,
+                        help="take over entries idle this long in another consumer")
+    parser.add_argument("--max-deliveries", type=int, default=5, help="then dead-letter an entry")
+    parser.add_argument("--no-reconcile", action="store_true",
+                        help="skip rebuilding the live state from the database on start")
+    parser.add_argument("--retention-every-s", type=float, default=600.0,
+                        help="how often to downsample old positions (0: never)")
+
+
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the persist group until SIGTERM/SIGINT."""
+    import redis
+
+    from dashboard.db import session_factory
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if not settings.redis_url:
+        print("ingest needs DASHBOARD_REDIS_URL (run starts an embedded Redis for it)")
+        return 2
+    client = redis.Redis.from_url(settings.redis_url, decode_responses=True, health_check_interval=30)
+    Session = session_factory(writer_engine(settings.effective_database_url))  # noqa: N806
+    if not args.no_reconcile:
+        with Session() as session:
+            log.info("live state rebuilt: %s", livestate.reconcile(session, client))
+    knobs = Knobs(count=args.count, block_ms=args.block_ms, claim_idle_ms=args.claim_idle_ms,
+                  max_deliveries=args.max_deliveries)
+    consumer = Consumer(client, schema.GROUP_PERSIST, [schema.INCIDENTS, schema.POSITIONS],
+                        Persister(Session, client), name=args.name, worker=f"ingest:{args.name}",
+                        knobs=knobs)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    if args.retention_every_s > 0:
+        threading.Thread(target=retention.run_periodically, args=(Session, stop, args.retention_every_s),
+                         daemon=True, name="retention").start()
+    log.info("ingest %s consuming %s", args.name, ", ".join(consumer.streams))
+    consumer.run(stop)
+    return 0

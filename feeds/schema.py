@@ -1,0 +1,105 @@
+"""Stream names, consumer groups and the encode/decode of entries (see docs/contracts.md).
+
+Every entry has exactly two fields, ``type`` and ``data`` (compact JSON whose ``units`` lists the
+unit codes from the city down to the grid the event belongs to).
+
+Retention (approximate ``XADD MAXLEN ~``), sized so each stream keeps at least 15 minutes at
+design load (DESIGN.md §4):
+
+- positions: 20 x Putian = 11,400 positions/s. One entry is one accepted API batch; a device
+  gateway forwards about a second of phones' reports at a time, so at design load a batch holds
+  >= 100 positions and the stream grows by <= 114 entries/s: 15 min = 900 s x 114 = 102,600
+  entries. We keep 150,000 (22 min at 100 per batch; hours at Putian's own 572/s).
+- incidents: 100 x Putian's 1,600 a day with 10 x bursts = 18.5 incidents/s, each with up to
+  ~5 later transitions: <= 93 entries/s, 900 s = 83,300 entries. We keep 100,000.
+- supervision and alerts: at most one entry per incident stage, far below incidents: 100,000.
+- dead letters: kept for inspection, capped at 100,000.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+POSITIONS = "feed:positions"
+INCIDENTS = "feed:incidents"
+SUPERVISION = "feed:supervision"
+ALERTS = "feed:alerts"
+DEAD = "feed:dead"
+FEEDS = (POSITIONS, INCIDENTS, SUPERVISION, ALERTS)
+
+GROUP_PERSIST = "persist"
+GROUP_SUPERVISE = "supervise"
+
+MAXLEN = {
+    POSITIONS: 150_000,
+    INCIDENTS: 100_000,
+    SUPERVISION: 100_000,
+    ALERTS: 100_000,
+    DEAD: 100_000,
+}
+
+T_POSITIONS = "positions"
+T_REPORTED = "incident.reported"
+T_TRANSITION = "incident.transition"
+SUPERVISION_TYPES = ("supervision.opened", "supervision.escalated", "supervision.closed")
+ALERT_TYPES = ("alert.raised", "alert.updated", "alert.acked", "alert.assigned", "alert.escalated",
+               "alert.resolved", "alert.reopened")
+TYPES = {
+    POSITIONS: (T_POSITIONS,),
+    INCIDENTS: (T_REPORTED, T_TRANSITION),
+    SUPERVISION: SUPERVISION_TYPES,
+    ALERTS: ALERT_TYPES,
+}
+
+
+class MalformedEntry(ValueError):
+    """A stream entry that can never be processed; the message is the dead-letter reason."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A decoded stream entry."""
+
+    stream: str
+    id: str
+    type: str
+    data: dict
+
+
+def dumps(data: dict) -> str:
+    """Compact JSON, Chinese kept readable."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def encode(type_: str, data: dict) -> dict[str, str]:
+    """The two fields of an entry; data must carry its ``units`` routing list."""
+    if not isinstance(data.get("units"), list) or not data["units"]:
+        raise ValueError(f"{type_}: data must carry a non-empty 'units' list")
+    return {"type": type_, "data": dumps(data)}
+
+
+def decode(stream: str, entry_id: str, fields: dict) -> Entry:
+    """Decode and check an entry's envelope; MalformedEntry says why it is unusable."""
+    if set(fields) != {"type", "data"}:
+        raise MalformedEntry(f"fields must be exactly type and data, got {sorted(fields)}")
+    type_ = fields["type"]
+    allowed = TYPES.get(stream)
+    if allowed is not None and type_ not in allowed:
+        raise MalformedEntry(f"unknown type {type_!r} for {stream}")
+    try:
+        data = json.loads(fields["data"])
+    except (TypeError, ValueError) as exc:
+        raise MalformedEntry(f"data is not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise MalformedEntry("data is not a JSON object")
+    units = data.get("units")
+    if not isinstance(units, list) or not units or not all(isinstance(u, str) for u in units):
+        raise MalformedEntry("data.units must be a non-empty list of unit codes")
+    return Entry(stream=stream, id=entry_id, type=type_, data=data)
+
+
+def id_key(stream_id: str) -> tuple[int, int]:
+    """A stream id as a sortable pair (string order is wrong: '9-0' > '10-0')."""
+    ms, _, seq = stream_id.partition("-")
+    return int(ms), int(seq or 0)

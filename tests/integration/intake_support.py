@@ -1,0 +1,136 @@
+"""A small world for intake and stream tests: a city with two districts, three grids, staff,
+departments and business items; plus helpers to build the app and drain the persist group."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from sqlalchemy.orm import sessionmaker
+
+import dashboard.api
+from dashboard.models import BusinessItem, BusinessLine, Department, Staff, Unit
+from dashboard.principal import issue_token
+from feeds import schema
+from feeds.consumer import Consumer, Knobs
+from feeds.persister import Persister
+
+CITY_BOX = (118.60, 25.20, 119.30, 25.70)  # lon/lat box standing in for the city boundary
+G1 = "licheng-zhenhai-changshou-g01"
+G2 = "licheng-zhenhai-changshou-g02"
+G3 = "xianyou-duwei-maoshan-g01"
+G1_POINT = (25.435, 119.005)  # lat, lon inside G1
+G2_POINT = (25.435, 119.015)
+G3_POINT = (25.365, 118.705)
+OUTSIDE = (24.50, 118.00)
+
+
+def box(lon0: float, lat0: float, lon1: float, lat1: float) -> str:
+    """A GeoJSON polygon of a lon/lat box."""
+    ring = [[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]
+    return json.dumps({"type": "Polygon", "coordinates": [ring]})
+
+
+def _unit(code, level, parent, boundary, district=None, town=None, village=None) -> Unit:
+    return Unit(code=code, name=code, name_en=code, level=level, parent_code=parent,
+                district_code=district, town_code=town, village_code=village, boundary=boundary,
+                centroid_lat=25.4, centroid_lon=119.0, area_km2=1.0)
+
+
+def build_world(Session: sessionmaker) -> None:  # noqa: N803
+    """Insert the small world into an empty database."""
+    with Session.begin() as s:
+        s.add(_unit("putian", "city", None, box(*CITY_BOX)))
+        s.flush()
+        for district, town, village, grids in (
+            ("licheng", "licheng-zhenhai", "licheng-zhenhai-changshou",
+             [(G1, box(119.00, 25.43, 119.01, 25.44)), (G2, box(119.01, 25.43, 119.02, 25.44))]),
+            ("xianyou", "xianyou-duwei", "xianyou-duwei-maoshan",
+             [(G3, box(118.70, 25.36, 118.71, 25.37))]),
+        ):
+            s.add(_unit(district, "district", "putian", box(*CITY_BOX), district))
+            s.flush()
+            s.add(_unit(town, "town", district, box(*CITY_BOX), district, town))
+            s.flush()
+            s.add(_unit(village, "village", town, box(*CITY_BOX), district, town, village))
+            s.flush()
+            for code, boundary in grids:
+                s.add(_unit(code, "grid", village, boundary, district, town, village))
+        s.add_all([Department(code="market", name="市场监管局", name_en="Market", enforcement=True),
+                   Department(code="citymgmt", name="城管局", name_en="City management",
+                              enforcement=True)])
+        s.flush()
+        s.add(BusinessLine(code="general", name="综合", name_en="General"))
+        s.flush()
+        s.add_all([
+            BusinessItem(code="M01", name="无证经营", name_en="Unlicensed business",
+                         department_code="market", line_code="general", limit_dispatch_min=30,
+                         limit_accept_min=60, limit_resolve_min=1440, limit_check_min=1440,
+                         default_severity=2),
+            BusinessItem(code="C01", name="占道经营", name_en="Street vending",
+                         department_code="citymgmt", line_code="general", limit_dispatch_min=30,
+                         limit_accept_min=60, limit_resolve_min=1440, limit_check_min=1440,
+                         default_severity=3),
+        ])
+        for sid, grid, village, town, district in (
+            ("S0001", G1, "licheng-zhenhai-changshou", "licheng-zhenhai", "licheng"),
+            ("S0002", G2, "licheng-zhenhai-changshou", "licheng-zhenhai", "licheng"),
+            ("S0003", G3, "xianyou-duwei-maoshan", "xianyou-duwei", "xianyou"),
+        ):
+            s.add(Staff(id=sid, name=sid, role="patrol", unit_code=grid, grid_code=grid,
+                        village_code=village, town_code=town, district_code=district))
+
+
+def api_app(services) -> Flask:
+    """A Flask app carrying only the JSON API (the screens are other modules' business)."""
+    server = Flask("intake-test")
+    server.config.update(TESTING=True, SECRET_KEY=services.settings.secret_key)
+    server.extensions["dashboard"] = services
+    dashboard.api.init_app(server, services)
+    return server
+
+
+def token(Session: sessionmaker, role: str, unit: str = "putian",  # noqa: N803
+          department: str | None = None, name: str | None = None) -> dict:
+    """Authorization headers for a fresh token."""
+    with Session.begin() as s:
+        value = issue_token(s, name or f"{role}-{uuid.uuid4().hex[:6]}", role, unit_code=unit,
+                            department_code=department)
+    return {"Authorization": f"Bearer {value}"}
+
+
+def now_iso(delta: timedelta = timedelta()) -> str:
+    """Now (plus delta) as a wire timestamp."""
+    return (datetime.now(UTC) + delta).isoformat(timespec="milliseconds")
+
+
+def incident_body(**changes) -> dict:
+    """A valid incident body in G1 (override fields with keyword arguments)."""
+    body = {"id": str(uuid.uuid4()), "reported_at": now_iso(), "lat": G1_POINT[0],
+            "lon": G1_POINT[1], "grid": G1, "business_item": "M01", "source": "patrol",
+            "severity": 2, "description": "无证占道经营", "reporter": "S0001"}
+    body.update(changes)
+    return {k: v for k, v in body.items() if v is not ...}
+
+
+def persist_consumer(client, Session: sessionmaker, name: str = "test-persister",  # noqa: N803
+                     **knobs) -> Consumer:
+    """An in-process persist-group consumer that does not block."""
+    knobs.setdefault("block_ms", 10)
+    consumer = Consumer(client, schema.GROUP_PERSIST, [schema.INCIDENTS, schema.POSITIONS],
+                        Persister(Session, client), name=name, knobs=Knobs(**knobs))
+    consumer.ensure_groups()
+    return consumer
+
+
+def drain(consumer: Consumer, rounds: int = 50) -> int:
+    """Step the consumer until a round processes nothing; the entries processed."""
+    total = 0
+    for _ in range(rounds):
+        n = consumer.step()
+        total += n
+        if n == 0:
+            break
+    return total

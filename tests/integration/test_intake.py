@@ -1,0 +1,160 @@
+"""The intake API end to end: posted incidents and steps are persisted once and reach live state."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import func, select
+
+from dashboard.models import Incident, IncidentEvent, Position
+from feeds import livestate, producer, schema
+from tests.integration.intake_support import (
+    G1,
+    G2,
+    G2_POINT,
+    api_app,
+    build_world,
+    drain,
+    incident_body,
+    now_iso,
+    persist_consumer,
+    token,
+)
+
+
+@pytest.fixture
+def env(engine, Session, services_for):
+    build_world(Session)
+    services = services_for(engine)
+    app = api_app(services)
+    return SimpleNamespace(http=app.test_client(), Session=Session, redis=services.redis,
+                           consumer=persist_consumer(services.redis, Session),
+                           device=token(Session, "device", unit=G1),
+                           duty=token(Session, "duty"),
+                           market=token(Session, "liaison", department="market"),
+                           citymgmt=token(Session, "liaison", department="citymgmt"))
+
+
+def nonzero(counts: dict) -> dict:
+    return {k: v for k, v in counts.items() if v}
+
+
+def count(Session, model, *where) -> int:
+    with Session() as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_posted_incident_is_persisted_once_and_counted_live(env):
+    body = incident_body()
+    reply = env.http.post("/api/v1/incidents", json=body, headers=env.device)
+    assert reply.status_code == 202, reply.json
+    assert reply.json["id"] == body["id"] and reply.json["stream_id"]
+    drain(env.consumer)
+    with env.Session() as s:
+        row = s.get(Incident, body["id"])
+        assert (row.state, row.grid_code, row.district_code, row.stream_id) == (
+            "reported", G1, "licheng", reply.json["stream_id"])
+    assert count(env.Session, IncidentEvent, IncidentEvent.incident_id == body["id"]) == 1
+    for unit in ("putian", "licheng", "licheng-zhenhai", "licheng-zhenhai-changshou", G1):
+        assert livestate.counts_of(env.redis, unit) == {"reported": 1}
+    assert livestate.counts_of(env.redis, "xianyou") == {}
+
+
+def test_repeated_post_changes_nothing(env):
+    body = incident_body()
+    first = env.http.post("/api/v1/incidents", json=body, headers=env.device)
+    again = env.http.post("/api/v1/incidents", json=body, headers=env.device)
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert again.json == first.json
+    assert env.redis.xlen(schema.INCIDENTS) == 1
+    drain(env.consumer)
+    # Even once Redis has forgotten the incident, the database answers the repeat.
+    env.redis.delete(producer.INCIDENT_KEY.format(body["id"]))
+    later = env.http.post("/api/v1/incidents", json=body, headers=env.device)
+    assert later.status_code == 200 and later.json["id"] == body["id"]
+    assert env.redis.xlen(schema.INCIDENTS) == 1
+    drain(env.consumer)
+    assert count(env.Session, Incident) == 1
+    assert livestate.counts_of(env.redis, "putian") == {"reported": 1}
+
+
+def test_grid_is_found_from_the_point(env):
+    body = incident_body(grid=..., lat=G2_POINT[0], lon=G2_POINT[1])
+    reply = env.http.post("/api/v1/incidents", json=body, headers=env.duty)
+    assert reply.status_code == 202, reply.json
+    drain(env.consumer)
+    with env.Session() as s:
+        assert s.get(Incident, body["id"]).grid_code == G2
+
+
+def step(env, incident_id, headers, **body):
+    return env.http.post(f"/api/v1/incidents/{incident_id}/transitions", json=body, headers=headers)
+
+
+def test_full_loop_with_roles_and_persisted_timeline(env):
+    body = incident_body()
+    env.http.post("/api/v1/incidents", json=body, headers=env.device)
+    iid = body["id"]
+    assert step(env, iid, env.device, action="dispatch", department="market").status_code == 403
+    assert step(env, iid, env.duty, action="dispatch", department="market").status_code == 202
+    refused = step(env, iid, env.citymgmt, action="accept")
+    assert refused.status_code == 403 and refused.json["field"] == "department"
+    assert step(env, iid, env.market, action="accept", key="acc-1").status_code == 202
+    assert step(env, iid, env.market, action="accept", key="acc-1").status_code == 200
+    wrong = step(env, iid, env.device, action="close")
+    assert wrong.status_code == 409 and wrong.json["field"] == "action"
+    assert step(env, iid, env.market, action="resolve").status_code == 202
+    assert step(env, iid, env.device, action="reopen", note="现场未整改").status_code == 202
+    assert step(env, iid, env.market, action="accept").status_code == 202
+    assert step(env, iid, env.market, action="resolve").status_code == 202
+    done = step(env, iid, env.device, action="close", note="已核实")
+    assert done.status_code == 202 and done.json["state"] == "closed" and done.json["version"] == 8
+    drain(env.consumer)
+    with env.Session() as s:
+        row = s.get(Incident, iid)
+        assert (row.state, row.department_code, row.reopen_count) == ("closed", "market", 1)
+        assert row.closed_at is not None and row.dispatched_at is not None
+        actions = s.scalars(select(IncidentEvent.action).where(IncidentEvent.incident_id == iid)
+                            .order_by(IncidentEvent.id)).all()
+    assert actions == ["report", "dispatch", "accept", "resolve", "reopen", "accept", "resolve", "close"]
+    assert nonzero(livestate.counts_of(env.redis, "putian")) == {}
+
+
+def test_step_after_redis_forgot_the_incident_uses_the_database(env):
+    body = incident_body()
+    env.http.post("/api/v1/incidents", json=body, headers=env.device)
+    step(env, body["id"], env.duty, action="dispatch", department="market")
+    drain(env.consumer)
+    env.redis.delete(producer.INCIDENT_KEY.format(body["id"]))
+    assert step(env, body["id"], env.duty, action="dispatch", department="market").status_code == 409
+    reply = step(env, body["id"], env.market, action="accept")
+    assert reply.status_code == 202 and reply.json["version"] == 3
+    drain(env.consumer)
+    with env.Session() as s:
+        assert s.get(Incident, body["id"]).state == "accepted"
+    assert nonzero(livestate.counts_of(env.redis, "putian")) == {"accepted": 1}
+
+
+def test_positions_are_persisted_and_update_live_positions(env):
+    batch = [{"staff": "S0001", "ts": now_iso(), "lat": 25.435, "lon": 119.005},
+             {"staff": "S0002", "ts": now_iso(), "lat": G2_POINT[0], "lon": G2_POINT[1], "grid": G2}]
+    system = token(env.Session, "system")
+    reply = env.http.post("/api/v1/positions", json={"positions": batch}, headers=system)
+    assert reply.status_code == 202 and reply.json["accepted"] == 2
+    env.http.post("/api/v1/positions", json={"positions": batch}, headers=system)  # a resend
+    drain(env.consumer)
+    assert count(env.Session, Position) == 2
+    live = env.redis.hgetall(livestate.POS_KEY)
+    assert set(live) == {"S0001", "S0002"}
+    assert json.loads(live["S0001"])["grid"] == G1
+    day = livestate.local_day(batch[0]["ts"])
+    assert env.redis.smembers(livestate.PATROLLED_KEY.format(day)) == {G1, G2}
+
+
+def test_a_device_may_not_report_for_another_grid(env):
+    reply = env.http.post("/api/v1/positions", headers=env.device,
+                          json={"positions": [{"staff": "S0002", "ts": now_iso(), "lat": G2_POINT[0],
+                                               "lon": G2_POINT[1]}]})
+    assert reply.status_code == 403 and reply.json["field"] == "positions[0].staff"
