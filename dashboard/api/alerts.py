@@ -1,0 +1,106 @@
+"""The duty desk's API: list alerts in jurisdiction, acknowledge, assign, escalate, resolve.
+
+An alert outside the caller's jurisdiction does not exist for them (404), whatever its id.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from dashboard.alerting import payload, publish, scope
+from dashboard.alerting_actions import ActionError, find_repeat, parse_request, perform, record
+from dashboard.api import ApiError, bp, current_principal, json_body, require, services
+from dashboard.models import Alert, Unit
+from dashboard.timeutil import utcnow
+
+READ_ROLES = ("admin", "leader", "duty", "viewer", "wall")
+DUTY_ROLES = ("admin", "leader", "duty")
+STATES = ("open", "acked", "resolved")
+_SUBTREE = {"district": Alert.district_code, "town": Alert.town_code,
+            "village": Alert.village_code, "grid": Alert.grid_code}
+
+
+def _now():
+    # Tests and replays inject a clock through the app's extensions.
+    return current_app.extensions.get("dashboard.clock", utcnow)()
+
+
+def _states(raw: str | None) -> tuple[str, ...]:
+    if not raw:
+        return ("open", "acked")
+    states = tuple(s.strip() for s in raw.split(",") if s.strip())
+    bad = [s for s in states if s not in STATES]
+    if bad or not states:
+        raise ApiError(400, f"state must be one or more of {', '.join(STATES)}", "state")
+    return states
+
+
+def _limit(raw: str | None) -> int:
+    try:
+        value = int(raw) if raw else 200
+    except ValueError as exc:
+        raise ApiError(400, "limit must be an integer", "limit") from exc
+    if not 1 <= value <= 1000:
+        raise ApiError(400, "limit must be 1-1000", "limit")
+    return value
+
+
+@bp.get("/alerts")
+@require(*READ_ROLES)
+def list_alerts():
+    """Alerts in the caller's jurisdiction, most severe and newest first."""
+    principal = current_principal()
+    states, limit = _states(request.args.get("state")), _limit(request.args.get("limit"))
+    query = select(Alert).where(scope(principal), Alert.state.in_(states))
+    with services().Session() as session:
+        code = request.args.get("unit")
+        if code:
+            unit = session.get(Unit, code)
+            if unit is None:
+                raise ApiError(404, f"unknown unit {code!r}", "unit")
+            if not principal.covers(unit):
+                raise ApiError(403, f"unit {code!r} is outside your jurisdiction", "unit")
+            if unit.level in _SUBTREE:
+                query = query.where(_SUBTREE[unit.level] == code)
+        total = session.execute(select(func.count()).select_from(query.subquery())).scalar()
+        rows = session.execute(query.order_by(Alert.severity.desc(), Alert.last_at.desc(),
+                                              Alert.id.desc()).limit(limit)).scalars().all()
+        return jsonify(alerts=[payload(a) for a in rows], total=total)
+
+
+@bp.post("/alerts/<int:alert_id>/<action>")
+@require(*DUTY_ROLES)
+def act_on_alert(alert_id: int, action: str):
+    """Acknowledge, assign, escalate or resolve an alert in the caller's jurisdiction."""
+    principal = current_principal()
+    try:
+        req = parse_request(action, json_body())
+    except ActionError as exc:
+        raise ApiError(exc.status, str(exc), exc.field) from exc
+    svc = services()
+    try:
+        with svc.Session.begin() as session:
+            alert = session.execute(select(Alert).where(Alert.id == alert_id, scope(principal))
+                                    .with_for_update()).scalar()
+            if alert is None:
+                raise ApiError(404, f"no alert {alert_id} in your jurisdiction", "id")
+            repeat = find_repeat(session, alert_id, req)
+            if repeat is not None:
+                return jsonify(id=alert_id, alert=payload(alert), action=record(repeat), repeat=True), 200
+            ack, event = perform(session, alert, req, actor=principal.name,
+                                 source_ip=request.remote_addr, now=_now())
+            body = {"id": alert_id, "alert": payload(alert), "action": record(ack), "repeat": False}
+    except ActionError as exc:
+        raise ApiError(exc.status, str(exc), exc.field) from exc
+    except IntegrityError:
+        # The same request id raced in twice; the other one won and its row answers.
+        with svc.Session() as session:
+            repeat = find_repeat(session, alert_id, req)
+            if repeat is None:
+                raise
+            alert = session.get(Alert, alert_id)
+            return jsonify(id=alert_id, alert=payload(alert), action=record(repeat), repeat=True), 200
+    body["stream_id"] = publish(svc.redis, [event])[0]
+    return jsonify(body), 202
