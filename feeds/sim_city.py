@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from feeds.sim_lifecycle import LATE_FRACTION, NOTES, Step, plan
-from feeds.sim_rhythm import SHIFT_HOURS, draw_bursts, incident_rate, on_shift, poisson
+from feeds.sim_rhythm import INCIDENTS_PER_DAY, SHIFT_HOURS, draw_bursts, incident_rate, on_shift, poisson
 from feeds.sim_walk import PACE_MPS, Walkers, random_points_in
 from feeds.sim_world import Grid, Item, World
 
@@ -55,8 +55,10 @@ class City:
     def __init__(self, world: World, *, start: datetime, scale: float = 1.0, speed: float = 1.0,
                  seed: int = 0, late_fraction: float = LATE_FRACTION,
                  report_period_s: float = REPORT_PERIOD_S, city_start: datetime | None = None,
-                 everyone_on_duty: bool = False) -> None:
+                 everyone_on_duty: bool = False, incidents_per_day: float = INCIDENTS_PER_DAY) -> None:
         self.world, self.scale, self.speed = world, scale, speed
+        # Incidents scale with --scale and with the base daily rate (the 2018 average by default).
+        self.incident_scale = scale * incidents_per_day / INCIDENTS_PER_DAY
         self.start = start
         self.city_start = city_start or start
         self.everyone_on_duty = everyone_on_duty
@@ -127,8 +129,8 @@ class City:
         if sim_dt <= 0:
             return []
         out = [self._incident(self._pick_grid(), None, wall)
-               for _ in range(poisson(self.rng, incident_rate(sim_now, self.scale) * sim_dt))]
-        for burst in draw_bursts(self.rng, sim_dt, self.scale):
+               for _ in range(poisson(self.rng, incident_rate(sim_now, self.incident_scale) * sim_dt))]
+        for burst in draw_bursts(self.rng, sim_dt, self.incident_scale):
             grid = self._pick_grid()
             item = self._pick_item(grid)
             due = sim_now.timestamp()

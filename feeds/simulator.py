@@ -70,6 +70,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--everyone-on-duty", action="store_true",
                         help="every staff member reports regardless of shift (the design load of "
                              "DESIGN.md §4 counts all 5,722)")
+    parser.add_argument("--incidents-per-day", type=_ranged(float, 0, 10_000_000, "a number"),
+                        default=None, help="base incidents per simulated day before --scale "
+                                           "(default 1,580: the 2018 average)")
     parser.add_argument("--late-fraction", type=_ranged(float, 0, 1, "a fraction"), default=None,
                         help="share of lifecycle steps that overrun their limit (default 0.05)")
     parser.add_argument("--batch", type=_ranged(int, 1, 5000, "an integer"), default=2000,
@@ -84,6 +87,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     from feeds.sim_city import City
     from feeds.sim_engine import Simulation
     from feeds.sim_lifecycle import LATE_FRACTION
+    from feeds.sim_rhythm import INCIDENTS_PER_DAY
     from feeds.sim_world import load_world, restrict
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -100,10 +104,12 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         engine.dispose()
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     url = args.url or f"http://{_client_host(settings.host)}:{settings.port}"
+    per_day = INCIDENTS_PER_DAY if args.incidents_per_day is None else args.incidents_per_day
     city = City(world, start=utcnow(), scale=args.scale, speed=args.speed, seed=seed,
                 late_fraction=LATE_FRACTION if args.late_fraction is None else args.late_fraction,
                 report_period_s=args.report_period, city_start=args.city_start,
-                everyone_on_duty=args.everyone_on_duty)
+                everyone_on_duty=args.everyone_on_duty,
+                incidents_per_day=per_day)
     sim = Simulation(city, url, token, duration_s=args.duration, status_every_s=args.status_every,
                      batch=args.batch, out=lambda line: print(line, flush=True))
     for sig in (signal.SIGINT, signal.SIGTERM):
