@@ -16,8 +16,9 @@ What it guarantees:
 - an entry is acknowledged only after ``handle`` returned, i.e. after the handler committed;
 - entries idle longer than ``claim_idle_ms`` in any consumer (a dead one, or retries of our own)
   are taken over with XAUTOCLAIM every ``claim_every_s``: a dead consumer's work moves within 30 s;
-- a malformed entry, or one delivered ``max_deliveries`` times without success, is moved to
-  ``feed:dead`` with its reason and acknowledged, so it never blocks the group;
+- a malformed entry (a bad envelope, or the handler raises MalformedEntry), or one delivered
+  ``max_deliveries`` times without success, is moved to ``feed:dead`` with its reason and
+  acknowledged, so it never blocks the group;
 - when a batch fails, its entries are retried one by one so one bad entry does not hold the rest;
 - ``live:heartbeat:<worker>`` is refreshed while the loop runs; ``live:worker:<worker>`` holds
   counters (processed, dead, claimed, failed).
@@ -180,6 +181,9 @@ class Consumer:
         try:
             held = set(self.handler(entries) or ())
         except Exception as exc:  # noqa: BLE001 - any failure: retry entries one by one
+            if len(entries) == 1 and isinstance(exc, MalformedEntry):
+                self._dead(stream, entries[0].id, _fields(entries[0]), f"malformed: {exc}")
+                return 0
             if len(entries) == 1:
                 self._errors[entries[0].id] = f"{type(exc).__name__}: {exc}"
                 self._count("failed", 1)

@@ -29,7 +29,7 @@ from dashboard.db import make_engine
 from dashboard.models import Incident, IncidentEvent, Position
 from feeds import livestate, retention, schema
 from feeds.consumer import Consumer, Knobs
-from feeds.schema import Entry, id_key
+from feeds.schema import Entry, MalformedEntry, id_key
 
 log = logging.getLogger(__name__)
 STEP_COLUMN = {"dispatch": "dispatched_at", "accept": "accepted_at", "resolve": "resolved_at",
@@ -62,6 +62,35 @@ def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+REQUIRED = {
+    schema.T_POSITIONS: ("positions",),
+    schema.T_REPORTED: ("id", "reported_at", "lat", "lon", "grid_code", "business_item_code",
+                        "source", "severity", "state", "stage_started_at", "updated_at"),
+    schema.T_TRANSITION: ("incident", "action", "from", "to", "at", "key", "version"),
+}
+POSITION_KEYS = ("staff", "ts", "lat", "lon")
+
+
+def _check(entry: Entry) -> None:
+    """Refuse (MalformedEntry) a payload that lacks what the database needs."""
+    missing = [k for k in REQUIRED.get(entry.type, ()) if entry.data.get(k) is None]
+    if missing:
+        raise MalformedEntry(f"{entry.type} lacks {', '.join(missing)}")
+    if entry.type == schema.T_TRANSITION and entry.data["action"] not in STEP_COLUMN:
+        raise MalformedEntry(f"unknown action {entry.data['action']!r}")
+    try:
+        if entry.type == schema.T_POSITIONS:
+            for p in entry.data["positions"]:
+                if any(p.get(k) is None for k in POSITION_KEYS):
+                    raise MalformedEntry(f"a position lacks one of {', '.join(POSITION_KEYS)}")
+                _time(p["ts"])
+        for name in ("reported_at", "at"):
+            if name in entry.data:
+                _time(entry.data[name])
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise MalformedEntry(f"{entry.type}: {exc}") from exc
+
+
 class Persister:
     """The persist-group handler: one transaction per batch, then live state."""
 
@@ -71,6 +100,8 @@ class Persister:
 
     def __call__(self, entries: list[Entry]) -> set[str]:
         """Persist a batch; returns ids of steps whose incident is not stored yet (retry later)."""
+        for e in entries:
+            _check(e)
         positions = [p for e in entries if e.type == schema.T_POSITIONS for p in e.data["positions"]]
         reports = [e for e in entries if e.type == schema.T_REPORTED]
         steps = sorted((e for e in entries if e.type == schema.T_TRANSITION), key=lambda e: id_key(e.id))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import sessionmaker
 import dashboard.api
 from dashboard.models import BusinessItem, BusinessLine, Department, Staff, Unit
 from dashboard.principal import issue_token
-from feeds import schema
+from feeds import producer, schema
 from feeds.consumer import Consumer, Knobs
 from feeds.persister import Persister
 
@@ -134,3 +134,36 @@ def drain(consumer: Consumer, rounds: int = 50) -> int:
         if n == 0:
             break
     return total
+
+
+def report_data(incident_id: str, grid: str = G1, at: str | None = None) -> dict:
+    """An incident.reported payload as the API builds it."""
+    at = at or now_iso()
+    village, town, district = grid.rsplit("-", 1)[0], grid.rsplit("-", 2)[0], grid.split("-")[0]
+    return {"id": incident_id, "reported_at": at, "lat": G1_POINT[0], "lon": G1_POINT[1],
+            "grid_code": grid, "village_code": village, "town_code": town, "district_code": district,
+            "business_item_code": "M01", "line_code": "general", "department_code": None,
+            "source": "patrol", "severity": 2, "description": "", "reporter_id": None,
+            "state": "reported", "dispatched_at": None, "accepted_at": None, "resolved_at": None,
+            "closed_at": None, "cancelled_at": None, "stage_started_at": at, "reopen_count": 0,
+            "bounce_count": 0, "overdue": False, "updated_at": at, "actor": "test",
+            "units": ["putian", district, town, village, grid], "version": 1,
+            "key": f"{incident_id}:v1"}
+
+
+def produce_report(client, incident_id: str, grid: str = G1) -> str:
+    """Sequence a new incident straight onto feed:incidents (as the API does); its stream id."""
+    data = report_data(incident_id, grid)
+    state = {"state": "reported", "version": 1, "department": "", "units": json.dumps(data["units"]),
+             "at": data["reported_at"], "reported_at": data["reported_at"]}
+    return producer.sequence(client, incident_id, 0, schema.T_REPORTED, data, state).value
+
+
+def produce_dispatch(client, incident_id: str, grid: str = G1, department: str = "market") -> str:
+    """Sequence a dispatch step of a reported incident; its stream id."""
+    units = report_data(incident_id, grid)["units"]
+    data = {"incident": incident_id, "action": "dispatch", "from": "reported", "to": "dispatched",
+            "at": now_iso(), "actor": "test", "department": department, "note": "",
+            "key": f"{incident_id}:v2", "version": 2, "units": units}
+    return producer.sequence(client, incident_id, 1, schema.T_TRANSITION, data,
+                             {"state": "dispatched", "version": 2, "department": department}).value
