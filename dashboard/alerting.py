@@ -8,11 +8,12 @@ Duty actions (ack, assign, escalate, resolve) live in ``dashboard.alerting_actio
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import redis
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, select, text, true
 from sqlalchemy.orm import Session
 
 from dashboard.models import Alert
@@ -73,6 +74,16 @@ def payload(alert: Alert, **extra) -> dict:
     return data
 
 
+def _lock_group(session: Session, group_key: str) -> None:
+    """Serialise raisers of one group (several supervise processes may see one burst)."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(group_key.encode()).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    else:
+        # A write statement takes SQLite's database write lock before we read the group.
+        session.execute(text("UPDATE alerts SET id = id WHERE 0 = 1"))
+
+
 def _latest_of_group(session: Session, group_key: str) -> list[Alert]:
     return list(session.execute(select(Alert).where(Alert.group_key == group_key)
                                 .order_by(Alert.id.desc()).limit(3)).scalars())
@@ -84,6 +95,7 @@ def raise_alert(session: Session, *, kind: str, group_key: str, occurrence: str,
                 incident_id: str | None = None, supervision_id: int | None = None,
                 staff_id: str | None = None) -> Event | None:
     """Record one occurrence: a new alert, a count on the group's live alert, or nothing if seen."""
+    _lock_group(session, group_key)
     recent = _latest_of_group(session, group_key)
     if any(occurrence in (a.detail or {}).get("keys", ()) for a in recent):
         return None

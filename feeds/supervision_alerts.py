@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.alerting import Event, Place, clear, live_alerts, raise_alert, reopen
-from dashboard.models import OPEN_STATES, BusinessItem, Incident, SupervisionItem, Unit
+from dashboard.models import OPEN_STATES, Alert, BusinessItem, Incident, SupervisionItem, Unit
 from feeds.schema import MalformedEntry
 
 SEVERE = 3
+MASS_SILENCE = "silence"  # the cause of a systemic silence alert, beside the streams' names
 LEVEL_ZH = {"village": "村（社区）", "town": "镇（街道）", "district": "县（区）", "city": "市"}
 FEED_ZH = {"feed:positions": "巡查定位", "feed:incidents": "事件上报"}
 
@@ -125,6 +126,22 @@ def on_stalled(stream: str, last_id: str | None, since: datetime | None, now: da
         title=f"数据流中断：{zh}" + (f"（{minutes} 分钟无数据）" if minutes is not None else ""),
         title_en=f"Feed stalled: {stream}" + (f" (nothing for {minutes} min)" if minutes else ""),
         now=now, level="city")
+    return [event] if event else []
+
+
+def on_mass_silence(session: Session, silent: int, judged: int, now: datetime) -> list[Event]:
+    """Most people on shift are silent at once: one systemic alert instead of one per grid."""
+    group_key = f"feed_stalled:{MASS_SILENCE}"
+    live = session.execute(select(Alert.id).where(Alert.group_key == group_key,
+                                                  Alert.state.in_(("open", "acked")))).first()
+    if live is not None:
+        return []
+    event = raise_alert(
+        session, kind="feed_stalled", group_key=group_key, occurrence=f"{MASS_SILENCE}@{now.isoformat()}",
+        cause=MASS_SILENCE, place=Place.of_city(), severity=3,
+        title=f"大面积失联：在岗 {judged} 人中 {silent} 人无定位",
+        title_en=f"Mass silence: {silent} of {judged} staff on shift send no position", now=now,
+        level="city")
     return [event] if event else []
 
 

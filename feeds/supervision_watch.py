@@ -62,20 +62,26 @@ def _last_seen(raw: str | None) -> datetime | None:
     return ts if ts.tzinfo else None
 
 
+Silent = dict[str, tuple[OnDuty, datetime | None, datetime]]
+
+
 def silent_staff(staff: list[OnDuty], live: dict[str, str], now: datetime,
-                 threshold: timedelta) -> dict[str, tuple[OnDuty, datetime | None, datetime]]:
-    """Staff on shift with no position for ``threshold``: id → (staff, last position time, since)."""
-    silent = {}
+                 threshold: timedelta) -> tuple[Silent, int]:
+    """Staff on shift with no position for ``threshold`` (id → (staff, last position, since)), and
+    how many were on shift long enough to be judged."""
+    silent: Silent = {}
+    judged = 0
     for person in staff:
         began = shift_start(person.shift, now)
-        if began is None:
+        if began is None or now - began < threshold:
             continue
+        judged += 1
         last = _last_seen(live.get(person.id))
         # Silence counts from the last position or the start of the shift, whichever is later.
         since = max(last, began) if last else began
         if now - since >= threshold:
             silent[person.id] = (person, last, since)
-    return silent
+    return silent, judged
 
 
 def read_live_positions(client: redis.Redis) -> dict[str, str]:

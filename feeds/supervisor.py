@@ -21,11 +21,20 @@ from dashboard.timeutil import parse_timestamp, utcnow
 from feeds import producer, schema
 from feeds.consumer import Consumer
 from feeds.schema import Entry, MalformedEntry
-from feeds.supervision_alerts import on_reported, on_silent, on_stalled, on_supervision, recheck
+from feeds.supervision_alerts import (
+    MASS_SILENCE,
+    on_mass_silence,
+    on_reported,
+    on_silent,
+    on_stalled,
+    on_supervision,
+    recheck,
+)
 from feeds.supervision_deadlines import Clock, Out, close_for_transition, scan
 from feeds.supervision_watch import (
     DEFAULT_STALL,
     OnDuty,
+    Silent,
     load_staff,
     read_live_positions,
     silent_staff,
@@ -44,6 +53,10 @@ class Knobs:
     silent_after: timedelta = timedelta(minutes=15)
     stall_after: dict[str, timedelta] = field(default_factory=lambda: dict(DEFAULT_STALL))
     expect_feeds: bool = False  # a feed that never existed counts as stalled
+    # When more than this share of the people on shift are silent (and at least mass_min), the
+    # cause is systemic (a gateway, the network, a simulator clock): one alert, not one per grid.
+    mass_share: float = 0.5
+    mass_min: int = 10
     staff_refresh_s: float = 600.0
 
 
@@ -95,24 +108,34 @@ class Supervisor:
         now = now or self.clock()
         client = self.services.redis
         stalled = stalled_feeds(client, now, self.knobs.stall_after, self.knobs.expect_feeds)
-        silent = None
-        # With no position feed (never started, or stopped) everyone looks silent: the stalled
-        # feed is the one alert worth raising then.
-        if schema.POSITIONS not in stalled and client.exists(schema.POSITIONS):
-            silent = silent_staff(self.staff(), read_live_positions(client), now,
-                                  self.knobs.silent_after)
+        silent, mass = self._silence(now, stalled)
+        causes = set(stalled) | ({MASS_SILENCE} if mass else set())
         with self.services.Session.begin() as session:
             out = scan(session, now)
             for _stream, type_, data in list(out):
                 out += _alerts(on_supervision(session, type_, data, now))
             for stream, (last_id, last_at) in stalled.items():
                 out += _alerts(on_stalled(stream, last_id, last_at, now, session))
+            if mass:
+                out += _alerts(on_mass_silence(session, *mass, now))
             for person, last, since in (silent or {}).values():
                 out += _alerts(on_silent(session, person, last, since, now))
-            out += _alerts(recheck(session, now, set(silent) if silent is not None else None,
-                                   set(stalled)))
+            out += _alerts(recheck(session, now, set(silent) if silent is not None else None, causes))
         self.publish(out)
         return out
+
+    def _silence(self, now: datetime, stalled: dict) -> tuple[Silent | None, tuple[int, int] | None]:
+        """Silent people (None: not judged this pass) and, if systemic, (silent, judged)."""
+        client = self.services.redis
+        # With no position feed (never started, or stopped) everyone looks silent: the stalled
+        # feed is the one alert worth raising then.
+        if schema.POSITIONS in stalled or not client.exists(schema.POSITIONS):
+            return None, None
+        silent, judged = silent_staff(self.staff(), read_live_positions(client), now,
+                                      self.knobs.silent_after)
+        if len(silent) >= self.knobs.mass_min and len(silent) > self.knobs.mass_share * judged:
+            return None, (len(silent), judged)
+        return silent, None
 
     def run(self, stop: threading.Event, name: str) -> None:
         """Consume feed:incidents in a thread and scan on schedule until ``stop`` is set."""

@@ -176,3 +176,48 @@ def test_a_stalled_feed_raises_one_alert_and_silences_staff_alerts(sup):
 def test_a_feed_that_never_started_is_not_an_alarm(sup):
     sup.scan()
     assert _alerts(sup) == []
+
+
+def test_most_people_silent_at_once_is_one_systemic_alert(sup):
+    from dashboard.models import Staff
+    from tests.integration.supervision_world import CHAIN
+
+    with sup.services.Session.begin() as s:
+        for i in range(12):
+            s.add(Staff(id=f"M{i:03d}", name=f"巡查员{i}", role="patrol", unit_code=GRID2,
+                        grid_code=GRID2, shift="day", **CHAIN))
+    now = sup.clock.set(minutes=0)
+    _feed_entry(sup, schema.POSITIONS, now - timedelta(seconds=5))
+    _position(sup, "S0000", now)
+    sup.scan()
+    sup.scan()
+    [alert] = _alerts(sup)
+    assert (alert.kind, alert.group_key, alert.count) == ("feed_stalled", "feed_stalled:silence", 1)
+    assert "大面积失联" in alert.title
+    for staff in ["S0001", "S0003"] + [f"M{i:03d}" for i in range(12)]:
+        _position(sup, staff, now)
+    sup.scan()
+    assert [a.state for a in _alerts(sup)] == ["resolved"]
+
+
+def test_concurrent_raisers_of_one_group_make_one_alert(sup):
+    import threading
+
+    from dashboard.alerting import Place, raise_alert
+
+    barrier = threading.Barrier(4)
+
+    def raiser(k: int) -> None:
+        barrier.wait()
+        with sup.services.Session.begin() as s:
+            raise_alert(s, kind="severe_incident", group_key="severe_incident:race", occurrence=f"o{k}",
+                        cause=f"c{k}", place=Place(unit_code=GRID), severity=3, title="t",
+                        title_en="t", now=T0)
+
+    threads = [threading.Thread(target=raiser, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    [alert] = _alerts(sup)
+    assert alert.count == 4 and sorted(alert.detail["causes"]) == ["c0", "c1", "c2", "c3"]
