@@ -97,6 +97,8 @@ def stream_last(client: redis.Redis, stream: str) -> tuple[str, datetime] | None
         return None
     last = info["last-generated-id"]
     last = last.decode() if isinstance(last, bytes) else last
+    if last == "0-0":
+        return None  # created empty by a consumer group (MKSTREAM): nothing was ever sent
     return last, datetime.fromtimestamp(int(last.split("-")[0]) / 1000, UTC)
 
 
