@@ -180,6 +180,8 @@ class Consumer:
             return 0
         try:
             held = set(self.handler(entries) or ())
+        except (redis.ConnectionError, redis.TimeoutError):
+            raise  # Redis is gone, not the entries: the run loop reconnects and re-reads
         except Exception as exc:  # noqa: BLE001 - any failure: retry entries one by one
             if len(entries) == 1 and isinstance(exc, MalformedEntry):
                 self._dead(stream, entries[0].id, _fields(entries[0]), f"malformed: {exc}")
