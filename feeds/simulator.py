@@ -127,9 +127,11 @@ def _client_host(host: str) -> str:
 
 
 def _issue_token(Session) -> str:  # noqa: N803 - a session factory
-    from dashboard.principal import issue_token
+    from dashboard.principal import issue_token, revoke_token
 
     with Session.begin() as session:
+        # One live simulator token at a time: an earlier run's is revoked.
+        revoke_token(session, "simulator", utcnow())
         token = issue_token(session, "simulator", "system")
     log.info("no %s given: issued a system token named 'simulator'", TOKEN_ENV)
     return token

@@ -134,9 +134,13 @@ def test_posting_the_same_incident_again_is_a_harmless_repeat(engine, services_f
         again = intake.post("/incidents", incident.payload)
         step = intake.post(f"/incidents/{incident.id}/transitions", incident.transition(0))
         step_again = intake.post(f"/incidents/{incident.id}/transitions", incident.transition(0))
+        refused = intake.post("/incidents", {**incident.payload, "id": "other-1", "business_item": "NOPE"})
         intake.close()
     finally:
         served.stop()
     assert (first.status, again.status, step.status, step_again.status) == (202, 200, 202, 200)
+    # A refusal is counted and not retried: sending it again would be refused again.
+    assert refused.status == 422 and refused.body["field"] == "business_item"
+    assert sim.counters.snapshot() == {"http_422": 1}
     events = _entries(redis_client, schema.INCIDENTS)
     assert [t for t, _d in events] == [schema.T_REPORTED, schema.T_TRANSITION]
