@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify
 
 from dashboard.config import Settings, load_settings
-from dashboard.extensions import socketio
+from dashboard.extensions import socketio, socketio_channel
 from dashboard.services import Services
 
 
@@ -25,7 +25,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     _register_optional(server, services)
     socketio.init_app(server, message_queue=settings.redis_url, async_mode="threading",
-                      cors_allowed_origins=[], json=None)
+                      channel=socketio_channel(settings.redis_url),
+                      # None = same origin only; [] would switch the Origin check off and let any
+                      # site open a socket with a logged-in user's cookie.
+                      cors_allowed_origins=None, json=None)
 
     @server.errorhandler(404)
     def not_found(_err):

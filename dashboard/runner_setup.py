@@ -1,0 +1,76 @@
+"""What `run` does before it starts the children: schema, demo world, tokens, accounts to show."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from dashboard.config import Settings
+from dashboard.db import engine_for, session_factory, upgrade
+from dashboard.models import Unit
+from dashboard.principal import issue_token, revoke_token
+from dashboard.server import display_url
+from dashboard.timeutil import utcnow
+
+SIM_TOKEN_NAME = "run-simulator"
+WALL_TOKEN_NAME = "run-wall-city"
+
+
+def seed_if_empty(engine) -> None:
+    """Seed the demo world (with a progress bar) unless the database already holds one."""
+    try:
+        from dashboard.seed import seed_world, world_is_seeded
+    except ImportError:
+        print("seed: not built yet; starting with whatever the database holds", flush=True)
+        return
+    if world_is_seeded(engine):
+        return
+    print("seeding the demo world (first start only) ...", flush=True)
+    seed_world(engine, progress=True)
+
+
+def issue_run_tokens(Session) -> dict[str, str]:  # noqa: N803 - a session factory
+    """Fresh tokens for this run's simulator and for a city wall; earlier runs' are revoked."""
+    now = utcnow()
+    with Session.begin() as s:
+        if s.scalar(select(Unit.code).where(Unit.code == "putian")) is None:
+            print("no city unit in the database: no tokens issued", flush=True)
+            return {}
+        tokens = {}
+        for key, name, role, wall in (("simulator", SIM_TOKEN_NAME, "system", None),
+                                      ("wall", WALL_TOKEN_NAME, "wall", "/wall/city")):
+            revoke_token(s, name, now)
+            tokens[key] = issue_token(s, name, role, "putian", wall_path=wall, now=now)
+    return tokens
+
+
+def prepare_database(settings: Settings) -> dict[str, str]:
+    """Upgrade the schema, seed if empty, and issue this run's tokens."""
+    engine = engine_for(settings)
+    try:
+        upgrade(engine)
+        print(f"database: {engine.url.render_as_string(hide_password=True)}", flush=True)
+        seed_if_empty(engine)
+        return issue_run_tokens(session_factory(engine))
+    finally:
+        engine.dispose()
+
+
+def demo_lines(settings: Settings, tokens: dict[str, str]) -> list[str]:
+    """Lines telling people how to get in: the log-in accounts if dashboard.auth has demo
+    accounts, and the wall link this run created."""
+    lines = []
+    try:
+        from dashboard.auth import demo_accounts
+    except ImportError:
+        demo_accounts = None
+    if demo_accounts is not None:
+        engine = engine_for(settings)
+        try:
+            for account in demo_accounts(session_factory(engine)):
+                lines.append(f"log in: {account}")
+        finally:
+            engine.dispose()
+    if tokens.get("wall"):
+        base = display_url(settings.host, settings.port)
+        lines.append(f"city wall: {base}/wall/city?token={tokens['wall']}")
+    return lines

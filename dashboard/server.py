@@ -1,0 +1,59 @@
+"""serve: the web process (Flask + Dash + Socket.IO, threading mode with simple-websocket)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+
+from dashboard.config import Settings, _host, _port
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of serve."""
+    parser.add_argument("--host", help="address to listen on (default DASHBOARD_HOST or 127.0.0.1)")
+    parser.add_argument("--port", help="port to listen on (default DASHBOARD_PORT or 8050)")
+    parser.add_argument("--access-log", action="store_true", help="log every HTTP request")
+
+
+def display_url(host: str, port: int) -> str:
+    """The URL to print for people (a wildcard address is reached through loopback)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve until SIGINT or SIGTERM."""
+    from dashboard.app import create_app
+    from dashboard.extensions import socketio
+    from dashboard.realtime import start_message_queue
+    from dashboard.redis_server import ensure_redis
+
+    try:
+        host = _host("--host", args.host) if args.host is not None else settings.host
+        port = _port("--port", args.port) if args.port is not None else settings.port
+    except ValueError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    settings, embedded = ensure_redis(settings.with_(host=host, port=port))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if not args.access_log:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # SIGTERM ends serve_forever like Ctrl-C does, so the finally below runs.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    app = create_app(settings)
+    start_message_queue()
+    print(f"serving {display_url(host, port)}", flush=True)
+    try:
+        # Threading mode runs on Werkzeug's threaded server with simple-websocket (the contract in
+        # docs/contracts.md); Flask-SocketIO refuses it outside a terminal unless told it is meant.
+        socketio.run(app, host=host, port=port, use_reloader=False, allow_unsafe_werkzeug=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return 0

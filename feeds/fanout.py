@@ -1,0 +1,237 @@
+"""fanout: read every feed with plain XREAD and push it to screens through Socket.IO rooms.
+
+Incidents, supervision items and alerts are emitted at once to `unit:<code>` for every code in
+the entry's `units` (one message-queue publish per entry). Positions are coalesced: the latest
+position per person per room, pushed at most every FLUSH_S (4 a second), and only to rooms that
+some web process reports a screen in (`live:rooms`), because most of the 3,441 unit rooms are
+watched by nobody. The read position is kept in Redis, so a restart continues where it stopped;
+a lock lets a second fan-out wait as a standby instead of doubling every push.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import redis
+
+from dashboard.config import Settings
+from dashboard.realtime_replay import stream_state
+from feeds import schema
+from feeds.fanout_stats import FanoutStats
+
+log = logging.getLogger("feeds.fanout")
+
+FLUSH_S = 0.25
+READ_COUNT = 500
+HOUSEKEEPING_S = 1.0
+CURSOR_KEY = "live:fanout:cursor"
+LOCK_KEY = "live:fanout:lock"
+LOCK_TTL_MS = 10_000
+HEARTBEAT_KEY = "live:heartbeat:fanout"
+HEARTBEAT_TTL_S = 15
+ROOMS_KEY = "live:rooms"
+ROOMS_FRESH_S = 30  # web processes re-announce their rooms every 10 s
+ROOM_PREFIX = "unit:"
+NAMES = {schema.POSITIONS: "positions", schema.INCIDENTS: "incidents",
+         schema.SUPERVISION: "supervision", schema.ALERTS: "alerts"}
+_REFRESH_LOCK = ("if redis.call('GET', KEYS[1]) == ARGV[1] then "
+                 "return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end")
+
+Emit = Callable[[str, dict, list[str]], None]
+
+
+def stream_ms(entry_id: str) -> int:
+    """The XADD time of a stream id, in epoch milliseconds."""
+    return int(entry_id.partition("-")[0])
+
+
+class Fanout:
+    """One fan-out loop: XREAD, route by `units`, coalesce positions, keep the cursor."""
+
+    def __init__(self, r: redis.Redis, emit: Emit, clock: Callable[[], float] = time.time,
+                 flush_s: float = FLUSH_S) -> None:
+        self.r, self.emit, self.clock, self.flush_s = r, emit, clock, flush_s
+        self.owner = uuid.uuid4().hex
+        self.active = False
+        self.cursor: dict[str, str] = {}
+        self.pending: dict[str, dict[str, dict]] = {}
+        self.pending_id: str | None = None
+        self.pending_ms: list[int] = []
+        self.rooms: set[str] = set()
+        self.stats = FanoutStats()
+        self.next_flush = 0.0
+        self.next_housekeeping = 0.0
+
+    def load_cursor(self) -> dict[str, str]:
+        """Continue from the saved ids; a stream never read starts at its current end ($)."""
+        saved = self.r.hgetall(CURSOR_KEY)
+        self.cursor = {s: saved.get(s) or stream_state(self.r, s).head for s in schema.FEEDS}
+        return self.cursor
+
+    def acquire(self) -> bool:
+        """Become the active fan-out unless another one holds the lock."""
+        if self.r.set(LOCK_KEY, self.owner, nx=True, px=LOCK_TTL_MS):
+            self.active = True
+            self.load_cursor()
+            log.info("fan-out active from %s", self.cursor)
+        return self.active
+
+    def refresh_rooms(self, now: float) -> None:
+        """The unit rooms some screen is watching."""
+        self.rooms = set(self.r.zrangebyscore(ROOMS_KEY, now - ROOMS_FRESH_S, "+inf"))
+
+    def step(self, block_ms: int) -> int:
+        """One XREAD (blocking up to block_ms) and the routing of what it returned."""
+        response = self.r.xread(self.cursor, count=READ_COUNT, block=max(1, block_ms))
+        items = response.items() if isinstance(response, dict) else (response or [])
+        done = 0
+        now = self.clock()
+        for stream, entries in items:
+            entries = entries[0] if entries and isinstance(entries[0], list) else entries
+            for entry_id, fields in entries:
+                try:
+                    entry = schema.decode(stream, entry_id, fields)
+                except schema.MalformedEntry:
+                    self.stats.count("malformed")
+                    continue
+                if stream == schema.POSITIONS:
+                    self._add_positions(entry)
+                else:
+                    self._emit_feed(entry, now)
+            if entries:
+                self.cursor[stream] = entries[-1][0]
+                self.stats.count(f"events:{NAMES[stream]}", len(entries))
+                done += len(entries)
+        return done
+
+    def _emit_feed(self, entry: schema.Entry, now: float) -> None:
+        payload = {"stream": NAMES[entry.stream], "id": entry.id, "type": entry.type, "data": entry.data}
+        self.emit("feed", payload, [ROOM_PREFIX + u for u in entry.data["units"]])
+        self.stats.count("pushes:feed")
+        self.stats.observe("feed", now - stream_ms(entry.id) / 1000)
+
+    def _add_positions(self, entry: schema.Entry) -> None:
+        rooms, pending = self.rooms, self.pending
+        routed = False
+        for pos in entry.data.get("positions") or ():
+            if not isinstance(pos, dict):
+                continue
+            units = pos.get("units") or entry.data["units"]
+            item = None
+            for unit in units:
+                if unit in rooms:
+                    if item is None:
+                        item = {k: v for k, v in pos.items() if k != "units"}
+                    pending.setdefault(unit, {})[pos.get("staff")] = item
+                    routed = True
+        if routed:
+            self.pending_id = entry.id
+            self.pending_ms.append(stream_ms(entry.id))
+
+    def flush(self, now: float) -> int:
+        """Push each room's coalesced positions; returns the number of pushes."""
+        pushes = 0
+        for unit, latest in self.pending.items():
+            self.emit("positions", {"id": self.pending_id, "positions": list(latest.values())},
+                      [ROOM_PREFIX + unit])
+            pushes += 1
+        for ms in self.pending_ms:
+            self.stats.observe("positions", now - ms / 1000)
+        self.stats.count("pushes:positions", pushes)
+        self.pending, self.pending_id, self.pending_ms = {}, None, []
+        self.next_flush = now + self.flush_s
+        return pushes
+
+    def housekeeping(self, now: float) -> None:
+        """Once a second: keep the lock, save the cursor and counters, beat the heart."""
+        if not self.r.eval(_REFRESH_LOCK, 1, LOCK_KEY, self.owner, LOCK_TTL_MS):
+            log.warning("fan-out lock lost; standing by")
+            self.active = False
+            return
+        self.refresh_rooms(now)
+        pipe = self.r.pipeline(transaction=False)
+        pipe.hset(CURSOR_KEY, mapping=self.cursor)
+        pipe.set(HEARTBEAT_KEY, datetime.fromtimestamp(now, UTC).isoformat(), ex=HEARTBEAT_TTL_S)
+        self.stats.flush(pipe)
+        pipe.execute()
+        self.next_housekeeping = now + HOUSEKEEPING_S
+
+    def run(self, stop: threading.Event) -> None:
+        """Loop until stop is set; a standby retries the lock every second."""
+        while not stop.is_set():
+            if not self.active and not self.acquire():
+                stop.wait(HOUSEKEEPING_S)
+                continue
+            now = self.clock()
+            if now >= self.next_housekeeping:
+                self.housekeeping(now)
+                if not self.active:
+                    continue
+            wait_s = min(self.next_housekeeping, self.next_flush if self.pending else 1e18) - now
+            self.step(int(wait_s * 1000))
+            now = self.clock()
+            if self.pending and now >= self.next_flush:
+                self.flush(now)
+        self.stop()
+
+    def stop(self) -> None:
+        """Push what is pending, save the cursor and hand the lock back."""
+        if not self.active:
+            return
+        now = self.clock()
+        if self.pending:
+            self.flush(now)
+        self.housekeeping(now)
+        self.r.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) "
+                    "else return 0 end", 1, LOCK_KEY, self.owner)
+        self.active = False
+
+
+def socketio_emitter(redis_url: str) -> Emit:
+    """An emit function that publishes through the Socket.IO Redis message queue (write-only)."""
+    from flask_socketio import SocketIO
+
+    from dashboard.extensions import socketio_channel
+
+    sio = SocketIO(message_queue=redis_url, channel=socketio_channel(redis_url))
+
+    def emit(event: str, payload: dict, rooms: list[str]) -> None:
+        sio.emit(event, payload, to=rooms, namespace="/")
+
+    return emit
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of the fanout verb."""
+    parser.add_argument("--flush-ms", type=int, default=int(FLUSH_S * 1000),
+                        help="coalescing window for positions per room (default 250 = 4 pushes/s)")
+
+
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the fan-out until SIGINT or SIGTERM."""
+    from dashboard.redis_server import ensure_redis
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.flush_ms < 50:
+        print("--flush-ms: must be at least 50", flush=True)
+        return 2
+    settings, embedded = ensure_redis(settings)
+    r = redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_keepalive=True)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    fanout = Fanout(r, socketio_emitter(settings.redis_url), flush_s=args.flush_ms / 1000)
+    print(f"fanout: {settings.redis_url.rsplit('@', 1)[-1]} -> Socket.IO rooms", flush=True)
+    try:
+        fanout.run(stop)
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return 0

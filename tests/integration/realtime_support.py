@@ -1,0 +1,151 @@
+"""Helpers for the Socket.IO tests: a small unit tree, a served app on a free port, a screen
+client that records what it receives, and a fan-out running in a thread."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import redis
+import socketio
+from werkzeug.serving import make_server
+
+from dashboard.app import create_app
+from dashboard.extensions import socketio_channel
+from dashboard.models import Unit
+from dashboard.principal import issue_token
+from dashboard.realtime import start_message_queue
+from dashboard.services import Services
+from feeds import schema
+from feeds.fanout import Fanout, socketio_emitter
+
+LICHENG_GRID = ["putian", "licheng", "licheng-zhenhai", "licheng-zhenhai-changshou",
+                "licheng-zhenhai-changshou-g01"]
+CHENGXIANG_GRID = ["putian", "chengxiang", "chengxiang-longqiao", "chengxiang-longqiao-xingan",
+                   "chengxiang-longqiao-xingan-g03"]
+LEVELS = ("city", "district", "town", "village", "grid")
+WAIT_S = 15
+
+
+def add_units(Session) -> None:  # noqa: N803 - a session factory
+    """The two grid chains above as unit rows (enough tree for rooms and jurisdiction)."""
+    with Session.begin() as s:
+        seen = set()
+        for chain in (LICHENG_GRID, CHENGXIANG_GRID):
+            for depth, code in enumerate(chain):
+                if code in seen:
+                    continue
+                seen.add(code)
+                ancestors = chain[1:depth]
+                s.add(Unit(code=code, name=code, name_en=code, level=LEVELS[depth],
+                           parent_code=chain[depth - 1] if depth else None,
+                           district_code=ancestors[0] if len(ancestors) > 0 else None,
+                           town_code=ancestors[1] if len(ancestors) > 1 else None,
+                           village_code=ancestors[2] if len(ancestors) > 2 else None,
+                           boundary="{}", centroid_lat=25.4, centroid_lon=119.0, area_km2=1.0))
+            s.flush()
+
+
+def tokens(Session) -> dict[str, str]:  # noqa: N803
+    """Tokens for a city wall, a Licheng duty desk and a field device."""
+    with Session.begin() as s:
+        return {"city": issue_token(s, "wall-city", "wall", "putian"),
+                "licheng": issue_token(s, "duty-licheng", "duty", "licheng"),
+                "device": issue_token(s, "phone-1", "device", "licheng-zhenhai-changshou-g01")}
+
+
+def xadd(r: redis.Redis, stream: str, type_: str, units: list[str], **data) -> str:
+    """Append one entry the way the producers do; returns its id."""
+    return r.xadd(stream, schema.encode(type_, {**data, "units": units}))
+
+
+@contextmanager
+def served(services: Services) -> Iterator[str]:
+    """The real app (create_app) on a free port, listening on the message queue; yields its URL."""
+    channel = socketio_channel(services.settings.redis_url)
+    before = services.redis.pubsub_numsub(channel)[0][1]
+    app = create_app(services.settings, services)
+    start_message_queue()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    wait_until(lambda: services.redis.pubsub_numsub(channel)[0][1] > before, "message queue listener")
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def fanout_running(redis_url: str, **kwargs) -> Iterator[Fanout]:
+    """The fan-out loop in a thread, emitting through the real message queue."""
+    fanout = Fanout(redis.Redis.from_url(redis_url, decode_responses=True), socketio_emitter(redis_url),
+                    **kwargs)
+    stop = threading.Event()
+    thread = threading.Thread(target=fanout.run, args=(stop,), daemon=True)
+    thread.start()
+    wait_until(lambda: fanout.active, "fan-out active")
+    try:
+        yield fanout
+    finally:
+        stop.set()
+        thread.join(WAIT_S)
+
+
+def wait_until(predicate: Callable[[], bool], what: str) -> None:
+    """Poll until predicate holds (fails the test after WAIT_S)."""
+    done = threading.Event()
+    for _ in range(int(WAIT_S / 0.02)):
+        if predicate():
+            return
+        done.wait(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Screen:
+    """A real python-socketio client over WebSocket that records every event it receives."""
+
+    def __init__(self, url: str, token: str | None) -> None:
+        self.events: list[tuple[str, object]] = []
+        self.cond = threading.Condition()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("*", self._record)
+        self.client.connect(url, auth={"token": token} if token else None, transports=["websocket"],
+                            wait_timeout=WAIT_S)
+
+    def _record(self, event: str, data=None) -> None:
+        with self.cond:
+            self.events.append((event, data))
+            self.cond.notify_all()
+
+    def subscribe(self, unit: str, **last) -> dict:
+        """Emit subscribe and return the server's acknowledgement."""
+        return self.client.call("subscribe", {"unit": unit, "last": last}, timeout=WAIT_S)
+
+    def wait_for(self, predicate: Callable[[list[tuple[str, object]]], bool], what: str) -> None:
+        """Block until the recorded events satisfy predicate."""
+        with self.cond:
+            if not self.cond.wait_for(lambda: predicate(self.events), WAIT_S):
+                raise AssertionError(f"timed out waiting for {what}; got {self.events!r}")
+
+    def feed_ids(self) -> list[str]:
+        """Ids of the `feed` events received so far, in arrival order."""
+        with self.cond:
+            return [data["id"] for event, data in self.events if event == "feed"]
+
+    def close(self) -> None:
+        """Disconnect."""
+        if self.client.connected:
+            self.client.disconnect()
+
+
+def has_feed(entry_id: str) -> Callable[[list], bool]:
+    """Predicate: a feed event with this id arrived."""
+    return lambda events: any(e == "feed" and d["id"] == entry_id for e, d in events)
+
+
+def has_event(name: str) -> Callable[[list], bool]:
+    """Predicate: an event of this name arrived."""
+    return lambda events: any(e == name for e, _ in events)
