@@ -135,6 +135,10 @@ class Fanout:
             self.pending_id = entry.id
             self.pending_ms.append(stream_ms(entry.id))
 
+    def flush_due(self, now: float) -> bool:
+        """Whether positions wait and the last push was at least one window ago."""
+        return bool(self.pending) and now >= self.next_flush
+
     def flush(self, now: float) -> int:
         """Push each room's coalesced positions; returns the number of pushes."""
         pushes = 0
@@ -177,7 +181,7 @@ class Fanout:
             wait_s = min(self.next_housekeeping, self.next_flush if self.pending else 1e18) - now
             self.step(int(wait_s * 1000))
             now = self.clock()
-            if self.pending and now >= self.next_flush:
+            if self.flush_due(now):
                 self.flush(now)
         self.stop()
 
