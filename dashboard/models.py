@@ -194,11 +194,18 @@ class Incident(Base):
     stream_id: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
-        Index("ix_incidents_reported_at", "reported_at"),
-        Index("ix_incidents_district_reported", "district_code", "reported_at"),
-        Index("ix_incidents_town_reported", "town_code", "reported_at"),
-        Index("ix_incidents_village_reported", "village_code", "reported_at"),
-        Index("ix_incidents_grid_reported", "grid_code", "reported_at"),
+        # Covering indexes for the figures (dashboard.queries): a unit's subtree and period, then
+        # the state, overdue flag, child level and line, so a roll-up over a year reads no table rows.
+        Index("ix_incidents_reported_at", "reported_at", "state", "overdue", "district_code",
+              "line_code", "business_item_code"),
+        Index("ix_incidents_district_reported", "district_code", "reported_at", "state", "overdue",
+              "town_code", "line_code"),
+        Index("ix_incidents_town_reported", "town_code", "reported_at", "state", "overdue",
+              "village_code", "line_code"),
+        Index("ix_incidents_village_reported", "village_code", "reported_at", "state", "overdue",
+              "grid_code", "line_code"),
+        Index("ix_incidents_grid_reported", "grid_code", "reported_at", "state", "overdue",
+              "line_code"),
         Index("ix_incidents_state", "state"),
     )
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 23:01:00.776937
+Create Date: 2026-11-27 23:14:03.297133
 """
 
 from alembic import op
@@ -299,12 +299,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('incidents', schema=None) as batch_op:
-        batch_op.create_index('ix_incidents_district_reported', ['district_code', 'reported_at'], unique=False)
-        batch_op.create_index('ix_incidents_grid_reported', ['grid_code', 'reported_at'], unique=False)
-        batch_op.create_index('ix_incidents_reported_at', ['reported_at'], unique=False)
+        batch_op.create_index('ix_incidents_district_reported', ['district_code', 'reported_at', 'state', 'overdue', 'town_code', 'line_code'], unique=False)
+        batch_op.create_index('ix_incidents_grid_reported', ['grid_code', 'reported_at', 'state', 'overdue', 'line_code'], unique=False)
+        batch_op.create_index('ix_incidents_reported_at', ['reported_at', 'state', 'overdue', 'district_code', 'line_code', 'business_item_code'], unique=False)
         batch_op.create_index('ix_incidents_state', ['state'], unique=False)
-        batch_op.create_index('ix_incidents_town_reported', ['town_code', 'reported_at'], unique=False)
-        batch_op.create_index('ix_incidents_village_reported', ['village_code', 'reported_at'], unique=False)
+        batch_op.create_index('ix_incidents_town_reported', ['town_code', 'reported_at', 'state', 'overdue', 'village_code', 'line_code'], unique=False)
+        batch_op.create_index('ix_incidents_village_reported', ['village_code', 'reported_at', 'state', 'overdue', 'grid_code', 'line_code'], unique=False)
 
     op.create_table('incident_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
