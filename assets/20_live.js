@@ -1,0 +1,158 @@
+/* Live glue: Socket.IO events → Dash stores → partial updates (docs/contracts.md, "Socket.IO").
+ *
+ * The socket lives here, not in a Dash callback. On `subscribe` the server replays what we missed
+ * and then says `resumed`; until then live events are buffered. Each stream's last applied id is
+ * kept, so every event is applied once and in order. Events reach Dash through set_props on small
+ * stores; the client-side callbacks below turn them into Patch objects (figures) and row
+ * transactions (lists). Nothing here polls the server.
+ */
+(function () {
+  "use strict";
+  var STREAMS = ["incidents", "supervision", "alerts"];
+  var S = {
+    socket: null, sub: null, last: {incidents: null, supervision: null, alerts: null}, lastPos: null,
+    ready: false, buffer: [], state: "connecting", newest: Date.now(), everConnected: false,
+    feedBatch: [], feedTimer: null, dirtyTimer: null, dirtyN: 0, posBatch: {}, posId: null, posTimer: null,
+    resync: false, seq: 0
+  };
+
+  function cmpId(a, b) {
+    if (!a && !b) { return 0; }
+    if (!a) { return -1; }
+    if (!b) { return 1; }
+    var x = a.split("-").map(Number), y = b.split("-").map(Number);
+    return x[0] !== y[0] ? x[0] - y[0] : x[1] - y[1];
+  }
+
+  function setProps(id, props) {
+    if (window.dash_clientside && window.dash_clientside.set_props && document.getElementById(id) !== null) {
+      window.dash_clientside.set_props(id, props);
+    } else if (window.dash_clientside && window.dash_clientside.set_props) {
+      window.dash_clientside.set_props(id, props);
+    }
+  }
+
+  function publishState(state) {
+    if (state) { S.state = state; }
+    setProps("live-state", {data: {state: S.state, newest: S.newest}});
+  }
+
+  function markDirty(resync) {
+    S.resync = S.resync || !!resync;
+    if (S.dirtyTimer) { return; }
+    // Coalesce bursts: one server refresh of the counts at most every 300 ms.
+    S.dirtyTimer = setTimeout(function () {
+      S.dirtyTimer = null;
+      S.dirtyN += 1;
+      setProps("live-dirty", {data: {n: S.dirtyN, resync: S.resync}});
+      S.resync = false;
+    }, 300);
+  }
+
+  function flushFeed() {
+    S.feedTimer = null;
+    if (!S.feedBatch.length) { return; }
+    S.seq += 1;
+    setProps("live-feed", {data: {seq: S.seq, events: S.feedBatch}});
+    S.feedBatch = [];
+  }
+
+  function applyFeed(ev) {
+    if (STREAMS.indexOf(ev.stream) < 0 || cmpId(ev.id, S.last[ev.stream]) <= 0) { return; }
+    S.last[ev.stream] = ev.id;
+    S.newest = Date.now();
+    if (ev.stream === "alerts") { return; }  // the duty desk's business
+    S.feedBatch.push(ev);
+    if (!S.feedTimer) { S.feedTimer = setTimeout(flushFeed, 30); }
+    if (S.sub && S.sub.live) { markDirty(false); }
+  }
+
+  function flushPositions() {
+    S.posTimer = null;
+    var list = Object.keys(S.posBatch).map(function (k) { return S.posBatch[k]; });
+    S.posBatch = {};
+    if (list.length) { setProps("live-positions", {data: {id: S.posId, positions: list}}); }
+  }
+
+  function applyPositions(ev) {
+    if (cmpId(ev.id, S.lastPos) <= 0) { return; }
+    S.lastPos = ev.id;
+    S.posId = ev.id;
+    S.newest = Date.now();
+    (ev.positions || []).forEach(function (p) { S.posBatch[p.staff] = p; });
+    if (!S.posTimer) { S.posTimer = setTimeout(flushPositions, 50); }
+  }
+
+  function onFeed(ev) { if (!S.ready) { S.buffer.push(["feed", ev]); } else { applyFeed(ev); } }
+  function onPositions(ev) { if (!S.ready) { S.buffer.push(["positions", ev]); } else { applyPositions(ev); } }
+
+  function onResumed(msg) {
+    if (!S.sub || (msg && msg.unit && msg.unit !== S.sub.unit)) { return; }
+    S.ready = true;
+    var buffered = S.buffer;
+    S.buffer = [];
+    buffered.forEach(function (item) { (item[0] === "feed" ? applyFeed : applyPositions)(item[1]); });
+    // The server's heads: anything up to them is in our snapshot or was just replayed.
+    STREAMS.forEach(function (name) {
+      var head = msg && msg.last ? msg.last[name] : null;
+      if (head && cmpId(head, S.last[name]) > 0) { S.last[name] = head; }
+    });
+    if (msg && msg.resynced) {
+      publishState("resynced");
+      markDirty(true);
+    } else {
+      publishState("connected");
+    }
+  }
+
+  function subscribe() {
+    if (!S.socket || !S.socket.connected || !S.sub) { return; }
+    S.ready = false;
+    S.buffer = [];
+    S.socket.emit("subscribe", {unit: S.sub.unit, last: S.last});
+  }
+
+  /* Wall screens open their URL with ?token=…; keep it for reconnects after drill-down. */
+  function token() {
+    var fromUrl = new URLSearchParams(window.location.search).get("token");
+    try {
+      if (fromUrl) { window.sessionStorage.setItem("gridLiveToken", fromUrl); }
+      return fromUrl || window.sessionStorage.getItem("gridLiveToken");
+    } catch (e) {
+      return fromUrl;
+    }
+  }
+
+  function connect() {
+    if (S.socket || typeof window.io === "undefined") { return; }
+    var tok = token();
+    S.socket = window.io({transports: ["websocket", "polling"], reconnectionDelayMax: 5000,
+                          auth: tok ? {token: tok} : {}});
+    S.socket.on("refused", function () { publishState("refused"); });
+    S.socket.on("connect", function () { S.everConnected = true; subscribe(); });
+    S.socket.on("disconnect", function () { S.ready = false; publishState("reconnecting"); });
+    S.socket.io.on("reconnect_attempt", function () { publishState("reconnecting"); });
+    S.socket.on("connect_error", function (err) {
+      publishState(err && err.data ? "refused" : (S.everConnected ? "reconnecting" : "connecting"));
+    });
+    S.socket.on("feed", onFeed);
+    S.socket.on("positions", onPositions);
+    S.socket.on("resumed", onResumed);
+  }
+
+  /* A new view: its snapshot was just read from the database, so replay starts from now. */
+  function setView(sub) {
+    var changed = !S.sub || !sub || S.sub.unit !== sub.unit;
+    S.sub = sub;
+    if (!sub) { return; }
+    if (changed) {
+      S.last = {incidents: null, supervision: null, alerts: null};
+      S.lastPos = null;
+      S.newest = Date.now();
+    }
+    connect();
+    if (changed) { subscribe(); }
+  }
+
+  window.gridLive = {state: S, setView: setView, cmpId: cmpId};
+})();

@@ -1,0 +1,195 @@
+/* Client-side callbacks: turn live events (set by 20_live.js) into partial updates.
+ * Figures get dash_clientside.Patch objects touching one trace; lists get AG Grid row
+ * transactions. Traces are found by their `meta` name, set by layouts/figures_map.py.
+ */
+(function () {
+  "use strict";
+  var dc = window.dash_clientside = window.dash_clientside || {};
+  var OPEN = ["reported", "dispatched", "accepted", "resolved"];
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  function localParts(iso) {
+    // Asia/Shanghai is UTC+8 all year: shift and read the UTC fields.
+    var d = new Date(new Date(iso).getTime() + 8 * 3600 * 1000);
+    return {m: d.getUTCMonth(), d: d.getUTCDate(), hh: ("0" + d.getUTCHours()).slice(-2),
+            mm: ("0" + d.getUTCMinutes()).slice(-2)};
+  }
+
+  function fmtTime(iso, lang) {
+    if (!iso) { return "—"; }
+    var p = localParts(iso);
+    return lang === "en" ? p.d + " " + MONTHS[p.m] + " " + p.hh + ":" + p.mm
+                         : (p.m + 1) + "月" + p.d + "日 " + p.hh + ":" + p.mm;
+  }
+
+  function fmtAge(seconds, lang) {
+    if (seconds < 60) { return lang === "en" ? seconds + " s" : seconds + "秒"; }
+    var min = Math.floor(seconds / 60);
+    if (min < 60) { return lang === "en" ? min + " min" : min + "分钟"; }
+    var h = Math.floor(min / 60);
+    return lang === "en" ? h + " h" : h + "小时";
+  }
+
+  function traceIndex(figure, name) {
+    if (!figure || !figure.data) { return -1; }
+    for (var i = 0; i < figure.data.length; i++) {
+      if (figure.data[i].meta === name) { return i; }
+    }
+    return -1;
+  }
+
+  function arr(x) { return Array.isArray(x) ? x.slice() : []; }
+
+  function childCode(units, sub) {
+    if (!units || !units.length) { return null; }
+    return units[Math.min(sub.depth, units.length - 1)];
+  }
+
+  function unitLabel(units, sub) {
+    var code = childCode(units, sub);
+    return (sub.names.units && sub.names.units[code]) || code || "";
+  }
+
+  function tickerRow(inc, sub) {
+    return {id: inc.id, time: fmtTime(inc.reported_at, sub.lang), unit: unitLabel(inc.units, sub),
+            item: (sub.names.items && sub.names.items[inc.business_item_code]) || inc.business_item_code,
+            state: inc.state, state_label: sub.names.states[inc.state] || inc.state,
+            severity: inc.severity,
+            severity_label: (sub.names.severities || {})[String(inc.severity)] || String(inc.severity)};
+  }
+
+  function lineMatches(data, sub) { return !sub.line || !data.line_code || data.line_code === sub.line; }
+
+  /* Copy the point arrays of one trace so they can be edited and assigned back as a Patch. */
+  function pointsOf(trace) {
+    var marker = trace.marker || {};
+    return {lat: arr(trace.lat), lon: arr(trace.lon), ids: arr(trace.ids), customdata: arr(trace.customdata),
+            color: arr(marker.color), size: arr(marker.size), opacity: arr(marker.opacity)};
+  }
+
+  function assignPoints(patch, idx, pts, keys) {
+    keys.forEach(function (k) {
+      var path = (k === "color" || k === "size" || k === "opacity") ? ["data", idx, "marker", k] : ["data", idx, k];
+      patch.assign(path, pts[k]);
+    });
+  }
+
+  function removeAt(pts, i) {
+    Object.keys(pts).forEach(function (k) { if (pts[k].length > i) { pts[k].splice(i, 1); } });
+  }
+
+  dc.gridLive = {
+    relabel: function (lang, view) {
+      if (view && view.lang !== lang && dc.set_props) {
+        dc.set_props("view", {data: Object.assign({}, view, {lang: lang})});
+      }
+      return lang === "en" ? "Language" : "语言";
+    },
+
+    subscribe: function (sub) {
+      if (window.gridLive) { window.gridLive.setView(sub); }
+      return dc.no_update;
+    },
+
+    statusText: function (live, tick, sub) {
+      var state = (live && live.state) || "connecting";
+      var labels = (sub && sub.names && sub.names.status) || {};
+      var lang = (sub && sub.lang) || "zh";
+      var text = labels[state] || state;
+      if (live && live.newest && (state === "connected" || state === "resynced")) {
+        var age = Math.max(0, Math.round((Date.now() - live.newest) / 1000));
+        var tmpl = (sub && sub.names && sub.names.age) || "{age}";
+        text += " · " + tmpl.replace("{age}", fmtAge(age, lang));
+      }
+      return [text, "status status-" + state];
+    },
+
+    applyFeed: function (feed, figure, sub, tickerRows) {
+      var nu = dc.no_update;
+      if (!feed || !sub || !sub.live || !feed.events) { return [nu, nu, nu]; }
+      var patch = new dc.Patch(), touched = false;
+      var ti = traceIndex(figure, "incidents"), si = traceIndex(figure, "supervision");
+      var inc = ti >= 0 ? pointsOf(figure.data[ti]) : null;
+      var sup = si >= 0 ? pointsOf(figure.data[si]) : null;
+      var rows = {};
+      (tickerRows || []).forEach(function (r) { rows[r.id] = r; });
+      var ticker = {add: [], update: [], addIndex: 0}, overdue = {add: [], update: [], remove: [], addIndex: 0};
+      var pal = sub.palette;
+      feed.events.forEach(function (ev) {
+        var d = ev.data || {};
+        if (ev.type === "incident.reported" && lineMatches(d, sub)) {
+          if (!rows[d.id]) { rows[d.id] = tickerRow(d, sub); ticker.add.unshift(rows[d.id]); }
+          if (inc && inc.ids.indexOf(d.id) < 0 && OPEN.indexOf(d.state) >= 0) {
+            inc.lat.push(d.lat); inc.lon.push(d.lon); inc.ids.push(d.id);
+            inc.customdata.push([d.id, sub.names.states[d.state] || d.state]);
+            inc.color.push(pal.states[d.state]); inc.size.push(pal.severity[String(d.severity)] || 9);
+            touched = true;
+          }
+        } else if (ev.type === "incident.transition") {
+          var row = rows[d.incident];
+          if (row) {
+            var updated = Object.assign({}, row, {state: d.to, state_label: sub.names.states[d.to] || d.to});
+            rows[d.incident] = updated;
+            ticker.update.push(updated);
+          }
+          var i = inc ? inc.ids.indexOf(d.incident) : -1;
+          if (i >= 0) {
+            if (OPEN.indexOf(d.to) < 0) { removeAt(inc, i); } else {
+              inc.color[i] = pal.states[d.to]; inc.customdata[i] = [d.incident, sub.names.states[d.to] || d.to];
+            }
+            touched = true;
+          }
+        } else if (ev.stream === "supervision") {
+          var srow = {id: d.incident, supervision: d.id, time: fmtTime(d.opened_at, sub.lang),
+                      unit: unitLabel(d.units, sub), item: rows[d.incident] ? rows[d.incident].item : "—",
+                      stage: d.stage, stage_label: sub.names.stages[d.stage] || d.stage,
+                      level: d.level, level_label: sub.names.levels[d.level] || d.level};
+          var k = sup ? sup.ids.indexOf(String(d.id)) : -1;
+          if (ev.type === "supervision.closed" || d.state === "closed") {
+            overdue.remove.push({id: d.incident});
+            if (k >= 0) { removeAt(sup, k); touched = true; }
+          } else if (ev.type === "supervision.opened") {
+            overdue.add.unshift(srow);
+            var at = inc ? inc.ids.indexOf(d.incident) : -1;
+            if (sup && at >= 0 && k < 0) {
+              sup.lat.push(inc.lat[at]); sup.lon.push(inc.lon[at]); sup.ids.push(String(d.id));
+              sup.customdata.push([d.incident]); sup.color.push(pal.levels[d.level]);
+              touched = true;
+            }
+          } else {
+            overdue.update.push(srow);
+            if (k >= 0) { sup.color[k] = pal.levels[d.level]; touched = true; }
+          }
+        }
+      });
+      if (touched && inc) { assignPoints(patch, ti, inc, ["lat", "lon", "ids", "customdata", "color", "size"]); }
+      if (touched && sup) { assignPoints(patch, si, sup, ["lat", "lon", "ids", "customdata", "color"]); }
+      var any = function (t) { return t.add.length || t.update.length || (t.remove && t.remove.length); };
+      return [touched ? patch.build() : nu, any(ticker) ? ticker : nu, any(overdue) ? overdue : nu];
+    },
+
+    applyPositions: function (pos, figure, sub) {
+      var nu = dc.no_update;
+      var pi = traceIndex(figure, "positions");
+      if (!pos || !pos.positions || pi < 0 || !sub) { return nu; }
+      var pts = pointsOf(figure.data[pi]);
+      var where = {};
+      pts.ids.forEach(function (id, i) { where[id] = i; });
+      var pal = sub.palette;
+      pos.positions.forEach(function (p) {
+        var i = where[p.staff];
+        if (i === undefined) {
+          where[p.staff] = pts.ids.length;
+          pts.ids.push(p.staff); pts.lat.push(p.lat); pts.lon.push(p.lon);
+          pts.customdata.push([p.staff, p.staff, p.role || ""]);
+          pts.color.push(pal.roles[p.role] || "#999999"); pts.opacity.push(1.0);
+        } else {
+          pts.lat[i] = p.lat; pts.lon[i] = p.lon; pts.opacity[i] = 1.0;
+        }
+      });
+      var patch = new dc.Patch();
+      assignPoints(patch, pi, pts, ["lat", "lon", "ids", "customdata", "color", "opacity"]);
+      return patch.build();
+    }
+  };
+})();

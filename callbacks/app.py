@@ -1,0 +1,48 @@
+"""Mount the Dash views on the Flask server: pages, the shell, every view's callbacks.
+
+Everything is served from this server (Dash's own bundles, Bootstrap, the socket.io client and the
+live glue in assets/): a wall screen needs no CDN.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+from dash import Dash
+from flask import Flask
+
+from dashboard.services import Services
+from layouts.shell import register_pages, shell
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+INDEX = """<!DOCTYPE html>
+<html lang="zh-CN" data-bs-theme="dark">
+<head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>
+<body>{%app_entry%}<footer>{%config%}{%scripts%}{%renderer%}</footer></body>
+</html>"""
+
+
+def create_dash(server: Flask) -> Dash:
+    """A Dash app on the given server with the pages and all callbacks registered."""
+    from callbacks import detail, grid, live, navigation, shell_cb, unit, view
+
+    app = Dash(__name__, server=server, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
+               url_base_pathname="/", serve_locally=True, suppress_callback_exceptions=True,
+               title="莆田市网格化指挥中心", update_title=None, compress=False,
+               meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
+    app.index_string = INDEX
+    register_pages()
+    app.layout = shell
+    for module in (shell_cb, view, navigation, unit, grid, detail, live):
+        module.register(app)
+    return app
+
+
+def init_app(server: Flask, services: Services) -> None:
+    """Mount the Dash views on the server (called by dashboard.app.create_app)."""
+    server.extensions["dash"] = create_dash(server)
+
+
+__all__ = ["create_dash", "init_app", "dash"]

@@ -1,0 +1,183 @@
+"""Fetch what a view shows: each function opens the view (jurisdiction checked), calls the query
+modules, and returns plain rows for the pure builders in layouts/. No SQL here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from callbacks import scope
+from dashboard import queries, queries_incidents, queries_stats, queries_views
+from dashboard.models import Staff, Unit
+from dashboard.queries import unit_ref
+from dashboard.queries_catalog import business_items
+from layouts.period import is_live, trend_bucket
+
+CHILD_KEY = {"city": "district", "district": "town", "town": "village", "village": "grid", "grid": "grid"}
+
+
+def names(s, u: Unit) -> dict[str, Any]:
+    """Names of the unit's children (and itself) and of the business items, for list rows."""
+    kids = [unit_ref(c) for c in queries.children(s, u.code)] + [unit_ref(u)]
+    return {"units": {k["code"]: k for k in kids}, "items": {i["code"]: i for i in business_items(s)},
+            "child_key": CHILD_KEY[u.level]}
+
+
+def figures(view: dict | None) -> dict[str, Any]:
+    """The view's figures plus live staff and patrol coverage."""
+    svc = scope.services()
+    with scope.session() as s:
+        vs = scope.open_view(s, view)
+        figs = queries.figures(s, vs.unit.code, vs.period, vs.line) or queries.empty_figures()
+        staff_total = sum(queries_stats.staff_by_role(s, vs.unit).values())
+        grids = queries_views.grid_count(s, vs.unit)
+    positions = queries_views.live_positions(svc.redis, vs.unit.code)
+    patrolled = queries_views.patrolled_today(svc.redis, vs.unit.code)
+    return {**figs, "staff_total": staff_total,
+            "staff_online": sum(1 for p in positions if p["status"] == "online"),
+            "staff_on_duty": sum(1 for p in positions if p["status"] != "offline"),
+            "grids": grids, "grids_patrolled": len(patrolled), "live": is_live(vs.period),
+            "level": vs.unit.level}
+
+
+def _staff_names(s, u: Unit) -> dict[str, str]:
+    clauses = queries.subtree(Staff, u) if u.level != "grid" else [Staff.grid_code == u.code]
+    return dict(s.execute(select(Staff.id, Staff.name).where(*clauses)).all())
+
+
+def map_rows(view: dict | None) -> dict[str, Any]:
+    """Regions (children, or the grid itself), open incidents, supervision, positions, tracks."""
+    svc = scope.services()
+    with scope.session() as s:
+        vs = scope.open_view(s, view)
+        u = vs.unit
+        patrolled = queries_views.patrolled_today(svc.redis, u.code)
+        if u.level == "grid":
+            own = queries.figures(s, u.code, vs.period, vs.line)
+            regions = [_region(u, own, 1.0 if u.code in patrolled else 0.0)]
+        else:
+            figs = {r["code"]: r["figures"] for r in queries.children_figures(s, u.code, vs.period, vs.line)}
+            grid_counts = queries_views.grid_counts_by_child(s, u)
+            regions = [_region(c, figs.get(c.code), _coverage(c, patrolled, grid_counts))
+                       for c in queries.children(s, u.code)]
+        incidents, _ = queries_incidents.incidents(s, u, state="open", period=vs.period, line=vs.line,
+                                                   limit=500)
+        supervision = queries_views.open_supervision(s, u, vs.line, limit=200)
+        staff_names = _staff_names(s, u)
+        tracks = None
+        if u.level == "grid":
+            tracks = queries_views.tracks_today(s, [p["id"] for p in queries_views.grid_staff(s, u.code)])
+    positions = queries_views.live_positions(svc.redis, u.code)
+    for p in positions:
+        p["name"] = staff_names.get(p["staff"], p["staff"])
+    return {"regions": regions, "incidents": incidents, "supervision": supervision,
+            "positions": positions, "tracks": tracks, "code": u.code, "level": u.level}
+
+
+def _region(u: Unit, figs: dict | None, coverage: float | None) -> dict[str, Any]:
+    import json
+
+    return {**unit_ref(u), "boundary": json.loads(u.boundary), "population": u.population,
+            "figures": figs or queries.empty_figures(), "coverage": coverage}
+
+
+def _coverage(child: Unit, patrolled: set[str], grid_counts: dict[str, int]) -> float | None:
+    total = grid_counts.get(child.code, 0)
+    if not total:
+        return None
+    done = sum(1 for g in patrolled if g == child.code or g.startswith(child.code + "-"))
+    return done / total
+
+
+def region_figures(view: dict | None) -> list[dict[str, Any]]:
+    """Only the children's figures (for a live patch of the map's colours)."""
+    with scope.session() as s:
+        vs = scope.open_view(s, view)
+        if vs.unit.level == "grid":
+            return [{"code": vs.unit.code, "figures": queries.figures(s, vs.unit.code, vs.period, vs.line)}]
+        return queries.children_figures(s, vs.unit.code, vs.period, vs.line)
+
+
+def lists(view: dict | None) -> dict[str, Any]:
+    """Newest incidents for the ticker (a grid: its open ones first) and open supervision items."""
+    with scope.session() as s:
+        vs = scope.open_view(s, view)
+        newest, _ = queries_incidents.incidents(s, vs.unit, period=vs.period, line=vs.line, limit=60)
+        if vs.unit.level == "grid":
+            open_rows, _ = queries_incidents.incidents(s, vs.unit, state="open", line=vs.line, limit=100)
+            seen = {r["id"] for r in open_rows}
+            newest = open_rows + [r for r in newest if r["id"] not in seen]
+        supervision = queries_views.open_supervision(s, vs.unit, vs.line, limit=200)
+        return {"incidents": newest, "supervision": supervision, "names": names(s, vs.unit)}
+
+
+def loop(view: dict | None) -> dict[str, Any]:
+    """The seven-step funnel's inputs."""
+    svc = scope.services()
+    with scope.session() as s:
+        vs = scope.open_view(s, view)
+        figs = queries.figures(s, vs.unit.code, vs.period, vs.line) or queries.empty_figures()
+        funnel = queries_stats.funnel(s, vs.unit, vs.period, vs.line)
+    patrolled = queries_views.patrolled_today(svc.redis, vs.unit.code)
+    return {"funnel": funnel, "collected": figs["collected"], "patrolled": len(patrolled),
+            "supervision": sum(figs["supervision_by_level"].values())}
+
+
+def trend(view: dict | None) -> tuple[Any, str]:
+    """Counts per hour, day or month over the period."""
+    with scope.session() as s:
+        vs = scope.open_view(s, view)
+        bucket = trend_bucket(vs.period)
+        return queries_stats.trend(s, vs.unit, vs.period, bucket, vs.line), bucket
+
+
+def breakdown(view: dict | None) -> tuple[Any, Any]:
+    """Counts by business line and by item (items tagged with their line)."""
+    with scope.session() as s:
+        vs = scope.open_view(s, view)
+        lines = queries_stats.by_line(s, vs.unit, vs.period)
+        if vs.line:
+            lines = lines[lines["line"] == vs.line]
+        items = queries_stats.by_item(s, vs.unit, vs.period, vs.line, limit=40)
+        line_of = {i["code"]: i["line"] for i in business_items(s)}
+    items["line"] = items["item"].map(line_of)
+    return lines, items
+
+
+def children_rows(view: dict | None) -> list[dict[str, Any]]:
+    """The children with their figures."""
+    with scope.session() as s:
+        vs = scope.open_view(s, view)
+        return queries.children_figures(s, vs.unit.code, vs.period, vs.line)
+
+
+def departments(view: dict | None) -> Any:
+    """The department board (部门报到)."""
+    with scope.session() as s:
+        vs = scope.open_view(s, view)
+        return queries_stats.department_board(s, vs.unit, vs.period, vs.line)
+
+
+def grid_people(view: dict | None) -> list[dict[str, Any]]:
+    """A grid's assigned staff with their latest live position."""
+    svc = scope.services()
+    with scope.session() as s:
+        vs = scope.open_view(s, view)
+        staff = queries_views.grid_staff(s, vs.unit.code)
+    latest = {p["staff"]: p for p in queries_views.live_positions(svc.redis, vs.unit.code)}
+    return [{**person, "ts": latest.get(person["id"], {}).get("ts"),
+             "status": latest.get(person["id"], {}).get("status", "offline")} for person in staff]
+
+
+def incident(incident_id: str) -> dict[str, Any] | None:
+    """One incident with its timeline, if the caller may see it."""
+    principal = scope.current_principal()
+    with scope.session() as s:
+        found = queries_incidents.incident(s, incident_id)
+    if found is None or principal is None:
+        return None
+    if not principal.covers_codes(["putian"] + [found[k] for k in ("district", "town", "village", "grid")]):
+        return None
+    return found
+

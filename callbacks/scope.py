@@ -1,0 +1,92 @@
+"""Who is looking, and what they may see: every callback opens its unit through `open_view`.
+
+AUTH HOOK: `current_principal()` is the one place a Dash callback learns its caller. It asks
+`dashboard.api.current_principal()` (bearer token, or the browser session once `dashboard.auth`
+installs `dashboard.session_principal`). Until a log-in exists, or when the server is started with
+`DASHBOARD_OPEN_VIEWS` set in its config (tests, development), an anonymous caller sees the whole
+city as a viewer. Jurisdiction is then enforced here, on the server, for every view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from dashboard.models import Unit
+from dashboard.principal import Principal
+from dashboard.services import Services
+from dashboard.timeutil import Period, PeriodError
+from layouts.period import resolve_period
+
+OPEN_VIEWER = Principal(name="anonymous", role="viewer", unit_code="putian", unit_level="city")
+
+
+def services() -> Services:
+    """The Services of the Flask app serving this callback."""
+    return current_app.extensions["dashboard"]
+
+
+def current_principal() -> Principal | None:
+    """The caller of this callback, or None when nobody is logged in and views are closed."""
+    from dashboard.api import current_principal as api_principal
+
+    principal = api_principal()
+    if principal is not None:
+        return principal
+    auth_installed = "dashboard.session_principal" in current_app.extensions
+    if current_app.config.get("DASHBOARD_OPEN_VIEWS", not auth_installed):
+        return OPEN_VIEWER
+    return None
+
+
+@contextmanager
+def session() -> Iterator[Session]:
+    """A read session on the system of record, closed afterwards."""
+    with services().Session() as s:
+        yield s
+
+
+@dataclass
+class ViewScope:
+    """A view's unit (inside the caller's jurisdiction), its period, line and query."""
+
+    unit: Unit
+    period: Period
+    choice: str
+    line: str | None
+    query: dict[str, Any]
+
+
+class ViewRefused(Exception):
+    """The view cannot be shown; `key` names the message for the user."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+def open_view(s: Session, view: dict[str, Any] | None, now: datetime | None = None) -> ViewScope:
+    """Resolve a view store into its scope, refusing unknown units and foreign jurisdictions."""
+    view = view or {}
+    code = view.get("code") or "putian"
+    principal = current_principal()
+    if principal is None:
+        raise ViewRefused("forbidden")
+    unit = s.get(Unit, code)
+    if unit is None:
+        raise ViewRefused("not_found", code=code)
+    if not principal.covers(unit):
+        raise ViewRefused("forbidden")
+    query = dict(view.get("query") or {})
+    try:
+        period, choice = resolve_period(query, now)
+    except PeriodError as exc:
+        raise ViewRefused("bad_period", field=exc.field, reason=str(exc)) from exc
+    return ViewScope(unit=unit, period=period, choice=choice, line=query.get("line") or None, query=query)

@@ -1,0 +1,81 @@
+"""The shell: language switch (remembered in local storage), title labels, search box."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import ClientsideFunction, Dash, Input, Output, State, no_update
+
+from callbacks import scope
+from dashboard.i18n import ROLE_NAMES, lang_of, name_of, t, unit_name
+from layouts import ids
+from layouts.components import unit_path, view_href
+
+
+def toggle_lang(n_clicks: int | None, lang: str | None) -> str:
+    """Flip between Chinese and English on each press of the switch."""
+    if not n_clicks:
+        return no_update
+    return "en" if lang_of(lang) == "zh" else "zh"
+
+
+def shell_labels(lang: str | None) -> tuple[str, str, str]:
+    """The title, search placeholder and switch label in the chosen language."""
+    lang = lang_of(lang)
+    return t("app.title", lang), t("search.placeholder", lang), t("lang.switch", lang)
+
+
+def search_options(text: str | None, lang: str | None, current: Any = None) -> list[dict[str, str]]:
+    """Units, grids and staff whose name matches, within the caller's jurisdiction."""
+    from dashboard.models import Unit
+    from dashboard.queries_catalog import search
+
+    lang = lang_of(lang)
+    if not text or len(text.strip()) < 1:
+        return no_update if current else []
+    principal = scope.current_principal()
+    if principal is None:
+        return []
+    with scope.session() as s:
+        within = s.get(Unit, principal.unit_code)
+        found = search(s, text, within=within, limit=15)
+    options = []
+    for u in found["units"]:
+        trail = " › ".join(unit_name(p, lang) for p in u["path"][1:])
+        label = f"{unit_name(u, lang)}  ·  {trail}" if trail else unit_name(u, lang)
+        options.append({"label": label, "value": unit_path(u["code"]), "search": text})
+    for person in found["staff"]:
+        where = person.get("grid") or person.get("unit")
+        options.append({"label": f"{person['name']}  ·  {t('search.staff', lang)} · "
+                                 f"{name_of(ROLE_NAMES, person['role'], lang)}",
+                        "value": f"{unit_path(where)}#staff={person['id']}", "search": text})
+    return options
+
+
+def go_to_search(value: str | None, view: dict | None) -> str:
+    """Navigate to the picked unit or staff member's grid, keeping the period and line."""
+    if not value:
+        return no_update
+    path, _, fragment = value.partition("#")
+    href = view_href(path, (view or {}).get("query", {}))
+    return href
+
+
+def register(app: Dash) -> None:
+    """Attach the shell callbacks."""
+    app.callback(Output(ids.LANG, "data"), Input(ids.LANG_SWITCH, "n_clicks"), State(ids.LANG, "data"),
+                 prevent_initial_call=True)(toggle_lang)
+    app.callback(Output(ids.TITLE, "children"), Output(ids.SEARCH, "placeholder"),
+                 Output(ids.LANG_SWITCH, "children"), Input(ids.LANG, "data"))(shell_labels)
+    app.callback(Output(ids.SEARCH, "options"), Input(ids.SEARCH, "search_value"),
+                 State(ids.LANG, "data"), State(ids.SEARCH, "value"),
+                 prevent_initial_call=True)(search_options)
+    app.callback(Output(ids.PAGES_LOCATION, "href", allow_duplicate=True), Input(ids.SEARCH, "value"),
+                 State(ids.VIEW, "data", allow_optional=True), prevent_initial_call=True)(go_to_search)
+    # A new language re-renders the view on screen: the browser re-stamps the page's VIEW store.
+    app.clientside_callback(ClientsideFunction("gridLive", "relabel"), Output(ids.LANG_SWITCH, "title"),
+                            Input(ids.LANG, "data"), State(ids.VIEW, "data", allow_optional=True))
+    app.clientside_callback(ClientsideFunction("gridLive", "statusText"), Output(ids.STATUS, "children"),
+                            Output(ids.STATUS, "className"), Input(ids.LIVE_STATE, "data"),
+                            Input(ids.STATUS_TICK, "n_intervals"),
+                            State(ids.LIVE_SUB, "data", allow_optional=True))

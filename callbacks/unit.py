@@ -1,0 +1,152 @@
+"""Callbacks filling a view's figures and lists: fetch, build, return.
+
+A view change (new unit, period, line, language) sends full figures; a live change (the glue
+bumps LIVE_DIRTY) sends `Patch` objects that touch only the numbers that moved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Dash, Input, Output, Patch, State, ctx, no_update
+
+from callbacks import data
+from callbacks.scope import ViewRefused
+from dashboard.i18n import fmt_int, lang_of, t
+from dashboard.models import CENTER_LEVELS, OPEN_STATES
+from layouts import ids
+from layouts.figures import (
+    breakdown_figure,
+    funnel_figure,
+    loop_steps,
+    open_by_state_figure,
+    supervision_figure,
+    trend_figure,
+)
+from layouts.figures_map import map_figure, measure_value
+from layouts.rows import children_rows, department_rows, kpi_tiles, overdue_rows, ticker_rows
+from layouts.theme import empty_figure
+
+
+def _live_trigger() -> bool:
+    return ctx.triggered_id == ids.LIVE_DIRTY
+
+
+def update_figures(view: dict | None, dirty: Any, lang: str | None) -> tuple[Any, Any, Any]:
+    """KPI tiles, open-by-stage and supervision-by-level; live changes patch the bars."""
+    lang = lang_of(lang)
+    try:
+        f = data.figures(view)
+    except ViewRefused:
+        return [], empty_figure(""), empty_figure("")
+    if _live_trigger():
+        if not f["live"]:
+            return no_update, no_update, no_update
+        states, levels = Patch(), Patch()
+        counts = [f["open_by_state"].get(s, 0) for s in OPEN_STATES]
+        states["data"][0]["x"], states["data"][0]["text"] = counts, [fmt_int(c) for c in counts]
+        by_level = [f["supervision_by_level"].get(level, 0) for level in list(CENTER_LEVELS)[::-1]]
+        levels["data"][0]["y"], levels["data"][0]["text"] = by_level, [fmt_int(c) for c in by_level]
+        return kpi_tiles(f, lang), states, levels
+    return (kpi_tiles(f, lang), open_by_state_figure(f["open_by_state"], lang),
+            supervision_figure(f["supervision_by_level"], lang))
+
+
+def update_map(view: dict | None, measure: str | None, dirty: Any, lang: str | None) -> Any:
+    """The map on a view change; on a live change only the regions' colours are patched."""
+    lang = lang_of(lang)
+    measure = measure or "open"
+    try:
+        if _live_trigger():
+            if not (dirty or {}).get("resync"):
+                return _patch_regions(data.region_figures(view), measure)
+        rows = data.map_rows(view)
+    except ViewRefused:
+        return empty_figure("")
+    return map_figure(rows["regions"], measure, lang, incidents=rows["incidents"],
+                      supervision=rows["supervision"], positions=rows["positions"], tracks=rows["tracks"],
+                      revision=rows["code"])
+
+
+def _patch_regions(children: list[dict[str, Any]], measure: str) -> Patch:
+    patch = Patch()
+    values = [measure_value({"figures": c["figures"]}, measure) for c in children]
+    if measure in ("per_1000", "coverage"):  # these need populations or coverage: leave them be
+        return no_update
+    patch["data"][0]["z"] = [v if v is not None else None for v in values]
+    return patch
+
+
+def update_lists(view: dict | None, lang: str | None) -> tuple[list, list]:
+    """The ticker of newest incidents and the open supervision items."""
+    lang = lang_of(lang)
+    try:
+        rows = data.lists(view)
+    except ViewRefused:
+        return [], []
+    return (ticker_rows(rows["incidents"], rows["names"], lang),
+            overdue_rows(rows["supervision"], rows["names"], lang))
+
+
+def update_funnel(view: dict | None, lang: str | None) -> Any:
+    """The seven-step loop."""
+    lang = lang_of(lang)
+    try:
+        rows = data.loop(view)
+    except ViewRefused:
+        return empty_figure("")
+    return funnel_figure(loop_steps(rows["funnel"], rows["collected"], rows["patrolled"],
+                                    rows["supervision"]), lang)
+
+
+def update_trend(view: dict | None, lang: str | None) -> Any:
+    """Collected and closed over time."""
+    lang = lang_of(lang)
+    try:
+        frame, bucket = data.trend(view)
+    except ViewRefused:
+        return empty_figure("")
+    return trend_figure(frame, bucket, lang)
+
+
+def update_breakdown(view: dict | None, lang: str | None) -> Any:
+    """By business line and item."""
+    lang = lang_of(lang)
+    try:
+        lines, items = data.breakdown(view)
+    except ViewRefused:
+        return empty_figure(t("empty", lang))
+    return breakdown_figure(lines, items, lang)
+
+
+def update_children(view: dict | None, dirty: Any, lang: str | None) -> Any:
+    """The children list with figures (also refreshed on live changes)."""
+    lang = lang_of(lang)
+    try:
+        return children_rows(data.children_rows(view), lang)
+    except ViewRefused:
+        return []
+
+
+def update_departments(view: dict | None, lang: str | None) -> Any:
+    """The department board."""
+    lang = lang_of(lang)
+    try:
+        return department_rows(data.departments(view), lang)
+    except ViewRefused:
+        return []
+
+
+def register(app: Dash) -> None:
+    """Attach the figure and list callbacks shared by unit and grid views, and the unit-only ones."""
+    view, lang = Input(ids.VIEW, "data"), State(ids.LANG, "data")
+    dirty = Input(ids.LIVE_DIRTY, "data")
+    app.callback(Output(ids.KPIS, "children"), Output(ids.OPEN_BY_STATE, "figure"),
+                 Output(ids.SUPERVISION, "figure"), view, dirty, lang)(update_figures)
+    app.callback(Output(ids.MAP, "figure"), view, Input(ids.MEASURE, "value"), dirty, lang)(update_map)
+    app.callback(Output(ids.TICKER, "rowData"), Output(ids.OVERDUE_LIST, "rowData"), view, lang)(update_lists)
+    app.callback(Output(ids.FUNNEL, "figure"), view, lang)(update_funnel)
+    app.callback(Output(ids.TREND, "figure"), view, lang)(update_trend)
+    app.callback(Output(ids.BREAKDOWN, "figure"), view, lang)(update_breakdown)
+    app.callback(Output(ids.CHILDREN, "rowData"), view, dirty, lang)(update_children)
+    app.callback(Output(ids.DEPARTMENTS, "rowData"), view, lang)(update_departments)

@@ -1,0 +1,67 @@
+"""Render a view's body in the chosen language and tell the live glue what to subscribe to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Dash, Input, Output, State
+
+from callbacks import scope
+from dashboard.i18n import (
+    LEVEL_NAMES,
+    SEVERITY_NAMES,
+    STAGE_NAMES,
+    STATE_NAMES,
+    lang_of,
+    name_of,
+    t,
+    unit_name,
+)
+from dashboard.queries import ancestors, children, unit_ref
+from dashboard.queries_catalog import business_items, business_lines
+from layouts import ids
+from layouts.components import message
+from layouts.grid import grid_body
+from layouts.period import is_live
+from layouts.theme import PALETTE
+from layouts.unit import unit_body
+
+
+def live_names(kids: list[dict[str, Any]], items: list[dict[str, Any]], lang: str) -> dict[str, Any]:
+    """The small name tables the browser needs to label live events without asking the server."""
+    return {"units": {k["code"]: unit_name(k, lang) for k in kids},
+            "items": {i["code"]: unit_name(i, lang) for i in items},
+            "states": {s: name_of(STATE_NAMES, s, lang) for s in STATE_NAMES},
+            "levels": {lv: name_of(LEVEL_NAMES, lv, lang) for lv in LEVEL_NAMES},
+            "stages": {st: name_of(STAGE_NAMES, st, lang) for st in STAGE_NAMES},
+            "severities": {str(k): name_of(SEVERITY_NAMES, k, lang) for k in SEVERITY_NAMES},
+            "status": {k: t(f"status.{k}", lang)
+                       for k in ("connected", "reconnecting", "resynced", "connecting", "refused")},
+            "age": t("status.age", lang)}
+
+
+def render_view(view: dict | None, lang: str | None) -> tuple[Any, dict | None]:
+    """The body of the view (unit or grid) and the live subscription for it."""
+    lang = lang_of(lang)
+    try:
+        with scope.session() as s:
+            vs = scope.open_view(s, view)
+            path = [unit_ref(u) for u in ancestors(s, vs.unit.code)]
+            lines = business_lines(s)
+            kids = [unit_ref(c) for c in children(s, vs.unit.code)]
+            items = business_items(s)
+    except scope.ViewRefused as refused:
+        return message(refused.key, lang, **refused.params), None
+    period_range = (vs.period.start.isoformat(), vs.period.end.isoformat())
+    build = grid_body if vs.unit.level == "grid" else unit_body
+    body = build(path, vs.query, vs.choice, period_range, lines, lang)
+    sub = {"unit": vs.unit.code, "level": vs.unit.level, "depth": len(path), "lang": lang,
+           "live": is_live(vs.period), "line": vs.line, "names": live_names(kids, items, lang),
+           "palette": PALETTE}
+    return body, sub
+
+
+def register(app: Dash) -> None:
+    """Attach the view renderer."""
+    app.callback(Output(ids.VIEW_BODY, "children"), Output(ids.LIVE_SUB, "data"),
+                 Input(ids.VIEW, "data"), State(ids.LANG, "data"))(render_view)

@@ -1,0 +1,82 @@
+"""Small building blocks shared by the views: panels, KPI tiles, graphs, grids, breadcrumb."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard.i18n import t, unit_name
+from layouts.theme import BACKGROUND, FONT_FAMILY, PANEL, TEXT
+
+GRAPH_CONFIG = {"displaylogo": False, "displayModeBar": False, "scrollZoom": True, "responsive": True}
+# AG Grid's Theming API, dark, in the page's own fonts (no web fonts fetched).
+GRID_THEME = {"function": (
+    f"themeQuartz.withParams({{backgroundColor: '{PANEL}', foregroundColor: '{TEXT}', "
+    f"headerBackgroundColor: '#18233d', oddRowBackgroundColor: '{BACKGROUND}', "
+    "borderColor: '#22304d', accentColor: '#56B4E9', fontSize: 14, "
+    f"fontFamily: '{FONT_FAMILY.replace(chr(39), '')}', spacing: 5}})")}
+
+
+def view_href(path: str, query: dict[str, Any]) -> str:
+    """A view's URL keeping the period and line query (drill-down keeps them)."""
+    kept = {k: v for k, v in query.items() if k in ("period", "from", "to", "line") and v}
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
+def unit_path(code: str) -> str:
+    """The stable URL path of a unit's view."""
+    return "/city" if code == "putian" else f"/unit/{code}"
+
+
+def panel(title: str, body: Any, *, class_name: str = "", extra: Any = None) -> html.Section:
+    """A titled panel of the command-center grid."""
+    header = [html.H2(title, className="panel-title")]
+    if extra is not None:
+        header.append(html.Div(extra, className="panel-extra"))
+    return html.Section([html.Header(header, className="panel-head"), body],
+                        className=f"panel {class_name}".strip())
+
+
+def graph(component_id: str, height: str = "100%") -> dcc.Graph:
+    """A Plotly graph slot (figure filled by a callback), without the mode bar."""
+    return dcc.Graph(id=component_id, config=GRAPH_CONFIG, style={"height": height},
+                     className="graph")
+
+
+def data_grid(component_id: str, columns: list[dict[str, Any]], lang: str, *,
+              row_id: str = "params.data.id", height: str = "100%", **options: Any) -> dag.AgGrid:
+    """A dash-ag-grid list in the dark theme; rows keep their id so live updates patch in place."""
+    grid_options = {"theme": GRID_THEME, "getRowId": {"function": row_id}, "animateRows": False,
+                    "suppressCellFocus": True,
+                    "localeText": {"noRowsToShow": t("empty", lang), "loadingOoo": "…"}, **options}
+    return dag.AgGrid(id=component_id, columnDefs=columns, rowData=[], dashGridOptions=grid_options,
+                      defaultColDef={"resizable": True, "sortable": True, "minWidth": 60},
+                      columnSize="responsiveSizeToFit", style={"height": height, "width": "100%"},
+                      className="data-grid")
+
+
+def kpi(key: str, label: str, value: str = "—", sub: str = "", tone: str = "") -> html.Div:
+    """One figure tile: a big number, its label and an optional second line."""
+    return html.Div([
+        html.Div(label, className="kpi-label"),
+        html.Div(value, className="kpi-value"),
+        html.Div(sub, className="kpi-sub"),
+    ], className=f"kpi {tone}".strip(), **{"data-kpi": key})
+
+
+def breadcrumb(path: list[dict[str, Any]], query: dict[str, Any], lang: str) -> dbc.Breadcrumb:
+    """莆田市 › 荔城区 › … › 网格: every level but the current one is a link up."""
+    items = [{"label": unit_name(u, lang), "href": view_href(unit_path(u["code"]), query),
+              "external_link": False} for u in path[:-1]]
+    if path:
+        items.append({"label": unit_name(path[-1], lang), "active": True})
+    return dbc.Breadcrumb(items=items, className="crumbs")
+
+
+def message(text_key: str, lang: str, **params: Any) -> html.Div:
+    """A full-width notice in place of a view (unknown unit, outside jurisdiction)."""
+    return html.Div(t(text_key, lang, **params), className="view-message")

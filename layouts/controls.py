@@ -1,0 +1,53 @@
+"""The bar above every view: breadcrumb, period, business line and map measure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard.i18n import t, unit_name
+from layouts import ids
+from layouts.components import breadcrumb
+from layouts.figures_map import MEASURES
+from layouts.period import period_options
+
+
+def line_options(lines: list[dict[str, Any]], lang: str) -> list[dict[str, str]]:
+    """Business-line entries, "all lines" first."""
+    return [{"label": t("line.all", lang), "value": ""}] + [
+        {"label": unit_name(line, lang), "value": line["code"]} for line in lines]
+
+
+def control_bar(path: list[dict[str, Any]], query: dict[str, Any], choice: str, period_range: tuple[str, str],
+                lines: list[dict[str, Any]], lang: str, *, show_measure: bool = True) -> html.Div:
+    """Breadcrumb on the left, the view's filters on the right; the URL carries their values."""
+    start, end = period_range
+    return html.Div([
+        html.Div(breadcrumb(path, query, lang), id=ids.BREADCRUMB, className="crumb-wrap"),
+        html.Div([
+            html.Label(t("period", lang), htmlFor=ids.PERIOD, className="control-label"),
+            dcc.Dropdown(id=ids.PERIOD, options=period_options(lang), value=choice, clearable=False,
+                         searchable=False, className="control period-select"),
+            dcc.DatePickerRange(id=ids.PERIOD_RANGE, start_date=start, end_date=end,
+                                display_format="YYYY-MM-DD", className="control period-range",
+                                style={} if choice == "custom" else {"display": "none"}),
+            html.Label(t("line", lang), htmlFor=ids.LINE, className="control-label"),
+            dcc.Dropdown(id=ids.LINE, options=line_options(lines, lang), value=query.get("line") or "",
+                         clearable=False, searchable=False, className="control line-select"),
+            html.Label(t("measure", lang), htmlFor=ids.MEASURE, className="control-label",
+                       style={} if show_measure else {"display": "none"}),
+            dcc.Dropdown(id=ids.MEASURE, options=[{"label": t(f"measure.{m}", lang), "value": m}
+                                                  for m in MEASURES],
+                         value="open", clearable=False, searchable=False, className="control measure-select",
+                         style={} if show_measure else {"display": "none"}),
+        ], className="controls"),
+    ], className="control-bar")
+
+
+def detail_panel(lang: str) -> dbc.Offcanvas:
+    """The slide-in panel showing one incident and its whole timeline."""
+    return dbc.Offcanvas(html.Div(t("detail.hint", lang), id=ids.DETAIL_BODY),
+                         id=ids.DETAIL, title=t("panel.detail", lang), placement="end", is_open=False,
+                         className="detail-panel", scrollable=True)

@@ -1,0 +1,132 @@
+"""Pure chart builders: rows or DataFrames in, `go.Figure` out. No database, no Redis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.i18n import (
+    LEVEL_NAMES,
+    LOOP_STEPS,
+    STATE_NAMES,
+    fmt_duration,
+    fmt_int,
+    name_of,
+    t,
+)
+from dashboard.models import CENTER_LEVELS, OPEN_STATES
+from layouts.theme import LEVEL_COLOURS, MUTED, OKABE_ITO, STATE_COLOURS, base_layout, empty_figure
+
+LOOP_ORDER = tuple(LOOP_STEPS)
+# Which open state stands at which loop step (the rest are counted elsewhere).
+STEP_OF_STATE = {"reported": "discovery", "dispatched": "dispatch", "accepted": "handling",
+                 "resolved": "check"}
+
+
+def open_by_state_figure(open_by_state: dict[str, int], lang: str) -> go.Figure:
+    """Open incidents per stage as horizontal bars in loop order."""
+    states = list(OPEN_STATES)
+    counts = [open_by_state.get(s, 0) for s in states]
+    fig = go.Figure(go.Bar(
+        y=[name_of(STATE_NAMES, s, lang) for s in states], x=counts, orientation="h",
+        marker_color=[STATE_COLOURS[s] for s in states], text=[fmt_int(c, lang) for c in counts],
+        textposition="auto", hovertemplate="%{y}: %{x:,}<extra></extra>", meta="open_by_state"))
+    fig.update_layout(**base_layout(yaxis=dict(autorange="reversed", color=MUTED),
+                                    xaxis=dict(visible=False)))
+    return fig
+
+
+def supervision_figure(by_level: dict[str, int], lang: str) -> go.Figure:
+    """Open supervision items by the level they have climbed to (village up to city)."""
+    levels = list(CENTER_LEVELS)[::-1]  # village … city, the way items climb
+    counts = [by_level.get(level, 0) for level in levels]
+    fig = go.Figure(go.Bar(
+        x=[name_of(LEVEL_NAMES, level, lang) for level in levels], y=counts,
+        marker_color=[LEVEL_COLOURS[level] for level in levels], text=[fmt_int(c, lang) for c in counts],
+        textposition="auto", hovertemplate="%{x}: %{y:,}<extra></extra>", meta="supervision"))
+    fig.update_layout(**base_layout(yaxis=dict(visible=False), xaxis=dict(color=MUTED)))
+    return fig
+
+
+def loop_steps(funnel: pd.DataFrame, collected: int, patrolled: int,
+               supervision: int) -> list[dict[str, Any]]:
+    """The seven steps with how many stand at each and their median wait (minutes)."""
+    by_state = {row["state"]: row for row in funnel.to_dict("records")} if len(funnel) else {}
+    steps = [{"step": "patrol", "count": patrolled, "wait_min": None},
+             {"step": "collection", "count": collected, "wait_min": None}]
+    for state, step in STEP_OF_STATE.items():
+        row = by_state.get(state, {})
+        wait = row.get("median_wait_min")
+        steps.append({"step": step, "count": int(row.get("count") or 0),
+                      "wait_min": None if wait is None or pd.isna(wait) else float(wait)})
+    steps.append({"step": "supervision", "count": supervision, "wait_min": None})
+    return steps
+
+
+def funnel_figure(steps: list[dict[str, Any]], lang: str) -> go.Figure:
+    """The seven-step loop: bars per step with the count and, where open work waits, the wait."""
+    labels = [name_of(LOOP_STEPS, s["step"], lang) for s in steps]
+    texts = [fmt_int(s["count"], lang) + (f" · {t('waited', lang)} {fmt_duration(s['wait_min'], lang)}"
+                                          if s["wait_min"] is not None else "") for s in steps]
+    colours = [OKABE_ITO["blue"], OKABE_ITO["sky"], STATE_COLOURS["reported"], STATE_COLOURS["dispatched"],
+               STATE_COLOURS["accepted"], STATE_COLOURS["resolved"], OKABE_ITO["purple"]]
+    fig = go.Figure(go.Bar(
+        y=labels, x=[max(s["count"], 0) for s in steps], orientation="h", text=texts,
+        textposition="auto", insidetextanchor="start", marker_color=colours[: len(steps)],
+        hovertemplate="%{y}: %{x:,}<extra></extra>", meta="funnel"))
+    fig.update_layout(**base_layout(yaxis=dict(autorange="reversed", color=MUTED),
+                                    xaxis=dict(visible=False, type="log" if _skewed(steps) else "linear")))
+    return fig
+
+
+def _skewed(steps: list[dict[str, Any]]) -> bool:
+    counts = [s["count"] for s in steps if s["count"] > 0]
+    return bool(counts) and max(counts) > 50 * min(counts)
+
+
+def trend_figure(frame: pd.DataFrame, bucket: str, lang: str) -> go.Figure:
+    """Collected and closed per hour, day or month, with the closure rate on its own axis."""
+    if frame.empty:
+        return empty_figure(t("empty", lang))
+    fig = go.Figure([
+        go.Bar(x=frame["bucket"], y=frame["collected"], name=t("kpi.collected", lang),
+               marker_color=OKABE_ITO["sky"], hovertemplate="%{x}: %{y:,}<extra></extra>"),
+        go.Bar(x=frame["bucket"], y=frame["closed"], name=t("kpi.closed", lang),
+               marker_color=OKABE_ITO["green"], hovertemplate="%{x}: %{y:,}<extra></extra>"),
+    ])
+    fig.update_layout(**base_layout(
+        barmode="group", showlegend=True, margin=dict(l=8, r=8, t=28, b=8),
+        legend=dict(orientation="h", y=1.12, x=0, font=dict(color=MUTED)),
+        xaxis=dict(type="category", color=MUTED, nticks=12),
+        title=dict(text=t(f"trend.{bucket}", lang), x=1, xanchor="right", font=dict(size=13, color=MUTED))))
+    return fig
+
+
+def breakdown_figure(lines: pd.DataFrame, items: pd.DataFrame, lang: str) -> go.Figure:
+    """Incidents by business line and, inside each, by item, as one treemap."""
+    if lines.empty:
+        return empty_figure(t("empty", lang))
+    name_col = "name_en" if lang == "en" else "name"
+    ids, labels, parents, values = [], [], [], []
+    for row in lines.to_dict("records"):
+        ids.append(f"line:{row['line']}")
+        labels.append(row.get(name_col) or row["line"])
+        parents.append("")
+        values.append(int(row["collected"]))
+    line_ids = set(ids)
+    for row in items.to_dict("records"):
+        parent = f"line:{row.get('line')}"
+        if parent not in line_ids:
+            continue
+        ids.append(f"item:{row['item']}")
+        labels.append(row.get(name_col) or row["item"])
+        parents.append(parent)
+        values.append(int(row["collected"]))
+    fig = go.Figure(go.Treemap(
+        ids=ids, labels=labels, parents=parents, values=values, branchvalues="remainder",
+        texttemplate="%{label}<br>%{value:,}", hovertemplate="%{label}: %{value:,}<extra></extra>",
+        marker=dict(colors=values, colorscale="Cividis"), meta="breakdown"))
+    fig.update_layout(**base_layout(margin=dict(l=2, r=2, t=2, b=2)))
+    return fig

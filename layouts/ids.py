@@ -1,0 +1,45 @@
+"""Component ids, defined once and imported by layouts and callbacks alike."""
+
+# The shell around every page (dash.page_container adds `_pages_location` and `_pages_content`).
+PAGES_LOCATION = "_pages_location"
+LANG = "shell-lang"  # dcc.Store, storage_type="local": the remembered language
+LANG_SWITCH = "shell-lang-switch"
+TITLE = "shell-title"
+SEARCH = "shell-search"
+STATUS = "shell-status"  # the connection mark (connected / reconnecting / resynced + data age)
+STATUS_TICK = "shell-status-tick"  # client-side clock for the age text; never calls the server
+
+# Live glue: the socket lives in assets/20_live.js and writes into these stores.
+LIVE_SUB = "live-sub"  # {unit, live}: what the page subscribes to (set by the view)
+LIVE_FEED = "live-feed"  # the latest batch of `feed` events for this view
+LIVE_POSITIONS = "live-positions"  # the latest coalesced `positions` push
+LIVE_STATE = "live-state"  # {state, at, newest}
+LIVE_DIRTY = "live-dirty"  # bumped (coalesced) when counts under the view changed
+
+# A view (unit or grid): the skeleton the page layout returns, filled by callbacks.
+VIEW = "view"  # dcc.Store {code, kind, query}
+VIEW_BODY = "view-body"
+
+# Unit view (city, district, town, village).
+PERIOD = "unit-period"
+PERIOD_RANGE = "unit-period-range"
+LINE = "unit-line"
+MEASURE = "unit-measure"
+BREADCRUMB = "unit-breadcrumb"
+HEADING = "unit-heading"
+KPIS = "unit-kpis"
+MAP = "unit-map"
+OPEN_BY_STATE = "unit-open-by-state"
+SUPERVISION = "unit-supervision"
+FUNNEL = "unit-funnel"
+TREND = "unit-trend"
+BREAKDOWN = "unit-breakdown"
+DEPARTMENTS = "unit-departments"
+TICKER = "unit-ticker"
+OVERDUE_LIST = "unit-overdue-list"
+CHILDREN = "unit-children"
+DETAIL = "unit-detail"
+DETAIL_BODY = "unit-detail-body"
+
+# Grid view (the leaf).
+GRID_STAFF = "grid-staff"

@@ -1,0 +1,74 @@
+"""The frame around every page: title bar, search, language switch, live status, the stores the
+socket glue writes into, and the pages container."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import dash
+from dash import dcc, html
+
+from dashboard.i18n import DEFAULT_LANG, t
+from layouts import ids
+
+GRID_CODE = re.compile(r"-g\d+$")
+
+
+def shell(lang: str = DEFAULT_LANG) -> html.Div:
+    """The app layout (labels are refreshed by a callback when the language changes)."""
+    return html.Div([
+        dcc.Store(id=ids.LANG, storage_type="local", data=DEFAULT_LANG),
+        dcc.Store(id=ids.LIVE_STATE),
+        # A browser-side clock for the data-age text only: its callback is client-side.
+        dcc.Interval(id=ids.STATUS_TICK, interval=1000),
+        html.Header([
+            html.Div([html.Span(className="brand-mark"),
+                      html.H1(t("app.title", lang), id=ids.TITLE, className="brand-title")],
+                     className="brand"),
+            dcc.Dropdown(id=ids.SEARCH, options=[], placeholder=t("search.placeholder", lang),
+                         searchable=True, clearable=True, className="search", optionHeight=44),
+            html.Div([html.Span(className="status-dot"), html.Span(t("status.connecting", lang),
+                                                                    className="status-text")],
+                     id=ids.STATUS, className="status status-connecting", **{"data-state": "connecting"}),
+            html.Button(t("lang.switch", lang), id=ids.LANG_SWITCH, n_clicks=0, className="lang-switch"),
+        ], className="topbar"),
+        html.Main(dash.page_container, className="page"),
+    ], className="app", **{"data-ag-theme-mode": "dark"})
+
+
+def view_kind(code: str) -> str:
+    """`grid` for a leaf grid's code, else `unit` (codes are stable: grids end in -gNN)."""
+    return "grid" if GRID_CODE.search(code or "") else "unit"
+
+
+def view_skeleton(code: str, query: dict[str, Any]) -> html.Div:
+    """What a page returns: the view's identity, its live stores and an empty body to render.
+
+    Everything a view's callbacks listen to lives inside the page, so no callback of a view
+    fires while another page (or none) is on screen."""
+    view = {"code": code, "kind": view_kind(code), "query": {k: v for k, v in query.items() if v}}
+    return html.Div([
+        dcc.Store(id=ids.VIEW, data=view),
+        dcc.Store(id=ids.LIVE_SUB), dcc.Store(id=ids.LIVE_FEED), dcc.Store(id=ids.LIVE_POSITIONS),
+        dcc.Store(id=ids.LIVE_DIRTY, data={"n": 0}),
+        html.Div(id=ids.VIEW_BODY, className="view-body"),
+    ], className="view-root")
+
+
+def city_page(**query: Any) -> html.Div:
+    """Page `/city`."""
+    return view_skeleton("putian", query)
+
+
+def unit_page(code: str | None = None, **query: Any) -> html.Div:
+    """Page `/unit/<code>`: a district, town, village or grid."""
+    return view_skeleton(code or "putian", query)
+
+
+def register_pages() -> None:
+    """Register the pages explicitly (the app is built with pages_folder="")."""
+    dash.register_page("city", path="/city", layout=city_page, title="莆田市网格化指挥中心")
+    dash.register_page("home", path="/", layout=city_page, title="莆田市网格化指挥中心")
+    dash.register_page("unit", path_template="/unit/<code>", layout=unit_page,
+                       title="莆田市网格化指挥中心")

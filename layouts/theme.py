@@ -1,0 +1,59 @@
+"""The look shared by every figure: dark command-center theme, colour-blind-safe palette."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+# Okabe-Ito: distinguishable under the common colour-vision deficiencies.
+OKABE_ITO = {"orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",
+             "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7", "grey": "#999999"}
+STATE_COLOURS = {"reported": OKABE_ITO["vermillion"], "dispatched": OKABE_ITO["orange"],
+                 "accepted": OKABE_ITO["sky"], "resolved": OKABE_ITO["green"],
+                 "closed": OKABE_ITO["grey"], "cancelled": OKABE_ITO["grey"]}
+ROLE_COLOURS = {"info_manager": OKABE_ITO["sky"], "patrol": OKABE_ITO["yellow"],
+                "enforcement": OKABE_ITO["purple"]}
+LEVEL_COLOURS = {"village": OKABE_ITO["green"], "town": OKABE_ITO["sky"],
+                 "district": OKABE_ITO["orange"], "city": OKABE_ITO["vermillion"]}
+# Staff status shows as opacity on top of the role colour, so both read at once.
+STATUS_OPACITY = {"online": 1.0, "stale": 0.55, "offline": 0.22}
+SEVERITY_SIZE = {1: 7, 2: 9, 3: 12, 4: 15}
+CHOROPLETH_SCALE = "Viridis"
+# What the browser-side live glue needs to draw new markers exactly as the server would.
+PALETTE = {"states": STATE_COLOURS, "roles": ROLE_COLOURS, "levels": LEVEL_COLOURS,
+           "opacity": STATUS_OPACITY, "severity": {str(k): v for k, v in SEVERITY_SIZE.items()}}
+
+BACKGROUND = "#0b1220"
+PANEL = "#111a2e"
+TEXT = "#dce6f5"
+MUTED = "#8a9bb8"
+GRIDLINE = "#22304d"
+FONT_FAMILY = ('"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", '
+               '"WenQuanYi Micro Hei", "Helvetica Neue", Arial, sans-serif')
+
+# A MapLibre style with no sources and no glyphs: nothing is fetched from any tile server.
+BLANK_MAP_STYLE = {"version": 8, "sources": {}, "layers": [
+    {"id": "background", "type": "background", "paint": {"background-color": BACKGROUND}}]}
+
+
+def base_layout(**overrides) -> dict:
+    """Layout keys every chart shares: transparent paper, light text, tight margins."""
+    layout = dict(
+        paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+        font=dict(family=FONT_FAMILY, color=TEXT, size=14),
+        margin=dict(l=8, r=8, t=8, b=8), showlegend=False,
+        hoverlabel=dict(font=dict(family=FONT_FAMILY, size=14)),
+        xaxis=dict(gridcolor=GRIDLINE, zerolinecolor=GRIDLINE, color=MUTED),
+        yaxis=dict(gridcolor=GRIDLINE, zerolinecolor=GRIDLINE, color=MUTED),
+    )
+    layout.update(overrides)
+    return layout
+
+
+def empty_figure(message: str) -> go.Figure:
+    """A blank chart carrying one centred message (no data for this period)."""
+    fig = go.Figure(layout=base_layout())
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.add_annotation(text=message, showarrow=False, font=dict(color=MUTED, size=16),
+                       xref="paper", yref="paper", x=0.5, y=0.5)
+    return fig

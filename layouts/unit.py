@@ -1,0 +1,41 @@
+"""The view of a city, district, town or village: map and figures of its children, live."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import html
+
+from dashboard.i18n import t
+from layouts import ids
+from layouts.columns import children_columns, department_columns, overdue_columns, ticker_columns
+from layouts.components import data_grid, graph, panel
+from layouts.controls import control_bar, detail_panel
+
+
+def unit_body(path: list[dict[str, Any]], query: dict[str, Any], choice: str, period_range: tuple[str, str],
+              lines: list[dict[str, Any]], lang: str) -> html.Div:
+    """The whole unit view; every figure and list is an empty slot its callback fills."""
+    return html.Div([
+        control_bar(path, query, choice, period_range, lines, lang),
+        html.Div([
+            panel(t("panel.map", lang), graph(ids.MAP), class_name="area-map"),
+            html.Div(id=ids.KPIS, className="kpis area-kpis"),
+            panel(t("panel.open_by_state", lang), graph(ids.OPEN_BY_STATE), class_name="area-states"),
+            panel(t("panel.supervision", lang), graph(ids.SUPERVISION), class_name="area-supervision"),
+            panel(t("panel.funnel", lang), graph(ids.FUNNEL), class_name="area-funnel"),
+            panel(t("panel.trend", lang), graph(ids.TREND), class_name="area-trend"),
+            panel(t("panel.breakdown", lang), graph(ids.BREAKDOWN), class_name="area-breakdown"),
+            panel(t("panel.ticker", lang), data_grid(ids.TICKER, ticker_columns(lang), lang),
+                  class_name="area-ticker"),
+            panel(t("panel.overdue_list", lang), data_grid(ids.OVERDUE_LIST, overdue_columns(lang), lang),
+                  class_name="area-overdue"),
+            panel(t("panel.children", lang),
+                  data_grid(ids.CHILDREN, children_columns(lang), lang, row_id="params.data.code"),
+                  class_name="area-children"),
+            panel(t("panel.departments", lang),
+                  data_grid(ids.DEPARTMENTS, department_columns(lang), lang, row_id="params.data.department"),
+                  class_name="area-departments"),
+        ], className="unit-grid"),
+        detail_panel(lang),
+    ], className="view unit-view", **{"data-level": path[-1]["level"] if path else ""})
