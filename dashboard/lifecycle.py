@@ -86,24 +86,41 @@ def next_state(action: str, state: str) -> str:
 def check_actor(principal: Principal, action: str, units: list[str],
                 department: str | None) -> None:
     """Refuse (403) a caller whose role, jurisdiction or department may not take this step."""
-    roles = REPORT_ROLES if action == "report" else ACTION_ROLES[action]
-    platform = principal.role == "system" and not principal.department_code
-    if principal.role not in roles and not platform:
+    check_role(principal, action, units)
+    check_department(principal, action, department)
+
+
+def check_role(principal: Principal, action: str, units: list[str]) -> None:
+    """Refuse (403) a caller whose role or jurisdiction does not allow this step."""
+    roles = REPORT_ROLES if action == "report" else ACTION_ROLES.get(action, frozenset())
+    if principal.role not in roles and not _platform(principal):
         raise StepRefused(403, f"role {principal.role!r} may not {action}", "action")
     if not principal.covers_codes(units):
         raise StepRefused(403, f"incident is outside the jurisdiction of {principal.unit_code}",
                           None)
-    if action in ("accept", "resolve") and principal.role in DEPARTMENT_ROLES and not platform:
+
+
+def check_department(principal: Principal, action: str, department: str | None) -> None:
+    """Refuse (403) a department's caller acting on another department's incident."""
+    if action in ("accept", "resolve") and principal.role in DEPARTMENT_ROLES \
+            and not _platform(principal):
         if not principal.department_code or principal.department_code != department:
             raise StepRefused(403, f"incident is dispatched to {department!r}, not to "
                                    f"{principal.department_code!r}", "department")
 
 
+def _platform(principal: Principal) -> bool:
+    return principal.role == "system" and not principal.department_code
+
+
 def plan(principal: Principal, action: str, state: str, units: list[str],
          department: str | None) -> Step:
-    """Validate a step for this caller on an incident in ``state``; returns the planned step."""
+    """Validate a step for this caller on an incident in ``state``: role and jurisdiction (403),
+    then the state (409), then the department (403). Returns the planned step."""
+    if action in STEPS:
+        check_role(principal, action, units)
     target = next_state(action, state)
-    check_actor(principal, action, units, department)
+    check_department(principal, action, department)
     return Step(action=action, from_state=state, to_state=target)
 
 

@@ -66,8 +66,12 @@ def post_positions():
     outside = np.flatnonzero(~cat.inside_city(lats, lons))
     if len(outside):
         raise f.refuse(f"positions[{outside[0]}].lat", "position is outside the city")
+    unplaced = [i for i, r in enumerate(rows) if r["grid"] is None]
+    found = cat.locate_many(lats[unplaced], lons[unplaced]) if unplaced else []
+    for i, grid in zip(unplaced, found, strict=True):
+        rows[i]["grid"] = grid
     for i, row in enumerate(rows):
-        _place(row, i, cat)
+        _place(row, cat)
         if not principal.covers_codes(row["units"]):
             raise ApiError(403, f"staff {row['staff']} is outside the jurisdiction of "
                                 f"{principal.unit_code}", f"positions[{i}].staff")
@@ -96,10 +100,10 @@ def _position(item, i: int, now) -> dict:
     return {"staff": staff, "ts": f.stamp(ts), "lat": lat, "lon": lon, "grid": grid}
 
 
-def _place(row: dict, i: int, cat: Catalog) -> None:
-    """Fill the grid (the given one, the one containing the point, else the person's own)."""
+def _place(row: dict, cat: Catalog) -> None:
+    """Fill the grid (given or found from the point, else the person's own) and the routing."""
     role, own_grid, own_units = cat.staff[row["staff"]]
-    grid = row["grid"] or cat.locate(row["lat"], row["lon"]) or own_grid
+    grid = row["grid"] or own_grid
     row["grid"] = grid
     row["role"] = role
     row["units"] = cat.units.get(grid, own_units) if grid else own_units

@@ -53,7 +53,13 @@ class Catalog:
 
     def locate(self, lat: float, lon: float) -> str | None:
         """The grid containing a point, or None."""
-        return self.locator.locate(lat, lon) if self.locator is not None else None
+        return self.locate_many([lat], [lon])[0]
+
+    def locate_many(self, lats, lons) -> list[str | None]:
+        """The grids containing many points at once (None where a point is in no grid)."""
+        if self.locator is None:
+            return [None] * len(lats)
+        return self.locator.locate_many(np.asarray(lats, float), np.asarray(lons, float))
 
 
 def load_catalog(session: Session) -> Catalog:
@@ -84,28 +90,33 @@ def load_catalog(session: Session) -> Catalog:
 
 
 def _grid_locator(grid_rows: list[Unit]):
-    """dashboard.geo's GridLocator when present, else a small STRtree over the grid boundaries."""
+    """dashboard.geo's GridLocator over (code, geometry) pairs of the stored grids."""
+    pairs = [(u.code, shape(json.loads(u.boundary))) for u in grid_rows if u.boundary]
+    if not pairs:
+        return None
     try:
         from dashboard.geo import GridLocator
     except ModuleNotFoundError as exc:
         if exc.name != "dashboard.geo":
             raise
-        return _TreeLocator(grid_rows)
-    return GridLocator(grid_rows)
+        return _TreeLocator(pairs)
+    return GridLocator(pairs)
 
 
 class _TreeLocator:
-    """Point-in-grid lookup over the grid polygons (used until dashboard.geo provides one)."""
+    """The same lookup where dashboard.geo is not installed (a trimmed deployment)."""
 
-    def __init__(self, grid_rows: list[Unit]) -> None:
-        self.codes = [u.code for u in grid_rows]
-        self.shapes = [shape(json.loads(u.boundary)) for u in grid_rows]
-        self.tree = shapely.STRtree(self.shapes)
+    def __init__(self, pairs: list) -> None:
+        self.codes = [code for code, _ in pairs]
+        self.tree = shapely.STRtree([geom for _, geom in pairs])
 
-    def locate(self, lat: float, lon: float) -> str | None:
-        """The code of the grid containing the point, or None."""
-        hits = self.tree.query(shapely.Point(lon, lat), predicate="intersects")
-        return self.codes[int(min(hits))] if len(hits) else None
+    def locate_many(self, lats, lons) -> list[str | None]:
+        """Grid codes for many points (None where a point is in no grid)."""
+        out: list[str | None] = [None] * len(lats)
+        which, grid = self.tree.query(shapely.points(lons, lats), predicate="intersects")
+        for i, g in sorted(zip(which.tolist(), grid.tolist(), strict=True), reverse=True):
+            out[i] = self.codes[g]
+        return out
 
 
 _lock = threading.Lock()
