@@ -139,13 +139,20 @@ def _check_inside(rec: dict[str, Any], parent: dict[str, Any]) -> None:
 
 
 def _tree_order(city: dict[str, Any], children: dict[str, list[dict]]) -> list[dict[str, Any]]:
-    """Breadth-first from the city, siblings in file order, so parents come before children."""
-    ordered, frontier = [], [city]
-    while frontier:
-        ordered.extend(frontier)
-        frontier = [c for rec in frontier for c in children.get(rec["code"], [])]
+    """Units in file order, except that a unit listed before its parent moves just after it."""
+    ordered, done = [], set()
+    pending = [city, *sorted((r for kids in children.values() for r in kids), key=lambda r: r["order"])]
+    while pending:  # levels strictly deepen, so each pass places at least one more level
+        later = []
+        for rec in pending:
+            if rec is city or rec["parent"] in done:
+                ordered.append(rec)
+                done.add(rec["code"])
+            else:
+                later.append(rec)
+        pending = later
     for siblings in children.values():
-        for i, rec in enumerate(siblings):
+        for i, rec in enumerate(sorted(siblings, key=lambda r: r["order"])):
             rec["sort_key"] = i
     city["sort_key"] = 0
     return ordered
@@ -174,8 +181,7 @@ def _spec(rec: dict[str, Any], records: dict[str, dict[str, Any]]) -> UnitSpec:
         parent = records[parent]["parent"]
     return UnitSpec(code=rec["code"], name=rec["name"], name_en=rec["name_en"] or english_name(rec["name"]),
                     level=rec["level"], parent_code=rec["parent"],
-                    district_code=rec["code"] if rec["level"] == "district" else ancestors.get("district"),
-                    town_code=rec["code"] if rec["level"] == "town" else ancestors.get("town"),
-                    village_code=rec["code"] if rec["level"] == "village" else ancestors.get("village"),
+                    district_code=ancestors.get("district"), town_code=ancestors.get("town"),
+                    village_code=ancestors.get("village"),
                     geometry=rec["geometry"], population=rec["population"], urban=rec["urban"],
                     sort_key=rec["sort_key"])

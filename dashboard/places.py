@@ -7,6 +7,7 @@ the real district outlines and to the city's 3.21 million residents.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pypinyin import lazy_pinyin
@@ -38,7 +39,10 @@ DISTRICTS = (
     District("beian", "北岸开发区", "Beian Development Zone", 250),
 )
 
-SUFFIX_EN = {"街道": "Subdistrict", "镇": "Town", "乡": "Township", "社区": "Community", "村": "Village"}
+# Longer suffixes first: 社区 must win over 区.
+SUFFIX_EN = {"街道": "Subdistrict", "镇": "Town", "乡": "Township", "社区": "Community", "村": "Village",
+             "区": "District", "县": "County", "市": "City"}
+GRID_NAME = re.compile(r"^(.+)第(\d+)网格$")
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,7 @@ def pinyin_title(stem: str) -> str:
     """Written pinyin of a name stem with apostrophes where syllables would run together: 兴安 → Xing'an."""
     out = ""
     for syllable in lazy_pinyin(stem):
-        syllable = syllable.replace("ü", "v") if syllable.endswith("ü") else syllable
+        syllable = syllable.replace("v", "ü")
         if out and syllable[0] in "aeo":
             out += "'"
         out += syllable
@@ -157,7 +161,11 @@ def pinyin_title(stem: str) -> str:
 
 
 def english_name(name: str) -> str:
-    """English name of a town, village or community: 镇海街道 → 'Zhenhai Subdistrict'."""
+    """English name of a place or grid: 镇海街道 → 'Zhenhai Subdistrict', 兴安社区第3网格 →
+    "Xing'an Community Grid 3"."""
+    grid = GRID_NAME.match(name)
+    if grid:
+        return f"{english_name(grid.group(1))} Grid {int(grid.group(2))}"
     suffix = suffix_of(name)
     title = pinyin_title(strip_suffix(name))
     return f"{title} {SUFFIX_EN[suffix]}" if suffix else title
