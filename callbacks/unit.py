@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from dash import Dash, Input, Output, Patch, State, ctx, no_update
+from dash.exceptions import MissingCallbackContextException
 
 from callbacks import data
 from callbacks.scope import ViewRefused
@@ -29,17 +30,26 @@ from layouts.theme import empty_figure
 
 
 def _live_trigger() -> bool:
-    return ctx.triggered_id == ids.LIVE_DIRTY
+    """Whether the running callback was set off by a live change (False outside a callback)."""
+    try:
+        return ctx.triggered_id == ids.LIVE_DIRTY
+    except MissingCallbackContextException:
+        return False
 
 
 def update_figures(view: dict | None, dirty: Any, lang: str | None) -> tuple[Any, Any, Any]:
     """KPI tiles, open-by-stage and supervision-by-level; live changes patch the bars."""
+    return figures_for(view, lang, live=_live_trigger())
+
+
+def figures_for(view: dict | None, lang: str | None, live: bool) -> tuple[Any, Any, Any]:
+    """The figures of `update_figures`: full on a view change, patches on a live change."""
     lang = lang_of(lang)
     try:
         f = data.figures(view)
     except ViewRefused:
         return [], empty_figure(""), empty_figure("")
-    if _live_trigger():
+    if live:
         if not f["live"]:
             return no_update, no_update, no_update
         states, levels = Patch(), Patch()
@@ -54,10 +64,15 @@ def update_figures(view: dict | None, dirty: Any, lang: str | None) -> tuple[Any
 
 def update_map(view: dict | None, measure: str | None, dirty: Any, lang: str | None) -> Any:
     """The map on a view change; on a live change only the regions' colours are patched."""
+    return map_for(view, measure, dirty, lang, live=_live_trigger())
+
+
+def map_for(view: dict | None, measure: str | None, dirty: Any, lang: str | None, live: bool) -> Any:
+    """The figure of `update_map` (a Patch of the regions' values on a live change)."""
     lang = lang_of(lang)
     measure = measure or "open"
     try:
-        if _live_trigger():
+        if live:
             if not (dirty or {}).get("resync"):
                 return _patch_regions(data.region_figures(view), measure)
         rows = data.map_rows(view)
@@ -69,11 +84,10 @@ def update_map(view: dict | None, measure: str | None, dirty: Any, lang: str | N
 
 
 def _patch_regions(children: list[dict[str, Any]], measure: str) -> Patch:
-    patch = Patch()
-    values = [measure_value({"figures": c["figures"]}, measure) for c in children]
-    if measure in ("per_1000", "coverage"):  # these need populations or coverage: leave them be
+    if measure in ("per_1000", "coverage"):  # counts alone do not move these
         return no_update
-    patch["data"][0]["z"] = [v if v is not None else None for v in values]
+    patch = Patch()
+    patch["data"][0]["z"] = [measure_value({"figures": c["figures"]}, measure) for c in children]
     return patch
 
 

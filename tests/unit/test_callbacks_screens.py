@@ -1,0 +1,154 @@
+"""Callbacks called directly, on the tiny world (tests/unit/ui_world.py), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from dash import Patch, no_update
+
+from callbacks import detail, grid, navigation, shell_cb, unit, view
+from dashboard.app import create_app
+from layouts import ids
+from layouts.period import period_query
+from tests.unit import ui_world
+
+TOWN = "licheng-zhenhai"
+YEAR_2018 = period_query("2018")
+
+
+@pytest.fixture
+def app(Session, engine, services_for):  # noqa: N803 - the fixture is a session factory
+    """The real Flask app (API, realtime, Dash) on the tiny world with open views."""
+    with Session.begin() as s:
+        ui_world.build(s)
+    services = services_for(engine)
+    latest = {"lat": 25.41, "lon": 119.01, "ts": "2026-11-27T06:00:00+00:00", "grid": ui_world.GRID,
+              "role": "patrol"}
+    services.redis.hset("live:pos", "s001", json.dumps(latest))
+    server = create_app(services.settings, services)
+    server.config["DASHBOARD_OPEN_VIEWS"] = True
+    with server.test_request_context("/_dash-update-component"):
+        yield server
+
+
+def _view(code: str, **query) -> dict:
+    return {"code": code, "kind": "grid" if code.endswith("-g01") else "unit", "query": query}
+
+
+def _kpis(tiles) -> dict[str, str]:
+    return {tile.to_plotly_json()["props"]["data-kpi"]: tile.children[1].children for tile in tiles}
+
+
+def test_view_renders_with_breadcrumb_and_subscription(app):
+    body, sub = view.render_view(_view(TOWN, period="7d"), "zh")
+    assert sub["unit"] == TOWN and sub["level"] == "town" and sub["depth"] == 3
+    assert sub["names"]["units"]["licheng-zhenhai-changshou"] == "长寿社区"
+    crumbs = body.children[0].children[0].children.items
+    assert [c["label"] for c in crumbs] == ["莆田市", "荔城区", "镇海街道"]
+    _, sub_en = view.render_view(_view(TOWN), "en")
+    assert sub_en["names"]["units"]["licheng-zhenhai-changshou"] == "Changshou"
+
+
+def test_unknown_unit_and_bad_period_say_why(app):
+    body, sub = view.render_view(_view("nowhere"), "zh")
+    assert sub is None and "nowhere" in body.children
+    body, _ = view.render_view(_view(TOWN, period="fortnight"), "en")
+    assert "period" in body.children
+
+
+def test_figures_of_a_town_for_a_week(app):
+    tiles, states, levels = unit.figures_for(_view(TOWN, period="7d"), "zh", live=False)
+    kpis = _kpis(tiles)
+    # 5 incidents in the last week: 2 closed, 3 open (1 overdue); 1 town-level supervision item.
+    assert kpis["collected"] == "5" and kpis["closed"] == "2" and kpis["closure_rate"] == "40.0%"
+    assert kpis["open"] == "3" and kpis["overdue"] == "1" and kpis["supervision"] == "1"
+    assert kpis["certificates"] == "1"
+    assert list(states.data[0].x) == [1, 1, 1, 0]
+    assert list(levels.data[0].y) == [0, 1, 0, 0]
+
+
+def test_2018_at_city_level_counts_only_2018(app):
+    tiles, _, _ = unit.figures_for(_view("putian", **YEAR_2018), "en", live=False)
+    kpis = _kpis(tiles)
+    assert kpis["collected"] == "1" and kpis["closed"] == "1" and kpis["closure_rate"] == "100.0 %"
+
+
+def test_live_change_sends_patches_not_figures(app):
+    tiles, states, levels = unit.figures_for(_view(TOWN), "zh", live=True)
+    assert isinstance(states, Patch) and isinstance(levels, Patch)
+    assert unit.figures_for(_view(TOWN, **YEAR_2018), "zh", live=True) == (no_update,) * 3
+    patch = unit.map_for(_view("putian", period="7d"), "open", {"n": 1}, "zh", live=True)
+    assert isinstance(patch, Patch)
+
+
+def test_map_of_the_city_and_of_a_grid(app):
+    fig = unit.map_for(_view("putian", period="7d"), "open", None, "zh", live=False)
+    regions = next(t for t in fig.data if t.meta == "regions")
+    assert list(regions.locations) == ["chengxiang", "licheng"] and list(regions.z) == [0, 3]
+    incidents = next(t for t in fig.data if t.meta == "incidents")
+    assert sorted(incidents.ids) == ["inc-003", "inc-004", "inc-005"]
+    positions = next(t for t in fig.data if t.meta == "positions")
+    assert list(positions.ids) == ["s001"] and positions.customdata[0][1] == "林芳"
+    grid_fig = unit.map_for(_view(ui_world.GRID, period="7d"), "open", None, "en", live=False)
+    assert [t.meta for t in grid_fig.data].count("tracks") == 1
+
+
+def test_lists_ticker_overdue_children_departments(app):
+    ticker, overdue = unit.update_lists(_view("putian", period="7d"), "zh")
+    assert len(ticker) == 5 and {r["unit"] for r in ticker} == {"荔城区"}
+    assert overdue[0]["id"] == "inc-004" and overdue[0]["level_label"] == "乡镇街道"
+    children = unit.update_children(_view("putian", period="7d"), None, "en")
+    assert [(c["name"], c["collected"]) for c in children] == [("Chengxiang", 0), ("Licheng", 5)]
+    board = unit.update_departments(_view("putian", period="7d"), "zh")
+    assert board[0]["department"] == "market" and board[0]["dispatched"] == 4
+    funnel = unit.update_funnel(_view("putian", period="7d"), "zh")
+    assert list(funnel.data[0].x)[2:6] == [1, 1, 1, 0]
+
+
+def test_grid_staff_with_status(app):
+    rows = grid.update_staff(_view(ui_world.GRID), None, "zh")
+    assert rows == [{"id": "s001", "name": "林芳", "role": "patrol", "role_label": "网格巡逻巡查员",
+                     "status": "offline", "status_label": "离线", "last_seen": "11月27日 14:00"}]
+
+
+def test_detail_panel_from_a_row_and_from_the_map(app):
+    is_open, body = detail.from_row({"rowId": "inc-004", "colId": "item"}, "zh")
+    assert is_open is True and body.to_plotly_json()["props"]["data-incident"] == "inc-004"
+    assert detail.from_map({"points": [{"location": "licheng"}]}, "zh") == (no_update, no_update)
+    opened, _ = detail.from_map({"points": [{"customdata": ["inc-003", "待派遣"], "curveNumber": 3}]}, "zh")
+    assert opened is True
+
+
+def test_navigation_keeps_period_and_line(app):
+    current = _view("putian", period="7d", line="food")
+    drilled = navigation.map_drill({"points": [{"location": "licheng"}]}, current)
+    assert drilled == "/unit/licheng?period=7d&line=food"
+    assert navigation.list_drill({"rowId": TOWN}, current) == f"/unit/{TOWN}?period=7d&line=food"
+    year = navigation.filters_changed("2018", None, None, "", current)
+    assert year == "/city?from=2018-01-01&to=2018-12-31"
+    assert navigation.filters_changed("7d", None, None, "food", current) is no_update
+    assert navigation.filters_changed("custom", None, None, "", current) is no_update
+
+
+def test_search_finds_units_and_staff(app):
+    options = shell_cb.search_options("长寿", "zh")
+    assert options[0]["value"] == "/unit/licheng-zhenhai-changshou"
+    staff = shell_cb.search_options("林芳", "en")
+    assert staff[0]["value"].startswith(f"/unit/{ui_world.GRID}#staff=s001")
+    href = shell_cb.go_to_search(staff[0]["value"], _view("putian", period="7d"))
+    assert href == f"/unit/{ui_world.GRID}?period=7d"
+    assert shell_cb.toggle_lang(1, "zh") == "en" and shell_cb.toggle_lang(2, "en") == "zh"
+
+
+def test_views_outside_the_jurisdiction_are_refused(app):
+    from flask import g
+
+    from dashboard.principal import Principal
+
+    g.principal = Principal(name="cx", role="viewer", unit_code="chengxiang", unit_level="district")
+    body, sub = view.render_view(_view("licheng"), "zh")
+    assert sub is None and body.children == "该单位不在您的管辖范围内"
+    assert unit.update_lists(_view("licheng"), "zh") == ([], [])
+    assert detail.from_row({"rowId": "inc-004"}, "zh")[1].children == "点击列表中的事件查看全过程"
+    assert ids.VIEW == "view"

@@ -1,0 +1,118 @@
+"""Figure builders: pure functions of rows, checked for what a viewer would read off them."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from layouts.figures import (
+    breakdown_figure,
+    funnel_figure,
+    loop_steps,
+    open_by_state_figure,
+    supervision_figure,
+    trend_figure,
+)
+from layouts.figures_map import map_figure, measure_value, view_window
+from layouts.theme import BLANK_MAP_STYLE
+
+
+def _box(lon, lat, size=0.1):
+    return {"type": "Polygon", "coordinates": [[[lon, lat], [lon + size, lat], [lon + size, lat + size],
+                                                 [lon, lat + size], [lon, lat]]]}
+
+
+REGIONS = [
+    {"code": "licheng", "name": "荔城区", "name_en": "Licheng", "level": "district",
+     "boundary": _box(119.0, 25.4), "population": 2000, "coverage": 0.5,
+     "figures": {"open": 3, "overdue": 1, "closure_rate": 0.4, "collected": 5}},
+    {"code": "chengxiang", "name": "城厢区", "name_en": "Chengxiang", "level": "district",
+     "boundary": _box(118.9, 25.4), "population": 0, "coverage": None,
+     "figures": {"open": 0, "overdue": 0, "closure_rate": None, "collected": 0}},
+]
+
+
+def _trace(fig, meta):
+    return next(t for t in fig.data if t.meta == meta)
+
+
+def test_map_has_one_positions_trace_and_no_tile_source():
+    positions = [{"staff": f"s{i}", "lat": 25.45, "lon": 119.05, "role": "patrol", "status": "online"}
+                 for i in range(500)]
+    fig = map_figure(REGIONS, "open", "zh", positions=positions, revision="putian")
+    assert [t.meta for t in fig.data].count("positions") == 1
+    assert len(_trace(fig, "positions").lat) == 500
+    assert fig.layout.map.style == BLANK_MAP_STYLE
+    assert "http" not in json.dumps(fig.to_plotly_json()["layout"]["map"])
+    assert fig.layout.uirevision == "putian"
+
+
+def test_map_regions_are_coloured_by_the_chosen_measure():
+    fig = map_figure(REGIONS, "closure_rate", "en", revision="putian")
+    regions = _trace(fig, "regions")
+    assert list(regions.locations) == ["licheng", "chengxiang"]
+    assert regions.z[0] == pytest.approx(0.4)
+    assert regions.customdata[0][1] == "40.0 %"
+    assert regions.customdata[1][1] == "—"
+
+
+def test_measure_values():
+    assert measure_value(REGIONS[0], "open") == 3
+    assert measure_value(REGIONS[0], "per_1000") == pytest.approx(2.5)
+    assert measure_value(REGIONS[1], "per_1000") is None
+    assert measure_value(REGIONS[0], "coverage") == 0.5
+    with pytest.raises(ValueError, match="measure"):
+        measure_value(REGIONS[0], "nonsense")
+
+
+def test_view_window_centres_on_the_regions():
+    centre, zoom = view_window([r["boundary"] for r in REGIONS])
+    assert centre["lon"] == pytest.approx(119.0)
+    assert 5 < zoom < 14
+
+
+def test_incident_markers_are_coloured_by_stage_and_sized_by_severity():
+    incidents = [{"id": "a", "lat": 25.4, "lon": 119.0, "state": "reported", "severity": 4},
+                 {"id": "b", "lat": 25.4, "lon": 119.0, "state": "accepted", "severity": 1}]
+    trace = _trace(map_figure(REGIONS, "open", "zh", incidents=incidents), "incidents")
+    assert list(trace.ids) == ["a", "b"]
+    assert trace.marker.size[0] > trace.marker.size[1]
+    assert trace.marker.color[0] != trace.marker.color[1]
+
+
+def test_open_by_state_and_supervision_bars():
+    fig = open_by_state_figure({"reported": 4, "dispatched": 3, "accepted": 2, "resolved": 1}, "zh")
+    assert list(fig.data[0].x) == [4, 3, 2, 1]
+    assert list(fig.data[0].y) == ["待派遣", "已派遣", "处置中", "待核查"]
+    sup = supervision_figure({"village": 5, "town": 2, "district": 1, "city": 0}, "en")
+    assert list(sup.data[0].y) == [5, 2, 1, 0]
+    assert list(sup.data[0].x) == ["Village", "Town", "District", "City"]
+
+
+def test_seven_step_funnel():
+    funnel = pd.DataFrame({"state": ["reported", "dispatched", "accepted", "resolved"],
+                           "count": [1, 2, 3, 0], "overdue": [0, 1, 0, 0],
+                           "median_wait_min": [30.0, 120.0, 600.0, float("nan")]})
+    steps = loop_steps(funnel, collected=10, patrolled=7, supervision=1)
+    assert [s["step"] for s in steps] == ["patrol", "collection", "discovery", "dispatch", "handling",
+                                          "check", "supervision"]
+    assert [s["count"] for s in steps] == [7, 10, 1, 2, 3, 0, 1]
+    assert steps[5]["wait_min"] is None
+    fig = funnel_figure(steps, "zh")
+    assert "平均等待 30分钟" in fig.data[0].text[2]
+    assert "2.0小时" in fig.data[0].text[3]
+
+
+def test_trend_and_breakdown():
+    frame = pd.DataFrame({"bucket": ["2018-01", "2018-02"], "collected": [10, 20], "closed": [9, 19]})
+    fig = trend_figure(frame, "month", "zh")
+    assert list(fig.data[0].y) == [10, 20] and list(fig.data[1].y) == [9, 19]
+    assert trend_figure(frame.iloc[0:0], "day", "en").layout.annotations[0].text == "No data"
+    lines = pd.DataFrame({"line": ["food"], "name": ["食品"], "name_en": ["Food"], "collected": [12]})
+    items = pd.DataFrame({"item": ["f1", "f2"], "name": ["甲", "乙"], "name_en": ["A", "B"],
+                          "collected": [7, 5], "line": ["food", "food"]})
+    tree = breakdown_figure(lines, items, "en").data[0]
+    assert list(tree.labels) == ["Food", "A", "B"]
+    assert list(tree.parents) == ["", "line:food", "line:food"]
