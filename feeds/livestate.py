@@ -31,8 +31,8 @@ for _, item in ipairs(items) do
   local cur = redis.call('HGET', KEYS[1], item[1])
   local newer = true
   if cur then
-    local ok, old = pcall(cjson.decode, cur)
-    if ok and old['ts'] and old['ts'] >= item[2] then newer = false end
+    local old = string.match(cur, '"ts":"([^"]+)"')
+    if old and old >= item[2] then newer = false end
   end
   if newer then redis.call('HSET', KEYS[1], item[1], item[3]) end
 end
@@ -55,7 +55,11 @@ def apply_positions(client: redis.Redis, positions: list[dict]) -> None:
     """Record the latest position per person and the grids patrolled per local day."""
     if not positions:
         return
-    items = [[p["staff"], p["ts"], position_value(p)] for p in positions]
+    latest: dict[str, dict] = {}
+    for p in positions:  # only each person's newest report of the batch goes to Redis
+        if p["staff"] not in latest or latest[p["staff"]]["ts"] < p["ts"]:
+            latest[p["staff"]] = p
+    items = [[staff, p["ts"], position_value(p)] for staff, p in latest.items()]
     client.register_script(_POSITIONS_LUA)(keys=[POS_KEY], args=[json.dumps(items)])
     by_day: dict[str, set[str]] = {}
     for p in positions:

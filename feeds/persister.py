@@ -91,6 +91,25 @@ def _check(entry: Entry) -> None:
         raise MalformedEntry(f"{entry.type}: {exc}") from exc
 
 
+_STAGE_SQL = ("CREATE TEMP TABLE IF NOT EXISTS positions_in (staff_id varchar(32), ts timestamptz, "
+              "lat float8, lon float8, grid_code varchar(64)) ON COMMIT DELETE ROWS")
+_MOVE_SQL = ("INSERT INTO positions (staff_id, ts, lat, lon, grid_code, downsampled) "
+             "SELECT staff_id, ts, lat, lon, grid_code, false FROM positions_in "
+             "ON CONFLICT (staff_id, ts) DO NOTHING")
+
+
+def _copy_positions(session: Session, positions: list[dict]) -> None:
+    """PostgreSQL: COPY into a per-connection staging table, then one INSERT ... SELECT; an
+    executemany would cost a statement per row (about 3x slower)."""
+    driver = session.connection().connection.driver_connection
+    with driver.cursor() as cur:
+        cur.execute(_STAGE_SQL)
+        with cur.copy("COPY positions_in (staff_id, ts, lat, lon, grid_code) FROM STDIN") as copy:
+            for p in positions:  # wire times are ISO 8601 with offset: PostgreSQL parses them
+                copy.write_row((p["staff"], p["ts"], p["lat"], p["lon"], p.get("grid")))
+        cur.execute(_MOVE_SQL)
+
+
 class Persister:
     """The persist-group handler: one transaction per batch, then live state."""
 
@@ -117,6 +136,9 @@ class Persister:
 
     def _positions(self, session: Session, positions: list[dict]) -> None:
         if not positions:
+            return
+        if session.get_bind().dialect.name == "postgresql":
+            _copy_positions(session, positions)
             return
         rows = [{"staff_id": p["staff"], "ts": _time(p["ts"]), "lat": p["lat"], "lon": p["lon"],
                  "grid_code": p.get("grid"), "downsampled": False} for p in positions]
