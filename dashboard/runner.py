@@ -136,13 +136,16 @@ def watch(children: list[Child], stop: threading.Event) -> int:
     return 0
 
 
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
+
+
 def main(args: argparse.Namespace, settings: Settings) -> int:
     """Start everything, print the URL and accounts, wait for Ctrl-C or SIGTERM."""
     from dashboard.redis_server import ensure_redis
 
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    # Until the children start, SIGTERM interrupts like Ctrl-C (seeding rolls back cleanly).
+    signal.signal(signal.SIGTERM, _interrupt)
     settings = settings.with_(data_dir=settings.data_dir.resolve())
     settings, embedded = ensure_redis(settings)
     if embedded is not None:
@@ -151,6 +154,9 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     code = 0
     try:
         tokens = prepare_database(settings)
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
         children, served = launch(args, settings, child_env(settings, tokens.get("simulator")), stop)
         if not served and not stop.is_set():
             print("serve did not come up; stopping", flush=True)
@@ -161,6 +167,9 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"  {line}", flush=True)
             print("\nCtrl-C stops everything.", flush=True)
             code = watch(children, stop)
+    except KeyboardInterrupt:
+        print("\ninterrupted", flush=True)
+        code = 130
     finally:
         stop_all(children)
         if embedded is not None:
