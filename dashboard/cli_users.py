@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from sqlalchemy import select
 
@@ -30,7 +31,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
     """Run the chosen users sub-command."""
-    Session = session_factory(engine_for(settings))  # noqa: N806
+    engine = engine_for(settings)
+    try:
+        return _run(session_factory(engine), args)
+    finally:
+        engine.dispose()
+
+
+def _run(Session, args: argparse.Namespace) -> int:  # noqa: N803
     command = args.users_command
     if command == "token":
         return _token(Session, args)
@@ -52,13 +60,13 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
 def _token(Session, args: argparse.Namespace) -> int:  # noqa: N803
     with Session.begin() as session:
         if session.get(Unit, args.unit) is None:
-            print(f"error: --unit: unknown unit code {args.unit!r}")
+            print(f"error: --unit: unknown unit code {args.unit!r}", file=sys.stderr)
             return 2
         if args.department and session.get(Department, args.department) is None:
-            print(f"error: --department: unknown department code {args.department!r}")
+            print(f"error: --department: unknown department code {args.department!r}", file=sys.stderr)
             return 2
         if args.role == "liaison" and not args.department:
-            print("error: --department: a liaison token needs its department")
+            print("error: --department: a liaison token needs its department", file=sys.stderr)
             return 2
         token = issue_token(session, args.name, args.role, unit_code=args.unit,
                             department_code=args.department, wall_path=args.wall_path)
@@ -69,5 +77,5 @@ def _token(Session, args: argparse.Namespace) -> int:  # noqa: N803
 
 
 def _unknown(command: str) -> int:
-    print(f"error: unknown users command {command!r}")
+    print(f"error: unknown users command {command!r}", file=sys.stderr)
     return 2
