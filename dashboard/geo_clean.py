@@ -45,14 +45,16 @@ def _polygonal(geom: BaseGeometry) -> BaseGeometry:
     return shapely.multipolygons(parts) if len(parts) > 1 else parts[0]
 
 
-def _shared_edge(part: BaseGeometry, other: BaseGeometry) -> float:
-    return part.boundary.intersection(other.buffer(PRECISION * 10)).length
+def _shared_edge(part: BaseGeometry, other_buffered: BaseGeometry) -> float:
+    return part.boundary.intersection(other_buffered).length
 
 
 def _merge_slivers(districts: dict[str, BaseGeometry], pieces: list[BaseGeometry]) -> None:
     """Give each piece to the district sharing the longest edge with it (else the nearest)."""
+    # Slivers are thin: a band of 100 grid steps around each district catches their shared edges.
+    bands = {code: g.buffer(PRECISION * 100) for code, g in districts.items()}
     for piece in pieces:
-        scores = {code: _shared_edge(piece, g) for code, g in districts.items()}
+        scores = {code: _shared_edge(piece, band) for code, band in bands.items()}
         best = max(scores, key=scores.get)
         if scores[best] == 0:
             best = min(districts, key=lambda c: districts[c].distance(piece))
@@ -68,7 +70,7 @@ def _reassign_fragments(districts: dict[str, BaseGeometry]) -> None:
         keep, move = [], []
         for part in parts:
             touching = part is not main and part.area < SLIVER_AREA and any(
-                _shared_edge(part, g) > 0 for g in others.values())
+                _shared_edge(part, g.buffer(PRECISION * 100)) > 0 for g in others.values())
             (move if touching else keep).append(part)
         if move:
             districts[code] = _polygonal(shapely.union_all(keep, grid_size=PRECISION))

@@ -148,29 +148,32 @@ def by_seeds(geom: BaseGeometry, seeds: np.ndarray, targets: np.ndarray, samples
     return _connect(union_by_label(cells, labels, len(seeds)), seeds)
 
 
-def _connect(children: list[BaseGeometry], seeds: np.ndarray) -> list[BaseGeometry]:
-    """Hand each stray piece of a child (not the one holding its seed) to the neighbour it shares
-    the longest border with; pieces that touch no other child (islands) stay."""
-    children = list(children)
+def _connect(children: list[BaseGeometry], seeds: np.ndarray | None = None) -> list[BaseGeometry]:
+    """Keep each child in one piece where the land allows: the piece holding its seed (or its
+    largest) stays; every other piece goes to the neighbour sharing the longest border with it,
+    or, if it is an island, to the child whose main piece lies nearest."""
+    homes: list[BaseGeometry] = []
+    strays: list[tuple[int, BaseGeometry]] = []
     for i, child in enumerate(children):
         parts = list(shapely.get_parts(child))
-        if len(parts) == 1:
-            continue
-        seed = shapely.Point(seeds[i])
-        home = min(range(len(parts)), key=lambda j: parts[j].distance(seed))
-        keep = [parts[home]]
-        for j, part in enumerate(parts):
-            if j == home:
-                continue
-            shared = [part.boundary.intersection(children[n].boundary).length if n != i else 0.0
-                      for n in range(len(children))]
-            best = int(np.argmax(shared))
-            if shared[best] > 0:
-                children[best] = merge([children[best], part])
-            else:
-                keep.append(part)
-        children[i] = merge(keep)
-    return children
+        if seeds is None:
+            home = max(range(len(parts)), key=lambda j: parts[j].area)
+        else:
+            seed = shapely.Point(seeds[i])
+            home = min(range(len(parts)), key=lambda j: parts[j].distance(seed))
+        homes.append(parts[home])
+        strays.extend((i, p) for j, p in enumerate(parts) if j != home)
+    if not strays:
+        return list(children)
+    pieces: list[list[BaseGeometry]] = [[h] for h in homes]
+    for owner, part in strays:
+        shared = [part.boundary.intersection(c.boundary).length if n != owner else 0.0
+                  for n, c in enumerate(children)]
+        best = int(np.argmax(shared))
+        if shared[best] == 0:
+            best = min(range(len(homes)), key=lambda n: homes[n].distance(part))
+        pieces[best].append(part)
+    return [merge(p) for p in pieces]
 
 
 def by_kmeans(geom: BaseGeometry, k: int, samples: int,
@@ -183,7 +186,7 @@ def by_kmeans(geom: BaseGeometry, k: int, samples: int,
     cells = clipped_cells(pts, geom)
     d2 = ((_xy(pts)[:, None, :] - _xy(centres)[None]) ** 2).sum(axis=2)
     labels = _ensure_nonempty(d2.argmin(axis=1), d2, k)
-    return union_by_label(cells, labels, k)
+    return _connect(union_by_label(cells, labels, k))
 
 
 def by_centres(geom: BaseGeometry, k: int, rng: np.random.Generator) -> list[BaseGeometry]:
@@ -201,7 +204,7 @@ def by_centres(geom: BaseGeometry, k: int, rng: np.random.Generator) -> list[Bas
     polys = [_polygons_of(c) for c in cells]
     if len(polys) != k or any(p is None for p in polys):
         return by_kmeans(geom, k, 12 * k, rng)
-    return polys
+    return _connect(polys)
 
 
 def _polygons_of(geom: BaseGeometry) -> BaseGeometry | None:
