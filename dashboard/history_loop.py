@@ -44,7 +44,13 @@ class Events:
 
     def upto(self, now: int) -> Events:
         """Only the events that happened by `now`."""
-        keep = self.at <= now
+        return self._where(self.at <= now)
+
+    def only(self, incidents: np.ndarray) -> Events:
+        """Only the events of incidents marked True in a per-incident mask."""
+        return self._where(incidents[self.inc])
+
+    def _where(self, keep: np.ndarray) -> Events:
         return Events(*(getattr(self, f)[keep] for f in self.__dataclass_fields__))
 
 

@@ -19,7 +19,7 @@ from dashboard.history import (
     plan_2018,
     report_times_for_year,
 )
-from dashboard.history_loop import Events, derive, walk
+from dashboard.history_loop import STATE, Events, derive, walk
 from dashboard.history_rows import CERTIFICATES_2018, certificate_columns, event_columns, incident_columns
 from dashboard.history_supervision import Supervision, seed_alerts, supervision
 from dashboard.seed_load import (
@@ -55,15 +55,21 @@ def recent_report_times(rng: np.random.Generator, now: int) -> np.ndarray:
 
 
 def _load_batch(conn: Connection, world: World, ids: np.ndarray, reported: np.ndarray, attrs: dict,
-                events: Events, sup: Supervision, with_events: bool, step: Step, label: str) -> None:
+                events: Events, sup: Supervision, all_timelines: bool, step: Step, label: str) -> None:
     derived = derive(events, len(ids))
     overdue = np.zeros(len(ids), dtype=bool)
     overdue[sup.open_incidents] = True
     insert_columns(conn, "incidents", incident_columns(conn, world, ids, reported, attrs, derived, overdue))
     step(f"{label}: incidents")
-    if with_events:
-        insert_columns(conn, "incident_events", event_columns(conn, world, ids, events, attrs))
-        step(f"{label}: timelines")
+    if not all_timelines:
+        # A plain on-time closure's five steps are exactly its row's timestamps; store the timeline
+        # only where it says more (a cancellation reason, a bounce, a reopen, a late stage, still open).
+        story = (derived["state"] != STATE["closed"]) | (derived["reopen_count"] > 0)
+        story |= derived["bounce_count"] > 0
+        story[sup.items["incident"]] = True
+        events = events.only(story)
+    insert_columns(conn, "incident_events", event_columns(conn, world, ids, events, attrs))
+    step(f"{label}: timelines")
     items = dict(sup.items)
     items["incident_id"] = ids[items.pop("incident")]
     for key in ("opened_at", "due_at", "closed_at"):
@@ -76,7 +82,7 @@ def _load_batch(conn: Connection, world: World, ids: np.ndarray, reported: np.nd
 
 
 def seed_history(conn: Connection, world: World, now: int, step: Step,
-                 grid_names: dict[str, str], with_2018_events: bool = True) -> dict[str, int]:
+                 grid_names: dict[str, str], all_2018_timelines: bool = False) -> dict[str, int]:
     """Insert 2018, the recent 30 days and today's open work; returns row counts generated."""
     if now < EARLIEST_NOW:
         raise ValueError("now must be after 2019-03-01: the 2018 history has to be complete by then")
@@ -89,7 +95,7 @@ def seed_history(conn: Connection, world: World, now: int, step: Step,
     events = walk(world, rng, reported, attrs, fate).upto(now)
     sup = supervision(world, events, attrs["item"], attrs["grid"], now, first_id=1)
     step("2018: generated")
-    _load_batch(conn, world, ids, reported, attrs, events, sup, with_2018_events, step, "2018")
+    _load_batch(conn, world, ids, reported, attrs, events, sup, all_2018_timelines, step, "2018")
     next_id = len(sup.items["id"]) + 1
 
     rng = np.random.default_rng(20_190_101)
@@ -114,6 +120,7 @@ def seed_history(conn: Connection, world: World, now: int, step: Step,
     insert_columns(conn, "certificates", certificate_columns(
         conn, world, crng, today - timedelta(days=RECENT_DAYS), RECENT_DAYS + 1, None,
         per_day=CERTIFICATES_2018 / 365, until=now))
+    step("alerts, certificates")
     reset_sequences(conn, ["supervision_items", "supervision_escalations", "alerts", "certificates",
                            "incident_events"])
     restore_indexes(conn, indexes)
