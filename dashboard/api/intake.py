@@ -35,12 +35,11 @@ def _catalog(refresh: bool = False) -> Catalog:
     return catalog(current_app.extensions, services().Session, refresh=refresh)
 
 
-def _known(kind: str, code: str) -> bool:
+def _known(kind: str, code: str, cat: Catalog | None = None) -> bool:
     """Whether a code is known, reloading the catalog once if it is not."""
-    for refresh in (False, True):
-        if code in getattr(_catalog(refresh), kind):
-            return True
-    return False
+    if code in getattr(cat or _catalog(), kind):
+        return True
+    return code in getattr(_catalog(refresh=True), kind)
 
 
 def _refused(exc: lifecycle.StepRefused) -> ApiError:
@@ -59,7 +58,7 @@ def post_positions():
     if len(items) > MAX_BATCH:
         raise f.refuse("positions", f"at most {MAX_BATCH} positions per batch, got {len(items)}")
     now, principal = utcnow(), current_principal()
-    rows = [_position(item, i, now) for i, item in enumerate(items)]
+    rows = [_position(item, i, now, _catalog()) for i, item in enumerate(items)]
     cat = _catalog()
     lats = np.fromiter((r["lat"] for r in rows), float, len(rows))
     lons = np.fromiter((r["lon"] for r in rows), float, len(rows))
@@ -80,13 +79,13 @@ def post_positions():
     return jsonify(accepted=len(rows), stream_id=stream_id), 202
 
 
-def _position(item, i: int, now) -> dict:
+def _position(item, i: int, now, cat: Catalog) -> dict:
     prefix = f"positions[{i}]."
     if not isinstance(item, dict):
         raise f.refuse(f"positions[{i}]", "each position must be a JSON object")
     f.unknown_fields(item, POSITION_FIELDS, prefix)
     staff = f.text(item, "staff", required=True, max_len=32, prefix=prefix)
-    if not _known("staff", staff):
+    if not _known("staff", staff, cat):
         raise f.refuse(prefix + "staff", f"unknown staff id {staff!r}")
     ts = f.when(item, "ts", now, prefix=prefix)
     lat = f.number(item, "lat", -90, 90, prefix)
@@ -95,7 +94,7 @@ def _position(item, i: int, now) -> dict:
         if item.get(name) is not None:
             f.number(item, name, 0, 100_000, prefix)
     grid = f.text(item, "grid", max_len=64, prefix=prefix)
-    if grid is not None and not _known("grids", grid):
+    if grid is not None and not _known("grids", grid, cat):
         raise f.refuse(prefix + "grid", f"unknown grid {grid!r}")
     return {"staff": staff, "ts": f.stamp(ts), "lat": lat, "lon": lon, "grid": grid}
 
