@@ -8,7 +8,9 @@ under a position, one point or many at a time.
 
 from __future__ import annotations
 
+import argparse
 import copy
+import sys
 import threading
 from collections.abc import Iterable, Sequence
 
@@ -89,3 +91,18 @@ class GridLocator:
     def inside_city(self, lat: float, lon: float) -> bool:
         """Whether the point lies in the city (in some grid)."""
         return self.locate(lat, lon) is not None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m dashboard.geo FILE`: write the demo world as GeoJSON, a template for seed --geo."""
+    parser = argparse.ArgumentParser(prog="python -m dashboard.geo", description=main.__doc__)
+    parser.add_argument("file", help="where to write the FeatureCollection")
+    args = parser.parse_args(argv)
+    units = build_world_units()
+    write_geojson(units, args.file)
+    print(f"wrote {len(units)} units to {args.file}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -87,6 +87,8 @@ def _record(index: int, feature: Any) -> dict[str, Any]:
                              f"(expected one of {', '.join(LEVELS)})")
     if props["level"] != "city" and not props["parent"]:
         raise GeoImportError(f"{label}: missing property 'parent' (only the city has none)")
+    if props["level"] == "city" and props["parent"]:
+        raise GeoImportError(f"{label}: the city cannot have a parent (found '{props['parent']}')")
     population = props.get("population")
     if population is not None and (not isinstance(population, int) or isinstance(population, bool)
                                    or population < 0):

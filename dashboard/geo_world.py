@@ -35,6 +35,8 @@ GRID_TOTAL = 2408
 # Grids per village: rural villages 1-2, communities more (urban cores are patrolled more densely).
 VILLAGE_GRIDS = (1, 2)
 COMMUNITY_GRIDS = (2, 9)
+# The city proper: the districts holding the old town of Putian and Hanjiang.
+URBAN_DISTRICTS = ("chengxiang", "licheng", "hanjiang")
 # Residents of a community relative to a village of the same town.
 COMMUNITY_WEIGHT = 2.5
 
@@ -92,13 +94,13 @@ def build_units() -> list[UnitSpec]:
     outlines = county_outlines()
     city = merge(list(outlines.values()))
     units = [UnitSpec(CITY_CODE, CITY_NAME, CITY_NAME_EN, "city", None, None, None, None, city,
-                      CITY_POPULATION, True, 0)]
+                      CITY_POPULATION, False, 0)]
     district_pops = split_total(CITY_POPULATION, [d.population_k for d in DISTRICTS])
     villages: list[tuple[UnitSpec, bool]] = []
     for d_index, (district, d_pop) in enumerate(zip(DISTRICTS, district_pops, strict=True)):
         geom = outlines[district.code]
         units.append(UnitSpec(district.code, district.name, district.name_en, "district", CITY_CODE,
-                              None, None, None, geom, d_pop, district.code != "xianyou", d_index))
+                              None, None, None, geom, d_pop, district.code in URBAN_DISTRICTS, d_index))
         towns = [t for t in TOWNS if t.district == district.code]
         seeds = np.array([(t.lon, t.lat) for t in towns])
         targets = np.array([t.area_km2 for t in towns], dtype=float)

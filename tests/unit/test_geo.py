@@ -327,6 +327,8 @@ BAD_FILES = {
                               r"'demo': invalid geometry \(coordinates are not lon/lat degrees\)"),
     "two cities": (lambda d: _set(_set(d, "demo-east", "level", "city"), "demo-east", "parent", None),
                    r"exactly one feature of level 'city', found 2"),
+    "city with a parent": (lambda d: _set(d, "demo", "parent", "china"),
+                           r"'demo': the city cannot have a parent \(found 'china'\)"),
     "bad population": (lambda d: _set(d, "demo-east-yi-xiban-g01", "population", -5),
                        r"'demo-east-yi-xiban-g01': property 'population' must be a whole number"),
     "population not summing": (lambda d: _set(d, "demo-east-yi", "population", 900),
@@ -372,3 +374,16 @@ def test_the_built_world_round_trips_through_geojson(tmp_path, units):
             before.name, before.name_en, before.level, before.parent_code, before.district_code,
             before.town_code, before.village_code, before.population, before.urban, before.sort_key)
         assert after.geometry.equals_exact(before.geometry, 0), before.code
+
+
+def test_the_export_command_writes_a_template_for_seed_geo(tmp_path, units, capsys):
+    import json
+
+    from dashboard.geo import main
+
+    assert main([str(tmp_path / "putian.geojson")]) == 0
+    assert "wrote 3441 units" in capsys.readouterr().out
+    features = json.loads((tmp_path / "putian.geojson").read_text(encoding="utf-8"))["features"]
+    first = features[0]["properties"]
+    assert (first["code"], first["level"], first["parent"], first["population"]) == (
+        "putian", "city", None, 3_210_714)
