@@ -87,7 +87,8 @@ def test_simulate_verb_posts_positions_and_incidents(world, services_for, redis_
     try:
         done = subprocess.run(
             [sys.executable, "-m", "dashboard", "simulate", "--url", served.url, "--unit", UNIT,
-             "--duration", "4", "--speed", "3600", "--seed", "7", "--everyone-on-duty",
+             "--duration", "4", "--speed", "600", "--incidents-per-day", "20000",
+             "--city-start", "2026-11-24T10:00", "--seed", "7", "--everyone-on-duty",
              "--status-every", "1"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     finally:
