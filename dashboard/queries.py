@@ -133,6 +133,27 @@ def incident_figures(session: Session, u: Unit, period: Period | None,
     return _finish(fig)
 
 
+def _child_groups(session: Session, parent: Unit, period: Period | None,
+                  line: str | None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The parent's incident figures and each child's, from ONE query grouped on the child
+    level's ancestor column (the parent's total includes any row whose child is unknown)."""
+    column = getattr(Incident, LEVEL_COLUMN[CHILD_LEVEL[parent.level]])
+    rows = session.execute(
+        select(column, Incident.state, Incident.overdue, func.count())
+        .where(*incident_filters(parent, period, line))
+        .group_by(column, Incident.state, Incident.overdue))
+    total, by_child = empty_figures(), {}
+    for child_code, state, overdue, count in rows:
+        _add_counts(by_child.setdefault(child_code, empty_figures()), state, bool(overdue), count)
+        _add_counts(total, state, bool(overdue), count)
+    return _finish(total), {code: _finish(fig) for code, fig in by_child.items()}
+
+
+def _child_rows(session: Session, code: str, by_child: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**unit_ref(child), "figures": by_child.get(child.code) or _finish(empty_figures())}
+            for child in children(session, code)]
+
+
 def children_figures(session: Session, code: str, period: Period | None,
                      line: str | None = None) -> list[dict[str, Any]]:
     """One row per child ({code, name, name_en, level, figures}) from ONE query grouped on the
@@ -140,16 +161,7 @@ def children_figures(session: Session, code: str, period: Period | None,
     parent = session.get(Unit, code)
     if parent is None or parent.level not in CHILD_LEVEL:
         return []
-    column = getattr(Incident, LEVEL_COLUMN[CHILD_LEVEL[parent.level]])
-    rows = session.execute(
-        select(column, Incident.state, Incident.overdue, func.count())
-        .where(*incident_filters(parent, period, line))
-        .group_by(column, Incident.state, Incident.overdue))
-    by_child: dict[str, dict[str, Any]] = {}
-    for child_code, state, overdue, count in rows:
-        _add_counts(by_child.setdefault(child_code, empty_figures()), state, bool(overdue), count)
-    return [{**unit_ref(child), "figures": _finish(by_child.get(child.code, empty_figures()))}
-            for child in children(session, code)]
+    return _child_rows(session, code, _child_groups(session, parent, period, line)[1])
 
 
 def supervision_counts(session: Session, u: Unit, period: Period | None = None,
@@ -195,3 +207,20 @@ def figures(session: Session, code: str, period: Period | None,
     fig["supervision_by_level"] = supervision_counts(session, u, period, line)
     fig["certificates"] = certificate_counts(session, u, period)
     return fig
+
+
+def figures_with_children(session: Session, code: str, period: Period | None,
+                          line: str | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """`figures` and `children_figures` of a unit together, the incident counts of both from the
+    same single grouped query (half the work of calling the two). None if the unit is unknown."""
+    u = session.get(Unit, code)
+    if u is None:
+        return None
+    if u.level in CHILD_LEVEL:
+        fig, by_child = _child_groups(session, u, period, line)
+        rows = _child_rows(session, code, by_child)
+    else:
+        fig, rows = incident_figures(session, u, period, line), []
+    fig["supervision_by_level"] = supervision_counts(session, u, period, line)
+    fig["certificates"] = certificate_counts(session, u, period)
+    return fig, rows

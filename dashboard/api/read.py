@@ -78,12 +78,12 @@ def get_unit(code: str):
     with services().Session() as session:
         line = _line(session)
         unit = scoped_unit(session, code, "code")
+        figures, children = queries.figures_with_children(session, unit.code, period, line)
         return jsonify(
             code=unit.code, name=unit.name, name_en=unit.name_en, level=unit.level,
             parent=unit.parent_code,
             path=[queries.unit_ref(u) for u in queries.ancestors(session, unit.code)],
-            children=queries.children_figures(session, unit.code, period, line),
-            figures=queries.figures(session, unit.code, period, line),
+            children=children, figures=figures,
             boundary=json.loads(unit.boundary), centroid=[unit.centroid_lon, unit.centroid_lat],
             area_km2=unit.area_km2, population=unit.population,
             period=_period_json(period), line=line)

@@ -272,3 +272,15 @@ def test_supervision_and_certificates(Session):
     assert fig["certificates"]["senior_card"] == kinds.count("senior_card")
     assert fig["certificates"]["love_card"] == kinds.count("love_card")
     assert lic["certificates"]["total"] == len([g for g in GRIDS if g.startswith("licheng-")])
+
+
+def test_figures_with_children_agrees_with_the_separate_calls(Session):
+    with Session.begin() as s:
+        build_mini_world(s)
+    with Session() as s:
+        for code in ["putian", "licheng-zhenhai", GRIDS[1]]:
+            for line in (None, "weiwangge"):
+                fig, rows = queries.figures_with_children(s, code, YEAR, line)
+                assert fig == queries.figures(s, code, YEAR, line)
+                assert rows == queries.children_figures(s, code, YEAR, line)
+        assert queries.figures_with_children(s, "nowhere", YEAR) is None
