@@ -97,7 +97,8 @@ def table(results: list[dict], command: str) -> str:
              "One persist-group consumer draining pre-filled feeds (positions in API batches; "
              "incident entries = one report plus one dispatch step per incident), live state "
              "included. Design load is 11,400 positions/s (20x Putian) and about 93 incident "
-             "entries/s (100x Putian's rate with 10x bursts).", "",
+             "entries/s (100x Putian's rate with 10x bursts). The machine is shared with other work "
+             "while measuring: repeated runs vary by about a third.", "",
              "| database | positions | positions/s | incident entries | incident entries/s |",
              "| --- | ---: | ---: | ---: | ---: |"]
     for r in results:
