@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, exists, or_, select, text
 from sqlalchemy.orm import Session
 
 from dashboard.models import BusinessItem, Incident, SupervisionEscalation, SupervisionItem
@@ -26,6 +25,7 @@ LEVELS = ("village", "town", "district", "city")
 _LIMIT = {"dispatch": BusinessItem.limit_dispatch_min, "accept": BusinessItem.limit_accept_min,
           "resolve": BusinessItem.limit_resolve_min, "check": BusinessItem.limit_check_min}
 
+_SCAN_LOCK_KEY = 0x73757076  # names "the supervision scan" among PostgreSQL advisory locks
 Out = list[tuple[str, str, dict]]  # (stream, type, data), written after the commit
 
 
@@ -88,31 +88,31 @@ def _escalate(session: Session, item: SupervisionItem, deadline: Deadline, now: 
         item.escalations += 1
         item.level, item.unit_code = up, unit_at(item, up)
         item.due_at = deadline.nth(item.escalations + 2)
-        session.flush()
         out.append((schema.SUPERVISION, "supervision.escalated", item_data(item)))
 
 
-def _open(session: Session, incident: Incident, deadline: Deadline, now: datetime, out: Out) -> None:
-    opened_at = deadline.nth(1)
-    found = session.execute(select(SupervisionItem.state).where(
-        SupervisionItem.incident_id == incident.id, SupervisionItem.stage == deadline.stage,
-        SupervisionItem.opened_at == opened_at)).scalar()
-    if found is not None:
-        return  # handled already (closed by a transition the database has not caught up with)
-    item = SupervisionItem(incident_id=incident.id, stage=deadline.stage, level="village",
-                           unit_code=incident.village_code, grid_code=incident.grid_code,
-                           village_code=incident.village_code, town_code=incident.town_code,
-                           district_code=incident.district_code, opened_at=opened_at,
-                           due_at=deadline.nth(2), escalations=0, state="open")
-    try:
-        with session.begin_nested():
-            session.add(item)
-            session.flush()
-    except IntegrityError:
-        return  # another scanner opened it a moment ago
-    incident.overdue = True
-    out.append((schema.SUPERVISION, "supervision.opened", item_data(item)))
-    _escalate(session, item, deadline, now, out)
+def _open(session: Session, due: list[tuple[Incident, Deadline]], now: datetime, out: Out) -> None:
+    """Open one item per overdue stage instance (one INSERT round), then catch up escalations."""
+    items = [SupervisionItem(incident_id=incident.id, stage=deadline.stage, level="village",
+                             unit_code=incident.village_code, grid_code=incident.grid_code,
+                             village_code=incident.village_code, town_code=incident.town_code,
+                             district_code=incident.district_code, opened_at=deadline.nth(1),
+                             due_at=deadline.nth(2), escalations=0, state="open")
+             for incident, deadline in due]
+    session.add_all(items)
+    session.flush()
+    for (incident, deadline), item in zip(due, items, strict=True):
+        incident.overdue = True
+        out.append((schema.SUPERVISION, "supervision.opened", item_data(item)))
+        _escalate(session, item, deadline, now, out)
+
+
+def _lock_scan(session: Session) -> None:
+    """One scan at a time across processes, so no two open the same item."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCAN_LOCK_KEY})
+    else:
+        session.execute(text("UPDATE supervision_items SET id = id WHERE 0 = 1"))
 
 
 def _close(item: SupervisionItem, at: datetime, out: Out) -> None:
@@ -141,13 +141,17 @@ def _is_current():
 
 
 def _reconcile(session: Session, now: datetime, out: Out) -> None:
-    """Close items whose incident moved on unseen (or seen early); escalate the ones now due."""
+    """Close items whose incident moved on unseen (a transition missed, or seen before the row)."""
     moved_on = session.execute(
         select(SupervisionItem, Incident.stage_started_at)
         .join(Incident, Incident.id == SupervisionItem.incident_id)
         .where(SupervisionItem.state == "open", ~_is_current())).all()
     for item, started in moved_on:
         _close(item, min(now, max(started, item.opened_at)), out)
+
+
+def _escalate_due(session: Session, now: datetime, out: Out) -> None:
+    """Escalate the open items whose next limit has passed."""
     due = session.execute(
         select(SupervisionItem, Incident, BusinessItem)
         .join(Incident, Incident.id == SupervisionItem.incident_id)
@@ -170,10 +174,17 @@ def _limit_groups(items: list[BusinessItem]) -> dict[tuple[str, int], list[str]]
     return groups
 
 
-def scan(session: Session, now: datetime, batch: int = 2000) -> Out:
-    """One pass: reconcile and escalate open items, then open items for newly overdue incidents."""
+def scan(session: Session, now: datetime, batch: int = 500, reconcile: bool = True) -> Out:
+    """One pass: (reconcile,) escalate open items, then open items for newly overdue incidents.
+
+    Reconciling reads every open item; transitions close items as they happen, so the worker runs
+    it as a safety net once a minute rather than every pass.
+    """
     out: Out = []
-    _reconcile(session, now, out)
+    _lock_scan(session)
+    if reconcile:
+        _reconcile(session, now, out)
+    _escalate_due(session, now, out)
     limits = {b.code: b for b in session.execute(select(BusinessItem)).scalars()}
     for (state, minutes), codes in _limit_groups(list(limits.values())).items():
         if minutes <= 0:
@@ -187,8 +198,7 @@ def scan(session: Session, now: datetime, batch: int = 2000) -> Out:
                                    Incident.stage_started_at <= now - timedelta(minutes=minutes),
                                    ~handled)
             .order_by(Incident.stage_started_at).limit(batch)).scalars().all()
-        for incident in incidents:
-            deadline = Deadline(stage, incident.stage_started_at,
-                                limit_of(limits[incident.business_item_code], stage))
-            _open(session, incident, deadline, now, out)
+        _open(session, [(incident, Deadline(stage, incident.stage_started_at,
+                                            limit_of(limits[incident.business_item_code], stage)))
+                        for incident in incidents], now, out)
     return out

@@ -58,6 +58,7 @@ class Knobs:
     mass_share: float = 0.5
     mass_min: int = 10
     staff_refresh_s: float = 600.0
+    reconcile_every: timedelta = timedelta(minutes=1)
 
 
 def _alerts(events) -> Out:
@@ -73,6 +74,7 @@ class Supervisor:
         self.knobs = knobs or Knobs()
         self._staff: list[OnDuty] = []
         self._staff_loaded = float("-inf")
+        self._reconciled: datetime | None = None
 
     def publish(self, out: Out) -> list[str]:
         """Append the events of a committed unit of work to their streams, in order."""
@@ -110,8 +112,9 @@ class Supervisor:
         stalled = stalled_feeds(client, now, self.knobs.stall_after, self.knobs.expect_feeds)
         silent, mass = self._silence(now, stalled)
         causes = set(stalled) | ({MASS_SILENCE} if mass else set())
+        reconcile = self._reconciled is None or abs(now - self._reconciled) >= self.knobs.reconcile_every
         with self.services.Session.begin() as session:
-            out = scan(session, now)
+            out = scan(session, now, reconcile=reconcile)
             for _stream, type_, data in list(out):
                 out += _alerts(on_supervision(session, type_, data, now))
             for stream, (last_id, last_at) in stalled.items():
@@ -121,6 +124,8 @@ class Supervisor:
             for person, last, since in (silent or {}).values():
                 out += _alerts(on_silent(session, person, last, since, now))
             out += _alerts(recheck(session, now, set(silent) if silent is not None else None, causes))
+        if reconcile:
+            self._reconciled = now
         self.publish(out)
         return out
 
