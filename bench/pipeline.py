@@ -135,7 +135,6 @@ def run_stage(scale: float, args, url: str, token: str, engine, r, children: Chi
         "-m", "dashboard", "simulate", "--scale", f"{scale:g}", "--speed", f"{args.speed:g}",
         "--duration", f"{args.warmup + args.seconds:g}", "--seed", "1", "--everyone-on-duty",
         "--city-start", CITY_START, "--url", url, "--token", token, "--status-every", "5"])
-    started = time.monotonic()
     time.sleep(args.warmup)
     latencies.clear()
     latencies.recording = True
@@ -148,7 +147,6 @@ def run_stage(scale: float, args, url: str, token: str, engine, r, children: Chi
            for k, v in children.cpu_seconds().items() if k in cpu0}
     latencies.recording = False
     sim.wait(timeout=args.drain + 60)
-    sim_seconds = time.monotonic() - started
     drain_began, drained = time.monotonic(), None
     while time.monotonic() - drain_began < args.drain:
         lag, pending = group_backlog(r)
@@ -159,7 +157,7 @@ def run_stage(scale: float, args, url: str, token: str, engine, r, children: Chi
     sampler.stop()
     window = [s for s in sampler.samples if first.t <= s.t <= last.t]
     return Stage(scale=scale, seconds=args.seconds, window=window, sent=children.totals(sim),
-                 sim_seconds=sim_seconds, latency_positions=list(latencies.positions),
+                 sim_seconds=args.warmup + args.seconds, latency_positions=list(latencies.positions),
                  latency_feed=list(latencies.feed), drain_s=drained,
                  cpu={k.split("-")[0]: v for k, v in cpu.items()})
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psutil
 import requests
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, create_engine, func, select, text
 
 from dashboard.db import session_factory
 from dashboard.models import Staff
@@ -97,10 +97,25 @@ def wait_http(url: str, timeout_s: float) -> None:
 def ensure_world(env: dict[str, str], logs: Path, engine: Engine) -> None:
     """Create the schema and seed the world if the configured database is empty."""
     logs.mkdir(parents=True, exist_ok=True)
+    _create_database(engine)
     _verb(env, logs, ["init-db"])
     with engine.connect() as conn:
         if not conn.scalar(select(func.count()).select_from(Staff)):
             _verb(env, logs, ["seed"])
+
+
+def _create_database(engine: Engine) -> None:
+    """Create a missing PostgreSQL database (SQLite files create themselves)."""
+    if engine.url.get_backend_name() != "postgresql":
+        return
+    admin = create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                               {"n": engine.url.database}):
+                conn.execute(text(f'CREATE DATABASE "{engine.url.database}"'))
+    finally:
+        admin.dispose()
 
 
 def _verb(env: dict[str, str], logs: Path, argv: list[str]) -> None:

@@ -20,7 +20,7 @@ class Stage:
     seconds: float
     window: list[Sample]
     sent: dict[str, int]  # the simulator's own totals over the whole stage
-    sim_seconds: float
+    sim_seconds: float  # how long the simulator generated load (its --duration)
     latency_positions: list[float]
     latency_feed: list[float]
     drain_s: float | None  # seconds after the simulator stopped until lag and pending were 0
@@ -59,7 +59,8 @@ def render(stages: list[Stage], meta: dict) -> str:
             f"- database: {meta['database']}; Redis: {meta['redis']}",
             f"- processes: {meta['processes']}", ""]
     out += ["| load | positions/s sent | positions/s persisted | incidents/s persisted | "
-            "steps/s persisted | position lag+pending, start → end (max) | lag growth /s | "
+            "incident events/s persisted (reports + steps) | position lag+pending in entries, "
+            "start → end (max) | lag growth /s | "
             "incident lag max | push p50 / p99 ms (positions) | push p50 / p99 ms (incidents) | "
             "drain after stop | CPU, % of a core |",
             "|" + " --- |" * 12]
