@@ -8,7 +8,7 @@ as in `dashboard.queries.figures`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -26,16 +26,11 @@ from dashboard.models import (
     Unit,
 )
 from dashboard.queries import incident_filters, subtree, supervision_counts
-from dashboard.timeutil import Period, utcnow
+from dashboard.timeutil import LOCAL_TZ, Period, utcnow
 
-# Local-time bucket formats per dialect. Asia/Shanghai has kept UTC+8 without DST since 1991,
-# so SQLite's fixed '+8 hours' modifier agrees with PostgreSQL's zone conversion.
-BUCKETS = {
-    "hour": ("%Y-%m-%d %H:00", "YYYY-MM-DD HH24:00"),
-    "day": ("%Y-%m-%d", "YYYY-MM-DD"),
-    "month": ("%Y-%m", "YYYY-MM"),
-    "hour_of_day": ("%H", "HH24"),
-}
+# Local-time bucket labels. Asia/Shanghai offsets are whole hours, so UTC hour buckets map
+# exactly onto local ones: the database groups by UTC hour, Python relabels and sums.
+BUCKETS = {"hour": "%Y-%m-%d %H:00", "day": "%Y-%m-%d", "month": "%Y-%m", "hour_of_day": "%H"}
 COUNT_COLUMNS = ("collected", "closed", "open", "overdue")
 
 
@@ -43,12 +38,18 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def local_bucket(session: Session, column: Any, bucket: str) -> ColumnElement[str]:
-    """A SQL expression turning a UTC timestamp column into its local-time bucket label."""
-    sqlite_fmt, pg_fmt = BUCKETS[bucket]
+def utc_hour(session: Session, column: Any) -> ColumnElement[Any]:
+    """A SQL expression for the UTC hour a timestamp falls in (text on SQLite, timestamp on PG)."""
     if _dialect(session) == "sqlite":
-        return func.strftime(sqlite_fmt, column, "+8 hours")
-    return func.to_char(func.timezone("Asia/Shanghai", column), pg_fmt)
+        # SQLite stores UTC as 'YYYY-MM-DD HH:MM:SS.ffffff'; the hour is a prefix, read from the index.
+        return func.substr(column, 1, 13)
+    return func.date_trunc("hour", column, "UTC")
+
+
+def _as_utc(value: Any) -> datetime:
+    if isinstance(value, str):
+        return datetime.strptime(value, "%Y-%m-%d %H").replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def minutes_between(session: Session, start: Any, end: Any) -> ColumnElement[float]:
@@ -76,68 +77,89 @@ def _with_rate(frame: pd.DataFrame) -> pd.DataFrame:
 def trend(session: Session, u: Unit, period: Period, bucket: str = "day",
           line: str | None = None) -> pd.DataFrame:
     """Counts per local-time bucket (`hour`, `day`, `month` or `hour_of_day`), oldest first:
-    columns bucket, collected, closed, open, overdue, closure_rate."""
-    label = local_bucket(session, Incident.reported_at, bucket).label("bucket")
-    rows = session.execute(select(label, *_count_columns())
-                           .where(*incident_filters(u, period, line))
-                           .group_by(label).order_by(label)).all()
-    return _with_rate(pd.DataFrame(rows, columns=["bucket", *COUNT_COLUMNS]))
+    columns bucket, collected, closed, open, overdue, closure_rate. Empty buckets are absent."""
+    fmt = BUCKETS[bucket]
+    hour = utc_hour(session, Incident.reported_at).label("hour")
+    rows = session.execute(select(hour, *_count_columns())
+                           .where(*incident_filters(u, period, line)).group_by(hour)).all()
+    frame = pd.DataFrame([(_as_utc(h).astimezone(LOCAL_TZ).strftime(fmt), *counts)
+                          for h, *counts in rows], columns=["bucket", *COUNT_COLUMNS])
+    frame = frame.groupby("bucket", as_index=False, sort=True)[list(COUNT_COLUMNS)].sum()
+    return _with_rate(frame)
+
+
+def _names(session: Session, model: Any, key: str, *extra: Any) -> pd.DataFrame:
+    rows = session.execute(select(model.code, model.name, model.name_en, *extra)).all()
+    return pd.DataFrame(rows, columns=[key, "name", "name_en", *[c.key for c in extra]])
+
+
+def _breakdown(session: Session, column: Any, key: str, u: Unit, period: Period | None,
+               line: str | None) -> pd.DataFrame:
+    # Group on the code alone (covered by the figures indexes), attach names afterwards.
+    rows = session.execute(select(column, *_count_columns())
+                           .where(*incident_filters(u, period, line)).group_by(column)).all()
+    return pd.DataFrame(rows, columns=[key, *COUNT_COLUMNS])
 
 
 def by_line(session: Session, u: Unit, period: Period | None) -> pd.DataFrame:
     """Counts per business line ("网格+" practice), largest first, with the lines' names."""
-    rows = session.execute(
-        select(Incident.line_code, BusinessLine.name, BusinessLine.name_en, *_count_columns())
-        .join(BusinessLine, BusinessLine.code == Incident.line_code, isouter=True)
-        .where(*incident_filters(u, period))
-        .group_by(Incident.line_code, BusinessLine.name, BusinessLine.name_en)
-        .order_by(func.count().desc(), Incident.line_code)).all()
-    return _with_rate(pd.DataFrame(rows, columns=["line", "name", "name_en", *COUNT_COLUMNS]))
+    frame = _breakdown(session, Incident.line_code, "line", u, period, None)
+    frame = frame.merge(_names(session, BusinessLine, "line"), on="line", how="left")
+    frame = frame[["line", "name", "name_en", *COUNT_COLUMNS]]
+    return _with_rate(frame.sort_values(["collected", "line"], ascending=[False, True],
+                                        ignore_index=True))
 
 
 def by_item(session: Session, u: Unit, period: Period | None, line: str | None = None,
             limit: int | None = None) -> pd.DataFrame:
-    """Counts per business item, largest first, with item and department names."""
-    query = (select(Incident.business_item_code, BusinessItem.name, BusinessItem.name_en,
-                    BusinessItem.department_code, *_count_columns())
-             .join(BusinessItem, BusinessItem.code == Incident.business_item_code)
-             .where(*incident_filters(u, period, line))
-             .group_by(Incident.business_item_code, BusinessItem.name, BusinessItem.name_en,
-                       BusinessItem.department_code)
-             .order_by(func.count().desc(), Incident.business_item_code))
-    if limit:
-        query = query.limit(limit)
-    return _with_rate(pd.DataFrame(session.execute(query).all(),
-                                   columns=["item", "name", "name_en", "department",
-                                            *COUNT_COLUMNS]))
+    """Counts per business item, largest first, with item names and departments."""
+    frame = _breakdown(session, Incident.business_item_code, "item", u, period, line)
+    names = _names(session, BusinessItem, "item", BusinessItem.department_code)
+    frame = frame.merge(names.rename(columns={"department_code": "department"}), on="item",
+                        how="left")[["item", "name", "name_en", "department", *COUNT_COLUMNS]]
+    frame = frame.sort_values(["collected", "item"], ascending=[False, True], ignore_index=True)
+    return _with_rate(frame.head(limit) if limit else frame)
+
+
+def _medians(session: Session, value: ColumnElement[float], where: list[Any]) -> dict[str, float]:
+    """Exact median of `value` per department, in SQL on both databases (window functions:
+    the middle row, or the mean of the two middle rows)."""
+    ranked = (select(Incident.department_code.label("department"), value.label("v"),
+                     func.row_number().over(partition_by=Incident.department_code,
+                                            order_by=value).label("rn"),
+                     func.count().over(partition_by=Incident.department_code).label("n"))
+              .where(*where, value.is_not(None)).subquery())
+    rows = session.execute(select(ranked.c.department, func.avg(ranked.c.v))
+                           .where(ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
+                           .group_by(ranked.c.department))
+    return {department: float(median) for department, median in rows}
 
 
 def department_board(session: Session, u: Unit, period: Period | None,
                      line: str | None = None) -> pd.DataFrame:
     """Per department, for incidents dispatched to it: dispatched, accepted, accepted within the
     item's limit, median minutes to accept and to resolve, bounced items, open and overdue.
-    Medians are computed here (SQLite has no median), so keep periods screen-sized."""
+    Reads table rows (three passes), so keep periods screen-sized (a day, a month)."""
     accept_min = minutes_between(session, Incident.dispatched_at, Incident.accepted_at)
     resolve_min = minutes_between(session, Incident.accepted_at, Incident.resolved_at)
+    where = [*incident_filters(u, period, line), Incident.dispatched_at.is_not(None),
+             Incident.department_code.is_not(None)]
+    is_open = Incident.state.in_(OPEN_STATES)
     rows = session.execute(
-        select(Incident.department_code, accept_min, resolve_min,
-               case((accept_min <= BusinessItem.limit_accept_min, 1), else_=0),
-               case((Incident.bounce_count > 0, 1), else_=0),
-               case((Incident.state.in_(OPEN_STATES), 1), else_=0),
-               case((Incident.state.in_(OPEN_STATES) & Incident.overdue.is_(True), 1), else_=0))
+        select(Incident.department_code, func.count(), func.count(Incident.accepted_at),
+               func.sum(case((accept_min <= BusinessItem.limit_accept_min, 1), else_=0)),
+               func.sum(case((Incident.bounce_count > 0, 1), else_=0)),
+               func.sum(case((is_open, 1), else_=0)),
+               func.sum(case((is_open & Incident.overdue.is_(True), 1), else_=0)))
         .join(BusinessItem, BusinessItem.code == Incident.business_item_code)
-        .where(*incident_filters(u, period, line), Incident.dispatched_at.is_not(None))).all()
-    frame = pd.DataFrame(rows, columns=["department", "accept_min", "resolve_min", "in_time",
+        .where(*where).group_by(Incident.department_code)).all()
+    board = pd.DataFrame(rows, columns=["department", "dispatched", "accepted", "accepted_in_time",
                                         "bounced", "open", "overdue"])
-    board = frame.groupby("department").agg(
-        dispatched=("department", "size"), accepted=("accept_min", "count"),
-        accepted_in_time=("in_time", "sum"), median_accept_min=("accept_min", "median"),
-        median_resolve_min=("resolve_min", "median"), bounced=("bounced", "sum"),
-        open=("open", "sum"), overdue=("overdue", "sum")).reset_index()
-    names = pd.DataFrame(session.execute(select(Department.code, Department.name,
-                                                Department.name_en)).all(),
-                         columns=["department", "name", "name_en"])
-    board = board.merge(names, on="department", how="left")
+    for column in board.columns[1:]:
+        board[column] = board[column].fillna(0).astype(int)
+    board["median_accept_min"] = board["department"].map(_medians(session, accept_min, where))
+    board["median_resolve_min"] = board["department"].map(_medians(session, resolve_min, where))
+    board = board.merge(_names(session, Department, "department"), on="department", how="left")
     board["in_time_rate"] = (board["accepted_in_time"] / board["dispatched"]).where(
         board["dispatched"] > 0)
     return board.sort_values(["dispatched", "department"], ascending=[False, True],

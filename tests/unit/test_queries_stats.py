@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
 
 from dashboard import queries, queries_stats
-from dashboard.models import OPEN_STATES
-from dashboard.timeutil import Period
+from dashboard.models import OPEN_STATES, Incident
+from dashboard.timeutil import LOCAL_TZ, Period
 from tests.unit.test_queries import GRIDS, YEAR, build_mini_world, step_minutes
 
 
@@ -99,3 +102,25 @@ def test_staff_and_supervision_counts(Session):
     assert sum(city.values()) == 4
     assert empty == {"info_manager": 0, "patrol": 0, "enforcement": 0}
     assert sum(sup.values()) > 0 and sum(late.values()) == 0
+
+
+def test_department_medians_are_exact(Session):
+    with Session.begin() as s:
+        build_mini_world(s)
+        rows = s.scalars(select(Incident).where(Incident.accepted_at.is_not(None))
+                         .order_by(Incident.id)).all()
+        for n, row in enumerate(rows):  # uneven waits, so the median is not any one constant
+            row.accepted_at = row.dispatched_at + timedelta(minutes=(n * 37) % 101, seconds=n % 7)
+    waits: dict[str, list[float]] = {}
+    for row in rows:
+        if row.reported_at.astimezone(LOCAL_TZ).year == 2018:
+            minutes = (row.accepted_at - row.dispatched_at).total_seconds() / 60
+            waits.setdefault(row.department_code, []).append(minutes)
+    with Session() as s:
+        board = queries_stats.department_board(s, queries.unit(s, "putian"), YEAR)
+    got = board.set_index("department")["median_accept_min"].to_dict()
+    assert set(got) == set(waits)
+    for department, values in waits.items():
+        assert abs(got[department] - statistics.median(values)) < 0.01, department
+    in_time = board.set_index("department")["accepted_in_time"].to_dict()
+    assert in_time == {d: sum(v <= 60 for v in values) for d, values in waits.items()}
