@@ -49,12 +49,12 @@ def _text(body: dict, name: str, limit: int, required: bool = False) -> str | No
     value = body.get(name)
     if value is None or value == "":
         if required:
-            raise ActionError(400, f"{name} is required", name)
+            raise ActionError(422, f"{name} is required", name)
         return None
     if not isinstance(value, str):
-        raise ActionError(400, f"{name} must be a string", name)
+        raise ActionError(422, f"{name} must be a string", name)
     if len(value) > limit:
-        raise ActionError(400, f"{name} is longer than {limit} characters", name)
+        raise ActionError(422, f"{name} is longer than {limit} characters", name)
     return value
 
 
@@ -64,13 +64,13 @@ def parse_request(action: str, body: dict) -> Request:
         raise ActionError(404, f"unknown action {action!r}", "action")
     channel = _text(body, "channel", 16)
     if channel is not None and channel not in CHANNELS:
-        raise ActionError(400, f"channel must be one of {', '.join(CHANNELS)}", "channel")
+        raise ActionError(422, f"channel must be one of {', '.join(CHANNELS)}", "channel")
     on_behalf_of = _text(body, "on_behalf_of", 64)
     if on_behalf_of is not None and channel is None:
-        raise ActionError(400, "channel is required when acting on behalf of someone", "channel")
+        raise ActionError(422, "channel is required when acting on behalf of someone", "channel")
     minutes = body.get("expires_minutes", DEFAULT_ACK_MINUTES)
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_ACK_MINUTES:
-        raise ActionError(400, f"expires_minutes must be an integer 1-{MAX_ACK_MINUTES}",
+        raise ActionError(422, f"expires_minutes must be an integer 1-{MAX_ACK_MINUTES}",
                           "expires_minutes")
     return Request(action=action, note=_text(body, "note", 2000) or "",
                    on_behalf_of=on_behalf_of, channel=channel,

@@ -131,7 +131,7 @@ def test_ack_outside_jurisdiction_or_role_is_refused(desk):
 ])
 def test_bad_ack_bodies_name_the_field(desk, body, field):
     resp = desk.call("POST", f"/api/v1/alerts/{desk.ids[GRID]}/ack", json=body)
-    assert resp.status_code == 400 and resp.get_json()["field"] == field
+    assert resp.status_code == 422 and resp.get_json()["field"] == field
 
 
 def test_assign_escalate_resolve_are_audited_in_order(desk):
