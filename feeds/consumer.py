@@ -20,6 +20,8 @@ What it guarantees:
   ``max_deliveries`` times without success, is moved to ``feed:dead`` with its reason and
   acknowledged, so it never blocks the group;
 - when a batch fails, its entries are retried one by one so one bad entry does not hold the rest;
+- ``on_connect`` (optional) runs on start and after every reconnect, before any entry is read:
+  the persister rebuilds the live state there, since a Redis restart may have lost it;
 - ``live:heartbeat:<worker>`` is refreshed while the loop runs; ``live:worker:<worker>`` holds
   counters (processed, dead, claimed, failed).
 """
@@ -60,7 +62,8 @@ class Consumer:
     """Reads a consumer group over one or more streams and hands batches to a handler."""
 
     def __init__(self, client: redis.Redis, group: str, streams: list[str], handler: Handler, *,
-                 name: str, worker: str | None = None, knobs: Knobs | None = None) -> None:
+                 name: str, worker: str | None = None, knobs: Knobs | None = None,
+                 on_connect: Callable[[], object] | None = None) -> None:
         self.redis = client
         self.group = group
         self.streams = list(streams)
@@ -68,6 +71,7 @@ class Consumer:
         self.name = name
         self.worker = worker or name
         self.knobs = knobs or Knobs()
+        self.on_connect = on_connect  # called on start and after every reconnect (e.g. rebuild state)
         self.counters = {"processed": 0, "dead": 0, "claimed": 0, "failed": 0}
         self._last_claim = 0.0
         self._last_beat = 0.0
@@ -90,6 +94,8 @@ class Consumer:
             try:
                 if not recovered:
                     self.ensure_groups()
+                    if self.on_connect is not None:
+                        self.on_connect()
                     self.recover()
                     recovered = True
                 self.step()

@@ -19,6 +19,7 @@ import socket
 import threading
 from collections import Counter
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import Engine, event, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -215,6 +216,11 @@ class Persister:
         return deltas
 
 
+def _rebuild(Session: sessionmaker, client) -> None:  # noqa: N803
+    with Session() as session:
+        log.info("live state rebuilt from the database: %s", livestate.reconcile(session, client))
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ingest."""
     parser.add_argument("--name", default=f"{socket.gethostname()}-ingest",
@@ -225,7 +231,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="take over entries idle this long in another consumer")
     parser.add_argument("--max-deliveries", type=int, default=5, help="then dead-letter an entry")
     parser.add_argument("--no-reconcile", action="store_true",
-                        help="skip rebuilding the live state from the database on start")
+                        help="skip rebuilding the live state from the database on (re)connect")
     parser.add_argument("--retention-every-s", type=float, default=600.0,
                         help="how often to downsample old positions (0: never)")
 
@@ -242,14 +248,12 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     client = redis.Redis.from_url(settings.redis_url, decode_responses=True, health_check_interval=30)
     Session = session_factory(writer_engine(settings.effective_database_url))  # noqa: N806
-    if not args.no_reconcile:
-        with Session() as session:
-            log.info("live state rebuilt: %s", livestate.reconcile(session, client))
     knobs = Knobs(count=args.count, block_ms=args.block_ms, claim_idle_ms=args.claim_idle_ms,
                   max_deliveries=args.max_deliveries)
     consumer = Consumer(client, schema.GROUP_PERSIST, [schema.INCIDENTS, schema.POSITIONS],
                         Persister(Session, client), name=args.name, worker=f"ingest:{args.name}",
-                        knobs=knobs)
+                        knobs=knobs,
+                        on_connect=None if args.no_reconcile else partial(_rebuild, Session, client))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -159,6 +159,7 @@ def test_worker_resumes_without_loss_after_redis_restarts(engine, Session, tmp_p
                  "the worker to resume", proc=proc, log=log)
         assert proc.poll() is None  # the same process rode out the outage
         assert client.xlen(schema.DEAD) == 0
+        assert livestate.counts_of(client, "putian") == {"reported": 800, "dispatched": 100}
     finally:
         stop(proc)
         if server.poll() is None:
