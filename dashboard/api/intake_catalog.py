@@ -47,8 +47,8 @@ class Catalog:
 
     def inside_city(self, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
         """Which points lie inside the city boundary."""
-        if self.city is None:
-            return np.zeros(len(lats), dtype=bool)
+        if self.city is None:  # no stored city outline: inside means inside some grid
+            return np.array([g is not None for g in self.locate_many(lats, lons)], dtype=bool)
         return shapely.contains_xy(self.city, lons, lats)
 
     def locate(self, lat: float, lon: float) -> str | None:
