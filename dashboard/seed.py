@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Connection, Engine, text
 from tqdm import tqdm
@@ -21,7 +21,7 @@ from dashboard.people import staff_columns
 from dashboard.seed_history import seed_history
 from dashboard.seed_load import insert_columns, insert_dicts, prepare_session
 from dashboard.seed_world import centre_rows, grid_infos, unit_rows, world_arrays
-from dashboard.timeutil import utcnow
+from dashboard.timeutil import Period, utcnow
 
 SEED_VERSION = "1"
 STEPS = 15
@@ -58,6 +58,8 @@ def seed_units(engine: Engine, units: list, progress: bool = True, now: datetime
     `timings`, when given, receives the wall time in seconds of each phase (for benchmarks).
     """
     moment = now or utcnow()
+    if moment.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
     clock = [time.perf_counter()]
     with tqdm(total=STEPS, desc="seed", unit="step", disable=not progress, file=sys.stderr) as bar:
         def step(label: str) -> None:
@@ -123,6 +125,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     """Seed the configured database; prints a summary of counts."""
     from dashboard.geo import GeoImportError
 
+    if not args.no_progress:
+        print("seed: building the geography…", file=sys.stderr, flush=True)
     try:
         units = load_units(args.geo)
     except GeoImportError as exc:
@@ -141,9 +145,23 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
                   file=sys.stderr)
             return 1
         counts = seed_units(engine, units, progress=not args.no_progress)
+        collected, closed = totals_2018(engine)
     finally:
         engine.dispose()
     print("seeded " + engine.url.render_as_string(hide_password=True))
     for table, count in counts.items():
         print(f"  {table:<24} {count:>9,}")
+    print(f"  2018: {collected:,} incidents collected, {closed:,} closed "
+          f"({closed / max(collected, 1):.1%})")
     return 0
+
+
+def totals_2018(engine: Engine) -> tuple[int, int]:
+    """Incidents reported in 2018 (local time) and how many of them are closed, counted."""
+    year = Period(date(2018, 1, 1), date(2018, 12, 31))
+    with engine.connect() as conn:
+        collected, closed = conn.execute(text(
+            "SELECT COUNT(*), SUM(CASE WHEN state = 'closed' THEN 1 ELSE 0 END) FROM incidents "
+            "WHERE reported_at >= :start AND reported_at < :end"),
+            {"start": year.utc_start, "end": year.utc_end}).one()
+    return int(collected), int(closed or 0)
