@@ -96,8 +96,9 @@
       var labels = (sub && sub.names && sub.names.status) || {};
       var lang = (sub && sub.lang) || "zh";
       var text = labels[state] || state;
-      if (live && live.newest && (state === "connected" || state === "resynced")) {
-        var age = Math.max(0, Math.round((Date.now() - live.newest) / 1000));
+      var newest = (window.gridLive && window.gridLive.state.newest) || (live && live.newest);
+      if (newest && (state === "connected" || state === "resynced")) {
+        var age = Math.max(0, Math.round((Date.now() - newest) / 1000));
         var tmpl = (sub && sub.names && sub.names.age) || "{age}";
         text += " · " + tmpl.replace("{age}", fmtAge(age, lang));
       }

@@ -3,6 +3,8 @@ modules, and returns plain rows for the pure builders in layouts/. No SQL here."
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -14,7 +16,25 @@ from dashboard.queries import unit_ref
 from dashboard.queries_catalog import business_items
 from layouts.period import is_live, trend_bucket
 
+# Aggregates of a period that has ended change only when old incidents close: keep them a while.
+PAST_TTL_SECONDS = 600
+_PAST: dict[tuple, tuple[float, Any]] = {}
 CHILD_KEY = {"city": "district", "district": "town", "town": "village", "village": "grid", "grid": "grid"}
+
+
+def _past(name: str, vs: scope.ViewScope, compute: Callable[[], Any]) -> Any:
+    """`compute()`, remembered for ended periods (the caller has already checked jurisdiction)."""
+    if is_live(vs.period):
+        return compute()
+    key = (name, vs.unit.code, vs.period.start, vs.period.end, vs.line)
+    hit = _PAST.get(key)
+    if hit is not None and time.monotonic() - hit[0] < PAST_TTL_SECONDS:
+        return hit[1]
+    value = compute()
+    if len(_PAST) > 512:
+        _PAST.clear()
+    _PAST[key] = (time.monotonic(), value)
+    return value
 
 
 def names(s, u: Unit) -> dict[str, Any]:
@@ -129,17 +149,19 @@ def trend(view: dict | None) -> tuple[Any, str]:
     with scope.session() as s:
         vs = scope.open_view(s, view)
         bucket = trend_bucket(vs.period)
-        return queries_stats.trend(s, vs.unit, vs.period, bucket, vs.line), bucket
+        frame = _past("trend", vs, lambda: queries_stats.trend(s, vs.unit, vs.period, bucket, vs.line))
+        return frame.copy(), bucket
 
 
 def breakdown(view: dict | None) -> tuple[Any, Any]:
     """Counts by business line and by item (items tagged with their line)."""
     with scope.session() as s:
         vs = scope.open_view(s, view)
-        lines = queries_stats.by_line(s, vs.unit, vs.period)
+        lines = _past("by_line", vs, lambda: queries_stats.by_line(s, vs.unit, vs.period)).copy()
         if vs.line:
             lines = lines[lines["line"] == vs.line]
-        items = queries_stats.by_item(s, vs.unit, vs.period, vs.line, limit=40)
+        items = _past("by_item", vs,
+                      lambda: queries_stats.by_item(s, vs.unit, vs.period, vs.line, limit=40)).copy()
         line_of = {i["code"]: i["line"] for i in business_items(s)}
     items["line"] = items["item"].map(line_of)
     return lines, items
@@ -156,7 +178,8 @@ def departments(view: dict | None) -> Any:
     """The department board (部门报到)."""
     with scope.session() as s:
         vs = scope.open_view(s, view)
-        return queries_stats.department_board(s, vs.unit, vs.period, vs.line)
+        return _past("departments", vs,
+                     lambda: queries_stats.department_board(s, vs.unit, vs.period, vs.line)).copy()
 
 
 def grid_people(view: dict | None) -> list[dict[str, Any]]:

@@ -91,7 +91,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "status.resynced": ("已重新同步", "Resynced"),
     "status.connecting": ("连接中", "Connecting"),
     "status.refused": ("实时数据未授权", "Live data not authorised"),
-    "status.age": ("数据更新于 {age} 前", "data {age} old"),
+    "status.age": ("数据{age}前", "data {age} old"),
     "staff.online": ("在线", "online"),
     "staff.stale": ("信号延迟", "stale"),
     "staff.offline": ("离线", "offline"),

@@ -47,8 +47,8 @@ def _coords(geometry: dict[str, Any]):
             yield from ring
 
 
-def view_window(geometries: list[dict[str, Any]], width_px: int = 900,
-                height_px: int = 620) -> tuple[dict[str, float], float]:
+def view_window(geometries: list[dict[str, Any]], width_px: int = 1000,
+                height_px: int = 560) -> tuple[dict[str, float], float]:
     """Centre and zoom that fit the geometries into a map of about this size."""
     points = [p for g in geometries for p in _coords(g)]
     if not points:

@@ -30,9 +30,14 @@ GRIDLINE = "#22304d"
 FONT_FAMILY = ('"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", '
                '"WenQuanYi Micro Hei", "Helvetica Neue", Arial, sans-serif')
 
-# A MapLibre style with no sources and no glyphs: nothing is fetched from any tile server.
-BLANK_MAP_STYLE = {"version": 8, "sources": {}, "layers": [
-    {"id": "background", "type": "background", "paint": {"background-color": BACKGROUND}}]}
+# A MapLibre style with no tiles and no glyphs: nothing is fetched from any server. Its one
+# source is an empty inline GeoJSON: Plotly prunes an empty `sources` object on re-render,
+# and MapLibre then rejects the style.
+BLANK_MAP_STYLE = {"version": 8,
+                   "sources": {"blank": {"type": "geojson",
+                                         "data": {"type": "FeatureCollection", "features": []}}},
+                   "layers": [{"id": "background", "type": "background",
+                               "paint": {"background-color": BACKGROUND}}]}
 
 
 def base_layout(**overrides) -> dict:

@@ -1,0 +1,108 @@
+"""Screenshots of every view in both languages into docs/screens/ (`make screenshots`).
+
+Uses the configured database (DASHBOARD_* variables, else the embedded defaults), seeding it
+first when empty; starts serve + ingest + fanout and, for live dots on the maps, the simulator
+for a short warm-up; then photographs each view at 1920×1080 in Chinese and in English.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from dashboard.config import load_settings
+from dashboard.db import engine_for, session_factory
+from dashboard.principal import issue_token
+from dashboard.redis_server import ensure_redis
+from tests.e2e.stack import ROOT, chromium, free_port, running, stack_env, wait_for_view
+
+OUT = ROOT / "docs" / "screens"
+GRID = "licheng-zhenhai-changshou-g01"
+VIEWS = [  # name, path, level
+    ("city", "/city", "city"),
+    ("city-2018", "/city?from=2018-01-01&to=2018-12-31", "city"),
+    ("district", "/unit/licheng", "district"),
+    ("town", "/unit/licheng-zhenhai", "town"),
+    ("village", "/unit/licheng-zhenhai-changshou", "village"),
+    ("grid", f"/unit/{GRID}", "grid"),
+]
+
+
+def ensure_seeded(env: dict[str, str]) -> None:
+    """Create and seed the database if it holds no world yet."""
+    from dashboard.seed import world_is_seeded
+
+    settings = load_settings(env)
+    engine = engine_for(settings)
+    try:
+        if world_is_seeded(engine):
+            return
+    finally:
+        engine.dispose()
+    for verb in ("init-db", "seed"):
+        subprocess.run([sys.executable, "-m", "dashboard", verb], cwd=ROOT, env=env, check=True)
+
+
+def tokens(env: dict[str, str]) -> tuple[str, str]:
+    """A system token for the simulator and a wall token for the screens."""
+    engine = engine_for(load_settings(env))
+    try:
+        with session_factory(engine).begin() as s:
+            return issue_token(s, "screenshots-sim", "system"), issue_token(s, "screenshots-wall", "wall")
+    finally:
+        engine.dispose()
+
+
+def shoot(base: str, wall_token: str, out: Path) -> list[Path]:
+    """Photograph each view in both languages; returns the files written."""
+    written = []
+    with chromium() as browser:
+        for lang in ("zh", "en"):
+            context = browser.new_context(viewport={"width": 1920, "height": 1080})
+            context.add_init_script(f"window.localStorage.setItem('shell-lang', '\"{lang}\"');")
+            page = context.new_page()
+            for name, path, level in VIEWS:
+                sep = "&" if "?" in path else "?"
+                page.goto(f"{base}{path}{sep}token={wall_token}")
+                wait_for_view(page, level, timeout=180_000)
+                page.wait_for_load_state("networkidle", timeout=180_000)
+                page.wait_for_timeout(1500)  # let the map settle its tiles of colour
+                target = out / f"{name}-{lang}.png"
+                page.screenshot(path=str(target), full_page=True)
+                written.append(target)
+                print(f"wrote {target.relative_to(ROOT)}", flush=True)
+            context.close()
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Seed if needed, start the stack, warm up live data, take the screenshots."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warm-up", type=float, default=20.0, help="seconds of simulator before shooting")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    settings, embedded = ensure_redis(load_settings())
+    try:
+        env = stack_env(settings.effective_database_url, settings.redis_url, settings.data_dir.resolve(),
+                        free_port())
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        ensure_seeded(env)
+        sim_token, wall_token = tokens(env)
+        args.out.mkdir(parents=True, exist_ok=True)
+        with running(env) as base:
+            if args.warm_up > 0:
+                simulate = [sys.executable, "-m", "dashboard", "simulate", "--url", base,
+                            "--token", sim_token,
+                            "--duration", str(args.warm_up), "--everyone-on-duty"]
+                subprocess.run(simulate, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)
+            shoot(base, wall_token, args.out)
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

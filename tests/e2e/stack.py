@@ -1,0 +1,115 @@
+"""Start the product as users run it (serve, ingest, fanout as separate processes) and drive
+Debian's Chromium through Playwright. Used by the browser tests and by screenshots.py."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+# Console noise that is not an error of ours: software WebGL's performance notes.
+BENIGN = ("GL Driver Message", "GPU stall", "WebGL")
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stack_env(database_url: str, redis_url: str, data_dir: Path, port: int) -> dict[str, str]:
+    """The environment of every process of one stack."""
+    env = dict(os.environ)
+    env.update(DASHBOARD_DATABASE_URL=database_url, DASHBOARD_REDIS_URL=redis_url,
+               DASHBOARD_DATA_DIR=str(data_dir), DASHBOARD_PORT=str(port), DASHBOARD_HOST="127.0.0.1",
+               DASHBOARD_SECRET_KEY="e2e-secret-key-0123456789abcdef")
+    return env
+
+
+@contextmanager
+def running(env: dict[str, str], verbs: tuple[str, ...] = ("serve", "ingest", "fanout"),
+            log_dir: Path | None = None) -> Iterator[str]:
+    """Run the verbs as child processes until the block ends; yields the base URL."""
+    procs = []
+    log_dir = log_dir or Path(env["DASHBOARD_DATA_DIR"])
+    try:
+        for verb in verbs:
+            log = open(log_dir / f"{verb}.log", "w")  # noqa: SIM115 - closed with the process
+            procs.append((subprocess.Popen([sys.executable, "-m", "dashboard", verb], cwd=ROOT, env=env,
+                                           stdout=log, stderr=subprocess.STDOUT), log))
+        base = f"http://127.0.0.1:{env['DASHBOARD_PORT']}"
+        wait_until_up(base, procs[0][0])
+        yield base
+    finally:
+        for proc, _log in procs:
+            proc.terminate()
+        for proc, log in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            log.close()
+
+
+def wait_until_up(base: str, proc: subprocess.Popen, timeout: float = 90.0) -> None:
+    """Block until the web process answers /city (or fail if it died)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"web process exited with {proc.returncode}")
+        try:
+            if requests.get(base + "/city", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{base} did not come up in {timeout:.0f} s")
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """A headless Chromium (Debian's, never a downloaded one)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def watch_console(page) -> list[str]:
+    """Collect the page's console errors and uncaught exceptions (benign GL notes excluded)."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error"
+            and not any(b in m.text for b in BENIGN) else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
+
+
+def wait_for_view(page, level: str | None = None, timeout: float = 60_000) -> None:
+    """Wait until a view's figures are drawn (KPI numbers filled, map rendered)."""
+    selector = f'.view[data-level="{level}"]' if level else ".view"
+    page.wait_for_selector(selector, timeout=timeout)
+    page.wait_for_function("() => { const v = document.querySelector('[data-kpi=\"collected\"] .kpi-value');"
+                           " return v && v.textContent !== '—' && v.textContent !== ''; }", timeout=timeout)
+    page.wait_for_function("() => { const g = document.querySelector('#unit-map .js-plotly-plot');"
+                           " return g && g.data && g.data.length > 0; }", timeout=timeout)
+
+
+def kpi(page, key: str) -> str:
+    """The text of one KPI tile."""
+    return page.inner_text(f'[data-kpi="{key}"] .kpi-value').strip()

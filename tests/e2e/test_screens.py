@@ -1,0 +1,172 @@
+"""The screens in Chromium on the seeded world: drill down and back, language, 2018, live updates.
+
+Expected figures are read from the database with the query layer, never typed in, except the
+published 2018 totals the demo world is built to match.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import requests
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dashboard import queries
+from dashboard.i18n import fmt_int
+from dashboard.models import BusinessItem, Staff, Unit
+from dashboard.queries import ancestors
+from dashboard.timeutil import parse_period
+from tests.e2e.stack import kpi, wait_for_view
+
+pytestmark = pytest.mark.e2e
+GRID = "licheng-zhenhai-changshou-g01"
+
+
+def expected(stack, code: str, query: dict | None = None) -> dict:
+    """A unit's figures for the period, straight from the query layer."""
+    with Session(stack.engine) as s:
+        return queries.figures(s, code, parse_period(query or {}))
+
+
+def wait_kpi(page, key: str, text: str, timeout: float = 30_000) -> None:
+    """Wait until a KPI tile reads exactly `text`."""
+    page.wait_for_function(
+        "([k, t]) => { const v = document.querySelector(`[data-kpi=\"${k}\"] .kpi-value`);"
+        " return v && v.textContent.trim() === t; }", arg=[key, text], timeout=timeout)
+
+
+def expect_view(page, stack, code: str, level: str) -> None:
+    """The page shows the unit's view with its figures right."""
+    page.wait_for_selector(f'.view[data-level="{level}"]', timeout=60_000)
+    wait_for_view(page, level)
+    wait_kpi(page, "collected", fmt_int(expected(stack, code)["collected"]))
+    wait_kpi(page, "open", fmt_int(expected(stack, code)["open"]))
+    assert page.url.split("?")[0].endswith("/city" if code == "putian" else f"/unit/{code}")
+
+
+def click_region(page, lon: float, lat: float) -> None:
+    """A real mouse click on the map where a region lies (projected by the map itself)."""
+    point = page.evaluate("""([lon, lat]) => {
+        const gd = document.querySelector('#unit-map .js-plotly-plot');
+        const map = gd._fullLayout.map._subplot.map;
+        const p = map.project([lon, lat]);
+        const r = map.getCanvas().getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y];
+    }""", [lon, lat])
+    page.mouse.move(point[0], point[1])
+    page.wait_for_timeout(150)
+    page.mouse.click(point[0], point[1])
+
+
+def click_child_row(page, code: str) -> None:
+    """A click on a row of the sub-units list."""
+    page.click(f'#unit-children .ag-row[row-id="{code}"] .ag-cell >> nth=0')
+
+
+def test_drill_down_by_map_and_lists_then_back_up(page, stack):
+    with Session(stack.engine) as s:
+        chain = ancestors(s, GRID)
+        licheng = s.get(Unit, "licheng")
+        centre = (licheng.centroid_lon, licheng.centroid_lat)
+        names = [u.name for u in chain]
+    page.goto(stack.url("/city"))
+    expect_view(page, stack, "putian", "city")
+    click_region(page, *centre)
+    expect_view(page, stack, "licheng", "district")
+    for unit, level in zip(chain[2:], ("town", "village", "grid"), strict=True):
+        click_child_row(page, unit.code)
+        expect_view(page, stack, unit.code, level)
+    crumbs = page.inner_text(".crumb-wrap").replace("\n", "")
+    assert [n for n in names if n in crumbs] == names
+    assert page.is_visible("#grid-staff")
+    page.click(f'.crumb-wrap a:text-is("{names[1]}")')
+    expect_view(page, stack, "licheng", "district")
+    page.go_back()
+    expect_view(page, stack, GRID, "grid")
+    page.go_back()
+    expect_view(page, stack, chain[3].code, "village")
+    page.go_forward()
+    expect_view(page, stack, GRID, "grid")
+
+
+def test_language_switch_is_remembered(page, stack):
+    page.goto(stack.url("/city"))
+    wait_for_view(page, "city")
+    assert page.inner_text("#shell-title") == "莆田市网格化服务管理指挥中心"
+    page.click("#shell-lang-switch")
+    page.wait_for_function("() => document.querySelector('#shell-title').textContent.startsWith('Putian')")
+    page.wait_for_selector('[data-kpi="collected"] .kpi-label:text-is("Collected")')
+    page.reload()
+    wait_for_view(page, "city")
+    page.wait_for_selector('[data-kpi="collected"] .kpi-label:text-is("Collected")')
+    assert "Putian" in page.inner_text(".crumb-wrap")
+    page.click("#shell-lang-switch")
+    page.wait_for_selector('[data-kpi="collected"] .kpi-label:text-is("采集事件")')
+
+
+def test_period_2018_reads_the_published_totals(page, stack):
+    page.goto(stack.url("/city"))
+    wait_for_view(page, "city")
+    page.click("#unit-period")
+    page.get_by_role("option", name="2018年").click()
+    page.wait_for_url("**/city?from=2018-01-01&to=2018-12-31*")
+    wait_kpi(page, "collected", "576,647")
+    wait_kpi(page, "closed", "549,565")
+    wait_kpi(page, "closure_rate", "95.3%")
+    click_child_row(page, "licheng")  # the period survives drill-down
+    page.wait_for_url("**/unit/licheng?from=2018-01-01&to=2018-12-31*")
+    licheng = expected(stack, "licheng", {"from": "2018-01-01", "to": "2018-12-31"})
+    wait_kpi(page, "collected", fmt_int(licheng["collected"]))
+
+
+def _post(stack, path: str, body: dict) -> requests.Response:
+    response = requests.post(stack.base + path, json=body, timeout=10,
+                             headers={"Authorization": f"Bearer {stack.system_token}"})
+    assert response.status_code in (200, 202), response.text
+    return response
+
+
+def test_live_incident_and_position_reach_city_and_grid_views(browser, page, stack):
+    with Session(stack.engine) as s:
+        grid = s.get(Unit, GRID)
+        item = s.scalars(select(BusinessItem.code).order_by(BusinessItem.code)).first()
+        staff = s.scalars(select(Staff.id).where(Staff.grid_code == GRID).order_by(Staff.id)).first()
+    page.goto(stack.url("/city"))
+    wait_for_view(page, "city")
+    grid_page = page.context.new_page()
+    grid_page.console_errors = page.console_errors
+    grid_page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error"
+                 and "GL Driver" not in m.text else None)
+    grid_page.goto(stack.url(f"/unit/{GRID}"))
+    wait_for_view(grid_page, "grid")
+    for p in (page, grid_page):
+        p.wait_for_selector("#shell-status.status-connected", timeout=30_000)
+    before = int(kpi(page, "collected").replace(",", ""))
+
+    incident_id = str(uuid.uuid4())
+    _post(stack, "/api/v1/incidents", {
+        "id": incident_id, "reported_at": datetime.now(UTC).isoformat(), "lat": grid.centroid_lat,
+        "lon": grid.centroid_lon, "grid": GRID, "business_item": item, "source": "patrol", "severity": 3,
+        "description": "浏览器测试事件"})
+    posted = time.monotonic()
+    for p in (page, grid_page):
+        p.wait_for_selector(f'#unit-ticker .ag-row[row-id="{incident_id}"]', timeout=10_000)
+    seen_after = time.monotonic() - posted
+    print(f"incident visible on city and grid views {seen_after * 1000:.0f} ms after the POST returned")
+    wait_kpi(page, "collected", fmt_int(before + 1))
+    on_map = grid_page.evaluate("(id) => document.querySelector('#unit-map .js-plotly-plot').data"
+                                ".find(t => t.meta === 'incidents').ids.includes(id)", incident_id)
+    assert on_map
+
+    lat, lon = grid.centroid_lat + 0.0004, grid.centroid_lon - 0.0004
+    _post(stack, "/api/v1/positions", {"positions": [
+        {"staff": staff, "ts": datetime.now(UTC).isoformat(), "lat": lat, "lon": lon, "grid": GRID}]})
+    moved = ("([id, lat]) => { const t = document.querySelector('#unit-map .js-plotly-plot')"
+             ".data.find(t => t.meta === 'positions'); const i = t.ids.indexOf(id);"
+             " return i >= 0 && Math.abs(t.lat[i] - lat) < 1e-6; }")
+    grid_page.wait_for_function(moved, arg=[staff, lat], timeout=10_000)
+    grid_page.close()
