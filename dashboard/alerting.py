@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import redis
 from sqlalchemy import ColumnElement, select, text, true
@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from dashboard.models import Alert
 from dashboard.principal import Principal
-from dashboard.timeutil import iso
 
 GROUP_WINDOW = timedelta(minutes=30)
 # Occurrence keys remembered per alert; a burst larger than this in one window is counted anyway.
@@ -49,6 +48,11 @@ class Place:
         return cls(unit_code="putian")
 
 
+def wire_time(value: datetime | None) -> str | None:
+    """A time as the feeds carry it: UTC ISO 8601 with milliseconds (string order is time order)."""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds") if value else None
+
+
 def units_of(alert: Alert) -> list[str]:
     """Routing chain from the city down to the alert's grid (or as far as it is known)."""
     chain = ["putian"]
@@ -64,11 +68,11 @@ def payload(alert: Alert, **extra) -> dict:
     data = {
         "id": alert.id, "kind": alert.kind, "group_key": alert.group_key, "unit": alert.unit_code,
         "severity": alert.severity, "title": alert.title, "title_en": detail.get("title_en"),
-        "count": alert.count, "state": alert.state, "first_at": iso(alert.first_at),
-        "last_at": iso(alert.last_at), "level": alert.level, "incident": alert.incident_id,
+        "count": alert.count, "state": alert.state, "first_at": wire_time(alert.first_at),
+        "last_at": wire_time(alert.last_at), "level": alert.level, "incident": alert.incident_id,
         "supervision": alert.supervision_id, "staff": alert.staff_id,
         "lat": detail.get("lat"), "lon": detail.get("lon"), "assigned_to": alert.assigned_to,
-        "ack_expires_at": iso(alert.ack_expires_at), "units": units_of(alert),
+        "ack_expires_at": wire_time(alert.ack_expires_at), "units": units_of(alert),
     }
     data.update(extra)
     return data

@@ -13,9 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard import audit
-from dashboard.alerting import Event, level_unit, next_level, payload
+from dashboard.alerting import Event, level_unit, next_level, payload, wire_time
 from dashboard.models import Alert, AlertAck
-from dashboard.timeutil import iso
 
 ACTIONS = ("ack", "assign", "escalate", "resolve")
 CHANNELS = ("phone", "radio", "in_person", "screen")
@@ -94,8 +93,8 @@ def find_repeat(session: Session, alert_id: int, req: Request) -> AlertAck | Non
 def record(ack: AlertAck) -> dict:
     """An action row as JSON."""
     return {"id": ack.id, "action": ack.action, "user": ack.user, "on_behalf_of": ack.on_behalf_of,
-            "channel": ack.channel, "note": ack.note, "at": iso(ack.at),
-            "expires_at": iso(ack.expires_at), "alert": ack.alert_id}
+            "channel": ack.channel, "note": ack.note, "at": wire_time(ack.at),
+            "expires_at": wire_time(ack.expires_at), "alert": ack.alert_id}
 
 
 def _apply(alert: Alert, req: Request, now: datetime) -> tuple[str, datetime | None, dict]:
@@ -130,7 +129,7 @@ def perform(session: Session, alert: Alert, req: Request, actor: str, source_ip:
     session.add(ack)
     session.flush()
     detail = {"note": req.note, "on_behalf_of": req.on_behalf_of, "channel": ack.channel,
-              "expires_at": iso(expires), "state": alert.state, "level": alert.level, **extra}
+              "expires_at": wire_time(expires), "state": alert.state, "level": alert.level, **extra}
     audit.append(session, actor=actor, action=f"alert.{req.action}", target=f"alert:{alert.id}",
                  unit_code=alert.unit_code, detail=detail, source_ip=source_ip, now=now)
     return ack, (type_, payload(alert, ack=record(ack), by=actor, **extra))

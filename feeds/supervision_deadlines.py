@@ -15,8 +15,8 @@ from typing import Protocol
 from sqlalchemy import and_, exists, or_, select, text
 from sqlalchemy.orm import Session
 
+from dashboard.alerting import wire_time
 from dashboard.models import BusinessItem, Incident, SupervisionEscalation, SupervisionItem
-from dashboard.timeutil import iso
 from feeds import schema
 
 STAGE_OF_STATE = {"reported": "dispatch", "dispatched": "accept", "accepted": "resolve",
@@ -73,8 +73,8 @@ def units_chain(row: Incident | SupervisionItem) -> list[str]:
 def item_data(item: SupervisionItem) -> dict:
     """The ``data`` of a supervision.* entry (docs/contracts.md)."""
     return {"id": item.id, "incident": item.incident_id, "stage": item.stage, "level": item.level,
-            "unit": item.unit_code, "opened_at": iso(item.opened_at), "due_at": iso(item.due_at),
-            "escalations": item.escalations, "state": item.state, "closed_at": iso(item.closed_at),
+            "unit": item.unit_code, "opened_at": wire_time(item.opened_at), "due_at": wire_time(item.due_at),
+            "escalations": item.escalations, "state": item.state, "closed_at": wire_time(item.closed_at),
             "units": units_chain(item)}
 
 
