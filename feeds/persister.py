@@ -18,6 +18,7 @@ import signal
 import socket
 import threading
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 
@@ -225,7 +226,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ingest."""
     parser.add_argument("--name", default=f"{socket.gethostname()}-ingest",
                         help="consumer name; keep it stable across restarts, unique per process")
-    parser.add_argument("--count", type=int, default=500, help="entries per read, per stream")
+    parser.add_argument("--count", type=int, default=500, help="feed:incidents entries per read")
+    parser.add_argument("--position-count", type=int, default=20,
+                        help="feed:positions entries (API batches of up to 5,000) per read")
     parser.add_argument("--block-ms", type=int, default=1000, help="how long a read waits")
     parser.add_argument("--claim-idle-ms", type=int, default=15_000,
                         help="take over entries idle this long in another consumer")
@@ -248,18 +251,37 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     client = redis.Redis.from_url(settings.redis_url, decode_responses=True, health_check_interval=30)
     Session = session_factory(writer_engine(settings.effective_database_url))  # noqa: N806
+    persister = Persister(Session, client)
     knobs = Knobs(count=args.count, block_ms=args.block_ms, claim_idle_ms=args.claim_idle_ms,
                   max_deliveries=args.max_deliveries)
-    consumer = Consumer(client, schema.GROUP_PERSIST, [schema.INCIDENTS, schema.POSITIONS],
-                        Persister(Session, client), name=args.name, worker=f"ingest:{args.name}",
-                        knobs=knobs,
-                        on_connect=None if args.no_reconcile else partial(_rebuild, Session, client))
-    stop = threading.Event()
+    # Two loops, so a read of positions (heavy batches) is sized apart from one of incident steps
+    # and a long positions commit never delays an incident.
+    consumers = [
+        Consumer(client, schema.GROUP_PERSIST, [schema.INCIDENTS], persister,
+                 name=f"{args.name}-incidents", worker=f"ingest:{args.name}-incidents", knobs=knobs,
+                 on_connect=None if args.no_reconcile else partial(_rebuild, Session, client)),
+        Consumer(client, schema.GROUP_PERSIST, [schema.POSITIONS], persister,
+                 name=f"{args.name}-positions", worker=f"ingest:{args.name}-positions",
+                 knobs=replace(knobs, count=args.position_count)),
+    ]
+    stop, requested = threading.Event(), threading.Event()
+
+    def on_signal(*_) -> None:
+        requested.set()
+        stop.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, on_signal)
     if args.retention_every_s > 0:
         threading.Thread(target=retention.run_periodically, args=(Session, stop, args.retention_every_s),
                          daemon=True, name="retention").start()
-    log.info("ingest %s consuming %s", args.name, ", ".join(consumer.streams))
-    consumer.run(stop)
-    return 0
+    threads = [threading.Thread(target=c.run, args=(stop,), name=c.name) for c in consumers]
+    for thread in threads:
+        thread.start()
+    log.info("ingest %s consuming %s and %s", args.name, schema.INCIDENTS, schema.POSITIONS)
+    while any(t.is_alive() for t in threads):
+        for thread in threads:
+            thread.join(0.5)
+        if not all(t.is_alive() for t in threads):
+            stop.set()  # one loop died of an unexpected error: stop the other, exit non-zero
+    return 0 if requested.is_set() else 1

@@ -94,6 +94,7 @@ def test_kill_9_mid_stream_loses_and_doubles_nothing(engine, Session, redis_clie
                  "the restarted worker to catch up", proc=proc, log=log)
     finally:
         stop(proc)
+    assert proc.returncode == 0  # SIGTERM is a clean stop
     assert 0 < at_kill < total  # the kill did land mid-stream
     assert rows(Session, Incident) == total
     assert rows(Session, IncidentEvent) == total + dispatched
