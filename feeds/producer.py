@@ -9,6 +9,7 @@ caught up.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import redis
@@ -62,9 +63,13 @@ class Sequenced:
 
 
 def add(client: redis.Redis, stream: str, type_: str, data: dict, maxlen: int | None = None) -> str:
-    """Append one entry, trimming the stream approximately; returns its id."""
-    return client.xadd(stream, schema.encode(type_, data),
-                       maxlen=maxlen or schema.MAXLEN[stream], approximate=True)
+    """Append one entry, trimming the stream approximately (by age or by count); returns its id."""
+    fields = schema.encode(type_, data)
+    age = schema.RETENTION_MS.get(stream)
+    if age and maxlen is None:
+        oldest = int(time.time() * 1000) - age
+        return client.xadd(stream, fields, minid=f"{oldest}-0", approximate=True)
+    return client.xadd(stream, fields, maxlen=maxlen or schema.MAXLEN[stream], approximate=True)
 
 
 def dead_letter(client: redis.Redis, stream: str, entry_id: str, fields: dict, reason: str,

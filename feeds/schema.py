@@ -3,15 +3,17 @@
 Every entry has exactly two fields, ``type`` and ``data`` (compact JSON whose ``units`` lists the
 unit codes from the city down to the grid the event belongs to).
 
-Retention (approximate ``XADD MAXLEN ~``), sized so each stream keeps at least 15 minutes at
-design load (DESIGN.md §4):
+Retention, sized so each stream keeps at least 15 minutes at design load (DESIGN.md §4):
 
-- positions: 20 x Putian = 11,400 positions/s. One entry is one accepted API batch; a device
-  gateway forwards about a second of phones' reports at a time, so at design load a batch holds
-  >= 100 positions and the stream grows by <= 114 entries/s: 15 min = 900 s x 114 = 102,600
-  entries. We keep 150,000 (22 min at 100 per batch; hours at Putian's own 572/s).
-- incidents: 100 x Putian's 1,600 a day with 10 x bursts = 18.5 incidents/s, each with up to
-  ~5 later transitions: <= 93 entries/s, 900 s = 83,300 entries. We keep 100,000.
+- positions are trimmed by **time** (``XADD MINID ~ now-16min``), because one entry is one API
+  batch and batch sizes vary from 1 to 5,000: a count would keep minutes of small batches or
+  hours of large ones. At 20 x Putian (11,400 positions/s) and about 230 bytes per position on
+  the wire (routing list included), 16 minutes hold 10.9 M positions, about 2.5 GB of Redis
+  memory; at Putian's own 572/s, 126 MB. MAXLEN[POSITIONS] only backs up a broken clock.
+- incidents are trimmed by count (``MAXLEN ~``): 100 x Putian's 1,600 a day with 10 x bursts is
+  18.5 incidents/s, each with up to ~5 later steps: <= 93 entries/s, 15 min = 83,300 entries.
+  We keep 100,000 (about 100 MB at ~1 KB an entry; days of retention at ordinary load, which
+  lets screens resume after long gaps).
 - supervision and alerts: at most one entry per incident stage, far below incidents: 100,000.
 - dead letters: kept for inspection, capped at 100,000.
 """
@@ -32,12 +34,15 @@ GROUP_PERSIST = "persist"
 GROUP_SUPERVISE = "supervise"
 
 MAXLEN = {
-    POSITIONS: 150_000,
+    POSITIONS: 2_000_000,
     INCIDENTS: 100_000,
     SUPERVISION: 100_000,
     ALERTS: 100_000,
     DEAD: 100_000,
 }
+
+# Streams trimmed by age (milliseconds) instead of by count.
+RETENTION_MS = {POSITIONS: 16 * 60 * 1000}
 
 T_POSITIONS = "positions"
 T_REPORTED = "incident.reported"

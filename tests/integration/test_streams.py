@@ -165,3 +165,13 @@ def test_report_payload_matches_the_incident_columns():
     data = report_data("x")
     columns = {c.name for c in Incident.__table__.columns} - {"stream_id"}
     assert columns <= set(data)
+
+
+def test_positions_are_trimmed_by_age_and_incidents_by_count(redis_client):
+    for i in range(1, 1001):  # entries from 1970: far older than the retention window
+        redis_client.xadd(schema.POSITIONS, {"type": "positions", "data": "{}"}, id=f"{i}-0")
+    producer.add(redis_client, schema.POSITIONS, schema.T_POSITIONS, {"positions": [], "units": ["putian"]})
+    assert redis_client.xlen(schema.POSITIONS) < 200  # whole old nodes dropped (trim is approximate)
+    for _ in range(1000):
+        producer.add(redis_client, schema.INCIDENTS, schema.T_REPORTED, {"units": ["putian"]}, maxlen=100)
+    assert 100 <= redis_client.xlen(schema.INCIDENTS) < 300
