@@ -1,4 +1,6 @@
-"""users: API and wall tokens (token, revoke, list). Tokens are shown once and stored hashed."""
+"""users: API and wall tokens (token, revoke, list), and log-in accounts (dashboard.auth_cli: add,
+passwd, disable, enable, list-accounts, audit-verify, audit-export). Tokens are shown once and
+stored hashed; token changes are audited."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import sys
 
 from sqlalchemy import select
 
+from dashboard import audit, auth_cli
 from dashboard.config import Settings
 from dashboard.db import engine_for, session_factory
 from dashboard.models import ROLES, ApiToken, Department, Unit
@@ -21,12 +24,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     token = sub.add_parser("token", help="create a bearer token; prints it alone on the last line")
     token.add_argument("name", help="who or what holds the token (a device, a system, a wall)")
     token.add_argument("--role", required=True, choices=ROLES)
-    token.add_argument("--unit", default="putian", help="jurisdiction unit code (default putian)")
+    token.add_argument("--unit", help="jurisdiction unit code (default putian; a wall's comes from its path)")
     token.add_argument("--department", help="department code (liaison and department systems)")
-    token.add_argument("--wall-path", help="the wall URL this token opens (wall role)")
+    token.add_argument("--wall-path", help="the one wall URL a wall token opens: /wall/city or "
+                                           "/wall/unit/<code> (default: its unit's wall)")
     revoke = sub.add_parser("revoke", help="revoke every live token of that name")
     revoke.add_argument("name")
     sub.add_parser("list", help="list tokens (never the secrets)")
+    auth_cli.add_arguments(sub)
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
@@ -42,9 +47,13 @@ def _run(Session, args: argparse.Namespace) -> int:  # noqa: N803
     command = args.users_command
     if command == "token":
         return _token(Session, args)
+    if command in auth_cli.COMMANDS:
+        return auth_cli.run(Session, args)
     if command == "revoke":
         with Session.begin() as session:
             n = revoke_token(session, args.name, utcnow())
+            if n:
+                audit.append(session, "cli", "token.revoke", target=args.name, detail={"tokens": n})
         print(f"revoked {n} token(s) of {args.name}")
         return 0 if n else 1
     if command == "list":
@@ -57,7 +66,28 @@ def _run(Session, args: argparse.Namespace) -> int:  # noqa: N803
     return _unknown(command)
 
 
+def _wall_unit(args: argparse.Namespace) -> str | None:
+    """Check --wall-path against the role and --unit; the unit a wall path names, or an error line."""
+    from dashboard.auth import default_wall_path
+
+    if args.role != "wall":
+        return "error: --wall-path: only a wall token opens a wall URL" if args.wall_path else None
+    path = args.wall_path or default_wall_path(args.unit or "putian")
+    code = "putian" if path == "/wall/city" else path.removeprefix("/wall/unit/")
+    if not path.startswith(("/wall/city", "/wall/unit/")) or "/" in code or not code:
+        return f"error: --wall-path: expected /wall/city or /wall/unit/<code>, got {path!r}"
+    if args.unit and args.unit != code:
+        return f"error: --wall-path: {path} is not the wall of --unit {args.unit}"
+    args.unit, args.wall_path = code, path
+    return None
+
+
 def _token(Session, args: argparse.Namespace) -> int:  # noqa: N803
+    problem = _wall_unit(args)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    args.unit = args.unit or "putian"
     with Session.begin() as session:
         if session.get(Unit, args.unit) is None:
             print(f"error: --unit: unknown unit code {args.unit!r}", file=sys.stderr)
@@ -70,8 +100,11 @@ def _token(Session, args: argparse.Namespace) -> int:  # noqa: N803
             return 2
         token = issue_token(session, args.name, args.role, unit_code=args.unit,
                             department_code=args.department, wall_path=args.wall_path)
+        audit.append(session, "cli", "token.issue", target=args.name, unit_code=args.unit,
+                     detail={"role": args.role, "department": args.department, "wall_path": args.wall_path})
     print(f"token for {args.name} ({args.role}, unit {args.unit}"
-          f"{', department ' + args.department if args.department else ''}); shown once:")
+          f"{', department ' + args.department if args.department else ''}"
+          f"{', opens ' + args.wall_path + '?token=<token>' if args.wall_path else ''}); shown once:")
     print(token)
     return 0
 

@@ -1,0 +1,164 @@
+"""Who is at the browser: Flask-Login sessions for people and for wall screens, with expiry.
+
+`init_app` installs the session lookup that dashboard.api, dashboard.realtime and the Dash callbacks
+ask (`dashboard.session_principal`), the gate in front of every page and internal Dash endpoint
+(dashboard.auth_gate), the log-in pages (dashboard.auth_views) and the audit API
+(dashboard.auth_audit). Jurisdiction is always the subtree of the unit stored on the server for the
+account or token, never a value the browser sends.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from dash.exceptions import PreventUpdate
+from flask import Flask, current_app, session
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from sqlalchemy import select
+
+from dashboard.auth_accounts import principal_of, session_fingerprint
+from dashboard.demo_accounts import demo_accounts
+from dashboard.models import ApiToken, Unit, User
+from dashboard.principal import Principal
+from dashboard.services import Services
+
+SESSION_HOURS = 12  # a session ends this long after log-in, whatever happens
+IDLE_MINUTES = 120  # ... or after this long without a request
+SCREEN_ROLES = frozenset({"admin", "leader", "duty", "liaison", "viewer", "wall"})
+
+
+@dataclass
+class SessionUser(UserMixin):
+    """The Flask-Login user: `u:<id>:<fingerprint>` for an account, `w:<token id>` for a wall."""
+
+    id: str
+    principal: Principal
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session cookie."""
+        return self.id
+
+
+def default_wall_path(unit_code: str) -> str:
+    """The wall URL of a unit: /wall/city for the city, else /wall/unit/<code>."""
+    return "/wall/city" if unit_code == "putian" else f"/wall/unit/{unit_code}"
+
+
+def _services() -> Services:
+    return current_app.extensions["dashboard"]
+
+
+def load_user(user_id: str) -> SessionUser | None:
+    """Rebuild the session's user from the database; None ends the session (disabled, revoked,
+    password changed, or an id this code does not know)."""
+    kind, _, rest = user_id.partition(":")
+    with _services().Session() as s:
+        if kind == "u":
+            raw_id, _, fingerprint = rest.partition(":")
+            if not raw_id.isdigit():
+                return None
+            row = s.execute(select(User, Unit.level).join(Unit, Unit.code == User.unit_code)
+                            .where(User.id == int(raw_id))).first()
+            if row is None or not row[0].active or session_fingerprint(row[0].password_hash) != fingerprint:
+                return None
+            return SessionUser(user_id, principal_of(row[0], row[1]))
+        if kind == "w" and rest.isdigit():
+            row = s.execute(select(ApiToken, Unit.level).join(Unit, Unit.code == ApiToken.unit_code)
+                            .where(ApiToken.id == int(rest), ApiToken.revoked_at.is_(None),
+                                   ApiToken.role == "wall")).first()
+            if row is None:
+                return None
+            tok, level = row
+            return SessionUser(user_id, Principal(
+                name=tok.name, role="wall", unit_code=tok.unit_code, unit_level=level,
+                wall_path=tok.wall_path or default_wall_path(tok.unit_code), via="session"))
+    return None
+
+
+def _now() -> float:
+    clock = current_app.extensions.get("dashboard.clock")
+    return clock().timestamp() if clock else time.time()
+
+
+def start_session(user: SessionUser) -> None:
+    """Log a user in on a fresh session (no state carried over from before the log-in)."""
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    session["auth_at"] = session["seen_at"] = _now()
+
+
+def end_session() -> None:
+    """Log out and forget everything in the session."""
+    logout_user()
+    session.clear()
+
+
+def session_expired() -> bool:
+    """Whether the session has passed its lifetime (walls: no cap) or sat idle too long."""
+    now = _now()
+    lifetime = current_app.config["DASHBOARD_SESSION_HOURS"] * 3600
+    idle = current_app.config["DASHBOARD_IDLE_MINUTES"] * 60
+    auth_at, seen_at = session.get("auth_at"), session.get("seen_at")
+    if not isinstance(auth_at, int | float) or not isinstance(seen_at, int | float):
+        return True
+    is_wall = str(session.get("_user_id", "")).startswith("w:")
+    return now - seen_at > idle or (not is_wall and now - auth_at > lifetime)
+
+
+def touch_session() -> None:
+    """Note activity (at most once a minute, so the cookie is not rewritten on every request)."""
+    now = _now()
+    if now - session.get("seen_at", 0) >= 60:
+        session["seen_at"] = now
+
+
+def session_principal() -> Principal | None:
+    """The logged-in principal of this request (page, callback, API read or socket), or None."""
+    if not current_user.is_authenticated:
+        return None
+    if session_expired():
+        end_session()
+        session["expired"] = True  # the log-in page says why
+        return None
+    return current_user.principal
+
+
+def scope_unit(code: str | None) -> str:
+    """For Dash callbacks: the unit code if it lies in the caller's jurisdiction, else PreventUpdate
+    (unknown units and callers without a session are refused the same way)."""
+    principal = session_principal()
+    if principal is None or not code:
+        raise PreventUpdate
+    with _services().Session() as s:
+        unit = s.get(Unit, code)
+    if unit is None or not principal.covers(unit):
+        raise PreventUpdate
+    return code
+
+
+def init_app(server: Flask, services: Services) -> None:
+    """Install log-in, the session lookup, the gate, the log-in pages and the audit API."""
+    from dashboard import auth_audit, auth_gate, auth_views
+
+    server.config.setdefault("DASHBOARD_SESSION_HOURS", SESSION_HOURS)
+    server.config.setdefault("DASHBOARD_IDLE_MINUTES", IDLE_MINUTES)
+    server.config.update(
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=server.config["DASHBOARD_SESSION_HOURS"]),
+        SESSION_COOKIE_HTTPONLY=True,
+        # Lax: a link from elsewhere still opens a page logged in, but no cross-site POST carries it.
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="dashboard_session",
+    )
+    manager = LoginManager()
+    manager.user_loader(load_user)
+    manager.init_app(server)
+    server.extensions["dashboard.session_principal"] = session_principal
+    auth_views.init_app(server, services)
+    auth_gate.init_app(server)
+    auth_audit.init_app(server)
+
+
+__all__ = ["demo_accounts", "init_app", "scope_unit", "session_principal", "default_wall_path"]

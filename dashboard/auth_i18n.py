@@ -1,0 +1,46 @@
+"""Words of the log-in pages: Simplified Chinese by default, English by `?lang=en` or the `lang`
+cookie (the log-in page also copies the choice into the screens' remembered language)."""
+
+from __future__ import annotations
+
+from flask import request
+
+from dashboard.i18n import DEFAULT_LANG, lang_of
+
+LANG_COOKIE = "lang"
+
+# key: (Simplified Chinese, English)
+TEXTS: dict[str, tuple[str, str]] = {
+    "title": ("莆田市网格化服务管理指挥中心", "Putian Grid Governance Command Center"),
+    "login": ("登录", "Log in"),
+    "username": ("用户名", "Username"),
+    "password": ("密码", "Password"),
+    "submit": ("登录", "Log in"),
+    "switch": ("English", "中文"),
+    "bad_credentials": ("用户名或密码错误。", "Wrong username or password."),
+    "disabled": ("该账号已停用，请联系管理员。", "This account is disabled; ask an administrator."),
+    "missing": ("请输入用户名和密码。", "Enter a username and a password."),
+    "rate_limited": ("登录尝试过于频繁，请在 {minutes} 分钟后再试。",
+                     "Too many log-in attempts; try again in {minutes} minutes."),
+    "csrf": ("页面已过期，请重新提交。", "This page has expired; please submit it again."),
+    "expired": ("会话已过期，请重新登录。", "Your session has expired; please log in again."),
+    "logged_out": ("已安全退出。", "You have logged out."),
+    "logout": ("退出登录", "Log out"),
+    "logout_confirm": ("确定退出登录？", "Log out now?"),
+    "logged_in_as": ("当前用户：{name}", "Logged in as {name}"),
+    "page_forbidden": ("无权访问此页面：超出您的辖区或角色权限。",
+                       "You may not open this page: it is outside your jurisdiction or role."),
+    "token_invalid": ("大屏令牌无效或已吊销。", "This wall token is invalid or has been revoked."),
+    "token_elsewhere": ("此令牌只能打开它所属的大屏地址。", "This token opens its own wall URL only."),
+    "home": ("返回首页", "Go to my view"),
+}
+
+
+def page_lang() -> str:
+    """The language of this request's page: ?lang=, else the lang cookie, else Chinese."""
+    return lang_of(request.args.get("lang") or request.cookies.get(LANG_COOKIE) or DEFAULT_LANG)
+
+
+def texts(lang: str) -> dict[str, str]:
+    """All page texts in one language."""
+    return {key: pair[1] if lang == "en" else pair[0] for key, pair in TEXTS.items()}
