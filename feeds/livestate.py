@@ -1,6 +1,9 @@
 """Live state in Redis (docs/contracts.md): latest position per person, open counts per unit and
 state, grids patrolled today. Written by the persister after each commit; rebuilt from the
-database by ``reconcile`` (the persister runs it on start, so a lost or drifted Redis heals).
+database by ``reconcile`` (the persister runs it on start and after every reconnect, so a lost
+or drifted Redis heals). Counters change only for steps the database accepted for the first time,
+so redelivery never double-counts; a reconcile racing another persister's commit may be off by
+that one batch until the next reconcile.
 """
 
 from __future__ import annotations
