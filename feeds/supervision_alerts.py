@@ -150,6 +150,11 @@ def _persisting(session: Session, alerts, silent: set[str] | None,
     """For each live alert: does its cause persist (None: not known this pass)?"""
     causes = {a.id: set((a.detail or {}).get("causes", ())) for a in alerts}
     incident_ids = {c for a in alerts if a.kind == "severe_incident" for c in causes[a.id]}
+    for a in alerts:
+        if a.kind.startswith("supervision"):
+            # Causes are item ids; an alert made elsewhere (the seed) may only name its item.
+            causes[a.id] = {c for c in causes[a.id] if str(c).isdigit()} | \
+                ({str(a.supervision_id)} if a.supervision_id else set())
     item_ids = {int(c) for a in alerts if a.kind.startswith("supervision") for c in causes[a.id]}
     known = dict(session.execute(select(Incident.id, Incident.state)
                                  .where(Incident.id.in_(incident_ids))).all()) if incident_ids else {}

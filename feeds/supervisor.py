@@ -9,12 +9,15 @@ and feed:alerts only after the database commit; every time comes from an injecta
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import signal
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+import redis
 
 from dashboard.services import Services
 from dashboard.timeutil import parse_timestamp, utcnow
@@ -149,12 +152,21 @@ class Supervisor:
         thread = threading.Thread(target=consumer.run, args=(stop,), name=f"{name}-consumer",
                                   daemon=True)
         thread.start()
+        beat, counters = f"live:heartbeat:{WORKER}:{name}-scan", f"live:worker:{WORKER}:{name}-scan"
         while not stop.is_set():
             started = time.monotonic()
             try:
-                self.scan()
+                out = self.scan()
+                # The scan loop beats on its own: a live consumer must not hide a stuck scan.
+                redis_ = self.services.redis
+                redis_.set(beat, utcnow().isoformat(), ex=max(30, int(3 * self.knobs.scan_every_s)))
+                redis_.hset(counters, mapping={"last_scan_ms": int((time.monotonic() - started) * 1000),
+                                               "last_events": len(out)})
+                redis_.hincrby(counters, "scans", 1)
             except Exception:  # noqa: BLE001 - a failed pass is retried on the next tick
                 log.exception("supervision scan failed")
+                with contextlib.suppress(redis.RedisError):
+                    self.services.redis.hincrby(counters, "failed", 1)
             stop.wait(max(0.0, self.knobs.scan_every_s - (time.monotonic() - started)))
         thread.join(timeout=5)
 

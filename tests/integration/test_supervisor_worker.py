@@ -76,6 +76,9 @@ def test_the_worker_scans_on_its_own_as_the_clock_moves(running):
 
     [item] = _wait_for(items, "the supervision item")
     assert item.opened_at == running.clock.now - timedelta(minutes=1)
+    redis = running.services.redis
+    _wait_for(lambda: redis.get("live:heartbeat:supervise:worker-test-scan"), "the scan heartbeat")
+    assert int(redis.hget("live:worker:supervise:worker-test-scan", "scans")) >= 1
 
 
 def test_a_malformed_incident_entry_is_dead_lettered_and_the_group_moves_on(running):
