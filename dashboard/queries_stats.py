@@ -122,23 +122,34 @@ def by_item(session: Session, u: Unit, period: Period | None, line: str | None =
 
 
 def _medians(session: Session, value: ColumnElement[float], where: list[Any]) -> dict[str, float]:
-    """Exact median of `value` per department, in SQL on both databases (window functions:
-    the middle row, or the mean of the two middle rows)."""
-    ranked = (select(Incident.department_code.label("department"), value.label("v"),
-                     func.row_number().over(partition_by=Incident.department_code,
-                                            order_by=value).label("rn"),
-                     func.count().over(partition_by=Incident.department_code).label("n"))
-              .where(*where, value.is_not(None)).subquery())
-    rows = session.execute(select(ranked.c.department, func.avg(ranked.c.v))
-                           .where(ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
-                           .group_by(ranked.c.department))
-    return {department: float(median) for department, median in rows}
+    """Median of `value` per department to the whole minute: the database returns a histogram
+    of whole minutes (cheap on both databases, unlike sorting every row), Python walks it."""
+    # CAST truncates on SQLite but rounds on PostgreSQL: floor first there (waits are >= 0).
+    # The 60 ms nudge keeps julianday's float error from turning 34 min into 33.99999.
+    nudged = value + 0.001
+    whole = nudged if _dialect(session) == "sqlite" else func.floor(nudged)
+    minute = whole.cast(Integer).label("minute")
+    rows = session.execute(select(Incident.department_code, minute, func.count())
+                           .where(*where, value.is_not(None))
+                           .group_by(Incident.department_code, minute)).all()
+    hist = pd.DataFrame(rows, columns=["department", "minute", "n"]).sort_values(
+        ["department", "minute"])
+    medians = {}
+    for department, group in hist.groupby("department"):
+        cumulative = group["n"].cumsum().to_numpy()
+        total = int(cumulative[-1])
+        # 1-based positions of the middle value(s) in the sorted list of all values.
+        low, high = (total + 1) // 2, (total + 2) // 2
+        minutes = group["minute"].to_numpy()
+        medians[department] = float(minutes[cumulative.searchsorted(low)]
+                                    + minutes[cumulative.searchsorted(high)]) / 2
+    return medians
 
 
 def department_board(session: Session, u: Unit, period: Period | None,
                      line: str | None = None) -> pd.DataFrame:
     """Per department, for incidents dispatched to it: dispatched, accepted, accepted within the
-    item's limit, median minutes to accept and to resolve, bounced items, open and overdue.
+    item's limit, median whole minutes to accept and to resolve, bounced, open and overdue.
     Reads table rows (three passes), so keep periods screen-sized (a day, a month)."""
     accept_min = minutes_between(session, Incident.dispatched_at, Incident.accepted_at)
     resolve_min = minutes_between(session, Incident.accepted_at, Incident.resolved_at)

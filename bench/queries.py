@@ -1,0 +1,110 @@
+"""Time the read-side queries on a seeded database and print a Markdown table.
+
+    .venv/bin/python -m bench.queries --database-url sqlite:///var/dashboard.sqlite3 \
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/dashboard
+
+Each query runs once to warm caches, then --repeat times; the table shows the median and the best
+wall time in milliseconds. The database must already hold the seeded world.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from dashboard import queries, queries_incidents, queries_stats
+from dashboard.db import make_engine, session_factory
+from dashboard.models import Incident
+from dashboard.timeutil import Period
+
+
+def cases(period: Period) -> list[tuple[str, Callable]]:
+    """The (label, fn(session)) pairs to time."""
+
+    month = Period(period.start, min(period.end, period.start + timedelta(days=30)))
+
+    def unit(session, code):
+        return queries.unit(session, code)
+
+    return [
+        ("figures(putian)", lambda s: queries.figures(s, "putian", period)),
+        ("children_figures(putian)", lambda s: queries.children_figures(s, "putian", period)),
+        ("figures(licheng)", lambda s: queries.figures(s, "licheng", period)),
+        ("children_figures(licheng)", lambda s: queries.children_figures(s, "licheng", period)),
+        ("children_figures(licheng-zhenhai)",
+         lambda s: queries.children_figures(s, "licheng-zhenhai", period)),
+        ("figures_with_children(putian) (GET /units/putian)",
+         lambda s: queries.figures_with_children(s, "putian", period)),
+        ("figures(putian, line=2nd busiest)",
+         lambda s: queries.figures(s, "putian", period, _any_line(s))),
+        ("trend(putian, month)", lambda s: queries_stats.trend(s, unit(s, "putian"), period, "month")),
+        ("trend(putian, day)", lambda s: queries_stats.trend(s, unit(s, "putian"), period, "day")),
+        ("by_line(putian)", lambda s: queries_stats.by_line(s, unit(s, "putian"), period)),
+        ("by_item(putian)", lambda s: queries_stats.by_item(s, unit(s, "putian"), period)),
+        ("department_board(putian)",
+         lambda s: queries_stats.department_board(s, unit(s, "putian"), period)),
+        ("department_board(putian, first month only)",
+         lambda s: queries_stats.department_board(s, unit(s, "putian"), month)),
+        ("funnel(putian, open now)", lambda s: queries_stats.funnel(s, unit(s, "putian"))),
+        ("incidents(putian) first page",
+         lambda s: queries_incidents.incidents(s, unit(s, "putian"), period=period)),
+    ]
+
+
+def _any_line(session) -> str | None:
+    # The most common non-general line, so the filter has real work to do.
+    return session.scalar(select(Incident.line_code).group_by(Incident.line_code)
+                          .order_by(func.count().desc()).offset(1).limit(1))
+
+
+def time_case(factory, fn: Callable, repeat: int) -> tuple[float, float]:
+    """Median and best wall time in ms over `repeat` runs, each in a fresh session."""
+    with factory() as session:
+        fn(session)
+    samples = []
+    for _ in range(repeat):
+        with factory() as session:
+            start = time.perf_counter()
+            fn(session)
+            samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples), min(samples)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse arguments, time every case on every database, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", action="append", required=True)
+    parser.add_argument("--from", dest="start", default="2018-01-01")
+    parser.add_argument("--to", dest="end", default="2018-12-31")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    period = Period(date.fromisoformat(args.start), date.fromisoformat(args.end))
+    results: dict[str, list[str]] = {}
+    names = []
+    for url in args.database_url:
+        engine = make_engine(url)
+        factory = session_factory(engine)
+        with factory() as session:
+            rows = queries.figures(session, "putian", period)["collected"]
+        names.append(f"{engine.dialect.name} ({rows:,} rows in period)")
+        for label, fn in cases(period):
+            median, best = time_case(factory, fn, args.repeat)
+            results.setdefault(label, []).append(f"{median:,.0f} / {best:,.0f}")
+        engine.dispose()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"Load average while measuring: {load} ({os.cpu_count()} cores)\n")
+    print(f"| query ({args.start} .. {args.end}), ms median / best of {args.repeat} | "
+          + " | ".join(names) + " |")
+    print("| --- |" + " --- |" * len(names))
+    for label, cells in results.items():
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
