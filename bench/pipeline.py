@@ -16,6 +16,7 @@ import argparse
 import importlib.util
 import os
 import platform
+import random
 import shlex
 import sys
 import time
@@ -48,6 +49,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--speed", type=float, default=5,
                    help="simulator time compression; 20× scale at speed 5 is DESIGN.md's 100× incident "
                         "rate (default 5)")
+    p.add_argument("--senders", type=int, default=4, help="simulator's concurrent position POSTs (default 4)")
+    p.add_argument("--batch", type=int, default=2000, help="positions per POST (default 2000)")
     p.add_argument("--drain", type=float, default=90, help="most seconds to wait for the backlog to clear")
     p.add_argument("--doc", type=Path, default=ROOT / "docs" / "benchmarks.md")
     p.add_argument("--no-doc", action="store_true", help="print the section instead of writing it")
@@ -100,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
                      "them was not measured.")
     notes += stage_notes(stages)
     meta = {
-        "intro": (f"The simulator (`python -m dashboard simulate --everyone-on-duty`, all {staff:,} staff "
-                  f"reporting, city clock pinned to {CITY_START} local) drives the intake API over HTTP "
+        "intro": (f"The simulator (`python -m dashboard simulate --everyone-on-duty --senders "
+                  f"{args.senders} --batch {args.batch}`, all {staff:,} staff reporting, city clock "
+                  f"pinned to {CITY_START} local) drives the intake API over HTTP "
                   f"for {args.warmup:g} s of warm-up and {args.seconds:g} s measured per load level; "
                   f"incidents run at scale × speed {args.speed:g} × the 2018 rate. Rows are counted "
                   "in the database, lag is `XINFO GROUPS` lag + pending of the `persist` group, "
@@ -129,11 +133,14 @@ def main(argv: list[str] | None = None) -> int:
 def run_stage(scale: float, args, url: str, token: str, engine, r, children: Children,
               latencies: Latencies) -> Stage:
     """One load level: warm up, measure, stop the simulator, wait for the backlog to drain."""
+    # A fresh seed per stage and run: the same seed would repeat incident ids already stored.
+    seed = random.SystemRandom().randrange(2**31)
     since = utcnow()
     sampler = Sampler(engine, r, since).start()
     sim = children.start(f"simulate-{scale:g}x", [
         "-m", "dashboard", "simulate", "--scale", f"{scale:g}", "--speed", f"{args.speed:g}",
-        "--duration", f"{args.warmup + args.seconds:g}", "--seed", "1", "--everyone-on-duty",
+        "--duration", f"{args.warmup + args.seconds:g}", "--seed", str(seed), "--everyone-on-duty",
+        "--senders", str(args.senders), "--batch", str(args.batch),
         "--city-start", CITY_START, "--url", url, "--token", token, "--status-every", "5"])
     time.sleep(args.warmup)
     latencies.clear()

@@ -77,6 +77,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="share of lifecycle steps that overrun their limit (default 0.05)")
     parser.add_argument("--batch", type=_ranged(int, 1, 5000, "an integer"), default=2000,
                         help="most positions in one POST, at most the API's 5000 (default 2000)")
+    parser.add_argument("--senders", type=_ranged(int, 1, 32, "an integer"), default=2,
+                        help="concurrent position POSTs, like several gateways (default 2)")
     parser.add_argument("--status-every", type=_ranged(float, 0.5, None, "seconds"), default=10.0,
                         help="seconds between status lines (default 10)")
 
@@ -111,7 +113,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
                 everyone_on_duty=args.everyone_on_duty,
                 incidents_per_day=per_day)
     sim = Simulation(city, url, token, duration_s=args.duration, status_every_s=args.status_every,
-                     batch=args.batch, out=lambda line: print(line, flush=True))
+                     batch=args.batch, position_workers=args.senders,
+                     out=lambda line: print(line, flush=True))
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: sim.stop())
     print(f"simulate: {len(world.staff_ids)} staff, {len(world.grids)} grids, {len(world.items)} items; "
