@@ -159,3 +159,69 @@ def test_catalogue_and_search(api):
     for params in ({}, {"q": "  "}, {"q": "x" * 65}):
         refused = api.get("/api/v1/search", **params)
         assert refused.status_code == 400 and refused.get_json()["field"] == "q"
+
+
+@pytest.fixture
+def world_api(world, services_for):
+    """A test client on the seeded world with a city leader and a 镇海街道 duty officer; the two
+    tokens are removed afterwards so the world stays as it was."""
+    from sqlalchemy import delete
+
+    from dashboard.db import session_factory
+    from dashboard.models import ApiToken
+
+    factory = session_factory(world)
+    names = ("read-api-test-city", "read-api-test-zhenhai")
+    with factory.begin() as s:
+        s.execute(delete(ApiToken).where(ApiToken.name.in_(names)))
+        city = issue_token(s, names[0], "leader", "putian")
+        town = issue_token(s, names[1], "duty", "licheng-zhenhai")
+    services = services_for(world)
+    client = create_app(services.settings, services).test_client()
+
+    def get(path, token=city, **params):
+        return client.get(path, query_string=params, headers={"Authorization": f"Bearer {token}"})
+
+    yield SimpleNamespace(get=get, town=town, Session=factory)
+    with factory.begin() as s:
+        s.execute(delete(ApiToken).where(ApiToken.name.in_(names)))
+
+
+def test_world_city_2018_through_the_api(world_api):
+    body = world_api.get("/api/v1/units/putian", **YEAR_ARGS).get_json()
+    assert body["figures"]["collected"] == 576_647  # DESIGN.md §1, the published 2018 figures
+    assert body["figures"]["closed"] == 549_565
+    assert round(body["figures"]["closure_rate"], 3) == 0.953
+    assert len(body["children"]) == 7
+    for key in ("collected", "closed", "open", "overdue"):
+        assert sum(c["figures"][key] for c in body["children"]) == body["figures"][key]
+    assert body["boundary"]["type"] in ("Polygon", "MultiPolygon")
+    grid = world_api.get("/api/v1/units/chengxiang-longqiao-xingan-g03").get_json()
+    assert [p["name"] for p in grid["path"]][:4] == ["莆田市", "城厢区", "龙桥街道", "兴安社区"]
+
+
+def test_world_town_officer_is_scoped(world_api):
+    from sqlalchemy import select
+
+    from dashboard.models import Incident
+
+    assert world_api.get("/api/v1/units/licheng-zhenhai-changshou", token=world_api.town).status_code == 200
+    assert world_api.get("/api/v1/units/hanjiang-hanxi", token=world_api.town).status_code == 403
+    with world_api.Session() as s:
+        foreign = s.scalar(select(Incident.id).where(Incident.town_code == "hanjiang-hanxi").limit(1))
+        own = s.scalar(select(Incident.id).where(Incident.town_code == "licheng-zhenhai").limit(1))
+    assert world_api.get(f"/api/v1/incidents/{foreign}", token=world_api.town).status_code == 404
+    detail = world_api.get(f"/api/v1/incidents/{own}", token=world_api.town).get_json()
+    assert detail["town"] == "licheng-zhenhai" and detail["timeline"]
+    listed = world_api.get("/api/v1/incidents", token=world_api.town, state="open",
+                           **{"from": "2018-01-01"}).get_json()
+    assert listed["items"] and {row["town"] for row in listed["items"]} == {"licheng-zhenhai"}
+    found = world_api.get("/api/v1/search", token=world_api.town, q="长寿").get_json()
+    assert "licheng-zhenhai-changshou" in [u["code"] for u in found["units"]]
+    assert world_api.get("/api/v1/search", token=world_api.town, q="涵西").get_json()["units"] == []
+
+
+def test_world_catalogue(world_api):
+    assert len(world_api.get("/api/v1/business-items").get_json()["items"]) == 118
+    departments = world_api.get("/api/v1/departments").get_json()["departments"]
+    assert len(departments) == 34 and sum(d["enforcement"] for d in departments) == 23
