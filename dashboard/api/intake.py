@@ -220,6 +220,8 @@ def post_transition(incident_id: str):
             raise ApiError(404, f"no incident {incident_id!r}", "id")
         if key and state.get(f"key:{key}"):
             return jsonify(id=incident_id, stream_id=state[f"key:{key}"]), 200
+        if not key and _is_retry(state, action, principal.name, department):
+            return jsonify(id=incident_id, stream_id=state.get("stream_id")), 200
         units = json.loads(state["units"])
         try:
             step = lifecycle.plan(principal, action, state["state"], units, state["department"] or None)
@@ -232,7 +234,7 @@ def post_transition(incident_id: str):
                 "to": step.to_state, "at": f.stamp(at), "actor": principal.name, "department": dept,
                 "note": note, "key": f"{incident_id}:v{version}", "version": version, "units": units}
         fields = {"state": step.to_state, "version": version, "department": dept or "",
-                  "at": f.stamp(at)}
+                  "at": f.stamp(at), "last": json.dumps([action, principal.name, department])}
         result = producer.sequence(svc.redis, incident_id, version - 1, schema.T_TRANSITION, data,
                                    fields, request_key=key,
                                    terminal=not lifecycle.is_open(step.to_state))
@@ -243,3 +245,10 @@ def post_transition(incident_id: str):
             return jsonify(id=incident_id, stream_id=result.value), 200
     raise ApiError(409, "the incident is being changed by someone else; try again", "action")
 
+
+def _is_retry(state: dict, action: str, actor: str, department: str | None) -> bool:
+    """Whether a step sent without a key repeats the last one applied (same caller, same step,
+    nothing since): a client retrying after a lost answer gets 200, not a confusing 409."""
+    last = state.get("last")
+    return bool(last) and json.loads(last) == [action, actor, department] \
+        and lifecycle.STEPS[action][1] == state["state"]

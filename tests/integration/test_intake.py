@@ -103,6 +103,7 @@ def test_full_loop_with_roles_and_persisted_timeline(env):
     assert refused.status_code == 403 and refused.json["field"] == "department"
     assert step(env, iid, env.market, action="accept", key="acc-1").status_code == 202
     assert step(env, iid, env.market, action="accept", key="acc-1").status_code == 200
+    assert step(env, iid, env.market, action="accept").status_code == 200  # a retry without a key
     wrong = step(env, iid, env.device, action="close")
     assert wrong.status_code == 409 and wrong.json["field"] == "action"
     assert step(env, iid, env.market, action="resolve").status_code == 202
