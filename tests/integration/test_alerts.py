@@ -221,3 +221,15 @@ def test_concurrent_raisers_of_one_group_make_one_alert(sup):
         t.join()
     [alert] = _alerts(sup)
     assert alert.count == 4 and sorted(alert.detail["causes"]) == ["c0", "c1", "c2", "c3"]
+
+
+def test_supervision_alerts_resolve_once_the_stage_completes(sup):
+    with sup.services.Session.begin() as s:
+        add_incident(s, "I1", T0)
+    sup.scan(T0 + timedelta(minutes=60))
+    with sup.services.Session.begin() as s:
+        incident = s.get(Incident, "I1")
+        incident.state, incident.stage_started_at = "dispatched", T0 + timedelta(minutes=61)
+    sup.scan(T0 + timedelta(minutes=62))
+    assert [(a.kind, a.state) for a in _alerts(sup)] == [("supervision_new", "resolved"),
+                                                        ("supervision_escalated", "resolved")]
