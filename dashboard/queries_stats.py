@@ -8,7 +8,7 @@ as in `dashboard.queries.figures`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -46,12 +46,6 @@ def utc_hour(session: Session, column: Any) -> ColumnElement[Any]:
     return func.date_trunc("hour", column, "UTC")
 
 
-def _as_utc(value: Any) -> datetime:
-    if isinstance(value, str):
-        return datetime.strptime(value, "%Y-%m-%d %H").replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
 def minutes_between(session: Session, start: Any, end: Any) -> ColumnElement[float]:
     """A SQL expression for the minutes from one timestamp column to another."""
     if _dialect(session) == "sqlite":
@@ -82,8 +76,10 @@ def trend(session: Session, u: Unit, period: Period, bucket: str = "day",
     hour = utc_hour(session, Incident.reported_at).label("hour")
     rows = session.execute(select(hour, *_count_columns())
                            .where(*incident_filters(u, period, line)).group_by(hour)).all()
-    frame = pd.DataFrame([(_as_utc(h).astimezone(LOCAL_TZ).strftime(fmt), *counts)
-                          for h, *counts in rows], columns=["bucket", *COUNT_COLUMNS])
+    frame = pd.DataFrame(rows, columns=["hour", *COUNT_COLUMNS])
+    hours = pd.to_datetime(frame["hour"], utc=True, format="%Y-%m-%d %H" if
+                           _dialect(session) == "sqlite" else "ISO8601")
+    frame["bucket"] = hours.dt.tz_convert(LOCAL_TZ).dt.strftime(fmt)
     frame = frame.groupby("bucket", as_index=False, sort=True)[list(COUNT_COLUMNS)].sum()
     return _with_rate(frame)
 

@@ -126,3 +126,12 @@ def test_department_medians_to_the_minute(Session):
         assert got[department] == statistics.median(values), department
     in_time = board.set_index("department")["accepted_in_time"].to_dict()
     assert in_time == {d: sum(v <= 60 for v in values) for d, values in waits.items()}
+
+
+def test_trend_of_a_quiet_period_is_empty(Session):
+    with Session.begin() as s:
+        build_mini_world(s)
+    with Session() as s:
+        quiet = queries_stats.trend(s, queries.unit(s, "putian"),
+                                    Period(date(2030, 1, 1), date(2030, 1, 31)), "day")
+    assert quiet.empty and list(quiet.columns[:3]) == ["bucket", "collected", "closed"]
