@@ -11,12 +11,13 @@ import sys
 import time
 from datetime import date, datetime
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, case, func, select, text
 from tqdm import tqdm
 
 from dashboard.catalogue import DEPARTMENTS, department_rows, item_rows, line_rows
 from dashboard.config import Settings
 from dashboard.db import drop_all, engine_for, is_initialised, upgrade
+from dashboard.models import Incident
 from dashboard.people import staff_columns
 from dashboard.seed_history import seed_history
 from dashboard.seed_load import insert_columns, insert_dicts, prepare_session
@@ -160,8 +161,7 @@ def totals_2018(engine: Engine) -> tuple[int, int]:
     """Incidents reported in 2018 (local time) and how many of them are closed, counted."""
     year = Period(date(2018, 1, 1), date(2018, 12, 31))
     with engine.connect() as conn:
-        collected, closed = conn.execute(text(
-            "SELECT COUNT(*), SUM(CASE WHEN state = 'closed' THEN 1 ELSE 0 END) FROM incidents "
-            "WHERE reported_at >= :start AND reported_at < :end"),
-            {"start": year.utc_start, "end": year.utc_end}).one()
+        collected, closed = conn.execute(
+            select(func.count(), func.sum(case((Incident.state == "closed", 1), else_=0)))
+            .where(Incident.reported_at >= year.utc_start, Incident.reported_at < year.utc_end)).one()
     return int(collected), int(closed or 0)

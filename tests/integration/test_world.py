@@ -9,23 +9,30 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import bindparam, select, text
 
+from dashboard.models import Incident, UTCDateTime
 from dashboard.seed import world_is_seeded
-from dashboard.timeutil import Period
+from dashboard.timeutil import LOCAL_TZ, Period
 
 ROOT = Path(__file__).resolve().parents[2]
 YEAR_2018 = Period(date(2018, 1, 1), date(2018, 12, 31))
 
 
+def _query(sql: str, params: dict):
+    # Timestamps bind through the models' UTC type, as the application's own queries do.
+    stamps = [bindparam(k, type_=UTCDateTime()) for k, v in params.items() if isinstance(v, datetime)]
+    return text(sql).bindparams(*stamps)
+
+
 def rows(engine, sql: str, **params) -> list:
     with engine.connect() as conn:
-        return conn.execute(text(sql), params).all()
+        return conn.execute(_query(sql, params), params).all()
 
 
 def scalar(engine, sql: str, **params):
     with engine.connect() as conn:
-        return conn.execute(text(sql), params).scalar_one()
+        return conn.execute(_query(sql, params), params).scalar_one()
 
 
 def seed_now(engine) -> datetime:
@@ -205,6 +212,24 @@ def test_believable_patterns(world):
                        s=datetime.fromisoformat("2018-02-14T16:00:00+00:00"),
                        e=datetime.fromisoformat("2018-02-21T16:00:00+00:00")))
     assert sum(festival.values()) < 0.6 * city / 52  # Spring Festival week is quiet
+
+
+def test_rhythm_and_density(world):
+    """Weekdays busier than weekends, mornings busier than nights, urban grids busier than rural."""
+    july = Period(date(2018, 7, 1), date(2018, 7, 31))
+    with world.connect() as conn:
+        times = [t.astimezone(LOCAL_TZ) for t in conn.execute(select(Incident.reported_at).where(
+            Incident.reported_at >= july.utc_start, Incident.reported_at < july.utc_end)).scalars()]
+    weekday_days = sum(1 for d in range(31) if date(2018, 7, 1 + d).weekday() < 5)
+    weekday = sum(t.weekday() < 5 for t in times) / weekday_days
+    weekend = sum(t.weekday() >= 5 for t in times) / (31 - weekday_days)
+    assert weekday > 1.15 * weekend
+    assert sum(t.hour == 10 for t in times) > 5 * sum(t.hour == 3 for t in times)
+    per_grid = dict(rows(world, """SELECT u.urban, COUNT(*) * 1.0 / COUNT(DISTINCT u.code)
+        FROM incidents i JOIN units u ON u.code = i.grid_code
+        WHERE i.reported_at >= :s AND i.reported_at < :e GROUP BY u.urban""",
+                         s=july.utc_start, e=july.utc_end))
+    assert per_grid[True] > per_grid[False]
 
 
 def test_world_is_seeded(world, engine):
