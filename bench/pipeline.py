@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         print("bench.pipeline: set DASHBOARD_REDIS_URL; the benchmark measures the configured Redis",
               file=sys.stderr)
         return 2
+    load_start = os.getloadavg()[0]
     port = free_port()
     env = {**os.environ, "DASHBOARD_HOST": "127.0.0.1", "DASHBOARD_PORT": str(port)}
     url = f"http://127.0.0.1:{port}"
@@ -102,6 +103,15 @@ def main(argv: list[str] | None = None) -> int:
         notes.append(f"- Not running (not built when measured): {', '.join(missing)}; what depends on "
                      "them was not measured.")
     notes += stage_notes(stages)
+    notes += [
+        f"- The machine was shared while measuring (load average {load_start:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end, on {psutil.cpu_count()} cores), so each process got a "
+        "fraction of a core: absolute rates and latencies understate an idle machine, and the CPU "
+        "cost per 1,000 positions/s is the steadier figure.",
+        "- Position pushes are coalesced by the fan-out (at most 4 a second per room, docs/contracts.md), "
+        "so their latency includes up to 250 ms of deliberate batching; incident pushes go out at once.",
+        "- Lag is in stream entries: one entry per accepted API batch (up to the `--batch` size).",
+    ]
     meta = {
         "intro": (f"The simulator (`python -m dashboard simulate --everyone-on-duty --senders "
                   f"{args.senders} --batch {args.batch}`, all {staff:,} staff reporting, city clock "
@@ -114,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                    + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])),
         "when": datetime.now(LOCAL_TZ).strftime("%Y-%m-%d %H:%M %Z"),
         "machine": f"{psutil.cpu_count()} cores ({platform.processor() or platform.machine()}), "
-                   f"shared with other work (load average at the end {os.getloadavg()[0]:.1f})",
+                   "shared with other work",
         "database": engine.url.get_backend_name(),
         "redis": settings.redis_url.rsplit("@", 1)[-1],
         "processes": ", ".join(f"`{v}`" for v, _ in built) + ", `simulate`",
@@ -181,8 +191,23 @@ def stage_notes(stages: list[Stage]) -> list[str]:
         verdict = ("kept up (lag does not grow)" if slope <= 0.5 and kept > 0.9
                    else f"did not keep up (lag grows {slope:+.1f} entries/s; persisted {kept:.0%} of sent)")
         refused = {k: v for k, v in st.sent.items() if k.startswith("http_")}
-        notes.append(f"- {st.scale:g}×: {verdict}" + (f"; HTTP errors {refused}" if refused else ""))
+        notes.append(f"- {st.scale:g}×: {verdict}" + (f"; HTTP errors {refused}" if refused else "")
+                     + cpu_note(st))
     return notes
+
+
+def cpu_note(st: Stage) -> str:
+    """CPU per 1,000 positions/s, and the rate two idle cores would carry at that cost."""
+    rate = st.rate("positions")
+    shares = {k: v / 100 for k, v in st.cpu.items() if k != "simulate" and v > 0}
+    if rate <= 0 or not shares:
+        return ""
+    total = sum(shares.values())
+    # Each process is one Python interpreter (one core at most); together they have two.
+    capacity = min([rate / share for share in shares.values()] + [2 * rate / total])
+    return (f". Pipeline processes used {total:.2f} of a core for {rate:,.0f} positions/s persisted "
+            f"({1000 * total / rate:.3f} core per 1,000/s): at that cost two idle cores would carry "
+            f"about {capacity:,.0f} positions/s")
 
 
 if __name__ == "__main__":
