@@ -1,0 +1,196 @@
+"""Authorization matrix against the real server on SQLite and PostgreSQL: every role bound at every
+level, asked for every unit of two branches through a page, a wall page, a Dash callback, an API
+read and a Socket.IO room; plus the cases named in the design (another town's alert by id, a wall
+token on the duty desk and the API, no session, a cross-origin socket, a cross-site POST).
+
+Expectations come from the design's rules (tests/integration/auth_world.covers), not from the code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import redis
+import socketio
+
+from dashboard.auth import default_wall_path
+from dashboard.db import session_factory
+from dashboard.models import Alert
+from dashboard.principal import revoke_token
+from dashboard.services import Services
+from dashboard.timeutil import utcnow
+from tests.conftest import BACKENDS, DB_PREFIX, REDIS_URL, fresh_engine, make_settings
+from tests.integration.auth_world import (
+    LEVELS,
+    Browser,
+    add_account,
+    add_token,
+    build,
+    covers,
+    serving,
+    view_allowed,
+)
+from tests.integration.realtime_support import CHENGXIANG_GRID, LICHENG_GRID
+
+SESSION_ROLES = ("admin", "leader", "duty", "liaison", "viewer")
+TOKEN_ROLES = ("wall", "device", "system")
+SCREEN_ROLES = (*SESSION_ROLES, "wall")
+DESK_ROLES = ("admin", "leader", "duty")
+# A duty officer sits at a city, district, town or village center: there is no grid duty desk.
+PRINCIPALS = [(role, level) for role in SESSION_ROLES + TOKEN_ROLES for level in LEVELS
+              if not (role == "duty" and level == "grid")]
+TARGETS = LICHENG_GRID + CHENGXIANG_GRID[1:]
+EVIL = "http://evil.example"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def site(request, tmp_path_factory):
+    """Accounts and tokens at each level of the Licheng chain, served on a free port."""
+    tmp: Path = tmp_path_factory.mktemp(f"authz-{request.param}")
+    engine = fresh_engine(request.param, f"{DB_PREFIX}_authz", tmp)
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    client.flushdb()
+    Session = session_factory(engine)  # noqa: N806 - a session factory
+    alerts = build(Session)
+    creds = {}
+    for role, level in PRINCIPALS:
+        unit, name = LICHENG_GRID[LEVELS.index(level)], f"{role}-{level}"
+        if role in SESSION_ROLES:
+            add_account(Session, name, role, unit, "citymgmt" if role == "liaison" else None)
+            creds[(role, level)] = (name, unit)
+        else:
+            creds[(role, level)] = (add_token(Session, name, role, unit), unit)
+    services = Services(settings=make_settings(engine, tmp), engine=engine, Session=Session, redis=client)
+    with serving(services) as (base, _app):
+        yield SimpleNamespace(base=base, creds=creds, alerts=alerts, Session=Session)
+    client.flushdb()
+    client.close()
+    engine.dispose()
+
+
+def _connect(browser: Browser, auth: dict | None) -> socketio.Client | None:
+    try:
+        return browser.socket(auth=auth)
+    except socketio.exceptions.ConnectionError:
+        return None
+
+
+def _as(site, role: str, level: str) -> tuple[Browser, str, str]:
+    """A browser holding this principal's credentials the way it really would; (browser, secret, unit)."""
+    secret, unit = site.creds[(role, level)]
+    browser = Browser(site.base, bearer=secret if role in ("device", "system") else None)
+    if role in SESSION_ROLES:
+        assert browser.login(secret).status_code == 303
+    elif role == "wall":
+        assert browser.get(f"{default_wall_path(unit)}?token={secret}").status_code == 200
+    return browser, secret, unit
+
+
+@pytest.mark.parametrize(("role", "level"), PRINCIPALS, ids=[f"{r}@{lv}" for r, lv in PRINCIPALS])
+def test_matrix(site, role, level):
+    browser, secret, unit = _as(site, role, level)
+    wrong = []
+
+    def check(surface: str, target: str, expected: bool, actual: bool) -> None:
+        if expected != actual:
+            wrong.append(f"{surface} {target}: expected {'allowed' if expected else 'refused'}")
+
+    for target in TARGETS:
+        inside = covers(unit, target)
+        page = "/city" if target == "putian" else f"/unit/{target}"
+        check("page", target, role in SESSION_ROLES and inside, browser.get(page).status_code == 200)
+        wall = default_wall_path(target)
+        if role == "wall":
+            opened = browser.get(f"{wall}?token={secret}").status_code == 200
+            check("wall page", target, target == unit, opened)
+        else:
+            check("wall page", target, role in SESSION_ROLES and inside, browser.get(wall).status_code == 200)
+        check("callback", target, role in SCREEN_ROLES and inside,
+              view_allowed(browser.render_view(target), target))
+        check("api", target, role != "wall" and inside,
+              browser.get(f"/api/v1/units/{target}").status_code == 200)
+    check("duty desk", "/duty", role in DESK_ROLES, browser.get("/duty").status_code == 200)
+    sock = _connect(browser, {"token": secret} if role in TOKEN_ROLES else None)
+    check("socket connect", "-", role in SCREEN_ROLES, sock is not None)
+    if sock is not None:
+        for target in TARGETS:
+            answer = sock.call("subscribe", {"unit": target}, timeout=10)
+            check("socket room", target, covers(unit, target), answer["ok"] is True)
+        sock.disconnect()
+    assert not wrong, f"{role}@{level} ({unit}): " + "; ".join(wrong)
+
+
+def test_town_officer_cannot_reach_another_towns_alert_by_id(site):
+    browser, _, _ = _as(site, "duty", "town")
+    mine, theirs = site.alerts[LICHENG_GRID[-1]], site.alerts[CHENGXIANG_GRID[-1]]
+    listed = browser.get("/api/v1/alerts").json()["alerts"]
+    assert [a["id"] for a in listed] == [mine]
+    refused = browser.post(f"/api/v1/alerts/{theirs}/ack", json={"note": "not mine"})
+    assert refused.status_code == 404 and refused.json()["field"] == "id"
+    assert browser.post(f"/api/v1/alerts/{mine}/ack", json={"note": "收到"}).status_code == 202
+    with site.Session() as s:
+        assert (s.get(Alert, theirs).state, s.get(Alert, mine).state) == ("open", "acked")
+
+
+def test_wall_token_opens_its_wall_and_nothing_else(site):
+    token, unit = site.creds[("wall", "district")]
+    wall = Browser(site.base)
+    assert wall.get(f"/wall/unit/{unit}?token={token}&tour=30").status_code == 200
+    assert wall.get("/duty").status_code == 403
+    assert wall.get(f"/duty?token={token}").status_code == 403
+    assert wall.get(f"/unit/{unit}?token={token}").status_code == 403
+    assert wall.get("/api/v1/alerts").status_code == 403
+    bearer = Browser(site.base, bearer=token)
+    assert bearer.get("/api/v1/alerts").status_code == 403
+    assert bearer.get(f"/api/v1/units/{unit}").status_code == 403
+    assert view_allowed(wall.render_view(unit), unit)
+    with site.Session.begin() as s:
+        revoke_token(s, "wall-district", utcnow())
+    assert wall.render_view(unit).status_code == 401
+    assert wall.get(f"/wall/unit/{unit}?token={token}").status_code == 401
+    assert _connect(Browser(site.base), {"token": token}) is None
+
+
+def test_nothing_without_a_session(site):
+    anon = Browser(site.base)
+    page = anon.get("/unit/licheng?period=7d")
+    assert page.status_code == 302 and page.headers["Location"].startswith("/login?next=/unit/licheng")
+    assert anon.get("/duty").status_code == 302
+    assert anon.get("/_dash-layout").status_code == 401
+    assert anon.get("/_dash-dependencies").status_code == 401
+    assert anon.render_view("putian").status_code == 401
+    assert anon.get("/api/v1/units/putian").status_code == 401
+    assert anon.get("/api/v1/audit").status_code == 401
+    assert _connect(anon, None) is None
+    assert anon.get("/login").status_code == 200 and anon.get("/healthz").status_code in (200, 503)
+
+
+def test_cross_origin_socket_is_refused(site):
+    browser, _, _ = _as(site, "viewer", "city")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        browser.socket(origin=EVIL)
+    same = browser.socket()
+    assert same.call("subscribe", {"unit": "putian"}, timeout=10)["ok"] is True
+    same.disconnect()
+
+
+def test_cross_site_posts_are_refused(site):
+    add_account(site.Session, "xsite-duty", "duty", "putian")
+    browser = Browser(site.base)
+    assert browser.login("xsite-duty").status_code == 303
+    alert = site.alerts[CHENGXIANG_GRID[-1]]
+    assert browser.render_view("putian", origin=EVIL).status_code == 403
+    forged = browser.post(f"/api/v1/alerts/{alert}/ack", origin=EVIL, json={"note": "forged"})
+    assert forged.status_code == 403 and forged.json()["field"] == "Origin"
+    bare = browser.http.post(f"{site.base}/api/v1/alerts/{alert}/escalate", json={}, allow_redirects=False)
+    assert bare.status_code == 403  # neither Origin nor Referer: not provably from this site
+    with site.Session() as s:
+        assert s.get(Alert, alert).state == "open"
+    # The log-out form needs its CSRF token; without it the session survives.
+    assert browser.post("/logout", data={}).status_code == 400
+    assert browser.get("/city").status_code == 200
+    # A bearer token is no ambient credential: the same POST from anywhere is judged on the token.
+    bearer = Browser(site.base, bearer=add_token(site.Session, "xsite-desk", "duty", "putian"))
+    assert bearer.post(f"/api/v1/alerts/{alert}/escalate", origin=EVIL, json={}).status_code == 202
