@@ -87,8 +87,10 @@ def world_arrays(units: list, staff: dict) -> tuple[World, dict[str, str]]:
     for sid, role, grid in zip(staff["id"], staff["role"], staff["grid_code"], strict=True):
         if grid is not None:
             first.setdefault((grid, role), sid)
-    reporters = np.array([[first.get((u.code, "info_manager")) or first[(u.code, "patrol")],
-                           first.get((u.code, "patrol")) or first[(u.code, "info_manager")]]
+    # A grid beyond the field force's reach (an imported geography with more grids than staff)
+    # has no reporter: its incidents come from residents and departments only.
+    reporters = np.array([[first.get((u.code, "info_manager")) or first.get((u.code, "patrol")),
+                           first.get((u.code, "patrol")) or first.get((u.code, "info_manager"))]
                           for u in grids], dtype=object)
     line_codes = [line.code for line in LINES]
 

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import shapely
 from sqlalchemy import bindparam, select, text
 
 from dashboard.models import Incident, UTCDateTime
@@ -154,6 +155,14 @@ def test_every_row_carries_its_grids_ancestors(world):
         assert mismatched == 0, table
     assert scalar(world, "SELECT COUNT(*) FROM incidents i LEFT JOIN units g ON g.code = i.grid_code "
                          "WHERE g.code IS NULL") == 0
+
+
+def test_incidents_lie_inside_their_grids(world):
+    sample = rows(world, """SELECT i.lon, i.lat, u.boundary FROM incidents i
+                            JOIN units u ON u.code = i.grid_code ORDER BY i.id LIMIT 2000""")
+    outside = [(lon, lat) for lon, lat, boundary in sample
+               if not shapely.from_geojson(boundary).buffer(1e-6).contains(shapely.Point(lon, lat))]
+    assert outside == []
 
 
 def test_step_timestamps_are_consistent(world):
