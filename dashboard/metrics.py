@@ -14,6 +14,8 @@ from dashboard.timeutil import utcnow
 from feeds import schema
 from feeds.fanout_stats import EVENTS, read_counts, read_latency
 
+WORKER_PREFIX = "live:worker:"  # feeds.consumer keeps its counters there
+
 
 def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
@@ -95,6 +97,10 @@ def _fanout(out: Exposition, r: redis.Redis) -> None:
                 if k.startswith("pushes:")])
     out.family("dashboard_fanout_malformed_total", "counter", "Unreadable entries the fan-out skipped.",
                [({}, counts.get("malformed", 0))])
+    out.family("dashboard_fanout_flushes_total", "counter", "Coalesced position flushes (all rooms).",
+               [({}, counts.get("flushes", 0))])
+    out.family("dashboard_fanout_flush_seconds_total", "counter",
+               "Time the fan-out spent emitting position flushes.", [({}, counts.get("flush_us", 0) / 1e6)])
     name = "dashboard_push_latency_seconds"
     out.lines.append(f"# HELP {name} Stream entry time (its id) to the fan-out's Socket.IO emit.")
     out.lines.append(f"# TYPE {name} histogram")
@@ -104,6 +110,18 @@ def _fanout(out: Exposition, r: redis.Redis) -> None:
             out.sample(name + "_bucket", {"event": event, "le": _number(bound)}, n)
         out.sample(name + "_sum", {"event": event}, total)
         out.sample(name + "_count", {"event": event}, count)
+
+
+def _workers(out: Exposition, r: redis.Redis) -> None:
+    samples = []
+    for key in sorted(r.scan_iter(match=WORKER_PREFIX + "*", count=1000)):
+        for counter, value in sorted(r.hgetall(key).items()):
+            try:
+                samples.append(({"worker": key[len(WORKER_PREFIX):], "counter": counter}, int(value)))
+            except ValueError:
+                continue
+    out.family("dashboard_worker_events_total", "counter",
+               "Counters each stream consumer keeps (processed, dead, claimed, failed).", samples)
 
 
 def render(services: Services) -> str:
@@ -117,6 +135,7 @@ def render(services: Services) -> str:
     if redis_ok:
         _streams(out, r)
         _fanout(out, r)
+        _workers(out, r)
         ages = heartbeat_ages(r, utcnow())
         out.family("dashboard_worker_heartbeat_age_seconds", "gauge",
                    "Seconds since each worker last wrote its heartbeat.",

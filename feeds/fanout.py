@@ -72,7 +72,9 @@ class Fanout:
     def load_cursor(self) -> dict[str, str]:
         """Continue from the saved ids; a stream never read starts at its current end ($)."""
         saved = self.r.hgetall(CURSOR_KEY)
-        self.cursor = {s: saved.get(s) or stream_state(self.r, s).head for s in schema.FEEDS}
+        # Positions last: one XREAD then hands incidents and alerts over before the big batches.
+        order = (*(s for s in schema.FEEDS if s != schema.POSITIONS), schema.POSITIONS)
+        self.cursor = {s: saved.get(s) or stream_state(self.r, s).head for s in order}
         return self.cursor
 
     def acquire(self) -> bool:
@@ -141,6 +143,7 @@ class Fanout:
 
     def flush(self, now: float) -> int:
         """Push each room's coalesced positions; returns the number of pushes."""
+        started = time.perf_counter()
         pushes = 0
         for unit, latest in self.pending.items():
             self.emit("positions", {"id": self.pending_id, "positions": list(latest.values())},
@@ -149,6 +152,8 @@ class Fanout:
         for ms in self.pending_ms:
             self.stats.observe("positions", now - ms / 1000)
         self.stats.count("pushes:positions", pushes)
+        self.stats.count("flushes")
+        self.stats.count("flush_us", int((time.perf_counter() - started) * 1e6))
         self.pending, self.pending_id, self.pending_ms = {}, None, []
         self.next_flush = now + self.flush_s
         return pushes

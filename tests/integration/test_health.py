@@ -103,6 +103,7 @@ def test_metrics_expose_streams_groups_dead_letters_and_push_latency(app_and_red
     stats.flush(pipe)
     pipe.execute()
     beat(r, "fanout", age_s=2)
+    r.hset("live:worker:ingest:a-incidents", mapping={"processed": 41, "dead": 1})
 
     response = app.test_client().get("/metrics")
     assert response.status_code == 200
@@ -127,3 +128,4 @@ def test_metrics_expose_streams_groups_dead_letters_and_push_latency(app_and_red
     assert value("dashboard_push_latency_seconds_count", event="feed") == 3
     assert value("dashboard_push_latency_seconds_sum", event="feed") == pytest.approx(0.324)
     assert value("dashboard_worker_heartbeat_age_seconds", worker="fanout") >= 2
+    assert value("dashboard_worker_events_total", worker="ingest:a-incidents", counter="processed") == 41
