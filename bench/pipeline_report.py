@@ -10,6 +10,9 @@ from bench.pipeline_probe import Sample, percentile
 from feeds import schema
 
 SECTION = "## Pipeline"
+PREAMBLE = ("`python -m bench.pipeline` drives the whole pipeline (intake API → Redis Streams → `ingest` → "
+            "database, and `fanout` → Socket.IO) with the simulator at 1×, 5× and 20× Putian load. "
+            "One subsection per database, each rewritten by its latest run.")
 
 
 @dataclass
@@ -53,8 +56,8 @@ def _ms(values: list[float], q: float) -> str:
 
 
 def render(stages: list[Stage], meta: dict) -> str:
-    """The markdown of the section, from the stages measured and notes on the run."""
-    out = [SECTION, "", meta["intro"], "", "```", meta["command"], "```", ""]
+    """The markdown of one database's subsection, from the stages measured and notes on the run."""
+    out = [f"### {meta['database']}", "", meta["intro"], "", "```", meta["command"], "```", ""]
     out += [f"- when: {meta['when']}; machine: {meta['machine']}",
             f"- database: {meta['database']}; Redis: {meta['redis']}",
             f"- processes: {meta['processes']}", ""]
@@ -82,12 +85,24 @@ def render(stages: list[Stage], meta: dict) -> str:
 
 
 def write_section(path: Path, text: str) -> None:
-    """Replace the "Pipeline" section of the document (or append it; create the file if missing)."""
+    """Put one subsection into the "Pipeline" section, replacing the one of the same title.
+
+    The rest of the document (other sections, other databases' subsections) is kept as it is; the
+    file and the section are created when missing.
+    """
+    title = text.split("\n", 1)[0]
     doc = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(doc):
-        doc = pattern.sub(lambda _m: text.rstrip() + "\n\n", doc)
+    section = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M).search(doc)
+    if section is None:
+        doc = doc.rstrip() + "\n\n"
+        start = end = len(doc)
+        body = f"{SECTION}\n\n{PREAMBLE}\n\n"
     else:
-        doc = doc.rstrip() + "\n\n" + text.rstrip() + "\n"
+        start, end, body = section.start(), section.end(), section.group(0)
+    sub = re.compile(rf"^{re.escape(title)}\n.*?(?=^### |\Z)", re.S | re.M)
+    if sub.search(body):
+        body = sub.sub(lambda _m: text.rstrip() + "\n\n", body)
+    else:
+        body = body.rstrip() + "\n\n" + text.rstrip() + "\n\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(doc.rstrip() + "\n")
+    path.write_text((doc[:start] + body + doc[end:]).rstrip() + "\n")

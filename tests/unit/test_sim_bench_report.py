@@ -35,17 +35,24 @@ def test_percentiles_by_nearest_rank_and_stream_id_time():
     assert stream_ms("1732752000123-7") == 1732752000123
 
 
-def test_section_replaced_in_place_and_others_kept(tmp_path: Path):
+def test_subsection_replaced_in_place_and_everything_else_kept(tmp_path: Path):
     doc = tmp_path / "benchmarks.md"
-    doc.write_text("# Benchmarks\n\n## Seed\n\nseed text\n\n## Pipeline\n\nold\n\n"
-                   "## Screens\n\nscreen text\n")
+    doc.write_text("# Benchmarks\n\n## Seed\n\nseed text\n\n## Pipeline\n\nabout\n\n### postgresql\n\n"
+                   "old\n\n### sqlite\n\nsqlite text\n\n## Screens\n\nscreen text\n")
     meta = {"intro": "intro", "command": "python -m bench.pipeline", "when": "now", "machine": "2 cores",
             "database": "postgresql", "redis": "redis://x/7", "processes": "`serve`", "notes": ["- note"]}
     write_section(doc, render([_stage([1, 1, 1])], meta))
     text = doc.read_text()
-    assert "old" not in text and "seed text" in text and "screen text" in text
-    assert text.index("## Seed") < text.index("## Pipeline") < text.index("## Screens")
+    assert "old" not in text
+    for kept in ("seed text", "about", "sqlite text", "screen text"):
+        assert kept in text
+    order = [text.index(h) for h in ("## Seed", "### postgresql", "### sqlite", "## Screens")]
+    assert order == sorted(order)
     assert "| 20× | 500 | 500 |" in text and "50 / 99" in text
+
     missing = tmp_path / "new.md"
     write_section(missing, render([_stage([1, 1])], meta))
-    assert missing.read_text().startswith("# Benchmarks\n\n## Pipeline")
+    write_section(missing, render([_stage([1, 1])], {**meta, "database": "sqlite"}))
+    text = missing.read_text()
+    assert text.startswith("# Benchmarks\n\n## Pipeline\n\n")
+    assert text.count("### postgresql") == 1 and text.count("### sqlite") == 1
