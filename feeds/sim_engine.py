@@ -193,6 +193,7 @@ class Simulation:
             backlog = sum(len(b) for b in self._batches)
         sim = self.city.sim_time(now).astimezone(LOCAL_TZ)
         self.out(f"simulate {now.astimezone(LOCAL_TZ):%H:%M:%S} (city {sim:%m-%d %H:%M}) | "
+                 f"on shift {int(self.city.on_shift_mask(now).sum())}/{len(self.city.ids)} | "
                  f"positions {delta('positions_sent') / interval:.0f}/s sent, backlog {backlog} | "
                  f"incidents +{delta('incidents')} ({c.get('incidents', 0)}) | "
                  f"transitions +{delta('transitions')} ({c.get('transitions', 0)}) | "
