@@ -100,8 +100,10 @@ def ensure_world(env: dict[str, str], logs: Path, engine: Engine) -> None:
     _create_database(engine)
     _verb(env, logs, ["init-db"])
     with engine.connect() as conn:
-        if not conn.scalar(select(func.count()).select_from(Staff)):
-            _verb(env, logs, ["seed"])
+        empty = not conn.scalar(select(func.count()).select_from(Staff))
+    engine.dispose()  # the seeder wants the SQLite file to itself
+    if empty:
+        _verb(env, logs, ["seed"])
 
 
 def _create_database(engine: Engine) -> None:
