@@ -154,6 +154,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     code = 0
     try:
         tokens = prepare_database(settings)
+        accounts = demo_lines(settings, tokens)
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
@@ -163,7 +164,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         if not stop.is_set():
             print(f"\n  {display_url(settings.host, settings.port)}\n", flush=True)
-            for line in demo_lines(settings, tokens):
+            for line in accounts:
                 print(f"  {line}", flush=True)
             print("\nCtrl-C stops everything.", flush=True)
             code = watch(children, stop)

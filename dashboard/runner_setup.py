@@ -58,6 +58,7 @@ def prepare_database(settings: Settings) -> dict[str, str]:
 def demo_lines(settings: Settings, tokens: dict[str, str]) -> list[str]:
     """Lines telling people how to get in: the log-in accounts if dashboard.auth has demo
     accounts, and the wall link this run created."""
+    base = display_url(settings.host, settings.port)
     lines = []
     try:
         from dashboard.auth import demo_accounts
@@ -66,11 +67,13 @@ def demo_lines(settings: Settings, tokens: dict[str, str]) -> list[str]:
     if demo_accounts is not None:
         engine = engine_for(settings)
         try:
-            for account in demo_accounts(session_factory(engine)):
-                lines.append(f"log in: {account}")
+            lines.append("demo accounts (log in at /login):")
+            for line in demo_accounts(session_factory(engine)):
+                # Wall lines carry a path; people want something to click.
+                lines.append("  " + line.replace(": /", f": {base}/", 1) if line.startswith("wall ")
+                             else "  " + line)
         finally:
             engine.dispose()
     if tokens.get("wall"):
-        base = display_url(settings.host, settings.port)
         lines.append(f"city wall: {base}/wall/city?token={tokens['wall']}")
     return lines

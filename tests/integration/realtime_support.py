@@ -141,6 +141,15 @@ class Screen:
             self.client.disconnect()
 
 
+def close_all(screens: list[Screen]) -> None:
+    """Disconnect screens in parallel (each client waits up to 3 s for the close handshake)."""
+    threads = [threading.Thread(target=s.close) for s in screens]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def has_feed(entry_id: str) -> Callable[[list], bool]:
     """Predicate: a feed event with this id arrived."""
     return lambda events: any(e == "feed" and d["id"] == entry_id for e, d in events)

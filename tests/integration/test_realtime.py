@@ -15,6 +15,7 @@ from tests.integration.realtime_support import (
     LICHENG_GRID,
     Screen,
     add_units,
+    close_all,
     fanout_running,
     has_event,
     has_feed,
@@ -43,8 +44,7 @@ def live(engine, Session, services_for):
             yield SimpleNamespace(url=url, r=services.redis, tokens=toks, screen=screen,
                                   redis_url=services.settings.redis_url)
         finally:
-            for s in screens:
-                s.close()
+            close_all(screens)
 
 
 def test_incident_reaches_its_district_and_not_another(live):
