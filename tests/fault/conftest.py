@@ -1,0 +1,126 @@
+"""The fault suite's topology: bench.topology (nginx, two web, two ingest, supervise, fanout, its
+own Redis with the AOF) on a private PostgreSQL cluster, so restarting the database touches no
+server anyone else uses. One topology per session; every test starts with all of it healthy."""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from bench.topology import Topology
+from bench.topology_services import PgCluster
+from bench.topology_setup import create_database
+from dashboard.db import make_engine, session_factory, upgrade
+from dashboard.principal import issue_token
+from tests.conftest import DB_PREFIX
+from tests.fault.screens import Screen, node_cookies
+from tests.fault.traffic import Ledger, Poster, database_counts
+from tests.integration.intake_support import build_world
+
+
+def _free_block(size: int = 10) -> int:
+    """A base port with `size` free ports after it."""
+    for _ in range(200):
+        base = random.randrange(20_000, 60_000, 10)
+        try:
+            for port in range(base, base + size):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+    raise RuntimeError("no free block of ports")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """The running topology, its database and the tokens the tests use."""
+    folder = tmp_path_factory.mktemp("topology")
+    cluster = PgCluster(Path(f"/tmp/{DB_PREFIX}-fault-pg-{os.getpid()}"))
+    cluster.init()
+    cluster.start()
+    engine = None
+    topology = Topology(workdir=folder, port=_free_block(), appendfsync="always", claim_idle_ms=3_000,
+                        database_url=create_database(
+                            make_url(cluster.url).set(database=f"{DB_PREFIX}_fault")
+                            .render_as_string(hide_password=False)))
+    try:
+        engine = make_engine(topology.database_url)
+        upgrade(engine)
+        Session = session_factory(engine)  # noqa: N806 - a session factory
+        build_world(Session)
+        with Session.begin() as s:
+            tokens = {"wall": issue_token(s, "fault-wall", "wall", "putian"),
+                      "system": issue_token(s, "fault-system", "system", "putian"),
+                      "duty": issue_token(s, "fault-duty", "duty", "putian")}
+        topology.up()
+        nodes = node_cookies(topology.url, topology.web_ports)
+        yield SimpleNamespace(topology=topology, cluster=cluster, engine=engine, Session=Session,
+                              tokens=tokens, nodes=[nodes[p] for p in topology.web_ports])
+    finally:
+        topology.down()
+        if engine is not None:
+            engine.dispose()
+        cluster.destroy()
+
+
+@pytest.fixture
+def env(stack):
+    """The topology with every process running and healthy; screens and a poster to use."""
+    t = stack.topology
+    if not stack.cluster.running():
+        stack.cluster.start()
+    t.up()
+    opened: list[Screen] = []
+
+    def screen(web: int, name: str | None = None) -> Screen:
+        s = Screen(t.url, stack.tokens["wall"], stack.nodes[web - 1], name=name or f"screen@web-{web}")
+        opened.append(s.open())
+        return s
+
+    poster = Poster(t.url, stack.nodes, stack.tokens["system"], stack.tokens["duty"])
+    yield SimpleNamespace(**vars(stack), screen=screen, poster=poster, ledger=Ledger())
+    for s in opened:
+        s.close()
+
+
+def settle(env, ledger: Ledger, timeout_s: float = 120) -> None:
+    """Wait until the database holds every accepted event (or the time is up)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        rows, found = database_counts(env.Session, ledger)
+        if len(rows) == len(ledger.keys) and found == ledger.incidents:
+            return
+        time.sleep(0.5)
+
+
+def loss_report(what: str, env, ledger: Ledger, screens: list[Screen]) -> dict:
+    """Count accepted vs stored vs shown, print it, and return the counts (all zero = no loss)."""
+    settle(env, ledger)
+    rows, found = database_counts(env.Session, ledger)
+    screen_missing = {s.name: len(s.wait_keys(ledger.keys)) for s in screens}
+    counts = {"accepted_events": len(ledger.keys), "accepted_incidents": len(ledger.incidents),
+              "events_in_db": sum(rows.values()), "missing_in_db": len(ledger.keys - rows.keys()),
+              "incidents_missing_in_db": len(ledger.incidents - found),
+              "doubled_in_db": sum(n - 1 for n in rows.values() if n > 1),
+              "missing_on_screens": screen_missing, "retried_answers": dict(ledger.refused),
+              "reconnects": {s.name: s.connects - 1 for s in screens},
+              "resumes_out_of_order": sum(s.reordered for s in screens)}
+    print(f"\n[fault] {what}: {counts}", flush=True)
+    return counts
+
+
+def assert_no_loss(counts: dict) -> None:
+    """Every accepted event in the database exactly once and on every screen."""
+    assert counts["accepted_events"] > 0
+    assert counts["missing_in_db"] == 0 and counts["incidents_missing_in_db"] == 0
+    assert counts["doubled_in_db"] == 0
+    assert counts["events_in_db"] == counts["accepted_events"]
+    assert all(n == 0 for n in counts["missing_on_screens"].values()), counts["missing_on_screens"]

@@ -1,0 +1,132 @@
+"""Traffic for the fault tests: incidents and dispatches posted through nginx to both web processes,
+retried like a field client would until the API accepts them, and the ledger of what was accepted.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import requests
+from sqlalchemy import func, select
+
+from dashboard.models import Incident, IncidentEvent
+from tests.integration.intake_support import G1, G1_POINT
+
+RETRY_S = 90  # a client keeps retrying this long (covers a restarted Redis or PostgreSQL)
+
+
+class Ledger:
+    """What the API accepted: event keys (<incident>:v<version>) and incident ids."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+        self.incidents: set[str] = set()
+        self.refused: Counter = Counter()  # answers that were retried (status or exception name)
+        self.lock = threading.Lock()
+
+    def accept(self, key: str, incident: str | None = None) -> None:
+        """Record an accepted event."""
+        with self.lock:
+            self.keys.add(key)
+            if incident:
+                self.incidents.add(incident)
+
+
+class Poster:
+    """Posts through nginx; one requests session per web process (pinned by the sticky cookie)."""
+
+    def __init__(self, url: str, nodes: list[str], report_token: str, duty_token: str) -> None:
+        self.url = url
+        self.sessions = []
+        for node in nodes:
+            session = requests.Session()
+            session.cookies.set("dash_node", node)
+            self.sessions.append(session)
+        self.report = {"Authorization": f"Bearer {report_token}"}
+        self.duty = {"Authorization": f"Bearer {duty_token}"}
+        self._turn = 0
+
+    def _post(self, ledger: Ledger, path: str, body: dict, headers: dict) -> dict:
+        self._turn += 1
+        session = self.sessions[self._turn % len(self.sessions)]
+        deadline = time.monotonic() + RETRY_S
+        while True:
+            try:
+                reply = session.post(self.url + path, json=body, headers=headers, timeout=10)
+                if reply.status_code in (200, 202):
+                    return reply.json()
+                ledger.refused[reply.status_code] += 1
+                if reply.status_code < 500:
+                    raise AssertionError(f"{path} refused: {reply.status_code} {reply.text[:300]}")
+            except requests.RequestException as exc:
+                ledger.refused[type(exc).__name__] += 1
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{path} not accepted within {RETRY_S} s: {dict(ledger.refused)}")
+            time.sleep(0.2)
+
+    def incident(self, ledger: Ledger) -> str:
+        """Report one incident in G1 (retried with the same id until accepted); its id."""
+        iid = str(uuid.uuid4())
+        body = {"id": iid, "reported_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "lat": G1_POINT[0], "lon": G1_POINT[1], "grid": G1, "business_item": "M01",
+                "source": "patrol", "severity": 2, "description": "故障注入测试", "reporter": "S0001"}
+        self._post(ledger, "/api/v1/incidents", body, self.report)
+        ledger.accept(f"{iid}:v1", iid)
+        return iid
+
+    def dispatch(self, ledger: Ledger, iid: str) -> None:
+        """Dispatch an incident to the market department (a keyed step: a retry is a no-op)."""
+        body = {"action": "dispatch", "department": "market", "key": f"fault-{iid}"}
+        reply = self._post(ledger, f"/api/v1/incidents/{iid}/transitions", body, self.duty)
+        ledger.accept(f"{iid}:v{reply.get('version', 2)}")
+
+
+def burst(poster: Poster, ledger: Ledger, incidents: int, dispatch_every: int = 2, threads: int = 4,
+          stop: threading.Event | None = None) -> None:
+    """Report `incidents` incidents from several threads, dispatching every n-th one."""
+    def one(i: int) -> None:
+        if stop is not None and stop.is_set():
+            return
+        iid = poster.incident(ledger)
+        if i % dispatch_every == 0:
+            poster.dispatch(ledger, iid)
+
+    with ThreadPoolExecutor(threads) as pool:
+        for future in [pool.submit(one, i) for i in range(incidents)]:
+            future.result()
+
+
+def in_background(target, *args, **kwargs) -> tuple[threading.Thread, list]:
+    """Run target in a thread; the list receives its exception, if any."""
+    errors: list = []
+
+    def run() -> None:
+        try:
+            target(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, errors
+
+
+def database_counts(Session, ledger: Ledger) -> tuple[Counter, set[str]]:  # noqa: N803
+    """Rows per accepted event key and the accepted incidents that have a row."""
+    keys, incidents = sorted(ledger.keys), sorted(ledger.incidents)
+    rows: Counter = Counter()
+    found: set[str] = set()
+    with Session() as s:
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            rows.update(dict(s.execute(select(IncidentEvent.event_key, func.count())
+                                       .where(IncidentEvent.event_key.in_(chunk))
+                                       .group_by(IncidentEvent.event_key)).all()))
+        for i in range(0, len(incidents), 500):
+            found.update(s.scalars(select(Incident.id).where(Incident.id.in_(incidents[i:i + 500]))))
+    return rows, found
