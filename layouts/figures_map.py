@@ -133,16 +133,18 @@ def supervision_trace(items: list[dict[str, Any]], lang: str) -> go.Scattermap:
     )
 
 
-def positions_trace(positions: list[dict[str, Any]], lang: str) -> go.Scattermap:
-    """Every patrol position on the view as ONE trace: colour by role, opacity by status."""
+def positions_trace(positions: list[dict[str, Any]], lang: str, hover: bool = True) -> go.Scattermap:
+    """Every patrol position on the view as ONE trace: colour by role, opacity by status. Above a
+    grid the dots take no hover, so a touch on the map reaches the region (or incident) below."""
     return go.Scattermap(
+        hoverinfo=None if hover else "skip",
         lat=[p["lat"] for p in positions], lon=[p["lon"] for p in positions], mode="markers",
         ids=[p["staff"] for p in positions],
         customdata=[[p["staff"], p.get("name", p["staff"]), name_of(ROLE_NAMES, p.get("role"), lang)]
                     for p in positions],
         marker=dict(size=7, color=[ROLE_COLOURS.get(p.get("role"), "#999999") for p in positions],
                     opacity=[STATUS_OPACITY.get(p.get("status", "online"), 1.0) for p in positions]),
-        hovertemplate="%{customdata[1]} · %{customdata[2]}<extra></extra>",
+        hovertemplate="%{customdata[1]} · %{customdata[2]}<extra></extra>" if hover else None,
         meta=TRACE_POSITIONS, name=t("legend.positions", lang),
     )
 
@@ -172,7 +174,7 @@ def map_figure(regions: list[dict[str, Any]], measure: str, lang: str, *,
     if tracks is not None:
         traces.append(tracks_trace(tracks, lang))
     traces += [supervision_trace(list(supervision), lang), incidents_trace(list(incidents), lang),
-               positions_trace(list(positions), lang)]
+               positions_trace(list(positions), lang, hover=tracks is not None)]
     fig = go.Figure(data=traces)
     fig.update_layout(**base_layout(
         map=dict(style=BLANK_MAP_STYLE, center=centre, zoom=zoom),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,25 +11,27 @@ import pytest
 import redis
 from sqlalchemy import Engine
 
+from dashboard.auth_accounts import create_user
 from dashboard.db import session_factory
 from dashboard.principal import issue_token
 from tests.conftest import BACKENDS, REDIS_URL, seeded_world
-from tests.e2e.stack import chromium, free_port, running, stack_env, watch_console
+from tests.e2e.stack import chromium, free_port, log_in, running, stack_env, watch_console
+
+PASSWORD = "e2e-password-0123456789"
 
 
 @dataclass
 class Stack:
-    """A running product on the seeded world: its URL, database, and tokens for the API and screens."""
+    """A running product on the seeded world: its URL, database, an API token and a log-in."""
 
     base: str
     engine: Engine
     system_token: str
-    screen_token: str
+    username: str
 
     def url(self, path: str) -> str:
-        """A screen URL carrying the screen token (as wall screens open theirs)."""
-        sep = "&" if "?" in path else "?"
-        return f"{self.base}{path}{sep}token={self.screen_token}"
+        """A screen URL."""
+        return f"{self.base}{path}"
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -37,13 +40,14 @@ def stack(request, world_dir: Path, tmp_path_factory) -> Iterator[Stack]:
     engine = seeded_world(request.param, world_dir)
     client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
     client.flushdb()
+    username = f"e2e-leader-{uuid.uuid4().hex[:8]}"
     with session_factory(engine).begin() as s:
         system = issue_token(s, "e2e-system", "system")
-        screen = issue_token(s, "e2e-wall", "wall")
+        create_user(s, username, PASSWORD, "leader", "putian")
     data_dir = tmp_path_factory.mktemp(f"e2e-{request.param}")
     env = stack_env(engine.url.render_as_string(hide_password=False), REDIS_URL, data_dir, free_port())
     with running(env) as base:
-        yield Stack(base=base, engine=engine, system_token=system, screen_token=screen)
+        yield Stack(base=base, engine=engine, system_token=system, username=username)
     client.flushdb()
     client.close()
 
@@ -56,10 +60,11 @@ def browser(stack) -> Iterator:
 
 
 @pytest.fixture
-def page(browser):
-    """A fresh 1920×1080 page; the test fails on any console error it logged."""
+def page(browser, stack):
+    """A fresh 1920×1080 page, logged in as a city leader; the test fails on any console error."""
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
     pg = context.new_page()
+    log_in(pg, stack.base, stack.username, PASSWORD)
     pg.console_errors = watch_console(pg)
     yield pg
     errors = list(pg.console_errors)

@@ -8,6 +8,7 @@ for a short warm-up; then photographs each view at 1920×1080 in Chinese and in 
 from __future__ import annotations
 
 import argparse
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from dashboard.config import load_settings
 from dashboard.db import engine_for, session_factory
 from dashboard.principal import issue_token
 from dashboard.redis_server import ensure_redis
-from tests.e2e.stack import ROOT, chromium, free_port, running, stack_env, wait_for_view
+from tests.e2e.stack import ROOT, chromium, free_port, log_in, running, stack_env, wait_for_view
 
 OUT = ROOT / "docs" / "screens"
 GRID = "licheng-zhenhai-changshou-g01"
@@ -45,17 +46,21 @@ def ensure_seeded(env: dict[str, str]) -> None:
         subprocess.run([sys.executable, "-m", "dashboard", verb], cwd=ROOT, env=env, check=True)
 
 
-def tokens(env: dict[str, str]) -> tuple[str, str]:
-    """A system token for the simulator and a wall token for the screens."""
+def credentials(env: dict[str, str]) -> tuple[str, str, str]:
+    """A system token for the simulator and a fresh city-leader log-in for the browser."""
+    from dashboard.auth_accounts import create_user
+
     engine = engine_for(load_settings(env))
+    username, password = f"screenshots-{secrets.token_hex(4)}", secrets.token_urlsafe(18)
     try:
         with session_factory(engine).begin() as s:
-            return issue_token(s, "screenshots-sim", "system"), issue_token(s, "screenshots-wall", "wall")
+            create_user(s, username, password, "leader", "putian", actor="screenshots")
+            return issue_token(s, "screenshots-sim", "system"), username, password
     finally:
         engine.dispose()
 
 
-def shoot(base: str, wall_token: str, out: Path) -> list[Path]:
+def shoot(base: str, username: str, password: str, out: Path) -> list[Path]:
     """Photograph each view in both languages; returns the files written."""
     written = []
     with chromium() as browser:
@@ -63,9 +68,9 @@ def shoot(base: str, wall_token: str, out: Path) -> list[Path]:
             context = browser.new_context(viewport={"width": 1920, "height": 1080})
             context.add_init_script(f"window.localStorage.setItem('shell-lang', '\"{lang}\"');")
             page = context.new_page()
+            log_in(page, base, username, password)
             for name, path, level in VIEWS:
-                sep = "&" if "?" in path else "?"
-                page.goto(f"{base}{path}{sep}token={wall_token}")
+                page.goto(f"{base}{path}")
                 wait_for_view(page, level, timeout=180_000)
                 page.wait_for_load_state("networkidle", timeout=180_000)
                 page.wait_for_timeout(1500)  # let the map settle its tiles of colour
@@ -89,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                         free_port())
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         ensure_seeded(env)
-        sim_token, wall_token = tokens(env)
+        sim_token, username, password = credentials(env)
         args.out.mkdir(parents=True, exist_ok=True)
         with running(env) as base:
             if args.warm_up > 0:
@@ -97,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                             "--token", sim_token,
                             "--duration", str(args.warm_up), "--everyone-on-duty"]
                 subprocess.run(simulate, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)
-            shoot(base, wall_token, args.out)
+            shoot(base, username, password, args.out)
     finally:
         if embedded is not None:
             embedded.stop()

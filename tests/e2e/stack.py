@@ -91,6 +91,15 @@ def chromium() -> Iterator:
             browser.close()
 
 
+def log_in(page, base: str, username: str, password: str) -> None:
+    """Log in through the log-in form, as a person would."""
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("form button[type=submit], form input[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+
+
 def watch_console(page) -> list[str]:
     """Collect the page's console errors and uncaught exceptions (benign GL notes excluded)."""
     errors: list[str] = []

@@ -48,18 +48,25 @@ def expect_view(page, stack, code: str, level: str) -> None:
     assert page.url.split("?")[0].endswith("/city" if code == "putian" else f"/unit/{code}")
 
 
-def click_region(page, lon: float, lat: float) -> None:
-    """A real mouse click on the map where a region lies (projected by the map itself)."""
-    point = page.evaluate("""([lon, lat]) => {
+def click_region(page, code: str, lon: float, lat: float) -> None:
+    """A real mouse click on a region of the map: near its centre (projected by the map itself),
+    on a spot where the pointer rests on the region rather than on an incident marker."""
+    x, y = page.evaluate("""([lon, lat]) => {
         const gd = document.querySelector('#unit-map .js-plotly-plot');
         const map = gd._fullLayout.map._subplot.map;
         const p = map.project([lon, lat]);
         const r = map.getCanvas().getBoundingClientRect();
         return [r.left + p.x, r.top + p.y];
     }""", [lon, lat])
-    page.mouse.move(point[0], point[1])
-    page.wait_for_timeout(150)
-    page.mouse.click(point[0], point[1])
+    hovered = ("() => (document.querySelector('#unit-map .js-plotly-plot')._hoverdata || [])"
+               ".map(p => p.location)")
+    for dx, dy in [(0, 0), (12, 0), (-12, 0), (0, 12), (0, -12), (24, 24), (-24, -24), (24, -24), (-24, 24)]:
+        page.mouse.move(x + dx, y + dy)
+        page.wait_for_timeout(200)
+        if code in page.evaluate(hovered):
+            page.mouse.click(x + dx, y + dy)
+            return
+    raise AssertionError(f"no spot near the centre of {code} reaches the region on the map")
 
 
 def click_child_row(page, code: str) -> None:
@@ -71,7 +78,7 @@ def test_drill_down_by_map_and_lists_then_back_up(page, stack):
     with Session(stack.engine) as s:
         chain = ancestors(s, GRID)
         licheng = s.get(Unit, "licheng")
-        centre = (licheng.centroid_lon, licheng.centroid_lat)
+        centre = ("licheng", licheng.centroid_lon, licheng.centroid_lat)
         names = [u.name for u in chain]
     page.goto(stack.url("/city"))
     expect_view(page, stack, "putian", "city")
