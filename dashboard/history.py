@@ -18,8 +18,18 @@ COLLECTED_2018 = 576_647
 CLOSED_2018 = 549_565
 LEGACY_OPEN_2018 = 60  # long-running cases still in the departments' hands
 SOURCES = np.array(["patrol", "collection", "resident", "department", "hotline"], dtype=object)
+# How each source words its report (place, then the business item); the last is a WeChat report.
+DESCRIPTIONS = np.array(["网格员巡查发现：{}，{}", "入户信息采集发现：{}，{}", "群众反映：{}，{}",
+                         "部门推送：{}，{}", "12345热线转办：{}，{}", "群众通过微网格（微信）反映：{}，{}"],
+                        dtype=object)
+WECHAT = len(DESCRIPTIONS) - 1
+# P(source) by line: patrol, collection, resident, department, hotline.
 _SOURCE_P = np.array([0.48, 0.22, 0.14, 0.08, 0.08])
-_SOURCE_P_WECHAT = np.array([0.15, 0.08, 0.67, 0.03, 0.07])  # 微网格: residents report by WeChat
+_SOURCE_P_BY_LINE = {
+    "weiwangge": np.array([0.15, 0.08, 0.67, 0.03, 0.07]),  # residents report by WeChat
+    "teshu": np.array([0.52, 0.40, 0.0, 0.08, 0.0]),  # visits are made, not reported
+    "wangtiao": np.array([0.35, 0.25, 0.25, 0.05, 0.10]),
+}
 # Relative weight of each business line city-wide; a county's own practice is boosted there.
 LINE_BASE = {"zonghe": 0.50, "anquan": 0.09, "wangtiao": 0.09, "weiwangge": 0.06,
              "shiyao": 0.08, "teshu": 0.04, "lvyou": 0.02, "yifeng": 0.04}
@@ -41,6 +51,7 @@ class World:
     """Grids and catalogue as arrays, indexable by grid and item number."""
 
     grid_codes: np.ndarray
+    grid_names: np.ndarray
     village_codes: np.ndarray
     town_codes: np.ndarray
     district_codes: np.ndarray
@@ -115,9 +126,11 @@ def draw_incidents(world: World, rng: np.random.Generator, reported: np.ndarray)
             members = np.flatnonzero(world.item_line == world.lines.index("zonghe"))
         p = item_pop[members] / item_pop[members].sum()
         item[rows] = members[rng.choice(len(members), size=len(rows), p=p)]
-    wechat = world.item_line[item] == world.lines.index("weiwangge")
-    source = np.where(wechat, rng.choice(5, size=n, p=_SOURCE_P_WECHAT),
-                      rng.choice(5, size=n, p=_SOURCE_P))
+    source = rng.choice(5, size=n, p=_SOURCE_P)
+    for line, p in _SOURCE_P_BY_LINE.items():
+        if line in world.lines:
+            rows = np.flatnonzero(world.item_line[item] == world.lines.index(line))
+            source[rows] = rng.choice(5, size=len(rows), p=p)
     severity = np.clip(world.item_severity[item] + rng.choice([-1, 0, 0, 0, 0, 1], size=n), 1, 4)
     point = rng.integers(0, world.points_lat.shape[1], size=n)
     staffed = SOURCES[source] == "patrol"

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import numpy as np
 from sqlalchemy import Connection
 
-from dashboard.history import HOLIDAYS_2018, SOURCES, World, local_midnight_epoch
+from dashboard.history import DESCRIPTIONS, HOLIDAYS_2018, SOURCES, WECHAT, World, local_midnight_epoch
 from dashboard.history_loop import (
     ACCEPT,
     ACTIONS,
@@ -55,11 +55,22 @@ def incident_columns(conn: Connection, world: World, ids: np.ndarray, reported: 
         "line_code": np.array(world.lines, dtype=object)[world.item_line[item]],
         "department_code": _codes(world.enforcement_depts, derived["dept"]),
         "source": SOURCES[attrs["source"]], "severity": attrs["severity"],
-        "description": world.item_names[item], "reporter_id": attrs["reporter"],
+        "description": _descriptions(world, attrs), "reporter_id": attrs["reporter"],
         "state": STATE_NAMES[derived["state"]], **ts,
         "reopen_count": derived["reopen_count"], "bounce_count": derived["bounce_count"],
         "overdue": overdue, "stream_id": [None] * n,
     }
+
+
+def _descriptions(world: World, attrs: dict) -> list[str]:
+    wording = attrs["source"].copy()
+    if "weiwangge" in world.lines:
+        wechat = world.item_line[attrs["item"]] == world.lines.index("weiwangge")
+        wording[wechat & (SOURCES[attrs["source"]] == "resident")] = WECHAT
+    templates = DESCRIPTIONS[wording].tolist()
+    places = world.grid_names[attrs["grid"]].tolist()
+    items = world.item_names[attrs["item"]].tolist()
+    return [t.format(p, i) for t, p, i in zip(templates, places, items, strict=True)]
 
 
 def event_columns(conn: Connection, world: World, ids: np.ndarray, events: Events,

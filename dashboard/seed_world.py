@@ -98,7 +98,8 @@ def world_arrays(units: list, staff: dict) -> tuple[World, dict[str, str]]:
         return np.array(values, dtype=object)
 
     world = World(
-        grid_codes=column([u.code for u in grids]), village_codes=column([u.village_code for u in grids]),
+        grid_codes=column([u.code for u in grids]), grid_names=column([u.name for u in grids]),
+        village_codes=column([u.village_code for u in grids]),
         town_codes=column([u.town_code for u in grids]),
         district_codes=column([u.district_code for u in grids]),
         district_index=np.array([district_pos[u.district_code] for u in grids]), districts=districts,
