@@ -1,25 +1,28 @@
-"""The audit log for administrators: `GET /api/v1/audit?unit=&from=&to=&format=csv|json` and
-`GET /api/v1/audit/verify` (the hash chain checked end to end)."""
+"""The audit log for administrators: `GET /api/v1/audit?unit=&from=&to=&format=csv|json`,
+`GET /api/v1/audit/verify` (the hash chain checked end to end), and the `/audit` page showing both."""
 
 from __future__ import annotations
 
 import io
+from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, render_template, request
 from sqlalchemy import func, or_, select
 
 from dashboard import audit
 from dashboard.api import ApiError, current_principal, require, services
+from dashboard.auth import session_principal
+from dashboard.auth_i18n import page_lang, texts
 from dashboard.models import AuditEntry, Unit
-from dashboard.timeutil import PeriodError, parse_period
+from dashboard.principal import Principal
+from dashboard.timeutil import LOCAL_TZ, Period, PeriodError, parse_period
 
 bp = Blueprint("audit_api", __name__, url_prefix="/api/v1")
 MAX_JSON_ROWS = 1000
 
 
-def _scope() -> tuple[str, object]:
+def _scope(principal: Principal) -> tuple[str, Period]:
     """The unit (in the administrator's jurisdiction) and period asked for."""
-    principal = current_principal()
     code = request.args.get("unit") or principal.unit_code
     with services().Session() as s:
         unit = s.get(Unit, code)
@@ -41,7 +44,7 @@ def list_audit():
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "csv"):
         raise ApiError(400, "format must be json or csv", "format")
-    code, period = _scope()
+    code, period = _scope(current_principal())
     if fmt == "csv":
         out = io.StringIO()
         with services().Session() as s:
@@ -49,17 +52,48 @@ def list_audit():
         name = f"audit-{code}-{period.start}-{period.end}.csv"
         return Response(out.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    total, body = _entries(code, period)
+    return jsonify(entries=body, total=total, unit=code,
+                   period={"from": period.start.isoformat(), "to": period.end.isoformat()})
+
+
+def _entries(code: str, period: Period) -> tuple[int, list[dict]]:
+    """How many entries the unit's subtree has in the period, and the first MAX_JSON_ROWS of them."""
     query = select(AuditEntry).where(AuditEntry.at >= period.utc_start, AuditEntry.at < period.utc_end)
     if code != "putian":
         query = query.where(_in_subtree(code))
     with services().Session() as s:
         total = s.scalar(select(func.count()).select_from(query.subquery()))
         entries = s.execute(query.order_by(AuditEntry.id).limit(MAX_JSON_ROWS)).scalars().all()
-        body = [{"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action, "target": e.target,
-                 "unit": e.unit_code, "detail": e.detail, "source_ip": e.source_ip, "prev_hash": e.prev_hash,
-                 "hash": e.hash} for e in entries]
-    return jsonify(entries=body, total=total, unit=code,
-                   period={"from": period.start.isoformat(), "to": period.end.isoformat()})
+        return total, [_row(e) for e in entries]
+
+
+def _row(e: AuditEntry) -> dict:
+    return {"id": e.id, "at": e.at.isoformat(), "local_at": f"{e.at.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M:%S}",
+            "actor": e.actor, "action": e.action, "target": e.target, "unit": e.unit_code, "detail": e.detail,
+            "source_ip": e.source_ip, "prev_hash": e.prev_hash, "hash": e.hash}
+
+
+def audit_page():
+    """The audit log as a page: filters, the entries, a CSV link and whether the chain holds."""
+    principal = session_principal()
+    lang = page_lang()
+    words = texts(lang)
+    if principal is None or principal.role != "admin":
+        return render_template("refused.html", t=words, lang=lang, message=words["audit.admin_only"],
+                               principal=principal), 403
+    try:
+        code, period = _scope(principal)
+        total, entries = _entries(code, period)
+        error = None
+    except ApiError as exc:
+        code, period, total, entries, error = request.args.get("unit", ""), None, 0, [], exc.message
+    with services().Session() as s:
+        broken = audit.verify(s)
+    start, end = (period.start.isoformat(), period.end.isoformat()) if period else ("", "")
+    csv_url = f"/api/v1/audit?{urlencode({'unit': code, 'from': start, 'to': end, 'format': 'csv'})}"
+    return render_template("audit.html", t=words, lang=lang, unit=code, start=start, end=end, total=total,
+                           entries=entries, broken=broken, error=error, csv_url=csv_url)
 
 
 def _in_subtree(code: str):
@@ -84,5 +118,6 @@ def _api_error(err: ApiError):
 
 
 def init_app(server: Flask) -> None:
-    """Register the audit endpoints."""
+    """Register the audit endpoints and page."""
     server.register_blueprint(bp)
+    server.add_url_rule("/audit", "audit_page", audit_page)

@@ -109,7 +109,9 @@ def init_app(server: Flask, services: Services) -> None:
     server.config.update(WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None)
     csrf.init_app(server)
     limiter = Limiter(get_remote_address, app=server, storage_uri=services.settings.redis_url,
-                      strategy="moving-window", key_prefix="dashboard-login", headers_enabled=False)
+                      strategy="moving-window", key_prefix="dashboard-login", headers_enabled=False,
+                      # Redis down: count in this process until it is back, rather than refuse log-ins.
+                      in_memory_fallback_enabled=True)
     view = limiter.limit(ACCOUNT_LIMIT, key_func=_account_key, methods=["POST"], deduct_when=_failed,
                          on_breach=_breached)(login)
     view = limiter.limit(ADDRESS_LIMIT, methods=["POST"], deduct_when=_failed, on_breach=_breached)(view)

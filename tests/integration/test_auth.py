@@ -200,3 +200,25 @@ def test_audit_is_exported_by_unit_and_period_for_administrators_only(site):
     assert bad.status_code == 400 and bad.get_json()["field"] == "format"
     assert admin.get("/api/v1/audit?from=2026-13-01").get_json()["field"] == "from"
     assert admin.get("/api/v1/audit/verify").get_json()["intact"] is True
+
+
+def test_audit_page_shows_entries_and_a_broken_chain(site):
+    from sqlalchemy import text
+
+    admin, officer = site.app.test_client(), site.app.test_client()
+    login(admin, "boss")
+    login(officer, "zhenhai")
+    refused = officer.get("/audit")
+    assert refused.status_code == 403 and "仅管理员" in refused.get_data(as_text=True)
+    page = admin.get("/audit").get_data(as_text=True)
+    assert "审计日志" in page and "哈希链完整" in page and "login.success" in page
+    assert "format=csv" in page
+    assert "Hash chain intact" in admin.get("/audit?lang=en").get_data(as_text=True)
+    with site.Session.begin() as s:
+        first = s.scalar(select(AuditEntry.id).order_by(AuditEntry.id).limit(1))
+        s.execute(text("UPDATE audit_log SET actor = 'nobody' WHERE id = :i"), {"i": first})
+    assert f"哈希链在第 {first} 条处断开" in admin.get("/audit?lang=zh").get_data(as_text=True)
+    assert admin.get("/api/v1/audit/verify").get_json() == {"intact": False, "first_bad": first,
+                                                           "entries": 4}
+    bad = admin.get("/audit?unit=atlantis&lang=zh").get_data(as_text=True)
+    assert "atlantis" in bad and "unknown unit" in bad
