@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any
 
+from pypinyin import lazy_pinyin
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -11,6 +14,7 @@ from dashboard.models import LEVELS, BusinessItem, BusinessLine, Department, Sta
 from dashboard.queries import LEVEL_COLUMN, ancestors, unit_ref
 
 MAX_SEARCH = 100
+_LATIN = re.compile(r"^[A-Za-z][A-Za-z\s'’-]*$")
 
 
 def business_items(session: Session) -> list[dict[str, Any]]:
@@ -53,7 +57,8 @@ def _contains(column: Any, text: str) -> Any:
 def search(session: Session, text: str, within: Unit | None = None,
            limit: int = 20) -> dict[str, list[dict[str, Any]]]:
     """Units (any level) and staff whose Chinese or English/pinyin name (or code/id) contains
-    `text`, limited to the subtree of `within` when given; exact and prefix matches first."""
+    `text`, limited to the subtree of `within` when given; exact and prefix matches first.
+    Staff names are Chinese only: a Latin query also matches their pinyin (linzhi → 林志强)."""
     text = text.strip()
     limit = max(1, min(limit, MAX_SEARCH))
     if not text:
@@ -68,17 +73,46 @@ def search(session: Session, text: str, within: Unit | None = None,
     staff_q = (select(Staff)
                .where(or_(_contains(Staff.name, text), _contains(Staff.id, text)))
                .order_by(case((Staff.name == text, 0), else_=1), Staff.name, Staff.id).limit(limit))
+    staff_scope: list[Any] = []
     if within is not None and within.level != "city":
         column = LEVEL_COLUMN[within.level]
+        staff_scope = [getattr(Staff, column) == within.code]
         inside = Unit.code == within.code
         if within.level != "grid":  # units carry no grid_code: a grid has no units beneath it
             inside = or_(inside, getattr(Unit, column) == within.code)
         units_q = units_q.where(inside)
-        staff_q = staff_q.where(getattr(Staff, column) == within.code)
+        staff_q = staff_q.where(*staff_scope)
     units = []
     for u in session.scalars(units_q):
         path = ancestors(session, u.code)
         units.append({**unit_ref(u), "path": [unit_ref(a) for a in path[:-1]]})
+    rows = list(session.scalars(staff_q))
+    if _LATIN.match(text):
+        rows = _by_pinyin(session, text, staff_scope, rows, limit)
     staff = [{"id": s.id, "name": s.name, "role": s.role, "unit": s.unit_code, "grid": s.grid_code,
-              "department": s.department_code} for s in session.scalars(staff_q)]
+              "department": s.department_code} for s in rows]
     return {"units": units, "staff": staff}
+
+
+@lru_cache(maxsize=20_000)
+def name_pinyin(name: str) -> tuple[str, ...]:
+    """A Chinese name's toneless pinyin from each syllable on: 林志强 → (linzhiqiang, zhiqiang, qiang)."""
+    syllables = [p.lower() for p in lazy_pinyin(name)]
+    return tuple("".join(syllables[i:]) for i in range(len(syllables)))
+
+
+def _by_pinyin(session: Session, text: str, scope: list[Any], found: list[Staff],
+               limit: int) -> list[Staff]:
+    # Staff names are stored in Chinese only; a Latin query is matched against their pinyin from a
+    # syllable boundary on (so "zhiq" finds 林志强, "anl" finds nobody); whole-name and surname
+    # matches come first.
+    wanted = re.sub(r"[\s'’-]", "", text.lower())
+    seen = {s.id for s in found}
+    hits = []
+    for staff_id, name in session.execute(select(Staff.id, Staff.name).where(*scope)):
+        tails = name_pinyin(name)
+        if staff_id not in seen and tails and any(t.startswith(wanted) for t in tails):
+            hits.append((tails[0] != wanted, not tails[0].startswith(wanted), name, staff_id))
+    ids = [hit[-1] for hit in sorted(hits)[:max(0, limit - len(found))]]
+    by_id = {s.id: s for s in session.scalars(select(Staff).where(Staff.id.in_(ids)))} if ids else {}
+    return found + [by_id[staff_id] for staff_id in ids]

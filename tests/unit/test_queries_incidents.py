@@ -102,6 +102,9 @@ def test_search_units_and_staff(Session):
         within = queries_catalog.search(s, "社区", within=queries.unit(s, "chengxiang"))
         staff_within = queries_catalog.search(s, "林志", within=queries.unit(s, GRIDS[0]))
         literal = queries_catalog.search(s, "%")
+        pinyin = queries_catalog.search(s, "Lin Zhi")
+        exact_pinyin = queries_catalog.search(s, "chenmeiling")
+        pinyin_within = queries_catalog.search(s, "linzhi", within=queries.unit(s, GRIDS[0]))
         assert queries_catalog.search(s, "  ") == {"units": [], "staff": []}
     assert found["units"][0]["code"] == "licheng-zhenhai-changshou"
     assert [u["code"] for u in found["units"][0]["path"]] == ["putian", "licheng", "licheng-zhenhai"]
@@ -111,6 +114,9 @@ def test_search_units_and_staff(Session):
     assert {u["code"] for u in within["units"]} == {"chengxiang-longqiao-xingan", *GRIDS[4:]}
     assert [p["name"] for p in staff_within["staff"]] == ["林志强"]
     assert literal == {"units": [], "staff": []}
+    assert {p["name"] for p in pinyin["staff"]} == {"林志强", "林志明"}
+    assert [p["name"] for p in exact_pinyin["staff"]] == ["陈美玲"]
+    assert [p["name"] for p in pinyin_within["staff"]] == ["林志强"]
 
 
 def test_period_none_lists_everything(Session):
