@@ -124,4 +124,5 @@ def test_demo_accounts_one_per_role_idempotent_and_printed_by_run(engine, Sessio
     wall_url = re.search(r"(/wall/\S+)", again[-1]).group(1)
     assert app.test_client().get(wall_url).status_code == 200
     printed = demo_lines(services.settings, {})
-    assert printed[0] == f"log in: admin / {DEMO_PASSWORD}  [admin, 莆田市 (putian)]"
+    assert f"admin / {DEMO_PASSWORD}  [admin, 莆田市 (putian)]" in "\n".join(printed)
+    assert any("/wall/unit/licheng?token=" in line for line in printed)
