@@ -51,6 +51,9 @@ class EmbeddedRedis:
              "--dir", str(self.dir), "--appendonly", "yes", "--appendfsync", "everysec",
              "--save", "", "--logfile", str(self.dir / "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            # Its own session: a terminal's Ctrl-C must not stop Redis before the workers that
+            # use it have stopped; whoever started it stops it last.
+            start_new_session=True,
         )
         atexit.register(self.stop)
         client = redis.Redis.from_url(self.url)

@@ -78,8 +78,9 @@ class Fanout:
         return self.cursor
 
     def acquire(self) -> bool:
-        """Become the active fan-out unless another one holds the lock."""
-        if self.r.set(LOCK_KEY, self.owner, nx=True, px=LOCK_TTL_MS):
+        """Become the active fan-out unless another one holds the lock (after a Redis restart
+        the lock may still name this process)."""
+        if self.r.set(LOCK_KEY, self.owner, nx=True, px=LOCK_TTL_MS) or self.r.get(LOCK_KEY) == self.owner:
             self.active = True
             self.load_cursor()
             log.info("fan-out active from %s", self.cursor)
@@ -175,31 +176,45 @@ class Fanout:
     def run(self, stop: threading.Event) -> None:
         """Loop until stop is set; a standby retries the lock every second."""
         while not stop.is_set():
-            if not self.active and not self.acquire():
+            try:
+                self.turn(stop)
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                # Redis restarting: wait, then continue from the saved cursor (screens drop the
+                # up to one second of events that may come twice, by id).
+                log.warning("Redis unavailable (%s); retrying", exc)
+                self.active = False
                 stop.wait(HOUSEKEEPING_S)
-                continue
-            now = self.clock()
-            if now >= self.next_housekeeping:
-                self.housekeeping(now)
-                if not self.active:
-                    continue
-            wait_s = min(self.next_housekeeping, self.next_flush if self.pending else 1e18) - now
-            self.step(int(wait_s * 1000))
-            now = self.clock()
-            if self.flush_due(now):
-                self.flush(now)
         self.stop()
+
+    def turn(self, stop: threading.Event) -> None:
+        """One pass of the loop: lock, housekeeping, one read, a flush when due."""
+        if not self.active and not self.acquire():
+            stop.wait(HOUSEKEEPING_S)
+            return
+        now = self.clock()
+        if now >= self.next_housekeeping:
+            self.housekeeping(now)
+            if not self.active:
+                return
+        wait_s = min(self.next_housekeeping, self.next_flush if self.pending else 1e18) - now
+        self.step(int(wait_s * 1000))
+        now = self.clock()
+        if self.flush_due(now):
+            self.flush(now)
 
     def stop(self) -> None:
         """Push what is pending, save the cursor and hand the lock back."""
         if not self.active:
             return
         now = self.clock()
-        if self.pending:
-            self.flush(now)
-        self.housekeeping(now)
-        self.r.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) "
-                    "else return 0 end", 1, LOCK_KEY, self.owner)
+        try:
+            if self.pending:
+                self.flush(now)
+            self.housekeeping(now)
+            self.r.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) "
+                        "else return 0 end", 1, LOCK_KEY, self.owner)
+        except redis.RedisError as exc:
+            log.warning("could not save the cursor on the way out (%s)", exc)
         self.active = False
 
 

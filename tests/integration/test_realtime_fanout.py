@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import threading
 
+import pytest
+import redis
+
+from dashboard.redis_server import EmbeddedRedis
 from feeds import schema
 from feeds.fanout import CURSOR_KEY, HEARTBEAT_KEY, Fanout
 from feeds.fanout_stats import read_counts, read_latency
-from tests.integration.realtime_support import CHENGXIANG_GRID, LICHENG_GRID, xadd
+from tests.integration.realtime_support import CHENGXIANG_GRID, LICHENG_GRID, wait_until, xadd
 
 
 class Clock:
@@ -124,3 +128,31 @@ def test_counters_and_latency_reach_redis(redis_client, pushes):
     assert counts["events:alerts"] == 2 and counts["malformed"] == 1 and counts["pushes:feed"] == 1
     buckets, total, count = read_latency(redis_client, "feed")
     assert count == 1 and buckets[-1] == (float("inf"), 1) and total > 0
+
+
+def test_fanout_survives_a_redis_restart_without_losing_entries(tmp_path, pushes):
+    server = EmbeddedRedis(tmp_path)
+    url = server.start()
+    r = redis.Redis.from_url(url, decode_responses=True)
+    fanout = Fanout(r, lambda event, payload, rooms: pushes.append(payload["id"]))
+    stop = threading.Event()
+    thread = threading.Thread(target=fanout.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: fanout.active, "the fan-out to start")
+        before = [xadd(r, schema.INCIDENTS, schema.T_REPORTED, LICHENG_GRID, id=f"b{i}") for i in range(3)]
+        wait_until(lambda: set(before) <= set(pushes), "the entries before the restart")
+        wait_until(lambda: r.hget(CURSOR_KEY, schema.INCIDENTS) == before[-1], "the cursor to be saved")
+        server.stop()
+        again = EmbeddedRedis(tmp_path)
+        again.port = server.port
+        again.start()
+        server = again
+        after = [xadd(r, schema.INCIDENTS, schema.T_REPORTED, LICHENG_GRID, id=f"a{i}") for i in range(3)]
+        wait_until(lambda: set(after) <= set(pushes), "the entries after the restart")
+    finally:
+        stop.set()
+        thread.join(10)
+        server.stop()
+    first_seen = list(dict.fromkeys(pushes))
+    assert first_seen == before + after
