@@ -225,3 +225,22 @@ def test_world_catalogue(world_api):
     assert len(world_api.get("/api/v1/business-items").get_json()["items"]) == 118
     departments = world_api.get("/api/v1/departments").get_json()["departments"]
     assert len(departments) == 34 and sum(d["enforcement"] for d in departments) == 23
+
+
+def test_no_period_means_today(api, Session):
+    from dashboard.models import Incident
+    from dashboard.timeutil import local_today, utcnow
+
+    with Session.begin() as s:
+        template = s.get(Incident, api.specs[0].id)
+        now = utcnow()
+        s.add(Incident(**{**{c.key: getattr(template, c.key) for c in Incident.__table__.columns},
+                          "id": "inc-today", "reported_at": now, "stage_started_at": now,
+                          "updated_at": now, "state": "reported", "overdue": False}))
+    body = api.get("/api/v1/units/putian").get_json()
+    today = local_today().isoformat()
+    assert body["period"] == {"from": today, "to": today}
+    assert body["figures"]["collected"] == 1 and body["figures"]["open"] == 1
+    listed = api.get("/api/v1/incidents").get_json()
+    assert [row["id"] for row in listed["items"]] == ["inc-today"]
+    assert api.get("/api/v1/incidents", state="", unit="", limit="").status_code == 200
