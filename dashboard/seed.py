@@ -61,6 +61,7 @@ def seed_units(engine: Engine, units: list, progress: bool = True, now: datetime
     moment = now or utcnow()
     if moment.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    moment = moment.replace(microsecond=0)  # the history is generated in whole seconds
     clock = [time.perf_counter()]
     with tqdm(total=STEPS, desc="seed", unit="step", disable=not progress, file=sys.stderr) as bar:
         def step(label: str) -> None:

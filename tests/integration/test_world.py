@@ -12,6 +12,7 @@ import pytest
 import shapely
 from sqlalchemy import bindparam, select, text
 
+from dashboard.db import session_factory
 from dashboard.models import Incident, UTCDateTime
 from dashboard.seed import world_is_seeded
 from dashboard.timeutil import LOCAL_TZ, Period
@@ -199,6 +200,18 @@ def test_today_has_work_in_every_stage_and_supervision_at_every_level(world):
     assert scalar(world, "SELECT COUNT(*) FROM incidents WHERE overdue AND state IN ('closed', "
                          "'cancelled')") == 0
     assert scalar(world, "SELECT COUNT(*) FROM alerts WHERE state = 'open'") >= 3
+
+
+def test_the_supervisor_finds_nothing_to_do_at_seed_time(world):
+    """The seeded supervision state is exactly what the live deadline scan would have made."""
+    from feeds.supervision_deadlines import scan
+
+    with session_factory(world)() as session:
+        try:
+            out = scan(session, seed_now(world), batch=5000)
+        finally:
+            session.rollback()
+    assert out == []
 
 
 def test_believable_patterns(world):
