@@ -17,6 +17,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request")
 
 
+class _CloseFrameNoise(logging.Filter):
+    """Drop Werkzeug's 400 for a browser's WebSocket close frame: once simple-websocket has ended a
+    socket, the close frame still in flight is read as a (malformed) next HTTP request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not ("code 400" in message and ("Bad request" in message or "Bad HTTP/0.9" in message))
+
+
 def display_url(host: str, port: int) -> str:
     """The URL to print for people (a wildcard address is reached through loopback)."""
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
@@ -42,6 +51,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if not args.access_log:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("werkzeug").addFilter(_CloseFrameNoise())
     # SIGTERM ends serve_forever like Ctrl-C does, so the finally below runs.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app = create_app(settings)
