@@ -9,12 +9,13 @@ account or token, never a value the browser sends.
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from dash.exceptions import PreventUpdate
-from flask import Flask, current_app, session
+from flask import Flask, current_app, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy import select
 
@@ -124,6 +125,18 @@ def session_principal() -> Principal | None:
         session["expired"] = True  # the log-in page says why
         return None
     return current_user.principal
+
+
+def client_address() -> str:
+    """The caller's address: the proxy's last X-Forwarded-For hop when the request comes through a
+    proxy on this machine (deploy/nginx.conf.template), else the connection's own address."""
+    remote = request.remote_addr or ""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    try:
+        local = ipaddress.ip_address(remote).is_loopback
+    except ValueError:
+        local = False
+    return forwarded.split(",")[-1].strip()[:64] if forwarded and local else remote
 
 
 def scope_unit(code: str | None) -> str:

@@ -8,11 +8,10 @@ import time
 
 from flask import Flask, current_app, make_response, redirect, render_template, request, session
 from flask_limiter import Limiter, RequestLimit
-from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from dashboard import audit
-from dashboard.auth import SessionUser, end_session, session_principal, start_session
+from dashboard.auth import SessionUser, client_address, end_session, session_principal, start_session
 from dashboard.auth_accounts import attempt_login
 from dashboard.auth_gate import home_of
 from dashboard.auth_i18n import LANG_COOKIE, page_lang, texts
@@ -75,7 +74,7 @@ def login():
     if not username or not password:
         return _page("missing", 400, username=username[:64])
     with current_app.extensions["dashboard"].Session.begin() as s:
-        result = attempt_login(s, username, password, request.remote_addr)
+        result = attempt_login(s, username, password, client_address())
     if result.principal is None:
         key = "disabled" if result.reason == "disabled" else "bad_credentials"
         return _page(key, 401, username=username[:64])
@@ -99,7 +98,7 @@ def logout():
     if principal is not None:
         with current_app.extensions["dashboard"].Session.begin() as s:
             audit.append(s, principal.name, "logout", target=principal.name, unit_code=principal.unit_code,
-                         source_ip=request.remote_addr)
+                         source_ip=client_address())
     end_session()
     return redirect("/login?bye=1", 303)
 
@@ -108,7 +107,7 @@ def init_app(server: Flask, services: Services) -> None:
     """Register /login and /logout with CSRF protection and Redis-backed attempt limits."""
     server.config.update(WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None)
     csrf.init_app(server)
-    limiter = Limiter(get_remote_address, app=server, storage_uri=services.settings.redis_url,
+    limiter = Limiter(client_address, app=server, storage_uri=services.settings.redis_url,
                       strategy="moving-window", key_prefix="dashboard-login", headers_enabled=False,
                       # Redis down: count in this process until it is back, rather than refuse log-ins.
                       in_memory_fallback_enabled=True)

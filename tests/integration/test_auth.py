@@ -222,3 +222,19 @@ def test_audit_page_shows_entries_and_a_broken_chain(site):
                                                            "entries": 4}
     bad = admin.get("/audit?unit=atlantis&lang=zh").get_data(as_text=True)
     assert "atlantis" in bad and "unknown unit" in bad
+
+
+def test_behind_the_local_proxy_each_client_address_counts_alone(site):
+    client = site.app.test_client()
+    def post(username: str, password: str, address: str) -> int:
+        token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
+        form = {"username": username, "password": password, "csrf_token": token}
+        return client.post("/login", data=form, headers={**ORIGIN, "X-Forwarded-For": address}).status_code
+
+    for i in range(20):  # twenty names, so only the address limit can trip
+        assert post(f"n{i}", "guess guess", "10.0.0.7") == 401
+    assert post("boss", PASSWORD, "10.0.0.7") == 429
+    assert post("boss", PASSWORD, "10.0.0.8") == 303
+    with site.Session() as s:
+        addresses = set(s.scalars(select(AuditEntry.source_ip).where(AuditEntry.action.like("login.%"))))
+    assert addresses == {"10.0.0.7", "10.0.0.8"}
