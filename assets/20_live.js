@@ -53,8 +53,12 @@
     S.feedTimer = null;
     if (!S.feedBatch.length) { return; }
     S.seq += 1;
-    setProps("live-feed", {data: {seq: S.seq, events: S.feedBatch}});
+    var batch = {seq: S.seq, events: S.feedBatch};
     S.feedBatch = [];
+    setProps("live-feed", {data: batch});
+    // The map redraw can take a few hundred milliseconds on a software-rendered wall: let the
+    // lists paint first.
+    setTimeout(function () { setProps("live-feed-map", {data: batch}); }, 120);
   }
 
   function applyFeed(ev) {
@@ -80,7 +84,10 @@
     S.posId = ev.id;
     S.newest = Date.now();
     (ev.positions || []).forEach(function (p) { S.posBatch[p.staff] = p; });
-    if (!S.posTimer) { S.posTimer = setTimeout(flushPositions, 50); }
+    // Redrawing thousands of dots is the heaviest thing a wall does: on wide views move them at
+    // most once a second, so new incidents and counts never queue behind a redraw.
+    var wide = S.sub && (S.sub.level === "city" || S.sub.level === "district");
+    if (!S.posTimer) { S.posTimer = setTimeout(flushPositions, wide ? 1000 : 250); }
   }
 
   function onFeed(ev) { if (!S.ready) { S.buffer.push(["feed", ev]); } else { applyFeed(ev); } }

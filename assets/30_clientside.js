@@ -105,6 +105,18 @@
       return [text, "status status-" + state];
     },
 
+    applyFeedLists: function (feed, sub, tickerRows) {
+      var nu = dc.no_update;
+      if (!feed || !sub || !sub.live || !feed.events) { return [nu, nu]; }
+      var out = dc.gridLive.applyFeed(feed, null, sub, tickerRows);
+      return [out[1], out[2]];
+    },
+
+    applyFeedMap: function (feed, figure, sub) {
+      if (!feed || !sub || !sub.live || !feed.events || !figure) { return dc.no_update; }
+      return dc.gridLive.applyFeed(feed, figure, sub, [])[0];
+    },
+
     applyFeed: function (feed, figure, sub, tickerRows) {
       var nu = dc.no_update;
       if (!feed || !sub || !sub.live || !feed.events) { return [nu, nu, nu]; }
@@ -114,7 +126,9 @@
       var sup = si >= 0 ? pointsOf(figure.data[si]) : null;
       var rows = {};
       (tickerRows || []).forEach(function (r) { rows[r.id] = r; });
-      var ticker = {add: [], update: [], addIndex: 0}, overdue = {add: [], update: [], remove: [], addIndex: 0};
+      // async: false applies the rows now rather than in AG Grid's next batch.
+      var ticker = {add: [], update: [], addIndex: 0, async: false};
+      var overdue = {add: [], update: [], remove: [], addIndex: 0, async: false};
       var pal = sub.palette;
       feed.events.forEach(function (ev) {
         var d = ev.data || {};

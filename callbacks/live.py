@@ -14,13 +14,15 @@ def register(app: Dash) -> None:
     app.clientside_callback(ClientsideFunction("gridLive", "subscribe"),
                             Output(ids.LIVE_STATE, "data", allow_duplicate=True),
                             Input(ids.LIVE_SUB, "data"), prevent_initial_call=True)
-    app.clientside_callback(ClientsideFunction("gridLive", "applyFeed"),
+    # Lists first, the map second: a list row never waits behind a map redraw.
+    app.clientside_callback(ClientsideFunction("gridLive", "applyFeedLists"),
+                            Output(ids.TICKER, "rowTransaction"), Output(ids.OVERDUE_LIST, "rowTransaction"),
+                            Input(ids.LIVE_FEED, "data"), State(ids.LIVE_SUB, "data"),
+                            State(ids.TICKER, "rowData"), prevent_initial_call=True)
+    app.clientside_callback(ClientsideFunction("gridLive", "applyFeedMap"),
                             Output(ids.MAP, "figure", allow_duplicate=True),
-                            Output(ids.TICKER, "rowTransaction"),
-                            Output(ids.OVERDUE_LIST, "rowTransaction"),
-                            Input(ids.LIVE_FEED, "data"), State(ids.MAP, "figure"),
-                            State(ids.LIVE_SUB, "data"), State(ids.TICKER, "rowData"),
-                            prevent_initial_call=True)
+                            Input(ids.LIVE_FEED_MAP, "data"), State(ids.MAP, "figure"),
+                            State(ids.LIVE_SUB, "data"), prevent_initial_call=True)
     app.clientside_callback(ClientsideFunction("gridLive", "applyPositions"),
                             Output(ids.MAP, "figure", allow_duplicate=True),
                             Input(ids.LIVE_POSITIONS, "data"), State(ids.MAP, "figure"),

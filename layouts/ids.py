@@ -11,7 +11,8 @@ STATUS_TICK = "shell-status-tick"  # client-side clock for the age text; never c
 
 # Live glue: the socket lives in assets/20_live.js and writes into these stores.
 LIVE_SUB = "live-sub"  # {unit, live}: what the page subscribes to (set by the view)
-LIVE_FEED = "live-feed"  # the latest batch of `feed` events for this view
+LIVE_FEED = "live-feed"  # the latest batch of `feed` events for this view (lists)
+LIVE_FEED_MAP = "live-feed-map"  # the same batch a moment later, for the map (redraws are slow)
 LIVE_POSITIONS = "live-positions"  # the latest coalesced `positions` push
 LIVE_STATE = "live-state"  # {state, at, newest}
 LIVE_DIRTY = "live-dirty"  # bumped (coalesced) when counts under the view changed

@@ -50,8 +50,8 @@ def view_skeleton(code: str, query: dict[str, Any]) -> html.Div:
     view = {"code": code, "kind": view_kind(code), "query": {k: v for k, v in query.items() if v}}
     return html.Div([
         dcc.Store(id=ids.VIEW, data=view),
-        dcc.Store(id=ids.LIVE_SUB), dcc.Store(id=ids.LIVE_FEED), dcc.Store(id=ids.LIVE_POSITIONS),
-        dcc.Store(id=ids.LIVE_DIRTY, data={"n": 0}),
+        dcc.Store(id=ids.LIVE_SUB), dcc.Store(id=ids.LIVE_FEED), dcc.Store(id=ids.LIVE_FEED_MAP),
+        dcc.Store(id=ids.LIVE_POSITIONS), dcc.Store(id=ids.LIVE_DIRTY, data={"n": 0}),
         html.Div(id=ids.VIEW_BODY, className="view-body"),
     ], className="view-root")
 
