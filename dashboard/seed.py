@@ -86,14 +86,15 @@ def seed_units(engine: Engine, units: list, progress: bool = True, now: datetime
                 {"key": "seed_now", "value": moment.isoformat()},
             ])
         if engine.dialect.name == "postgresql":
+            # VACUUM too: index-only scans (the screens' roll-ups) need the visibility map.
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("ANALYZE"))
+                conn.execute(text("VACUUM (ANALYZE)"))
         else:
             with engine.begin() as conn:
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
                 conn.exec_driver_sql("PRAGMA analysis_limit=2000")
                 conn.exec_driver_sql("ANALYZE")
-        step("analyze")
+        step("vacuum, analyze")
         bar.update(STEPS - bar.n)
     return row_counts(engine)
 
