@@ -106,7 +106,7 @@ def write_doc(markdown: str) -> None:
         f"# Benchmarks\n\nMachine: 2 cores, 24 GiB RAM, Python {platform.python_version()}, Linux.\n")
     pattern = re.compile(r"## Seeding\n.*?(?=\n## |\Z)", re.S)
     if pattern.search(doc):
-        doc = pattern.sub(lambda _: section.rstrip("\n"), doc)
+        doc = pattern.sub(lambda _: section.rstrip("\n") + "\n", doc)
     else:
         doc = doc.rstrip("\n") + "\n\n" + section
     DOC.write_text(doc.rstrip("\n") + "\n", encoding="utf-8")
