@@ -3,8 +3,9 @@
     .venv/bin/python -m bench.queries --database-url sqlite:///var/dashboard.sqlite3 \
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/dashboard
 
-Each query runs once to warm caches, then --repeat times; the table shows the median and the best
-wall time in milliseconds. The database must already hold the seeded world.
+Each query runs once to warm caches, then --repeat times; the table shows the median and best wall
+time and the median CPU time of this process in milliseconds (on a shared machine the CPU time of
+SQLite's work is steadier than the wall time). The database must already hold the seeded world.
 """
 
 from __future__ import annotations
@@ -63,17 +64,19 @@ def _any_line(session) -> str | None:
                           .order_by(func.count().desc()).offset(1).limit(1))
 
 
-def time_case(factory, fn: Callable, repeat: int) -> tuple[float, float]:
-    """Median and best wall time in ms over `repeat` runs, each in a fresh session."""
+def time_case(factory, fn: Callable, repeat: int) -> tuple[float, float, float]:
+    """Median and best wall time and median CPU time of this process (all of SQLite's work, only
+    the client's share on PostgreSQL) in ms over `repeat` runs, each in a fresh session."""
     with factory() as session:
         fn(session)
-    samples = []
+    walls, cpus = [], []
     for _ in range(repeat):
         with factory() as session:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             fn(session)
-            samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples), min(samples)
+            walls.append((time.perf_counter() - start) * 1000)
+            cpus.append((time.process_time() - cpu) * 1000)
+    return statistics.median(walls), min(walls), statistics.median(cpus)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -94,13 +97,13 @@ def main(argv: list[str] | None = None) -> None:
             rows = queries.figures(session, "putian", period)["collected"]
         names.append(f"{engine.dialect.name} ({rows:,} rows in period)")
         for label, fn in cases(period):
-            median, best = time_case(factory, fn, args.repeat)
-            results.setdefault(label, []).append(f"{median:,.0f} / {best:,.0f}")
+            median, best, cpu = time_case(factory, fn, args.repeat)
+            results.setdefault(label, []).append(f"{median:,.0f} / {best:,.0f} / {cpu:,.0f}")
         engine.dispose()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"Load average while measuring: {load} ({os.cpu_count()} cores)\n")
-    print(f"| query ({args.start} .. {args.end}), ms median / best of {args.repeat} | "
-          + " | ".join(names) + " |")
+    header = f"query ({args.start} .. {args.end}), ms: wall median / wall best / CPU median"
+    print(f"| {header}, {args.repeat} runs | " + " | ".join(names) + " |")
     print("| --- |" + " --- |" * len(names))
     for label, cells in results.items():
         print(f"| {label} | " + " | ".join(cells) + " |")
