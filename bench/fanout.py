@@ -13,8 +13,9 @@ city → district → town → village → grid) plus 2 incidents a second on fe
 Reported per load: positions latency per appended entry (XADD time, i.e. its stream id, to the
 first push at the screen that carried it; includes the 250 ms coalescing window by design),
 incident latency (XADD to the `feed` event), the CPU the fan-out and web processes used, whether
-the fan-out kept up, and the fan-out's cost of one emit. ``--write`` puts the table into the
-"Fan-out" section of docs/benchmarks.md.
+the fan-out kept up, the fan-out's cost of one emit, and its capacity (positions per CPU-second
+draining a pre-filled stream). ``--write`` puts the table into the "Fan-out" section of
+docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import requests
 from bench.fanout_load import (
     DISTRICTS,
     RemoteScreen,
+    capacity,
     drive,
     emit_cost,
     feed_latencies,
@@ -140,7 +142,7 @@ def measure(scale: float, seconds: float, redis_url: str, screens: list[RemoteSc
             "flush_ms": flush_ms, "flushes_s": flushes / seconds}
 
 
-def table(results: list[dict], costs: dict[int, float], command: str) -> str:
+def table(results: list[dict], costs: dict[int, float], cap: dict, command: str) -> str:
     """The Markdown section."""
     def p(values):
         return f"{percentile(values, 50):.0f} / {percentile(values, 99):.0f}"
@@ -165,6 +167,10 @@ def table(results: list[dict], costs: dict[int, float], command: str) -> str:
               "fan-out's own measure, `dashboard_fanout_flush_seconds_total`). One emit measured alone "
               "from the benchmark process, by push size: "
               + ", ".join(f"{n:,} positions {ms:.2f} ms" for n, ms in sorted(costs.items())) + ".", "",
+              f"Capacity: one fan-out drained {cap['positions']:,} pre-filled positions (10 s of 20x load, "
+              f"8 watched rooms, the 250 ms window on a simulated clock) at {cap['per_cpu_s']:,.0f} "
+              f"positions per CPU-second ({cap['per_wall_s']:,.0f} per wall-second on this shared machine); "
+              "design load is 11,400 positions/s.", "",
               "The machine is shared (load column), and the screens are Python clients that decode every "
               "push on a slice of its 2 cores, so the tails here include CPU contention; the fan-out "
               "kept up when its cursor stood at the stream's end after each level.", ""]
@@ -214,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(measure(scale, args.seconds, redis_url, screens, procs))
             print(f"{scale:g}x done", flush=True)
         costs = {n: emit_cost(redis_url, n) for n in sorted({1, *(x["city_push"] for x in results)})}
+        cap = capacity(work / "capacity")
     finally:
         for screen in screens:
             screen.close()
@@ -222,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             proc.wait(20)
         embedded.stop()
     command = "python -m bench.fanout" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
-    text = table(results, costs, command)
+    text = table(results, costs, cap, command)
     print(text)
     if args.write:
         write_section(text)

@@ -223,3 +223,41 @@ def emit_cost(redis_url: str, positions: int, rounds: int = 40) -> float:
     for _ in range(rounds):
         emit("positions", payload, ["unit:bench-nobody"])
     return (time.perf_counter() - started) / rounds * 1000
+
+
+def capacity(work_dir, scale: float = 20, seconds: int = 10) -> dict:
+    """The fan-out's own cost, away from the live processes: `seconds` of load at `scale` are
+    pre-filled into a fresh Redis, then one Fanout drains them with the 250 ms window played on
+    a simulated clock, pushing to the city and 7 district rooms through the real message queue.
+    Returns positions per CPU-second and per wall-second."""
+    from dashboard.redis_server import EmbeddedRedis
+    from feeds.fanout import Fanout, socketio_emitter
+
+    server = EmbeddedRedis(work_dir)
+    url = server.start()
+    try:
+        r = redis.Redis.from_url(url, decode_responses=True)
+        driver = Driver(r, scale)
+        entries = [driver.positions_entry() for _ in range(seconds * ENTRIES_PER_S)]
+        positions = sum(e["data"].count('"staff"') for e in entries)
+        clock = [0.0]
+        fanout = Fanout(r, socketio_emitter(url), clock=lambda: clock[0])
+        fanout.acquire()
+        r.zadd("live:rooms", {u: time.time() + 3600 for u in ("putian", *DISTRICTS)})
+        fanout.refresh_rooms(time.time())
+        pipe = r.pipeline(transaction=False)
+        for entry in entries:
+            pipe.xadd(schema.POSITIONS, entry)
+        pipe.execute()
+        wall, cpu = time.perf_counter(), time.process_time()
+        done = 0
+        while done < len(entries):
+            done += fanout.step(1)
+            clock[0] = done / ENTRIES_PER_S
+            if fanout.flush_due(clock[0]):
+                fanout.flush(clock[0])
+        fanout.flush(clock[0] + 1)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        return {"positions": positions, "per_cpu_s": positions / cpu, "per_wall_s": positions / wall}
+    finally:
+        server.stop()
