@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dash
 from dash import Dash
 from flask import Flask
 
@@ -44,5 +43,3 @@ def init_app(server: Flask, services: Services) -> None:
     """Mount the Dash views on the server (called by dashboard.app.create_app)."""
     server.extensions["dash"] = create_dash(server)
 
-
-__all__ = ["create_dash", "init_app", "dash"]

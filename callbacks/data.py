@@ -139,8 +139,9 @@ def loop(view: dict | None) -> dict[str, Any]:
         vs = scope.open_view(s, view)
         figs = queries.figures(s, vs.unit.code, vs.period, vs.line) or queries.empty_figures()
         funnel = queries_stats.funnel(s, vs.unit, vs.period, vs.line)
-    patrolled = queries_views.patrolled_today(svc.redis, vs.unit.code)
-    return {"funnel": funnel, "collected": figs["collected"], "patrolled": len(patrolled),
+    # Patrol coverage is known for today only: a past period shows no patrol count.
+    patrolled = len(queries_views.patrolled_today(svc.redis, vs.unit.code)) if is_live(vs.period) else None
+    return {"funnel": funnel, "collected": figs["collected"], "patrolled": patrolled,
             "supervision": sum(figs["supervision_by_level"].values())}
 
 

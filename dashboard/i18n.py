@@ -44,7 +44,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "kpi.overdue": ("超期", "Overdue"),
     "kpi.supervision": ("督办中", "Under supervision"),
     "kpi.staff_online": ("在线人员", "Staff online"),
-    "kpi.staff_total": ("在岗 / 总数", "on duty / total"),
+    "kpi.staff_total": ("在岗/总数", "on duty/all"),
     "kpi.coverage": ("今日巡查网格", "Grids patrolled today"),
     "kpi.certificates": ("代办证件", "Certificates handled"),
     "kpi.senior_card": ("老年卡", "senior cards"),

@@ -50,9 +50,10 @@ def supervision_figure(by_level: dict[str, int], lang: str) -> go.Figure:
     return fig
 
 
-def loop_steps(funnel: pd.DataFrame, collected: int, patrolled: int,
+def loop_steps(funnel: pd.DataFrame, collected: int, patrolled: int | None,
                supervision: int) -> list[dict[str, Any]]:
-    """The seven steps with how many stand at each and their median wait (minutes)."""
+    """The seven steps with how many stand at each and their median wait (minutes); patrol
+    (grids patrolled today) is None for a period that does not include today."""
     by_state = {row["state"]: row for row in funnel.to_dict("records")} if len(funnel) else {}
     steps = [{"step": "patrol", "count": patrolled, "wait_min": None},
              {"step": "collection", "count": collected, "wait_min": None}]
@@ -73,7 +74,7 @@ def funnel_figure(steps: list[dict[str, Any]], lang: str) -> go.Figure:
     colours = [OKABE_ITO["blue"], OKABE_ITO["sky"], STATE_COLOURS["reported"], STATE_COLOURS["dispatched"],
                STATE_COLOURS["accepted"], STATE_COLOURS["resolved"], OKABE_ITO["purple"]]
     fig = go.Figure(go.Bar(
-        y=labels, x=[max(s["count"], 0) for s in steps], orientation="h", text=texts,
+        y=labels, x=[s["count"] or 0 for s in steps], orientation="h", text=texts,
         textposition="auto", insidetextanchor="start", marker_color=colours[: len(steps)],
         hovertemplate="%{y}: %{x:,}<extra></extra>", meta="funnel"))
     fig.update_layout(**base_layout(yaxis=dict(autorange="reversed", color=MUTED),
@@ -82,7 +83,7 @@ def funnel_figure(steps: list[dict[str, Any]], lang: str) -> go.Figure:
 
 
 def _skewed(steps: list[dict[str, Any]]) -> bool:
-    counts = [s["count"] for s in steps if s["count"] > 0]
+    counts = [s["count"] for s in steps if s["count"]]
     return bool(counts) and max(counts) > 50 * min(counts)
 
 

@@ -92,7 +92,7 @@ def kpi_tiles(f: dict[str, Any], lang: str) -> list[html.Div]:
         kpi("supervision", t("kpi.supervision", lang), fmt_int(supervision, lang),
             tone="alarm" if supervision else ""),
         kpi("staff_online", t("kpi.staff_online", lang), fmt_int(f.get("staff_online"), lang),
-            f"{t('kpi.staff_total', lang)} {fmt_int(f.get('staff_on_duty'), lang)} / "
+            f"{t('kpi.staff_total', lang)} {fmt_int(f.get('staff_on_duty'), lang)}/"
             f"{fmt_int(f.get('staff_total'), lang)}"),
         kpi("coverage", t("kpi.coverage", lang),
             fmt_pct(f["grids_patrolled"] / f["grids"] if f.get("grids") else None, lang),

@@ -100,6 +100,8 @@ def test_seven_step_funnel():
                                           "check", "supervision"]
     assert [s["count"] for s in steps] == [7, 10, 1, 2, 3, 0, 1]
     assert steps[5]["wait_min"] is None
+    past = funnel_figure(loop_steps(funnel, collected=10, patrolled=None, supervision=1), "en")
+    assert past.data[0].text[0] == "—"
     fig = funnel_figure(steps, "zh")
     assert "平均等待 30分钟" in fig.data[0].text[2]
     assert "2.0小时" in fig.data[0].text[3]
