@@ -91,25 +91,38 @@ def table(results: dict[str, tuple[dict[str, float], dict[str, int], int]]) -> s
     return "\n".join(lines) + f"\n\nRows: {rows}.\n"
 
 
-def write_doc(markdown: str) -> None:
-    """Replace (or add) the Seeding section of docs/benchmarks.md."""
-    section = (f"## Seeding\n\nCommand: `{COMMAND}` ({date.today().isoformat()}). A fresh database "
-               "each time: schema, the built-in geography, centers, catalogue, 5,722 staff, the 2018 "
-               "history (576,647 incidents) and the last 30 days up to now with today's open work. "
-               "Timelines (incident_events) are stored for every recent incident and for the 2018 "
-               "ones whose story is more than their row's step timestamps (cancelled with a reason, "
-               "bounced, reopened, late, still open); storing all 2018 timelines would add about "
-               "2.4 million rows (measured while developing: about +30 s and +650 MiB on SQLite). "
-               "Other engineers' processes shared the 2 cores "
-               f"during the run (load average {os.getloadavg()[0]:.1f} at the end).\n\n" + markdown)
-    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else (
-        f"# Benchmarks\n\nMachine: 2 cores, 24 GiB RAM, Python {platform.python_version()}, Linux.\n")
+def section(markdown: str) -> str:
+    """The Seeding section of docs/benchmarks.md around a results table."""
+    return (f"## Seeding\n\nCommand: `{COMMAND}` ({date.today().isoformat()}). A fresh database "
+            "each time: schema, the built-in geography, centers, catalogue, 5,722 staff, the 2018 "
+            "history (576,647 incidents) and the last 30 days up to now with today's open work. "
+            "Timelines (incident_events) are stored for every recent incident and for the 2018 "
+            "ones whose story is more than their row's step timestamps (cancelled with a reason, "
+            "bounced, reopened, late, still open); storing all 2018 timelines would add about "
+            "2.4 million rows (measured while developing: about +30 s and +650 MiB on SQLite). "
+            "Other engineers' processes shared the 2 cores "
+            f"during the run (load average {os.getloadavg()[0]:.1f} at the end).\n\n" + markdown)
+
+
+def merged(doc: str | None, text: str) -> str:
+    """A benchmarks document with its Seeding section replaced (or added)."""
+    if doc is None:
+        doc = f"# Benchmarks\n\nMachine: 2 cores, 24 GiB RAM, Python {platform.python_version()}, Linux.\n"
     pattern = re.compile(r"## Seeding\n.*?(?=\n## |\Z)", re.S)
     if pattern.search(doc):
-        doc = pattern.sub(lambda _: section.rstrip("\n") + "\n", doc)
+        doc = pattern.sub(lambda _: text.rstrip("\n") + "\n", doc)
     else:
-        doc = doc.rstrip("\n") + "\n\n" + section
-    DOC.write_text(doc.rstrip("\n") + "\n", encoding="utf-8")
+        doc = doc.rstrip("\n") + "\n\n" + text
+    return doc.rstrip("\n") + "\n"
+
+
+def write_doc(markdown: str) -> None:
+    """Replace (or add) the Seeding section of docs/benchmarks.md; keep a copy in var/bench."""
+    text = section(markdown)
+    Path("var/bench").mkdir(parents=True, exist_ok=True)
+    Path("var/bench/seed_section.md").write_text(text, encoding="utf-8")
+    DOC.write_text(merged(DOC.read_text(encoding="utf-8") if DOC.exists() else None, text),
+                   encoding="utf-8")
 
 
 def main() -> None:
