@@ -144,3 +144,31 @@ def test_posting_the_same_incident_again_is_a_harmless_repeat(engine, services_f
     assert sim.counters.snapshot() == {"http_422": 1}
     events = _entries(redis_client, schema.INCIDENTS)
     assert [t for t, _d in events] == [schema.T_REPORTED, schema.T_TRANSITION]
+
+
+def test_server_errors_are_retried_with_backoff_and_never_crash(engine, services_for, redis_client):
+    """An intake whose Redis is gone answers 5xx: the simulator backs off, retries, and ends cleanly."""
+    import redis
+
+    from dashboard.services import Services
+
+    Session = session_factory(engine)  # noqa: N806
+    build_small_world(Session)
+    with Session() as s:
+        world = load_world(s)
+    with Session.begin() as s:
+        token = issue_token(s, "sim-5xx", "system")
+    good = services_for(engine)
+    dead = redis.Redis(port=_free_port(), decode_responses=True, socket_connect_timeout=0.5)
+    broken = Services(settings=good.settings, engine=engine, Session=Session, redis=dead)
+    served = Served(broken, _free_port())
+    city = City(world, start=utcnow(), speed=36_000, seed=2, everyone_on_duty=True, incidents_per_day=20,
+                report_period_s=0.5)
+    try:
+        totals = Simulation(city, served.url, token, duration_s=3, out=lambda _line: None).run()
+    finally:
+        served.stop()
+    assert totals["http_5xx"] > 0 and totals["retries"] > 0
+    assert "positions_sent" not in totals and "incidents" not in totals
+    assert not [k for k in totals if k.startswith("http_4")], totals
+    assert redis_client.xlen(schema.POSITIONS) == 0
