@@ -85,6 +85,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
     """Run the simulator until its duration passes or it is interrupted."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from dashboard.db import engine_for, session_factory
     from feeds.sim_city import City
     from feeds.sim_engine import Simulation
@@ -101,6 +103,10 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         token = args.token or os.environ.get(TOKEN_ENV) or _issue_token(Session)
     except (RuntimeError, ValueError) as exc:
         print(f"simulate: {exc}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as exc:
+        print(f"simulate: cannot read the city from the database: {str(exc).splitlines()[0]}",
+              file=sys.stderr)
         return 2
     finally:
         engine.dispose()
