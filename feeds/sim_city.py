@@ -34,6 +34,7 @@ class NewIncident:
     payload: dict
     steps: list[Step]
     department: str
+    checker: str | None = None  # the grid staff member who checks on site (close / reopen)
 
     @property
     def id(self) -> str:
@@ -43,7 +44,10 @@ class NewIncident:
     def transition(self, index: int) -> dict:
         """Body of the index-th step; its key is the same on every retry, so a retry is harmless."""
         action = self.steps[index].action
-        body = {"action": action, "note": NOTES[action], "key": f"{self.id}:{index}:{action}"}
+        note = NOTES[action]
+        if action in ("close", "reopen") and self.checker:
+            note += f"（核查人 {self.checker}）"
+        body = {"action": action, "note": note, "key": f"{self.id}:{index}:{action}"}
         if action == "dispatch":
             body["department"] = self.department
         return body
@@ -173,7 +177,8 @@ class City:
         people = self.world.staff_by_grid.get(grid.code)
         if source in ("patrol", "collection") and people:
             payload["reporter"] = rng.choice(people)
-        return NewIncident(payload, plan(rng, item.limits, self.late_fraction), item.department)
+        checker = rng.choice(people) if people else None
+        return NewIncident(payload, plan(rng, item.limits, self.late_fraction), item.department, checker)
 
 
 def draw_severity(rng: random.Random, default: int) -> int:

@@ -116,6 +116,10 @@ def test_incidents_are_well_formed_and_weighted_by_home_line():
         assert 1 <= p["severity"] <= 4
         if "reporter" in p:
             assert p["reporter"] in world.staff_by_grid[p["grid"]]
+        if inc.checker is not None:  # the on-site check is done by someone of that grid
+            assert inc.checker in world.staff_by_grid[p["grid"]]
+            last = inc.transition(len(inc.steps) - 1)
+            assert inc.checker in last["note"] or last["action"] == "cancel"
         first = inc.transition(0)
         assert first["key"] == f"{p['id']}:0:{inc.steps[0].action}" and len(first["key"]) <= 64
         if first["action"] == "dispatch":
