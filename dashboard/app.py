@@ -6,6 +6,7 @@ from flask import Flask, jsonify
 
 from dashboard.config import Settings, load_settings
 from dashboard.extensions import socketio, socketio_channel
+from dashboard.realtime_queue import client_manager
 from dashboard.services import Services
 
 
@@ -24,8 +25,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     server.extensions["dashboard"] = services
 
     _register_optional(server, services)
-    socketio.init_app(server, message_queue=settings.redis_url, async_mode="threading",
-                      channel=socketio_channel(settings.redis_url),
+    # The Redis message queue, with what a dropped subscription missed filled from the streams.
+    socketio.init_app(server, client_manager=client_manager(settings.redis_url,
+                                                            socketio_channel(settings.redis_url)),
+                      async_mode="threading",
                       # None = same origin only; [] would switch the Origin check off and let any
                       # site open a socket with a logged-in user's cookie.
                       cors_allowed_origins=None, json=None)

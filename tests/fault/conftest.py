@@ -112,6 +112,7 @@ def loss_report(what: str, env, ledger: Ledger, screens: list[Screen]) -> dict:
               "doubled_in_db": sum(n - 1 for n in rows.values() if n > 1),
               "missing_on_screens": screen_missing, "retried_answers": dict(ledger.refused),
               "reconnects": {s.name: s.connects - 1 for s in screens},
+              "transports": sorted({s.client.transport() for s in screens if s.client.connected}),
               "resumes_out_of_order": sum(s.reordered for s in screens)}
     print(f"\n[fault] {what}: {counts}", flush=True)
     return counts

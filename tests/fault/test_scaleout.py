@@ -16,6 +16,8 @@ def test_an_incident_posted_to_either_web_process_reaches_screens_on_both(env):
     burst(env.poster, env.ledger, incidents=40)  # the poster alternates web-1 and web-2
     counts = loss_report("posted to both web processes", env, env.ledger, screens)
     assert_no_loss(counts)
+    assert counts["transports"] == ["websocket"]  # the upgrade passes through nginx
+    assert all(n == 0 for n in counts["reconnects"].values())
 
 
 def test_screens_of_a_killed_web_process_resume_on_the_other_without_loss(env):
