@@ -111,11 +111,15 @@ def gate():
         refused = _wall_login(token)
         if refused is not None:
             return refused
+    if is_api and _bearer():
+        return None  # the token decides (dashboard.api.require); walls are stopped by _wall_on_api
     principal = session_principal()
     if is_api:
-        if principal is not None and principal.role == "wall" and not _bearer():
+        if principal is not None and principal.role == "wall":
             return _refuse_json(403, "a wall screen opens its wall URL and nothing else", "Authorization")
-        return None  # bearer tokens, roles and jurisdiction: dashboard.api.require
+        if principal is not None:
+            touch_session()
+        return None  # roles and jurisdiction: dashboard.api.require
     if principal is None:
         if is_dash:
             return _refuse_json(401, "log-in required", "session")
@@ -132,13 +136,17 @@ def gate():
 
 
 def _wall_on_api():
-    """Bearer wall tokens are for the wall page's socket only: the API refuses them."""
+    """Bearer wall tokens are for the wall page's socket only: the API refuses them. (The principal
+    is resolved once per request: dashboard.api keeps it for the view.)"""
+    from dashboard.api import ApiError, current_principal
+
     if not request.path.startswith("/api/") or not _bearer():
         return None
-    token = request.headers["Authorization"][7:].strip()
-    with current_app.extensions["dashboard"].Session() as s:
-        role = s.scalar(select(ApiToken.role).where(ApiToken.token_hash == hash_token(token)))
-    if role == "wall":
+    try:
+        principal = current_principal()
+    except ApiError:
+        return None  # an unknown token: the view answers 401 in the API's own words
+    if principal is not None and principal.role == "wall":
         return _refuse_json(403, "a wall token opens its wall URL and nothing else", "Authorization")
     return None
 
