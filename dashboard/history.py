@@ -127,14 +127,13 @@ def draw_incidents(world: World, rng: np.random.Generator, reported: np.ndarray)
         p = item_pop[members] / item_pop[members].sum()
         item[rows] = members[rng.choice(len(members), size=len(rows), p=p)]
     source = rng.choice(5, size=n, p=_SOURCE_P)
-    for line, p in _SOURCE_P_BY_LINE.items():
-        if line in world.lines:
-            rows = np.flatnonzero(world.item_line[item] == world.lines.index(line))
+    for code, p in _SOURCE_P_BY_LINE.items():
+        if code in world.lines:
+            rows = np.flatnonzero(world.item_line[item] == world.lines.index(code))
             source[rows] = rng.choice(5, size=len(rows), p=p)
     severity = np.clip(world.item_severity[item] + rng.choice([-1, 0, 0, 0, 0, 1], size=n), 1, 4)
     point = rng.integers(0, world.points_lat.shape[1], size=n)
-    staffed = SOURCES[source] == "patrol"
-    staffed |= SOURCES[source] == "collection"
+    staffed = np.isin(SOURCES[source], ("patrol", "collection"))
     who = world.reporters[grid, rng.integers(0, 2, size=n)]
     reporter = np.where(staffed, who, None)
     return {"grid": grid, "item": item, "source": source, "severity": severity.astype(np.int64),

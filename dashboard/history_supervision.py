@@ -92,23 +92,34 @@ def seed_alerts(world: World, sup: Supervision, ids: np.ndarray, attrs: dict, st
             esc = int(items["escalations"][r])
             limit = (int(items["due_at"][r]) - int(items["opened_at"][r])) // (esc + 1)
             at = int(items["opened_at"][r]) + esc * limit  # the latest climb
-            alerts.append(_alert(
+            item_id, incident = int(items["id"][r]), int(items["incident"][r])
+            alert = _alert(
                 world, grid, "supervision_escalated" if escalated else "supervision_new",
                 f"supervision_escalated:{grid}:{level}" if escalated else f"supervision_new:{grid}",
                 f"督办升级至{level_zh[level]}：{place}" if escalated else f"超期督办：{place}",
                 f"Supervision escalated to {level}: {grid}" if escalated else f"Overdue supervision: {grid}",
-                min(4, 2 + int(items["escalations"][r])), items["unit_code"][r], level, min(at, now),
-                ids[items["incident"][r]], int(items["id"][r])))
+                min(4, 2 + esc), items["unit_code"][r], level, min(at, now), ids[incident], item_id)
+            # Occurrence keys as feeds.supervision_alerts writes them, so a replay adds nothing.
+            alert["detail"].update(
+                keys=[f"item:{item_id}:escalated:{esc}" if escalated else f"item:{item_id}:opened"],
+                causes=[str(item_id)], **_where(attrs, incident))
+            alerts.append(alert)
     today = np.flatnonzero((attrs["severity"] >= 4) & (reported >= now - 86_400)
                            & np.isin(state, [STATE[s] for s in ("reported", "dispatched", "accepted")]))
     for i in today[-3:]:
         grid = world.grid_codes[attrs["grid"][i]]
         name = world.item_names[attrs["item"][i]]
-        alerts.append(_alert(
+        alert = _alert(
             world, grid, "severe_incident", f"severe_incident:{grid}:{world.item_codes[attrs['item'][i]]}",
             f"紧急事件：{name}（{grid_names.get(grid, grid)}）", f"Critical incident: {grid}", 4, grid,
-            "village", int(reported[i]), ids[i], None))
+            "village", int(reported[i]), ids[i], None)
+        alert["detail"].update(keys=[f"incident:{ids[i]}"], causes=[ids[i]], **_where(attrs, i))
+        alerts.append(alert)
     return alerts
+
+
+def _where(attrs: dict, incident: int) -> dict[str, float]:
+    return {"lat": round(float(attrs["lat"][incident]), 6), "lon": round(float(attrs["lon"][incident]), 6)}
 
 
 def _alert(world: World, grid: str, kind: str, group_key: str, title: str, title_en: str,
@@ -118,7 +129,6 @@ def _alert(world: World, grid: str, kind: str, group_key: str, title: str, title
     return {"kind": kind, "group_key": group_key, "unit_code": unit,
             "district_code": world.district_codes[g], "town_code": world.town_codes[g],
             "village_code": world.village_codes[g], "grid_code": grid, "severity": severity,
-            "title": title[:256], "detail": {"keys": [f"seed:{incident}"], "causes": [incident],
-                                             "title_en": title_en},
+            "title": title[:256], "detail": {"title_en": title_en},
             "count": 1, "first_at": at, "last_at": at, "state": "open", "level": level,
             "incident_id": incident, "supervision_id": supervision_id}
