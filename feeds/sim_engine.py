@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import logging
 import threading
 import time
 from collections import deque
@@ -16,8 +15,6 @@ from datetime import datetime
 from dashboard.timeutil import LOCAL_TZ, utcnow
 from feeds.sim_city import City, NewIncident
 from feeds.sim_client import Counters, Intake
-
-log = logging.getLogger("feeds.simulator")
 
 TICK_S = 1.0  # the gateway forwards what it collected once a second
 MAX_BACKLOG_BATCHES = 600  # beyond this (minutes of reports) the oldest are dropped, as a phone would
