@@ -120,8 +120,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"incidents run at scale × speed {args.speed:g} × the 2018 rate. Rows are counted "
                   "in the database, lag is `XINFO GROUPS` lag + pending of the `persist` group, "
                   "latency is now − stream-id time at a Socket.IO client in room `unit:putian`."),
-        "command": "DASHBOARD_REDIS_URL=... DASHBOARD_DATABASE_URL=... .venv/bin/python -m bench.pipeline "
-                   + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])),
+        "command": " ".join([f"DASHBOARD_REDIS_URL={settings.redis_url.rsplit('@', 1)[-1]}",
+                             f"DASHBOARD_DATABASE_URL={engine.url.render_as_string(hide_password=True)}",
+                             ".venv/bin/python -m bench.pipeline",
+                             *(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))]),
         "when": datetime.now(LOCAL_TZ).strftime("%Y-%m-%d %H:%M %Z"),
         "machine": f"{psutil.cpu_count()} cores ({platform.processor() or platform.machine()}), "
                    "shared with other work",
@@ -206,8 +208,8 @@ def cpu_note(st: Stage) -> str:
     # Each process is one Python interpreter (one core at most); together they have two.
     capacity = min([rate / share for share in shares.values()] + [2 * rate / total])
     return (f". Pipeline processes used {total:.2f} of a core for {rate:,.0f} positions/s persisted "
-            f"({1000 * total / rate:.3f} core per 1,000/s): at that cost two idle cores would carry "
-            f"about {capacity:,.0f} positions/s")
+            f"({1000 * total / rate:.3f} core per 1,000/s): if CPU were the only limit, two idle cores "
+            f"would carry about {capacity:,.0f} positions/s at that cost")
 
 
 if __name__ == "__main__":
