@@ -200,6 +200,10 @@ def test_today_has_work_in_every_stage_and_supervision_at_every_level(world):
     assert scalar(world, "SELECT COUNT(*) FROM incidents WHERE overdue AND state IN ('closed', "
                          "'cancelled')") == 0
     assert scalar(world, "SELECT COUNT(*) FROM alerts WHERE state = 'open'") >= 3
+    # A supervision alert belongs to the level and unit its open item has reached.
+    assert scalar(world, """SELECT COUNT(*) FROM alerts a JOIN supervision_items s
+        ON s.id = a.supervision_id WHERE a.state = 'open' AND NOT (s.state = 'open'
+        AND s.level = a.level AND s.unit_code = a.unit_code AND s.incident_id = a.incident_id)""") == 0
 
 
 def test_the_supervisor_finds_nothing_to_do_at_seed_time(world):
