@@ -57,6 +57,9 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     app = create_app(settings)
     start_message_queue()
     print(f"serving {display_url(host, port)}", flush=True)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print("note: Werkzeug's threaded server faces the network directly; put a TLS reverse proxy "
+              "(sticky sessions, WebSocket upgrade) in front of it", flush=True)
     try:
         # Threading mode runs on Werkzeug's threaded server with simple-websocket (the contract in
         # docs/contracts.md); Flask-SocketIO refuses it outside a terminal unless told it is meant.
