@@ -1,0 +1,31 @@
+/* Session hook (dashboard.auth): when the server answers a Dash request with 401 the session has
+ * ended (expired, logged out elsewhere, password changed, account disabled). A wall opened with
+ * ?token= reloads, which logs it in again from its token; anyone else goes to the log-in page and
+ * comes back to the same view afterwards. Owned by the accounts code, separate from the screens.
+ */
+(function () {
+  "use strict";
+  if (!window.fetch || window.__sessionHook) { return; }
+  window.__sessionHook = true;
+  var leaving = false;
+  var original = window.fetch.bind(window);
+
+  function url(input) {
+    return typeof input === "string" ? input : (input && input.url) || "";
+  }
+
+  window.fetch = function (input, init) {
+    return original(input, init).then(function (response) {
+      if (response.status === 401 && !leaving && url(input).indexOf("/_dash-") !== -1) {
+        leaving = true;
+        var here = window.location.pathname + window.location.search;
+        if (new URLSearchParams(window.location.search).get("token")) {
+          window.location.reload();
+        } else {
+          window.location.assign("/login?next=" + encodeURIComponent(here));
+        }
+      }
+      return response;
+    });
+  };
+})();
