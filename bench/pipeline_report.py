@@ -80,8 +80,22 @@ def render(stages: list[Stage], meta: dict) -> str:
             f"{st.lag_slope():+.1f} | {max(inc) if inc else 0:,} | "
             f"{_ms(st.latency_positions, 50)} / {_ms(st.latency_positions, 99)} | "
             f"{_ms(st.latency_feed, 50)} / {_ms(st.latency_feed, 99)} | {drain} | {cpu} |")
-    out += ["", *meta["notes"], ""]
+    out += [""]
+    for st in stages:
+        out.append(f"- {st.scale:g}× position lag+pending over the window, every ~10 s: "
+                   + ", ".join(f"{v:,}" for v in _every(st.lag_series(), 10.0)))
+    out += [*meta["notes"], ""]
     return "\n".join(out)
+
+
+def _every(series: list[tuple[float, int]], step: float) -> list[int]:
+    """The first reading at or after each multiple of `step` seconds."""
+    picked, due = [], 0.0
+    for t, v in series:
+        if t >= due:
+            picked.append(v)
+            due = (t // step + 1) * step
+    return picked
 
 
 def write_section(path: Path, text: str) -> None:

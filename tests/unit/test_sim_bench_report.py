@@ -24,6 +24,9 @@ def test_rates_and_lag_growth():
     assert steady.rate("positions") == pytest.approx(500)  # 1,000 rows every 2 s
     assert steady.rate("events") == pytest.approx(1)
     assert abs(steady.lag_slope()) < 0.2
+    longer = _stage([10 * i for i in range(11)])  # 20 s of samples, 2 s apart
+    meta = dict.fromkeys(("intro", "command", "when", "machine", "database", "redis", "processes"), "")
+    assert "every ~10 s: 1, 51, 101" in render([longer], {**meta, "notes": []})
     assert growing.lag_slope() == pytest.approx(5.0)  # 10 entries every 2 s
     assert growing.lag_series()[0] == (0.0, 1)  # lag + pending, from the window's start
 
