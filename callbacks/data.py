@@ -81,8 +81,9 @@ def map_rows(view: dict | None) -> dict[str, Any]:
             grid_counts = queries_views.grid_counts_by_child(s, u)
             regions = [_region(c, figs.get(c.code), _coverage(c, patrolled, grid_counts))
                        for c in queries.children(s, u.code)]
-        incidents, _ = queries_incidents.incidents(s, u, state="open", period=vs.period, line=vs.line,
-                                                   limit=500)
+        # The open work on the ground now; for a past period, what it left open.
+        since = None if is_live(vs.period) else vs.period
+        incidents, _ = queries_incidents.incidents(s, u, state="open", period=since, line=vs.line, limit=500)
         supervision = queries_views.open_supervision(s, u, vs.line, limit=200)
         staff_names = _staff_names(s, u)
         tracks = None

@@ -19,7 +19,7 @@ from dashboard import queries
 from dashboard.i18n import fmt_int
 from dashboard.models import BusinessItem, Staff, Unit
 from dashboard.queries import ancestors
-from dashboard.timeutil import parse_period
+from layouts.period import resolve_period
 from tests.e2e.stack import kpi, wait_for_view
 
 pytestmark = pytest.mark.e2e
@@ -27,9 +27,9 @@ GRID = "licheng-zhenhai-changshou-g01"
 
 
 def expected(stack, code: str, query: dict | None = None) -> dict:
-    """A unit's figures for the period, straight from the query layer."""
+    """A unit's figures for the view's period, straight from the query layer."""
     with Session(stack.engine) as s:
-        return queries.figures(s, code, parse_period(query or {}))
+        return queries.figures(s, code, resolve_period(query or {})[0])
 
 
 def wait_kpi(page, key: str, text: str, timeout: float = 30_000) -> None:
@@ -39,12 +39,13 @@ def wait_kpi(page, key: str, text: str, timeout: float = 30_000) -> None:
         " return v && v.textContent.trim() === t; }", arg=[key, text], timeout=timeout)
 
 
-def expect_view(page, stack, code: str, level: str) -> None:
+def expect_view(page, stack, code: str, level: str, query: dict | None = None) -> None:
     """The page shows the unit's view with its figures right."""
     page.wait_for_selector(f'.view[data-level="{level}"]', timeout=60_000)
     wait_for_view(page, level)
-    wait_kpi(page, "collected", fmt_int(expected(stack, code)["collected"]))
-    wait_kpi(page, "open", fmt_int(expected(stack, code)["open"]))
+    figures = expected(stack, code, query)
+    wait_kpi(page, "collected", fmt_int(figures["collected"]))
+    wait_kpi(page, "open", fmt_int(figures["open"]))
     assert page.url.split("?")[0].endswith("/city" if code == "putian" else f"/unit/{code}")
 
 
@@ -177,3 +178,14 @@ def test_live_incident_and_position_reach_city_and_grid_views(browser, page, sta
              " return i >= 0 && Math.abs(t.lat[i] - lat) < 1e-6; }")
     grid_page.wait_for_function(moved, arg=[staff, lat], timeout=10_000)
     grid_page.close()
+
+
+def test_search_box_opens_a_unit(page, stack):
+    village = "licheng-zhenhai-changshou"
+    page.goto(stack.url("/city?period=7d"))
+    wait_for_view(page, "city")
+    page.click("#shell-search")
+    page.keyboard.type("长寿社区")
+    page.get_by_role("option", name="长寿社区").first.click()
+    page.wait_for_url(f"**/unit/{village}?period=7d")
+    expect_view(page, stack, village, "village", {"period": "7d"})
