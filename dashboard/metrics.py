@@ -97,6 +97,9 @@ def _fanout(out: Exposition, r: redis.Redis) -> None:
                 if k.startswith("pushes:")])
     out.family("dashboard_fanout_malformed_total", "counter", "Unreadable entries the fan-out skipped.",
                [({}, counts.get("malformed", 0))])
+    out.family("dashboard_fanout_positions_skipped_total", "counter",
+               "Position batches skipped because they were too old to show.",
+               [({}, counts.get("positions_skipped", 0))])
     out.family("dashboard_fanout_flushes_total", "counter", "Coalesced position flushes (all rooms).",
                [({}, counts.get("flushes", 0))])
     out.family("dashboard_fanout_flush_seconds_total", "counter",

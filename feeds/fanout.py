@@ -24,12 +24,16 @@ import redis
 from dashboard.config import Settings
 from dashboard.realtime_replay import stream_state
 from feeds import schema
+from feeds.consumer import tolerant
 from feeds.fanout_stats import FanoutStats
 
 log = logging.getLogger("feeds.fanout")
 
 FLUSH_S = 0.25
-READ_COUNT = 500
+READ_COUNT = 100  # per stream: 10 s of position batches at design load
+# Positions are latest-value data: a backlog older than this (the fan-out was down or starved) is
+# skipped by jumping to the stream's end; staff report again within 10 s.
+POSITIONS_STALE_S = 30.0
 HOUSEKEEPING_S = 1.0
 CURSOR_KEY = "live:fanout:cursor"
 LOCK_KEY = "live:fanout:lock"
@@ -57,7 +61,8 @@ class Fanout:
 
     def __init__(self, r: redis.Redis, emit: Emit, clock: Callable[[], float] = time.time,
                  flush_s: float = FLUSH_S) -> None:
-        self.r, self.emit, self.clock, self.flush_s = r, emit, clock, flush_s
+        # tolerant: an entry with bytes that are not UTF-8 is skipped as malformed, not fatal
+        self.r, self.emit, self.clock, self.flush_s = tolerant(r), emit, clock, flush_s
         self.owner = uuid.uuid4().hex
         self.active = False
         self.cursor: dict[str, str] = {}
@@ -98,6 +103,13 @@ class Fanout:
         now = self.clock()
         for stream, entries in items:
             entries = entries[0] if entries and isinstance(entries[0], list) else entries
+            if stream == schema.POSITIONS and entries and \
+                    now - stream_ms(entries[-1][0]) / 1000 > POSITIONS_STALE_S:
+                self.cursor[stream] = stream_state(self.r, stream).head
+                self.stats.count("positions_skipped", len(entries))
+                log.warning("positions %.0f s behind; skipped to the end of the stream",
+                            now - stream_ms(entries[-1][0]) / 1000)
+                continue
             for entry_id, fields in entries:
                 try:
                     entry = schema.decode(stream, entry_id, fields)

@@ -156,3 +156,22 @@ def test_fanout_survives_a_redis_restart_without_losing_entries(tmp_path, pushes
         server.stop()
     first_seen = list(dict.fromkeys(pushes))
     assert first_seen == before + after
+
+
+def test_a_stale_positions_backlog_is_skipped_but_incidents_are_not(redis_client, pushes):
+    clock = Clock(1_000.0)
+    fanout = make(redis_client, pushes, clock)
+    redis_client.zadd("live:rooms", {"licheng": clock.now})
+    fanout.refresh_rooms(clock.now)
+    old = [positions_entry(redis_client, i, [("s1", LICHENG_GRID)]) for i in range(3)]
+    incident = xadd(redis_client, schema.INCIDENTS, schema.T_REPORTED, LICHENG_GRID, id="late")
+    clock.now = redis_client.time()[0] + 120  # the fan-out comes back two minutes later
+    fanout.step(100)
+    assert fanout.cursor[schema.POSITIONS] == old[-1]
+    assert fanout.pending == {}
+    assert [p["id"] for e, p, _ in pushes] == [incident]  # incidents are never skipped
+    fresh = positions_entry(redis_client, 9, [("s1", LICHENG_GRID)])
+    clock.now = redis_client.time()[0] + 1
+    fanout.step(100)
+    fanout.flush(clock.now)
+    assert pushes[-1][1]["id"] == fresh
