@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2999, 12, 31)
 
 
 class PeriodError(ValueError):
@@ -57,9 +58,13 @@ def parse_date(field: str, value: str) -> date:
     if not isinstance(value, str) or not _DATE.match(value):
         raise PeriodError(field, f"{field} must be a date as YYYY-MM-DD, got {value!r}")
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError as exc:
         raise PeriodError(field, f"{field} is not a real date: {value!r}") from exc
+    # Far dates overflow the UTC conversion (0001-01-01 local is year 0 in UTC); none is useful.
+    if not FIRST_DATE <= parsed <= LAST_DATE:
+        raise PeriodError(field, f"{field} must lie between {FIRST_DATE} and {LAST_DATE}, got {value!r}")
+    return parsed
 
 
 def parse_period(args, now: datetime | None = None) -> Period:

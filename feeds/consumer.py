@@ -64,7 +64,7 @@ class Consumer:
     def __init__(self, client: redis.Redis, group: str, streams: list[str], handler: Handler, *,
                  name: str, worker: str | None = None, knobs: Knobs | None = None,
                  on_connect: Callable[[], object] | None = None) -> None:
-        self.redis = client
+        self.redis = tolerant(client)
         self.group = group
         self.streams = list(streams)
         self.handler = handler
@@ -233,6 +233,19 @@ class Consumer:
         if n:
             self.counters[name] += n
             self.redis.hincrby(f"live:worker:{self.worker}", name, n)
+
+
+def tolerant(client: redis.Redis) -> redis.Redis:
+    """The same server through a client whose replies keep bytes that are not UTF-8 (as surrogate
+    escapes, written back unchanged) instead of raising: one such entry, which anyone can XADD,
+    would otherwise stop every read of the group for good. schema.decode dead-letters it."""
+    pool = client.connection_pool
+    kwargs = {k: v for k, v in pool.connection_kwargs.items()
+              if not k.startswith(("orig_", "maint_", "himport"))}
+    if not kwargs.get("decode_responses") or kwargs.get("encoding_errors") == "surrogateescape":
+        return client
+    kwargs["encoding_errors"] = "surrogateescape"
+    return redis.Redis(connection_pool=type(pool)(connection_class=pool.connection_class, **kwargs))
 
 
 def _fields(entry: Entry) -> dict:

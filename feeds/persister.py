@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dashboard.config import Settings
 from dashboard.db import make_engine
 from dashboard.models import Incident, IncidentEvent, Position
-from feeds import livestate, retention, schema
+from feeds import contract, livestate, retention, schema
 from feeds.consumer import Consumer, Knobs
 from feeds.schema import Entry, MalformedEntry, id_key
 
@@ -91,6 +91,7 @@ def _check(entry: Entry) -> None:
                 _time(entry.data[name])
     except (TypeError, ValueError, AttributeError) as exc:
         raise MalformedEntry(f"{entry.type}: {exc}") from exc
+    contract.check(entry.type, entry.data)  # types, lengths and ranges of every stored field
 
 
 _STAGE_SQL = ("CREATE TEMP TABLE IF NOT EXISTS positions_in (staff_id varchar(32), ts timestamptz, "

@@ -89,6 +89,10 @@ def decode(stream: str, entry_id: str, fields: dict) -> Entry:
     if set(fields) != {"type", "data"}:
         raise MalformedEntry(f"fields must be exactly type and data, got {sorted(fields)}")
     type_ = fields["type"]
+    try:
+        type_.encode(), fields["data"].encode()
+    except UnicodeEncodeError as exc:  # bytes that are not UTF-8, kept by feeds.consumer.tolerant
+        raise MalformedEntry(f"type or data is not UTF-8 text: {exc}") from exc
     allowed = TYPES.get(stream)
     if allowed is not None and type_ not in allowed:
         raise MalformedEntry(f"unknown type {type_!r} for {stream}")

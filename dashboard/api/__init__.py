@@ -85,8 +85,26 @@ def _http_error(err: HTTPException):
     return jsonify(error=err.description or err.name, field=None), err.code
 
 
+def _routing_error(err: HTTPException):
+    # A method the URL does not take fails in routing, before any API view (and the blueprint's
+    # handlers) runs: answer in the API's JSON form under /api/ too; pages keep Flask's. The
+    # screens' catch-all GET route matches every path, so an API path that matches no API route
+    # (POST /api/v1/alerts/x/ack) would say 405 where the truth is 404.
+    if not request.path.startswith(bp.url_prefix + "/"):
+        return err
+    try:
+        rule, _ = current_app.url_map.bind_to_environ(request.environ).match(method="GET",
+                                                                            return_rule=True)
+    except HTTPException:
+        rule = None
+    if rule is not None and not rule.rule.startswith(bp.url_prefix + "/"):
+        return jsonify(error="not found", field=None), 404
+    return _http_error(err)
+
+
 def init_app(server: Flask, _services: Services) -> None:
     """Register the API blueprint with every API module's routes."""
+    server.register_error_handler(405, _routing_error)
     import importlib
 
     for name in ("dashboard.api.read", "dashboard.api.intake", "dashboard.api.alerts"):
