@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev lint screenshots bench clean
+.PHONY: run test install install-dev lint screenshots bench clean topology-up topology-down fault
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,19 @@ lint: install-dev
 
 screenshots: install-dev
 	$(PY) -m tests.e2e.screenshots
+
+# The scale-out topology (docs/deploy.md): nginx, two web, two ingest, supervise, fanout, own Redis.
+TOPOLOGY_ARGS ?=
+topology-up: install
+	$(PY) -m bench.topology up $(TOPOLOGY_ARGS)
+
+topology-down: install
+	$(PY) -m bench.topology down $(TOPOLOGY_ARGS)
+
+# Fault injection (kills, restarts, cut connections); the output is kept in docs/fault-run.txt.
+fault: install-dev
+	$(PY) -m pytest -m fault -s --durations=15 tests/fault tests/integration/test_ingest.py \
+		$(PYTEST_ARGS) > docs/fault-run.txt 2>&1; status=$$?; cat docs/fault-run.txt; exit $$status
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
