@@ -12,7 +12,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import redis
 from sqlalchemy import ColumnElement, select, text, true
 from sqlalchemy.orm import Session
 
@@ -27,7 +26,7 @@ LIVE_STATES = ("open", "acked")
 # Escalation climbs from the grid's own center up to the city.
 LEVEL_UP = {"grid": "village", "village": "town", "town": "district", "district": "city"}
 
-Event = tuple[str, dict]  # (type, data) for feed:alerts, published after the commit
+Event = tuple[str, dict]  # (type, data) for feed:alerts, staged in the outbox (dashboard.outbox)
 
 
 @dataclass(frozen=True)
@@ -168,11 +167,4 @@ def level_unit(alert: Alert, level: str) -> str:
     codes = {"city": "putian", "district": alert.district_code, "town": alert.town_code,
              "village": alert.village_code}
     return codes.get(level) or "putian"
-
-
-def publish(client: redis.Redis, events: list[Event]) -> list[str]:
-    """Append alert events to feed:alerts (call after the database commit); returns stream ids."""
-    from feeds import producer, schema
-
-    return [producer.add(client, schema.ALERTS, type_, data) for type_, data in events]
 

@@ -313,6 +313,26 @@ class AlertAck(Base):
     request_key: Mapped[str | None] = mapped_column(String(96), unique=True)
 
 
+class OutboxEvent(Base):
+    """A stream event written in the transaction of its state change, published to Redis after.
+
+    ``published_at``/``stream_id`` stay null until the publisher (dashboard.outbox) has appended it;
+    ``key`` names the row in Redis so a retried publish finds the entry instead of adding another.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    stream: Mapped[str] = mapped_column(String(32))
+    type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[str] = mapped_column(Text)  # the entry's data field: compact JSON, as published
+    created_at: Mapped[datetime] = mapped_column()
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    stream_id: Mapped[str | None] = mapped_column(String(32))
+
+
 class User(Base):
     """A log-in account with a role and a jurisdiction unit (or a department)."""
 

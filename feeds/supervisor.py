@@ -2,8 +2,10 @@
 
 Two loops share one process: the consumer group ``supervise`` on feed:incidents (alerts for severe
 new incidents, closing supervision when a stage completes) and a periodic scan (deadlines,
-escalation, silent staff, stalled feeds, expired acknowledgements). Events reach feed:supervision
-and feed:alerts only after the database commit; every time comes from an injectable clock.
+escalation, silent staff, stalled feeds, expired acknowledgements). Events are staged in the
+outbox (dashboard.outbox) within the unit of work's transaction and appended to feed:supervision
+and feed:alerts after the commit; every pass also sweeps what earlier ones or the API left
+unpublished. Every domain time comes from an injectable clock.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from datetime import datetime, timedelta
 
 import redis
 
+from dashboard import outbox
 from dashboard.services import Services
 from dashboard.timeutil import parse_timestamp, utcnow
-from feeds import producer, schema
+from feeds import schema
 from feeds.consumer import Consumer
 from feeds.schema import Entry, MalformedEntry
 from feeds.supervision_alerts import (
@@ -62,6 +65,7 @@ class Knobs:
     mass_min: int = 10
     staff_refresh_s: float = 600.0
     reconcile_every: timedelta = timedelta(minutes=1)
+    prune_every_s: float = 600.0  # published outbox rows are deleted after a day
 
 
 def _alerts(events) -> Out:
@@ -78,13 +82,18 @@ class Supervisor:
         self._staff: list[OnDuty] = []
         self._staff_loaded = float("-inf")
         self._reconciled: datetime | None = None
+        self._pruned = float("-inf")
 
-    def publish(self, out: Out) -> list[str]:
-        """Append the events of a committed unit of work to their streams, in order."""
-        return [producer.add(self.services.redis, stream, type_, data) for stream, type_, data in out]
+    def sweep(self) -> dict[str, str]:
+        """Publish every unpublished outbox row (ours, the API's, a killed run's); prune now and then."""
+        published = outbox.flush(self.services.Session, self.services.redis)
+        if time.monotonic() - self._pruned >= self.knobs.prune_every_s:
+            outbox.prune(self.services.Session)
+            self._pruned = time.monotonic()
+        return published
 
     def handle(self, entries: list[Entry]) -> None:
-        """Consumer handler for feed:incidents: one transaction per batch, events after commit."""
+        """Consumer handler for feed:incidents: one transaction per batch, its events staged in it."""
         out: Out = []
         now = self.clock()
         with self.services.Session.begin() as session:
@@ -98,7 +107,9 @@ class Supervisor:
                     except (KeyError, ValueError) as exc:
                         raise MalformedEntry(f"incident.transition: {exc}") from exc
                     close_for_transition(session, incident, at, out)
-        self.publish(out)
+            outbox.stage_all(session, out)
+        # Redis down: the entries stay pending and are redelivered; the rows wait for the sweep.
+        outbox.try_flush(self.services.Session, self.services.redis)
 
     def staff(self) -> list[OnDuty]:
         """The staff list, reloaded every few minutes (people rarely change shift)."""
@@ -109,7 +120,13 @@ class Supervisor:
         return self._staff
 
     def scan(self, now: datetime | None = None) -> Out:
-        """One periodic pass, committed as one transaction; returns what it published."""
+        """One periodic pass, committed as one transaction, then a sweep; returns its events."""
+        out = self.commit_scan(now)
+        self.sweep()
+        return out
+
+    def commit_scan(self, now: datetime | None = None) -> Out:
+        """The pass's unit of work: state changes and their outbox rows, committed, not yet sent."""
         now = now or self.clock()
         client = self.services.redis
         stalled = stalled_feeds(client, now, self.knobs.stall_after, self.knobs.expect_feeds)
@@ -127,9 +144,9 @@ class Supervisor:
             for person, last, since in (silent or {}).values():
                 out += _alerts(on_silent(session, person, last, since, now))
             out += _alerts(recheck(session, now, set(silent) if silent is not None else None, causes))
+            outbox.stage_all(session, out)
         if reconcile:
             self._reconciled = now
-        self.publish(out)
         return out
 
     def _silence(self, now: datetime, stalled: dict) -> tuple[Silent | None, tuple[int, int] | None]:

@@ -1,6 +1,8 @@
 """The duty desk's API: list alerts in jurisdiction, acknowledge, assign, escalate, resolve.
 
-An alert outside the caller's jurisdiction does not exist for them (404), whatever its id.
+An alert outside the caller's jurisdiction does not exist for them (404), whatever its id. An
+action's feed:alerts event is staged in the outbox with the action and sent right after the commit;
+if Redis is down the action still succeeds (``stream_id`` null) and the worker's sweep sends it.
 """
 
 from __future__ import annotations
@@ -9,11 +11,13 @@ from flask import current_app, jsonify, request
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from dashboard.alerting import payload, publish, scope
+from dashboard import outbox
+from dashboard.alerting import payload, scope
 from dashboard.alerting_actions import ActionError, find_repeat, parse_request, perform, record
 from dashboard.api import ApiError, bp, current_principal, json_body, require, services
 from dashboard.models import Alert, Unit
 from dashboard.timeutil import utcnow
+from feeds import schema
 
 READ_ROLES = ("admin", "leader", "duty", "viewer", "wall")
 DUTY_ROLES = ("admin", "leader", "duty")
@@ -89,8 +93,9 @@ def act_on_alert(alert_id: int, action: str):
             repeat = find_repeat(session, alert_id, req)
             if repeat is not None:
                 return jsonify(id=alert_id, alert=payload(alert), action=record(repeat), repeat=True), 200
-            ack, event = perform(session, alert, req, actor=principal.name,
-                                 source_ip=request.remote_addr, now=_now())
+            ack, (type_, data) = perform(session, alert, req, actor=principal.name,
+                                         source_ip=request.remote_addr, now=_now())
+            staged = outbox.stage(session, schema.ALERTS, type_, data).key
             body = {"id": alert_id, "alert": payload(alert), "action": record(ack), "repeat": False}
     except ActionError as exc:
         raise ApiError(exc.status, str(exc), exc.field) from exc
@@ -102,5 +107,7 @@ def act_on_alert(alert_id: int, action: str):
                 raise
             alert = session.get(Alert, alert_id)
             return jsonify(id=alert_id, alert=payload(alert), action=record(repeat), repeat=True), 200
-    body["stream_id"] = publish(svc.redis, [event])[0]
+    # Another publisher (the sweep, a concurrent request) may have sent it first: the row knows.
+    body["stream_id"] = outbox.try_flush(svc.Session, svc.redis).get(staged) or \
+        outbox.stream_id(svc.Session, staged)
     return jsonify(body), 202

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 23:14:03.297133
+Create Date: 2026-11-27 23:55:12.643608
 """
 
 from alembic import op
@@ -48,6 +48,21 @@ def upgrade() -> None:
     sa.Column('value', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('key')
     )
+    op.create_table('outbox',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('key', sa.String(length=32), nullable=False),
+    sa.Column('stream', sa.String(length=32), nullable=False),
+    sa.Column('type', sa.String(length=32), nullable=False),
+    sa.Column('data', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('stream_id', sa.String(length=32), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('key')
+    )
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_published_at'), ['published_at'], unique=False)
+
     op.create_table('patrol_days',
     sa.Column('staff_id', sa.String(length=32), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
@@ -449,6 +464,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_patrol_days_grid_code'))
 
     op.drop_table('patrol_days')
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_published_at'))
+
+    op.drop_table('outbox')
     op.drop_table('meta')
     op.drop_table('departments')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
