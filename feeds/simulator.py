@@ -4,6 +4,11 @@ The 5,722 staff walk their grids during their shifts and report a position every
 in batches once a second the way a device gateway would; incidents arrive at the 2018 rate with
 its day/hour rhythm and occasional bursts; departments accept and resolve them, grid staff close
 (and sometimes reopen) them, with delays drawn from each business item's stage limits.
+
+`--scale k` multiplies the load: each phone reports every 10/k s (the intake accepts only staff it
+knows, so more positions come from the same people) and incidents arrive k times as often.
+`--speed` runs the city's clock faster (rhythm, shifts, lifecycle delays); positions keep their
+wall-clock cadence. A step drawn late still lands past its real limit, so supervision has work.
 """
 
 from __future__ import annotations
