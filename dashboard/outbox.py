@@ -9,7 +9,9 @@ Exactly once: each row has a random ``key``. One Lua script per batch checks ``l
 and only if it is absent appends the entry and sets the key to the new stream id, atomically. A
 publisher that dies between the append and the database mark (or two publishers racing on a row)
 finds the key on retry and takes the stream id recorded there instead of appending again. Keys
-live two days; published rows are pruned after one, so a row can never outlive its key.
+live two days (a row appended but left unmarked longer than that would be sent again); published
+rows are pruned after one. Entry and key are written by one script, so a Redis restart keeps or
+loses both (with ``appendfsync always``, docs/deploy.md, it keeps every acknowledged one).
 The entries keep exactly the two fields ``type`` and ``data`` of docs/contracts.md.
 """
 
@@ -76,7 +78,8 @@ def append(client: redis.Redis, rows: list[OutboxEvent]) -> list[str]:
     for row in rows:
         keys += [MARK.format(row.key), row.stream]
         args += [str(schema.MAXLEN[row.stream]), row.type, row.data]
-    return list(client.register_script(_PUBLISH_LUA)(keys=keys, args=args))
+    ids = client.register_script(_PUBLISH_LUA)(keys=keys, args=args)
+    return [i.decode() if isinstance(i, bytes) else i for i in ids]
 
 
 def flush(Session: sessionmaker[Session], client: redis.Redis,  # noqa: N803 - a session factory
