@@ -66,6 +66,8 @@ def check_value(where: str, name: str, value, table: Table, column: str, key: st
             raise _wrong(where, name, "must be a string")
         if kind.length is not None and len(value) > kind.length:
             raise _wrong(where, name, f"is longer than {kind.length} characters")
+        if "\x00" in value:  # PostgreSQL text cannot hold it; SQLite would
+            raise _wrong(where, name, "contains a NUL character")
     if key in RANGES and not RANGES[key][0] <= value <= RANGES[key][1]:
         raise _wrong(where, name, f"must be between {RANGES[key][0]} and {RANGES[key][1]}")
     if key in CHOICES and value not in CHOICES[key]:
@@ -114,9 +116,9 @@ def _plain_position(p) -> bool:
     """The fast check of one position (batches hold up to 5,000): exact types, lengths, ranges."""
     try:
         staff, ts, lat, lon, grid = p["staff"], p["ts"], p["lat"], p["lon"], p.get("grid")
-        return (type(staff) is str and len(staff) <= 32 and type(lat) in _NUMBER
+        return (type(staff) is str and len(staff) <= 32 and "\x00" not in staff and type(lat) in _NUMBER
                 and -90 <= lat <= 90 and type(lon) in _NUMBER and -180 <= lon <= 180
-                and (grid is None or (type(grid) is str and len(grid) <= 64))
+                and (grid is None or (type(grid) is str and len(grid) <= 64 and "\x00" not in grid))
                 and type(ts) is str and datetime.fromisoformat(ts).tzinfo is not None)
     except (TypeError, KeyError, ValueError, AttributeError):
         return False

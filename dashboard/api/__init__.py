@@ -69,10 +69,44 @@ def json_body() -> dict:
     """The request's JSON object, or a 400/415 naming the problem."""
     if not request.is_json:
         raise ApiError(415, "body must be JSON (Content-Type: application/json)", None)
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+        field = _nul_in(body, "") if isinstance(body, dict) else None
+    except RecursionError as exc:  # silent covers ValueError only; [[[[...]]]] deep enough raises this
+        raise ApiError(400, "body is nested too deeply", None) from exc
     if not isinstance(body, dict):
         raise ApiError(400, "body must be a JSON object", None)
+    if field is not None:
+        raise ApiError(422, f"{field} contains a NUL character", field)
     return body
+
+
+def _nul_in(value, path: str) -> str | None:
+    """The path of the first string holding NUL (PostgreSQL text cannot store it), or None."""
+    if isinstance(value, str):
+        return (path or "body") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}" if path else str(key)
+            found = inner if "\x00" in str(key) else _nul_in(item, inner)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _nul_in(item, f"{path}[{i}]")
+            if found is not None:
+                return found
+    return None
+
+
+@bp.before_request
+def _refuse_nul():
+    # A NUL in the path or a query parameter would reach PostgreSQL, which refuses it (a 500).
+    if "\x00" in request.path:
+        raise ApiError(404, "no such resource: the path contains a NUL character", None)
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            raise ApiError(400, f"{name!r} contains a NUL character", name)
 
 
 @bp.errorhandler(ApiError)
@@ -85,26 +119,15 @@ def _http_error(err: HTTPException):
     return jsonify(error=err.description or err.name, field=None), err.code
 
 
-def _routing_error(err: HTTPException):
-    # A method the URL does not take fails in routing, before any API view (and the blueprint's
-    # handlers) runs: answer in the API's JSON form under /api/ too; pages keep Flask's. The
-    # screens' catch-all GET route matches every path, so an API path that matches no API route
-    # (POST /api/v1/alerts/x/ack) would say 405 where the truth is 404.
-    if not request.path.startswith(bp.url_prefix + "/"):
-        return err
-    try:
-        rule, _ = current_app.url_map.bind_to_environ(request.environ).match(method="GET",
-                                                                            return_rule=True)
-    except HTTPException:
-        rule = None
-    if rule is not None and not rule.rule.startswith(bp.url_prefix + "/"):
-        return jsonify(error="not found", field=None), 404
-    return _http_error(err)
+@bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def _no_such_operation(_rest: str):
+    # Without this the screens' catch-all page route answers unknown API paths (GET) with a page
+    # and 200, and any other method with an HTML 405.
+    raise ApiError(404, "no such API operation", None)
 
 
 def init_app(server: Flask, _services: Services) -> None:
     """Register the API blueprint with every API module's routes."""
-    server.register_error_handler(405, _routing_error)
     import importlib
 
     for name in ("dashboard.api.read", "dashboard.api.intake", "dashboard.api.alerts"):

@@ -74,7 +74,8 @@ def list_alerts():
         return jsonify(alerts=[payload(a) for a in rows], total=total)
 
 
-@bp.post("/alerts/<int:alert_id>/<action>")
+# An id beyond the INTEGER column matches no route (a JSON 404) instead of overflowing the driver.
+@bp.post("/alerts/<int(max=2147483647):alert_id>/<action>")
 @require(*DUTY_ROLES)
 def act_on_alert(alert_id: int, action: str):
     """Acknowledge, assign, escalate or resolve an alert in the caller's jurisdiction."""

@@ -18,6 +18,7 @@ JUNK = st.one_of(
 BAD_TIME = st.sampled_from(["yesterday", "2026-13-45T00:00:00+00:00", "2026-01-01T08:00:00", "", "0",
                             "9999-99-99", "2026-02-30T00:00:00Z"])
 TOO_LONG = st.text(alphabet="x界", min_size=200, max_size=300)
+NUL = st.text(max_size=5).map(lambda t: t + "\x00")  # PostgreSQL text cannot hold it
 JSON_NOT_OBJECT = st.one_of(st.none(), st.integers(), st.text(max_size=20),
                             st.lists(st.integers(), max_size=3))
 BAD_UNITS = st.one_of(st.just(None), st.just([]), st.just("putian"), st.lists(JUNK.filter(
@@ -46,7 +47,8 @@ REPORT_FIELDS = {
     "lat": st.one_of(st.none(), st.text(min_size=1, max_size=10), st.sampled_from([91.0, -1e308, 1e308]),
                      st.lists(st.floats(), max_size=2)),
     "lon": st.one_of(st.none(), st.text(min_size=1, max_size=10), st.sampled_from([181.0, -200.0])),
-    "grid_code": st.one_of(st.none(), st.just("nowhere-g99"), TOO_LONG, st.integers()),
+    "grid_code": st.one_of(st.none(), st.just("nowhere-g99"), TOO_LONG, st.integers(), NUL),
+    "description": st.one_of(NUL, st.integers(), st.lists(st.text(max_size=3), max_size=2)),
     "business_item_code": st.one_of(st.none(), st.just("X99"), st.integers()),
     "source": st.one_of(st.none(), st.just("rumour"), st.integers(), TOO_LONG),
     "severity": st.one_of(st.none(), st.sampled_from([0, 5, 99, -3, 2**40]), st.text(max_size=5),
@@ -62,10 +64,11 @@ TRANSITION_FIELDS = {
     "to": st.one_of(st.none(), st.just("nowhere"), st.integers()),
     "at": st.one_of(st.none(), BAD_TIME, st.integers()),
     "key": st.one_of(st.none(), st.integers(), TOO_LONG),
+    "note": st.one_of(NUL, st.integers()),
     "version": st.one_of(st.none(), st.text(min_size=1, max_size=4), st.just(-1)),
 }
 POSITION_FIELDS = {
-    "staff": st.one_of(st.none(), st.integers(), TOO_LONG),
+    "staff": st.one_of(st.none(), st.integers(), TOO_LONG, NUL),
     "ts": st.one_of(st.none(), BAD_TIME, st.integers()),
     "lat": st.one_of(st.none(), st.text(min_size=1, max_size=10), st.sampled_from([91.0, 1e308])),
     "lon": st.one_of(st.none(), st.text(min_size=1, max_size=10), st.sampled_from([-181.0])),
@@ -73,7 +76,7 @@ POSITION_FIELDS = {
 }
 
 
-OPTIONAL = {"grid"}  # a position without a grid is placed by its staff's grid: not wrong
+OPTIONAL = {"grid", "note"}  # a position without a grid is placed by its staff's; no note is ""
 
 
 def _mutated(payload: dict, fields: dict) -> st.SearchStrategy[dict]:
