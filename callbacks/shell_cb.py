@@ -9,7 +9,7 @@ from dash import ClientsideFunction, Dash, Input, Output, State, no_update
 from callbacks import scope
 from dashboard.i18n import ROLE_NAMES, lang_of, name_of, t, unit_name
 from layouts import ids
-from layouts.components import unit_path, view_href
+from layouts.components import dropdown_labels, unit_path, view_href
 
 
 def toggle_lang(n_clicks: int | None, lang: str | None) -> str:
@@ -19,10 +19,10 @@ def toggle_lang(n_clicks: int | None, lang: str | None) -> str:
     return "en" if lang_of(lang) == "zh" else "zh"
 
 
-def shell_labels(lang: str | None) -> tuple[str, str, str]:
-    """The title, search placeholder and switch label in the chosen language."""
+def shell_labels(lang: str | None) -> tuple[str, str, dict, str]:
+    """The title, search placeholder and words, and switch label in the chosen language."""
     lang = lang_of(lang)
-    return t("app.title", lang), t("search.placeholder", lang), t("lang.switch", lang)
+    return t("app.title", lang), t("search.placeholder", lang), dropdown_labels(lang), t("lang.switch", lang)
 
 
 def search_options(text: str | None, lang: str | None, current: Any = None) -> list[dict[str, str]]:
@@ -66,7 +66,8 @@ def register(app: Dash) -> None:
     app.callback(Output(ids.LANG, "data"), Input(ids.LANG_SWITCH, "n_clicks"), State(ids.LANG, "data"),
                  prevent_initial_call=True)(toggle_lang)
     app.callback(Output(ids.TITLE, "children"), Output(ids.SEARCH, "placeholder"),
-                 Output(ids.LANG_SWITCH, "children"), Input(ids.LANG, "data"))(shell_labels)
+                 Output(ids.SEARCH, "labels"), Output(ids.LANG_SWITCH, "children"),
+                 Input(ids.LANG, "data"))(shell_labels)
     app.callback(Output(ids.SEARCH, "options"), Input(ids.SEARCH, "search_value"),
                  State(ids.LANG, "data"), State(ids.SEARCH, "value"),
                  prevent_initial_call=True)(search_options)

@@ -91,8 +91,11 @@ def _patch_regions(children: list[dict[str, Any]], measure: str) -> Patch:
     return patch
 
 
-def update_lists(view: dict | None, lang: str | None) -> tuple[list, list]:
-    """The ticker of newest incidents and the open supervision items."""
+def update_lists(view: dict | None, dirty: Any, lang: str | None) -> tuple[Any, Any]:
+    """The ticker of newest incidents and the open supervision items (re-read after a resync;
+    otherwise live rows arrive by row transactions in the browser)."""
+    if _live_trigger() and not (dirty or {}).get("resync"):
+        return no_update, no_update
     lang = lang_of(lang)
     try:
         rows = data.lists(view)
@@ -158,7 +161,8 @@ def register(app: Dash) -> None:
     app.callback(Output(ids.KPIS, "children"), Output(ids.OPEN_BY_STATE, "figure"),
                  Output(ids.SUPERVISION, "figure"), view, dirty, lang)(update_figures)
     app.callback(Output(ids.MAP, "figure"), view, Input(ids.MEASURE, "value"), dirty, lang)(update_map)
-    app.callback(Output(ids.TICKER, "rowData"), Output(ids.OVERDUE_LIST, "rowData"), view, lang)(update_lists)
+    app.callback(Output(ids.TICKER, "rowData"), Output(ids.OVERDUE_LIST, "rowData"), view, dirty,
+                 lang)(update_lists)
     app.callback(Output(ids.FUNNEL, "figure"), view, lang)(update_funnel)
     app.callback(Output(ids.TREND, "figure"), view, lang)(update_trend)
     app.callback(Output(ids.BREAKDOWN, "figure"), view, lang)(update_breakdown)

@@ -9,7 +9,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.i18n import t, unit_name
+from dashboard.i18n import TABLE, t, unit_name
 from layouts.theme import BACKGROUND, FONT_FAMILY, PANEL, TEXT
 
 GRAPH_CONFIG = {"displaylogo": False, "displayModeBar": False, "scrollZoom": True, "responsive": True}
@@ -30,6 +30,14 @@ def view_href(path: str, query: dict[str, Any]) -> str:
 def unit_path(code: str) -> str:
     """The stable URL path of a unit's view."""
     return "/city" if code == "putian" else f"/unit/{code}"
+
+
+def dropdown_labels(lang: str) -> dict[str, str]:
+    """The words inside Dash's dropdowns (search box, clear, no match) in the language."""
+    keys = ("search", "clear_search", "clear_selection", "no_options_found", "select_all", "deselect_all")
+    labels = {k: t(f"dropdown.{k}", lang) for k in keys}
+    labels["selected_count"] = TABLE["dropdown.selected_count"][1 if lang == "en" else 0]
+    return labels
 
 
 def panel(title: str, body: Any, *, class_name: str = "", extra: Any = None) -> html.Section:

@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from dashboard.i18n import t, unit_name
 from layouts import ids
-from layouts.components import breadcrumb
+from layouts.components import breadcrumb, dropdown_labels
 from layouts.figures_map import MEASURES
 from layouts.period import period_options
 
@@ -29,18 +29,20 @@ def control_bar(path: list[dict[str, Any]], query: dict[str, Any], choice: str, 
         html.Div([
             html.Label(t("period", lang), htmlFor=ids.PERIOD, className="control-label"),
             dcc.Dropdown(id=ids.PERIOD, options=period_options(lang), value=choice, clearable=False,
-                         searchable=False, className="control period-select"),
+                         searchable=False, className="control period-select", labels=dropdown_labels(lang)),
             dcc.DatePickerRange(id=ids.PERIOD_RANGE, start_date=start, end_date=end,
                                 display_format="YYYY-MM-DD", className="control period-range",
                                 style={} if choice == "custom" else {"display": "none"}),
             html.Label(t("line", lang), htmlFor=ids.LINE, className="control-label"),
             dcc.Dropdown(id=ids.LINE, options=line_options(lines, lang), value=query.get("line") or "",
-                         clearable=False, searchable=False, className="control line-select"),
+                         clearable=False, searchable=False, className="control line-select",
+                         labels=dropdown_labels(lang)),
             html.Label(t("measure", lang), htmlFor=ids.MEASURE, className="control-label",
                        style={} if show_measure else {"display": "none"}),
             dcc.Dropdown(id=ids.MEASURE, options=[{"label": t(f"measure.{m}", lang), "value": m}
                                                   for m in MEASURES],
                          value="open", clearable=False, searchable=False, className="control measure-select",
+                         labels=dropdown_labels(lang),
                          style={} if show_measure else {"display": "none"}),
         ], className="controls"),
     ], className="control-bar")

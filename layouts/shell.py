@@ -11,6 +11,7 @@ from dash import dcc, html
 
 from dashboard.i18n import DEFAULT_LANG, t
 from layouts import ids
+from layouts.components import dropdown_labels
 
 GRID_CODE = re.compile(r"-g\d+$")
 
@@ -27,7 +28,7 @@ def shell(lang: str = DEFAULT_LANG) -> html.Div:
                       html.H1(t("app.title", lang), id=ids.TITLE, className="brand-title")],
                      className="brand"),
             dcc.Dropdown(id=ids.SEARCH, options=[], placeholder=t("search.placeholder", lang),
-                         searchable=True, clearable=True, className="search", optionHeight=44),
+                         searchable=True, clearable=True, className="search", labels=dropdown_labels(lang)),
             html.Div([html.Span(className="status-dot"), html.Span(t("status.connecting", lang),
                                                                     className="status-text")],
                      id=ids.STATUS, className="status status-connecting", **{"data-state": "connecting"}),

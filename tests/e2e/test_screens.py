@@ -61,9 +61,11 @@ def click_region(page, code: str, lon: float, lat: float) -> None:
     }""", [lon, lat])
     hovered = ("() => (document.querySelector('#unit-map .js-plotly-plot')._hoverdata || [])"
                ".map(p => p.location)")
-    for dx, dy in [(0, 0), (12, 0), (-12, 0), (0, 12), (0, -12), (24, 24), (-24, -24), (24, -24), (-24, 24)]:
+    spots = [(dx, dy) for r in range(0, 90, 10)
+             for dx, dy in ((r, 0), (-r, 0), (0, r), (0, -r), (r, r), (-r, -r))]
+    for dx, dy in spots:
         page.mouse.move(x + dx, y + dy)
-        page.wait_for_timeout(200)
+        page.wait_for_timeout(120)
         if code in page.evaluate(hovered):
             page.mouse.click(x + dx, y + dy)
             return
@@ -185,7 +187,7 @@ def test_search_box_opens_a_unit(page, stack):
     page.goto(stack.url("/city?period=7d"))
     wait_for_view(page, "city")
     page.click("#shell-search")
-    page.keyboard.type("长寿社区")
+    page.fill(".dash-dropdown-search", "长寿社区")
     page.get_by_role("option", name="长寿社区").first.click()
     page.wait_for_url(f"**/unit/{village}?period=7d")
     expect_view(page, stack, village, "village", {"period": "7d"})
