@@ -95,7 +95,7 @@ def test_map_of_the_city_and_of_a_grid(app):
 
 
 def test_lists_ticker_overdue_children_departments(app):
-    ticker, overdue = unit.update_lists(_view("putian", period="7d"), "zh")
+    ticker, overdue = unit.update_lists(_view("putian", period="7d"), None, "zh")
     assert len(ticker) == 5 and {r["unit"] for r in ticker} == {"荔城区"}
     assert overdue[0]["id"] == "inc-004" and overdue[0]["level_label"] == "乡镇街道"
     children = unit.update_children(_view("putian", period="7d"), None, "en")
@@ -149,6 +149,6 @@ def test_views_outside_the_jurisdiction_are_refused(app):
     g.principal = Principal(name="cx", role="viewer", unit_code="chengxiang", unit_level="district")
     body, sub = view.render_view(_view("licheng"), "zh")
     assert sub is None and body.children == "该单位不在您的管辖范围内"
-    assert unit.update_lists(_view("licheng"), "zh") == ([], [])
+    assert unit.update_lists(_view("licheng"), None, "zh") == ([], [])
     assert detail.from_row({"rowId": "inc-004"}, "zh")[1].children == "点击列表中的事件查看全过程"
     assert ids.VIEW == "view"
