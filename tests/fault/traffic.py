@@ -28,6 +28,8 @@ class Ledger:
         self.incidents: set[str] = set()
         self.refused: Counter = Counter()  # answers that were retried (status or exception name)
         self.lock = threading.Lock()
+        self.first: float | None = None  # monotonic times of the first and last acceptance
+        self.last: float | None = None
 
     def accept(self, key: str, incident: str | None = None) -> None:
         """Record an accepted event."""
@@ -35,6 +37,13 @@ class Ledger:
             self.keys.add(key)
             if incident:
                 self.incidents.add(incident)
+            self.last = time.monotonic()
+            self.first = self.first or self.last
+
+    def incidents_per_s(self) -> float:
+        """New incidents accepted per second, first to last acceptance."""
+        span = (self.last or 0) - (self.first or 0)
+        return len(self.incidents) / span if span > 0 else 0.0
 
 
 class Poster:
