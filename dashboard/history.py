@@ -70,6 +70,7 @@ class World:
     item_limits: np.ndarray  # (items, 4) minutes: dispatch, accept, resolve, check
     item_severity: np.ndarray
     enforcement_depts: np.ndarray
+    city_code: str  # the top of every supervision chain (putian, or an imported city's code)
 
 
 def day_weights(days: list[date]) -> np.ndarray:
@@ -141,14 +142,16 @@ def draw_incidents(world: World, rng: np.random.Generator, reported: np.ndarray)
             "reporter": reporter, "closer": world.reporters[grid, 0]}
 
 
-def plan_2018(rng: np.random.Generator, world: World, attrs: dict) -> np.ndarray:
-    """Fate of each 2018 incident: 0 closed, 1 cancelled, 2 still open; exact published totals."""
+def plan_2018(rng: np.random.Generator, world: World, attrs: dict, closed: int = CLOSED_2018,
+              legacy_open: int = LEGACY_OPEN_2018) -> np.ndarray:
+    """Fate of each 2018 incident: 0 closed, 1 cancelled, 2 still open; exact totals (by default
+    the published ones)."""
     n = len(attrs["item"])
     fate = np.zeros(n, dtype=np.int8)
-    not_closed = rng.choice(n, size=n - CLOSED_2018, replace=False)
+    not_closed = rng.choice(n, size=n - closed, replace=False)
     fate[not_closed] = 1
     long_running = not_closed[world.item_limits[attrs["item"][not_closed], 2] >= 10 * 24 * 60]
-    fate[long_running[:LEGACY_OPEN_2018]] = 2
+    fate[long_running[:legacy_open]] = 2
     return fate
 
 

@@ -101,8 +101,9 @@ def event_columns(conn: Connection, world: World, ids: np.ndarray, events: Event
 
 def certificate_columns(conn: Connection, world: World, rng: np.random.Generator, first: date,
                         days: int, total: int | None, per_day: float = 0.0,
-                        until: int | None = None) -> dict:
-    """Certificates handled on working days in office hours; exact 2018 kinds when `total` is set."""
+                        until: int | None = None, scale: float = 1.0) -> dict:
+    """Certificates handled on working days in office hours; exact 2018 kinds when `total` is set
+    (each kind's count times `scale`)."""
     day_list = [first + timedelta(days=i) for i in range(days)]
     weight = np.array([(0.15 if d.weekday() >= 5 else 1.0) * (0.1 if d in HOLIDAYS_2018 else 1.0)
                        for d in day_list])
@@ -111,9 +112,10 @@ def certificate_columns(conn: Connection, world: World, rng: np.random.Generator
         kinds = rng.choice([k for k, _ in CERT_KINDS] + [CERT_REST], size=total,
                            p=_kind_shares()).astype(object)
     else:
-        counts = [c for _, c in CERT_KINDS]
-        kinds = np.array(sum(([k] * c for k, c in CERT_KINDS), []) + [CERT_REST] * (total - sum(counts)),
-                         dtype=object)
+        counts = [round(c * scale) for _, c in CERT_KINDS]
+        total = max(round(total * scale), sum(counts))
+        kinds = np.array(sum(([k] * c for (k, _), c in zip(CERT_KINDS, counts, strict=True)), [])
+                         + [CERT_REST] * (total - sum(counts)), dtype=object)
         rng.shuffle(kinds)
     day = rng.choice(days, size=total, p=weight / weight.sum())
     starts = np.array([local_midnight_epoch(d) for d in day_list], dtype=np.int64)

@@ -50,7 +50,7 @@ def supervision(world: World, events: Events, item: np.ndarray, grid: np.ndarray
     escalations = np.minimum(passed - 1, 3)
     g = grid[inc[rows]]
     chain = np.stack([world.village_codes[g], world.town_codes[g], world.district_codes[g],
-                      np.full(len(g), "putian", dtype=object)], axis=1)
+                      np.full(len(g), world.city_code, dtype=object)], axis=1)
     n = len(rows)
     ids = np.arange(first_id, first_id + n)
     items = {

@@ -19,7 +19,7 @@ from dashboard.config import Settings
 from dashboard.db import drop_all, engine_for, is_initialised, upgrade
 from dashboard.models import Incident
 from dashboard.people import staff_columns
-from dashboard.seed_history import seed_history
+from dashboard.seed_history import history_scale, seed_history
 from dashboard.seed_load import insert_columns, insert_dicts, prepare_session
 from dashboard.seed_world import centre_rows, grid_infos, unit_rows, world_arrays
 from dashboard.timeutil import Period, utcnow
@@ -36,7 +36,8 @@ def world_is_seeded(engine: Engine) -> bool:
     if not is_initialised(engine):
         return False
     with engine.connect() as conn:
-        return conn.execute(text("SELECT 1 FROM units WHERE code = 'putian'")).first() is not None
+        # Any city: an imported geography's city has its own code.
+        return conn.execute(text("SELECT 1 FROM units WHERE level = 'city'")).first() is not None
 
 
 def load_units(geo_file: str | None) -> list:
@@ -47,15 +48,17 @@ def load_units(geo_file: str | None) -> list:
 
 
 def seed_world(engine: Engine, progress: bool = True, geo_file: str | None = None,
-               now: datetime | None = None) -> dict[str, int]:
+               now: datetime | None = None, scale: float | None = None) -> dict[str, int]:
     """Seed the full demo world into an empty, migrated database; returns row counts."""
-    return seed_units(engine, load_units(geo_file), progress=progress, now=now)
+    return seed_units(engine, load_units(geo_file), progress=progress, now=now, scale=scale)
 
 
 def seed_units(engine: Engine, units: list, progress: bool = True, now: datetime | None = None,
-               timings: dict[str, float] | None = None) -> dict[str, int]:
+               timings: dict[str, float] | None = None, scale: float | None = None) -> dict[str, int]:
     """Seed the world on a given list of UnitSpecs (parents before children).
 
+    `scale` is the history's volume relative to Putian's published one; by default it follows the
+    number of grids (1.0 for the built-in world, exactly the published 2018 totals).
     `timings`, when given, receives the wall time in seconds of each phase (for benchmarks).
     """
     moment = now or utcnow()
@@ -79,7 +82,8 @@ def seed_units(engine: Engine, units: list, progress: bool = True, now: datetime
             step("staff")
             world, grid_names = world_arrays(units, staff)
             step("world arrays")
-            seed_history(conn, world, int(moment.timestamp()), step, grid_names)
+            volume = history_scale(len(grid_names)) if scale is None else scale
+            seed_history(conn, world, int(moment.timestamp()), step, grid_names, scale=volume)
             insert_dicts(conn, "meta", [
                 {"key": "seed_version", "value": SEED_VERSION},
                 {"key": "seeded_at", "value": utcnow().isoformat()},

@@ -1,4 +1,11 @@
-"""Seeding the history: 2018 as published, the last 30 days, and the state of the city at `now`."""
+"""Seeding the history: 2018 as published, the last 30 days, and the state of the city at `now`.
+
+`scale` shrinks every volume (2018 totals, reports a day, certificates) for a smaller imported
+geography; at 1.0, the built-in Putian world, the 2018 totals are exactly the published ones.
+An incident's `overdue` flag is sticky: it is set when any of its stage instances ran past the
+business item's limit (exactly the incidents that have supervision items), whether or not it has
+closed since, as the live supervisor leaves it.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +17,10 @@ import numpy as np
 from sqlalchemy import Connection
 
 from dashboard.history import (
+    CLOSED_2018,
     COLLECTED_2018,
     HOUR_W,
+    LEGACY_OPEN_2018,
     WEEKDAY_W,
     World,
     draw_incidents,
@@ -37,18 +46,26 @@ RECENT_PER_DAY = 1600
 RECENT_CANCEL_P = 0.045
 RECENT_STALL_P = 0.02
 EARLIEST_NOW = int(datetime(2019, 3, 1, tzinfo=UTC).timestamp())
+FULL_SCALE_GRIDS = 2408  # Putian's grids: the published 2018 figures are the volume of these
 
 Step = Callable[[str], None]
 
 
-def recent_report_times(rng: np.random.Generator, now: int) -> np.ndarray:
-    """About 1,600 reports a day for the 30 days before `now`, with weekday and hour rhythm."""
+def history_scale(grids: int) -> float:
+    """Default volume of a world's history: Putian's per grid, never more than Putian's in all
+    (so an imported city seeds within the same time)."""
+    return min(1.0, grids / FULL_SCALE_GRIDS)
+
+
+def recent_report_times(rng: np.random.Generator, now: int, per_day: float = RECENT_PER_DAY
+                        ) -> np.ndarray:
+    """About `per_day` reports a day for the 30 days before `now`, with weekday and hour rhythm."""
     first_hour = (now - RECENT_DAYS * 86_400) // 3600 * 3600
     hours = np.arange(first_hour, now, 3600, dtype=np.int64)
     local = (hours + 8 * 3600) // 3600
     hour_of_day = local % 24
     weekday = ((local // 24) + 3) % 7  # 1970-01-01 was a Thursday
-    rate = RECENT_PER_DAY * HOUR_W[hour_of_day] / HOUR_W.sum() * WEEKDAY_W[weekday] / WEEKDAY_W.mean()
+    rate = per_day * HOUR_W[hour_of_day] / HOUR_W.sum() * WEEKDAY_W[weekday] / WEEKDAY_W.mean()
     counts = rng.poisson(rate)
     times = np.repeat(hours, counts) + rng.integers(0, 3600, size=int(counts.sum()))
     return np.sort(times[times < now])
@@ -57,8 +74,9 @@ def recent_report_times(rng: np.random.Generator, now: int) -> np.ndarray:
 def _load_batch(conn: Connection, world: World, ids: np.ndarray, reported: np.ndarray, attrs: dict,
                 events: Events, sup: Supervision, all_timelines: bool, step: Step, label: str) -> None:
     derived = derive(events, len(ids))
+    # Sticky: every incident that ran late in any stage, closed since or not (docs/contracts.md).
     overdue = np.zeros(len(ids), dtype=bool)
-    overdue[sup.open_incidents] = True
+    overdue[sup.items["incident"]] = True
     insert_columns(conn, "incidents", incident_columns(conn, world, ids, reported, attrs, derived, overdue))
     step(f"{label}: incidents")
     if not all_timelines:
@@ -82,15 +100,19 @@ def _load_batch(conn: Connection, world: World, ids: np.ndarray, reported: np.nd
 
 
 def seed_history(conn: Connection, world: World, now: int, step: Step,
-                 grid_names: dict[str, str], all_2018_timelines: bool = False) -> dict[str, int]:
+                 grid_names: dict[str, str], all_2018_timelines: bool = False,
+                 scale: float = 1.0) -> dict[str, int]:
     """Insert 2018, the recent 30 days and today's open work; returns row counts generated."""
     if now < EARLIEST_NOW:
         raise ValueError("now must be after 2019-03-01: the 2018 history has to be complete by then")
+    if not 0 < scale <= 1:
+        raise ValueError(f"scale: must be in (0, 1], got {scale}")
     indexes = suspend_indexes(conn, ["incidents", "incident_events", "supervision_items"])
     rng = np.random.default_rng(2018)
-    reported = report_times_for_year(rng, 2018, COLLECTED_2018)
+    reported = report_times_for_year(rng, 2018, max(1, round(COLLECTED_2018 * scale)))
     attrs = draw_incidents(world, rng, reported)
-    fate = plan_2018(rng, world, attrs)
+    fate = plan_2018(rng, world, attrs, closed=round(CLOSED_2018 * scale),
+                     legacy_open=round(LEGACY_OPEN_2018 * scale))
     ids = incident_ids(rng, reported)
     events = walk(world, rng, reported, attrs, fate).upto(now)
     sup = supervision(world, events, attrs["item"], attrs["grid"], now, first_id=1)
@@ -99,7 +121,7 @@ def seed_history(conn: Connection, world: World, now: int, step: Step,
     next_id = len(sup.items["id"]) + 1
 
     rng = np.random.default_rng(20_190_101)
-    recent = recent_report_times(rng, now)
+    recent = recent_report_times(rng, now, RECENT_PER_DAY * scale)
     r_attrs = draw_incidents(world, rng, recent)
     r_fate = (rng.random(len(recent)) < RECENT_CANCEL_P).astype(np.int8)
     r_ids = incident_ids(rng, recent)
@@ -115,11 +137,11 @@ def seed_history(conn: Connection, world: World, now: int, step: Step,
 
     crng = np.random.default_rng(17_465)
     insert_columns(conn, "certificates", certificate_columns(conn, world, crng, date(2018, 1, 1), 365,
-                                                             CERTIFICATES_2018))
+                                                             CERTIFICATES_2018, scale=scale))
     today = _local_date(now)
     insert_columns(conn, "certificates", certificate_columns(
         conn, world, crng, today - timedelta(days=RECENT_DAYS), RECENT_DAYS + 1, None,
-        per_day=CERTIFICATES_2018 / 365, until=now))
+        per_day=CERTIFICATES_2018 / 365 * scale, until=now))
     step("alerts, certificates")
     reset_sequences(conn, ["supervision_items", "supervision_escalations", "alerts", "certificates",
                            "incident_events"])

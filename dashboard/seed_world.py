@@ -113,5 +113,6 @@ def world_arrays(units: list, staff: dict) -> tuple[World, dict[str, str]]:
                                i.limit_check_min] for i in ITEMS]),
         item_severity=np.array([i.default_severity for i in ITEMS]),
         enforcement_depts=column([d.code for d in DEPARTMENTS if d.enforcement]),
+        city_code=next(u.code for u in units if u.level == "city"),
     )
     return world, {u.code: u.name for u in grids}
