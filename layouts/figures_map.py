@@ -110,15 +110,17 @@ def regions_trace(children: list[dict[str, Any]], measure: str, lang: str) -> go
     )
 
 
-def incidents_trace(incidents: list[dict[str, Any]], lang: str) -> go.Scattermap:
-    """Open incidents: colour by stage, size by severity; clicking one opens its timeline."""
+def incidents_trace(incidents: list[dict[str, Any]], lang: str, hover: bool = True) -> go.Scattermap:
+    """Open incidents: colour by stage, size by severity; clicking one opens its timeline. On the
+    wide city and district maps they take no pointer, so a touch anywhere reaches the region."""
     return go.Scattermap(
+        hoverinfo=None if hover else "skip",
         lat=[i["lat"] for i in incidents], lon=[i["lon"] for i in incidents], mode="markers",
         ids=[i["id"] for i in incidents], customdata=[[i["id"], name_of(STATE_NAMES, i["state"], lang)]
                                                       for i in incidents],
         marker=dict(size=[SEVERITY_SIZE.get(i.get("severity", 2), 9) for i in incidents],
                     color=[STATE_COLOURS.get(i["state"], "#999999") for i in incidents], opacity=0.95),
-        hovertemplate="%{customdata[1]}<br>%{customdata[0]}<extra></extra>",
+        hovertemplate="%{customdata[1]}<br>%{customdata[0]}<extra></extra>" if hover else None,
         meta=TRACE_INCIDENTS, name=t("legend.incidents", lang),
     )
 
@@ -173,7 +175,9 @@ def map_figure(regions: list[dict[str, Any]], measure: str, lang: str, *,
         traces[0].update(showscale=False)
     if tracks is not None:
         traces.append(tracks_trace(tracks, lang))
-    traces += [supervision_trace(list(supervision), lang), incidents_trace(list(incidents), lang),
+    # Regions of districts or towns: a city or district view, where markers are an overview.
+    wide = bool(regions) and regions[0].get("level") in ("district", "town")
+    traces += [supervision_trace(list(supervision), lang), incidents_trace(list(incidents), lang, not wide),
                positions_trace(list(positions), lang, hover=tracks is not None)]
     fig = go.Figure(data=traces)
     fig.update_layout(**base_layout(
