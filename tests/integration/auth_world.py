@@ -14,6 +14,7 @@ import requests
 import socketio
 from flask import Flask
 from werkzeug.serving import make_server
+from werkzeug.wsgi import ClosingIterator
 
 from dashboard.app import create_app
 from dashboard.auth import default_wall_path
@@ -83,7 +84,8 @@ def serving(services: Services) -> Iterator[tuple[str, Flask]]:
     before = services.redis.pubsub_numsub(channel)[0][1]
     app = create_app(services.settings, services)
     start_message_queue()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    in_flight = _Counting(app)
+    server = make_server("127.0.0.1", 0, in_flight, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     wait_until(lambda: services.redis.pubsub_numsub(channel)[0][1] > before, "message queue listener")
@@ -92,6 +94,33 @@ def serving(services: Services) -> Iterator[tuple[str, Flask]]:
     finally:
         server.shutdown()
         server.server_close()
+        # Requests a closed browser left behind still hold database connections: let them finish
+        # before the test's engine is disposed under them.
+        in_flight.idle.wait(10)
+
+
+class _Counting:
+    """WSGI middleware that knows when no request is being served."""
+
+    def __init__(self, app) -> None:
+        self.app, self.count, self.lock, self.idle = app, 0, threading.Lock(), threading.Event()
+        self.idle.set()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            self.count += 1
+            self.idle.clear()
+        try:
+            return ClosingIterator(self.app(environ, start_response), [self._done])
+        except BaseException:
+            self._done()
+            raise
+
+    def _done(self) -> None:
+        with self.lock:
+            self.count -= 1
+            if self.count == 0:
+                self.idle.set()
 
 
 class Browser:
