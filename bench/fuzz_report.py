@@ -5,8 +5,8 @@
 Runs pytest on tests/fuzz with FUZZ_EXAMPLES / FUZZ_STREAM_EXAMPLES raised and FUZZ_RANDOM=1
 (fresh cases, not CI's derandomized ones), on SQLite and PostgreSQL, with the test database prefix
 and Redis database taken from the environment (DASHBOARD_TEST_DB_PREFIX, DASHBOARD_TEST_REDIS_URL).
-Prints pytest's outcome, the wall time and a Markdown table: cases per endpoint and stream, both
-backends together.
+Prints pytest's outcome (failing tests named; the whole output goes to var/fuzz-report.log), the
+wall time and a Markdown table: cases per endpoint and stream, both backends together.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+
+LOG = "var/fuzz-report.log"  # pytest's whole output of the last run, for the failures' details
 
 
 def run(examples: int, stream_examples: int, extra: list[str]) -> tuple[int, float, Counter, str]:
@@ -36,8 +38,11 @@ def run(examples: int, stream_examples: int, extra: list[str]) -> tuple[int, flo
         if report.exists():
             for line in report.read_text(encoding="utf-8").splitlines():
                 tally.update(json.loads(line))
+    Path("var").mkdir(exist_ok=True)
+    Path(LOG).write_text(done.stdout + done.stderr, encoding="utf-8")
     lines = [ln for ln in done.stdout.splitlines() if ln.strip()]
-    return done.returncode, wall, tally, lines[-1] if lines else done.stderr[-500:]
+    failed = [ln for ln in lines if ln.startswith(("FAILED", "ERROR"))]
+    return done.returncode, wall, tally, "\n".join(failed + lines[-1:]) if lines else done.stderr[-500:]
 
 
 def table(tally: Counter) -> str:

@@ -99,9 +99,12 @@ def _nul_in(value, path: str) -> str | None:
     return None
 
 
-@bp.before_request
+@bp.before_app_request
 def _refuse_nul():
     # A NUL in the path or a query parameter would reach PostgreSQL, which refuses it (a 500).
+    # App-wide for /api/: other blueprints (the audit API) serve there too.
+    if not request.path.startswith("/api/"):
+        return
     if "\x00" in request.path:
         raise ApiError(404, "no such resource: the path contains a NUL character", None)
     for name, value in request.args.items(multi=True):

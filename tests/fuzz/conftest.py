@@ -111,6 +111,9 @@ def fuzz_world(engine, Session, services_for):
     with Session() as s:
         alerts = list(s.scalars(select(Alert.id).order_by(Alert.id)))
     assert alerts, "the severe incidents should have raised alerts"
+    # One acknowledgement, so the audit log has an entry to list.
+    acked = http.post(f"/api/v1/alerts/{alerts[-1]}/ack", json={"note": "fuzz"}, headers=tokens["admin"])
+    assert acked.status_code == 202, acked.json
     return SimpleNamespace(app=app, http=http, Session=Session, redis=services.redis, tokens=tokens,
                            incidents=incidents, alerts=alerts, persist=persist, supervise=supervise,
                            services=services)
