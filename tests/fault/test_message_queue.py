@@ -51,7 +51,10 @@ def test_entries_published_while_unsubscribed_reach_screens_after_the_subscripti
             screen.wait_for(has_feed(missed[-1]), "the missed entries after the resubscribe")
             assert screen.feed_ids() == missed  # in stream order, each once
             wait_until(lambda: manager.filled >= 3 and manager.subscriptions >= 2, "the gap filled")
-            with fanout_running(services.settings.redis_url):  # live pushes still arrive
+            with fanout_running(services.settings.redis_url) as fanout:  # live pushes still arrive
+                # `active` is set just before the cursor is read; an entry added in between would
+                # be behind the fresh fan-out's starting point.
+                wait_until(lambda: schema.ALERTS in fanout.cursor, "the fan-out's starting cursor")
                 live = xadd(r, schema.ALERTS, "alert.raised", LICHENG_GRID, id=9, severity=4)
                 screen.wait_for(has_feed(live), "a live push after the resubscribe")
             assert screen.feed_ids() == [*missed, live]
