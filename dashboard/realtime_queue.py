@@ -55,11 +55,11 @@ class GapFillingRedisManager(socketio.RedisManager):
             if message.get("channel") != channel:
                 continue
             if message["type"] == "subscribe":
-                self.subscriptions += 1
-                if self.subscriptions == 1:
+                if self.subscriptions == 0:
                     self._mark_heads()
                 else:
                     self._fill_gap()
+                self.subscriptions += 1
             elif message["type"] == "message" and "data" in message:
                 yield message["data"]
 
