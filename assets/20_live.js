@@ -58,7 +58,26 @@
     setProps("live-feed", {data: batch});
     // The map redraw can take a few hundred milliseconds on a software-rendered wall: let the
     // lists paint first.
-    setTimeout(function () { setProps("live-feed-map", {data: batch}); }, 120);
+    requeueMap(batch.events, 120);
+  }
+
+  /* Events for the map wait in order until the map is ready for them (see 30_clientside.js). */
+  function requeueMap(events, delay) {
+    S.mapBacklog = (S.mapBacklog || []).concat(events);
+    if (S.mapTimer) { return; }
+    S.mapTimer = setTimeout(function () {
+      S.mapTimer = null;
+      var events = S.mapBacklog;
+      S.mapBacklog = [];
+      S.seq += 1;
+      if (events.length) { setProps("live-feed-map", {data: {seq: S.seq, events: events}}); }
+    }, delay);
+  }
+
+  /* Positions the map could not take yet: newer ones already waiting win. */
+  function requeuePositions(list) {
+    list.forEach(function (p) { if (!S.posBatch[p.staff]) { S.posBatch[p.staff] = p; } });
+    if (!S.posTimer) { S.posTimer = setTimeout(flushPositions, 300); }
   }
 
   function applyFeed(ev) {
@@ -79,6 +98,9 @@
   }
 
   function applyPositions(ev) {
+    // The view was drawn from the same latest positions a moment ago: a snapshot matters only
+    // after a reconnect, when the screen may have missed moves.
+    if (ev.snapshot && !S.reconnected) { S.lastPos = ev.id; return; }
     if (cmpId(ev.id, S.lastPos) <= 0) { return; }
     S.lastPos = ev.id;
     S.posId = ev.id;
@@ -137,7 +159,11 @@
                           auth: tok ? {token: tok} : {}});
     S.socket.on("refused", function () { publishState("refused"); });
     S.socket.on("connect", function () { S.everConnected = true; subscribe(); });
-    S.socket.on("disconnect", function () { S.ready = false; publishState("reconnecting"); });
+    S.socket.on("disconnect", function () {
+      S.ready = false;
+      S.reconnected = true;
+      publishState("reconnecting");
+    });
     S.socket.io.on("reconnect_attempt", function () { publishState("reconnecting"); });
     S.socket.on("connect_error", function (err) {
       publishState(err && err.data ? "refused" : (S.everConnected ? "reconnecting" : "connecting"));
@@ -153,13 +179,28 @@
     S.sub = sub;
     if (!sub) { return; }
     if (changed) {
+      S.reconnected = false;
       S.last = {incidents: null, supervision: null, alerts: null};
       S.lastPos = null;
       S.newest = Date.now();
+      S.mapBacklog = [];
+      S.posBatch = {};
     }
     connect();
     if (changed) { subscribe(); }
   }
 
-  window.gridLive = {state: S, setView: setView, cmpId: cmpId};
+  /* Plotly finishes a map update asynchronously; when the view changes in between, the update
+   * lands on a map that was just removed and rejects with this TypeError from getMapLayers.
+   * Nothing is lost (the map is gone), so that one rejection is not reported as an error. */
+  window.addEventListener("unhandledrejection", function (event) {
+    var err = event.reason;
+    if (err instanceof TypeError && /reading 'layers'/.test(err.message) &&
+        /getMapLayers/.test(err.stack || "")) {
+      event.preventDefault();
+    }
+  });
+
+  window.gridLive = {state: S, setView: setView, cmpId: cmpId,
+                     retryMap: function (events) { requeueMap(events, 300); }, retryPositions: requeuePositions};
 })();

@@ -40,6 +40,24 @@
 
   function arr(x) { return Array.isArray(x) ? x.slice() : []; }
 
+  /* Whether the map has finished drawing its current figure. Plotly redraws a map asynchronously;
+   * a second update landing mid-way can reach a map that has just been replaced, so live patches
+   * wait for a settled map and retry shortly instead. */
+  function mapSettled() {
+    var gd = document.querySelector("#unit-map .js-plotly-plot");
+    var sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+    var map = sub && sub.map;
+    return !!(map && map.getStyle() && map.loaded());
+  }
+
+  function retryLater(storeId, data) {
+    if (window.gridLive) {
+      if (storeId === "live-positions") { window.gridLive.retryPositions(data.positions); }
+      else { window.gridLive.retryMap(data.events); }
+    }
+    return dc.no_update;
+  }
+
   function childCode(units, sub) {
     if (!units || !units.length) { return null; }
     return units[Math.min(sub.depth, units.length - 1)];
@@ -113,7 +131,8 @@
     },
 
     applyFeedMap: function (feed, figure, sub) {
-      if (!feed || !sub || !sub.live || !feed.events || !figure) { return dc.no_update; }
+      if (!feed || !sub || !sub.live || !feed.events) { return dc.no_update; }
+      if (!figure || traceIndex(figure, "incidents") < 0 || !mapSettled()) { return retryLater("live-feed-map", feed); }
       return dc.gridLive.applyFeed(feed, figure, sub, [])[0];
     },
 
@@ -185,8 +204,9 @@
 
     applyPositions: function (pos, figure, sub) {
       var nu = dc.no_update;
+      if (!pos || !pos.positions || !pos.positions.length || !sub) { return nu; }
       var pi = traceIndex(figure, "positions");
-      if (!pos || !pos.positions || pi < 0 || !sub) { return nu; }
+      if (pi < 0 || !mapSettled()) { return retryLater("live-positions", pos); }
       var pts = pointsOf(figure.data[pi]);
       var where = {};
       pts.ids.forEach(function (id, i) { where[id] = i; });
