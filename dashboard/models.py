@@ -313,6 +313,28 @@ class AlertAck(Base):
     request_key: Mapped[str | None] = mapped_column(String(96), unique=True)
 
 
+class Instruction(Base):
+    """A leader's instruction (批示) on a supervision item, an alert or an incident; never updated."""
+
+    __tablename__ = "instructions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    target_kind: Mapped[str] = mapped_column(String(16))  # supervision | alert | incident
+    target_id: Mapped[str] = mapped_column(String(64))
+    incident_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The target's own unit and its ancestors, so jurisdiction is the same equality test as elsewhere.
+    unit_code: Mapped[str] = mapped_column(String(64), index=True)
+    district_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    town_code: Mapped[str | None] = mapped_column(String(64))
+    village_code: Mapped[str | None] = mapped_column(String(64))
+    grid_code: Mapped[str | None] = mapped_column(String(64))
+    author: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column()
+
+    __table_args__ = (Index("ix_instructions_target", "target_kind", "target_id"),)
+
+
 class OutboxEvent(Base):
     """A stream event written in the transaction of its state change, published to Redis after.
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 23:55:12.643608
+Create Date: 2026-11-28 00:26:53.249208
 """
 
 from alembic import op
@@ -43,6 +43,27 @@ def upgrade() -> None:
     sa.Column('enforcement', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('code')
     )
+    op.create_table('instructions',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('target_kind', sa.String(length=16), nullable=False),
+    sa.Column('target_id', sa.String(length=64), nullable=False),
+    sa.Column('incident_id', sa.String(length=64), nullable=True),
+    sa.Column('unit_code', sa.String(length=64), nullable=False),
+    sa.Column('district_code', sa.String(length=64), nullable=True),
+    sa.Column('town_code', sa.String(length=64), nullable=True),
+    sa.Column('village_code', sa.String(length=64), nullable=True),
+    sa.Column('grid_code', sa.String(length=64), nullable=True),
+    sa.Column('author', sa.String(length=64), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('instructions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_instructions_district_code'), ['district_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_instructions_incident_id'), ['incident_id'], unique=False)
+        batch_op.create_index('ix_instructions_target', ['target_kind', 'target_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_instructions_unit_code'), ['unit_code'], unique=False)
+
     op.create_table('meta',
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('value', sa.Text(), nullable=False),
@@ -469,6 +490,13 @@ def downgrade() -> None:
 
     op.drop_table('outbox')
     op.drop_table('meta')
+    with op.batch_alter_table('instructions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_instructions_unit_code'))
+        batch_op.drop_index('ix_instructions_target')
+        batch_op.drop_index(batch_op.f('ix_instructions_incident_id'))
+        batch_op.drop_index(batch_op.f('ix_instructions_district_code'))
+
+    op.drop_table('instructions')
     op.drop_table('departments')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_unit_code'))
