@@ -36,6 +36,9 @@ def create_dash(server: Flask) -> Dash:
     app.layout = shell
     for module in (shell_cb, view, navigation, unit, grid, detail, live):
         module.register(app)
+    from callbacks import briefing
+
+    briefing.register(app)
     return app
 
 

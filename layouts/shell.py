@@ -73,3 +73,6 @@ def register_pages() -> None:
     dash.register_page("home", path="/", layout=city_page, title="莆田市网格化指挥中心")
     dash.register_page("unit", path_template="/unit/<code>", layout=unit_page,
                        title="莆田市网格化指挥中心")
+    from layouts.briefing import briefing_page  # the leaders' tablet briefing (issue 5)
+
+    dash.register_page("briefing", path="/briefing", layout=briefing_page, title="领导批阅")
