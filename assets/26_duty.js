@@ -1,0 +1,158 @@
+/* Duty desk live updates: feed:alerts events from the shared socket (20_live.js) → duty-feed
+ * store → AG Grid row transactions on the queue and the acknowledged board (partial updates).
+ *
+ * The server puts the socket in the officer's own unit room only, so nothing from outside the
+ * jurisdiction arrives here. Events of one alert are applied in stream-id order; an older one
+ * (a replay crossing a live push) is dropped. A new critical alert flashes the desk and, when the
+ * officer has turned the sound on, plays a short tone made with the Web Audio API (no audio file).
+ */
+(function () {
+  "use strict";
+  var dc = window.dash_clientside = window.dash_clientside || {};
+  var D = {attached: null, seen: {}, batch: [], timer: null, seq: 0, sound: false, audio: null, flash: null};
+
+  function cmpId(a, b) { return window.gridLive ? window.gridLive.cmpId(a, b) : 0; }
+  function onDesk() { return document.getElementById("duty-root") !== null; }
+
+  function fmtAge(iso, lang) {
+    if (!iso) { return ""; }
+    var s = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
+    var m = Math.floor(s / 60), h = Math.floor(m / 60), d = Math.floor(h / 24);
+    if (lang === "en") {
+      return d ? d + " d " + (h % 24) + " h" : h ? h + " h " + (m % 60) + " min" : m ? m + " min" : s + " s";
+    }
+    return d ? d + "天" + (h % 24) + "小时" : h ? h + "小时" + (m % 60) + "分" : m ? m + "分钟" : s + "秒";
+  }
+  var fns = window.dashAgGridFunctions = window.dashAgGridFunctions || {};
+  fns.dutyAge = fmtAge;
+
+  function tone() {
+    try {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) { return; }
+      D.audio = D.audio || new Ctx();
+      var ctx = D.audio, t = ctx.currentTime;
+      [0, 0.22].forEach(function (offset) {
+        var osc = ctx.createOscillator(), gain = ctx.createGain();
+        osc.type = "sine";
+        osc.frequency.value = 880;
+        gain.gain.setValueAtTime(0.0001, t + offset);
+        gain.gain.exponentialRampToValueAtTime(0.3, t + offset + 0.02);
+        gain.gain.exponentialRampToValueAtTime(0.0001, t + offset + 0.18);
+        osc.connect(gain).connect(ctx.destination);
+        osc.start(t + offset);
+        osc.stop(t + offset + 0.2);
+      });
+    } catch (e) { /* no audio device: the visual cue remains */ }
+  }
+
+  function cue() {
+    var root = document.getElementById("duty-root");
+    if (root) {
+      root.classList.add("duty-critical");
+      clearTimeout(D.flash);
+      D.flash = setTimeout(function () { root.classList.remove("duty-critical"); }, 8000);
+    }
+    if (D.sound) { tone(); }
+  }
+
+  function flush() {
+    D.timer = null;
+    if (!D.batch.length || !onDesk()) { D.batch = []; return; }
+    D.seq += 1;
+    dc.set_props("duty-feed", {data: {seq: D.seq, events: D.batch}});
+    D.batch = [];
+  }
+
+  function onFeed(ev) {
+    if (!ev || ev.stream !== "alerts" || !ev.data || !onDesk()) { return; }
+    var key = String(ev.data.id);
+    if (D.seen[key] && cmpId(ev.id, D.seen[key]) <= 0) { return; }
+    D.seen[key] = ev.id;
+    var sub = window.gridLive && window.gridLive.state.sub;
+    var critical = (sub && sub.critical) || 4;
+    if ((ev.type === "alert.raised" || ev.type === "alert.reopened") && ev.data.severity >= critical) { cue(); }
+    D.batch.push(ev);
+    if (!D.timer) { D.timer = setTimeout(flush, 30); }
+  }
+
+  /* The socket is created by the live glue when the desk subscribes; listen to it alongside. */
+  setInterval(function () {
+    var sock = window.gridLive && window.gridLive.state.socket;
+    if (sock && D.attached !== sock) {
+      D.attached = sock;
+      sock.on("feed", onFeed);
+    }
+  }, 200);
+
+  function api(id) {
+    try { return window.dash_ag_grid.getApi(id); } catch (e) { return null; }
+  }
+
+  function has(gridApi, id) { return !!(gridApi && gridApi.getRowNode(String(id))); }
+
+  function rowOf(d, sub, prev) {
+    var n = sub.names || {}, en = sub.lang === "en", ack = d.ack && d.ack.action === "ack" ? d.ack : null;
+    return {id: d.id, severity: d.severity,
+            severity_label: (n.severities || {})[String(d.severity)] || String(d.severity),
+            title: en ? (d.title_en || d.title) : d.title, kind: d.kind,
+            kind_label: (n.kinds || {})[d.kind] || d.kind, group_key: d.group_key, count: d.count,
+            state: d.state, level: d.level, level_label: (n.levels || {})[d.level] || d.level,
+            first_at: d.first_at, last_at: d.last_at, assigned_to: d.assigned_to || "",
+            acked_by: ack ? (ack.on_behalf_of || ack.user) : (prev ? prev.acked_by : ""),
+            acked_at: ack ? ack.at : (prev ? prev.acked_at : d.last_at)};
+  }
+
+  function updateCount() {
+    setTimeout(function () {
+      var q = api("duty-queue"), el = document.querySelector('[data-count="queue"]');
+      if (q && el) { el.textContent = String(q.getDisplayedRowCount()); }
+    }, 50);
+  }
+
+  dc.dutyDesk = {
+    applyFeed: function (feed, sub) {
+      var nu = dc.no_update;
+      if (!feed || !feed.events || !sub || !sub.desk) { return [nu, nu]; }
+      var qApi = api("duty-queue"), bApi = api("duty-board");
+      // Where each alert is now, as the batch moves it: "queue", "board" or absent.
+      var where = {}, prev = {};
+      var tq = {add: [], update: [], remove: [], async: false}, tb = {add: [], update: [], remove: [], async: false};
+      feed.events.forEach(function (ev) {
+        var d = ev.data, key = String(d.id);
+        if (!(key in where)) {
+          where[key] = has(qApi, key) ? "queue" : has(bApi, key) ? "board" : null;
+          var node = bApi && bApi.getRowNode(key);
+          prev[key] = node ? node.data : null;
+        }
+        var want = d.state === "open" ? "queue" : d.state === "acked" ? "board" : null;
+        var row = rowOf(d, sub, prev[key]);
+        prev[key] = row;
+        var from = where[key];
+        if (from && from !== want) { (from === "queue" ? tq : tb).remove.push({id: d.id}); }
+        if (want) { (want === "queue" ? tq : tb)[from === want ? "update" : "add"].push(row); }
+        where[key] = want;
+      });
+      var any = function (t) { return t.add.length || t.update.length || t.remove.length; };
+      updateCount();
+      return [any(tq) ? tq : nu, any(tb) ? tb : nu];
+    },
+
+    tick: function (n, sound) {
+      D.sound = Array.isArray(sound) && sound.indexOf("on") >= 0;
+      // A click on the switch is the user gesture browsers want before audio may start.
+      if (D.sound && D.audio === null && ctxSafe()) { D.audio = new (window.AudioContext || window.webkitAudioContext)(); }
+      if (D.audio && D.audio.state === "suspended") { D.audio.resume(); }
+      ["duty-queue", "duty-board"].forEach(function (id) {
+        var g = api(id);
+        if (g) { g.refreshCells({columns: ["age"], force: true}); }
+      });
+      updateCount();
+      return dc.no_update;
+    }
+  };
+
+  function ctxSafe() { return !!(window.AudioContext || window.webkitAudioContext); }
+
+  window.dutyDesk = {state: D, tone: tone};
+})();

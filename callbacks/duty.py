@@ -1,0 +1,179 @@
+"""The duty desk's callbacks: render the officer's queue and board, pick an alert, act on it.
+
+Every callback asks the server who is calling (`callbacks.scope.current_principal`) and reads or
+changes only alerts inside that principal's jurisdiction (`dashboard.alerting.scope`). Actions go
+through `dashboard.alerting_actions` exactly as the API's do: one AlertAck row, one audit entry and
+one outbox row in the same transaction, sent to `feed:alerts` right after the commit, from where
+every other officer's desk and the wall banners hear it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+from sqlalchemy import select
+
+from callbacks import scope
+from dashboard import outbox
+from dashboard.alerting import payload, wire_time
+from dashboard.alerting import scope as alert_scope
+from dashboard.alerting_actions import ActionError, parse_request, perform
+from dashboard.auth import client_address
+from dashboard.i18n import LEVEL_NAMES, SEVERITY_NAMES, lang_of, name_of, t, unit_name
+from dashboard.models import Alert, AlertAck, Department, Unit
+from dashboard.principal import Principal
+from dashboard.timeutil import utcnow
+from feeds import schema
+from layouts import duty as L
+from layouts import ids
+
+DESK_ROLES = ("admin", "leader", "duty")
+KINDS = ("severe_incident", "supervision_new", "supervision_escalated", "staff_silent", "feed_stalled")
+MAX_ROWS = 500
+
+
+def desk_principal() -> Principal | None:
+    """The caller if they may use the duty desk, else None."""
+    principal = scope.current_principal()
+    return principal if principal is not None and principal.role in DESK_ROLES else None
+
+
+def names(lang: str) -> dict[str, Any]:
+    """The label tables the browser needs to turn a live event into a row."""
+    return {"severities": {str(k): name_of(SEVERITY_NAMES, k, lang) for k in SEVERITY_NAMES},
+            "levels": {lv: name_of(LEVEL_NAMES, lv, lang) for lv in LEVEL_NAMES},
+            "kinds": {k: L.tr(f"kind.{k}", lang) for k in KINDS},
+            "status": {k: t(f"status.{k}", lang)
+                       for k in ("connected", "reconnecting", "resynced", "connecting", "refused")},
+            "age": t("status.age", lang)}
+
+
+def alert_row(data: dict[str, Any], lang: str, table: dict[str, Any],
+              ack: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One list row from an alert payload (the same fields 26_duty.js builds from an event)."""
+    title = (data.get("title_en") or data["title"]) if lang == "en" else data["title"]
+    return {"id": data["id"], "severity": data["severity"],
+            "severity_label": table["severities"].get(str(data["severity"]), str(data["severity"])),
+            "title": title, "kind": data["kind"],
+            "kind_label": table["kinds"].get(data["kind"], data["kind"]),
+            "group_key": data["group_key"], "count": data["count"], "state": data["state"],
+            "level": data["level"], "level_label": table["levels"].get(data["level"], data["level"]),
+            "first_at": data["first_at"], "last_at": data["last_at"],
+            "assigned_to": data.get("assigned_to") or "",
+            "acked_by": (ack or {}).get("on_behalf_of") or (ack or {}).get("user") or "",
+            "acked_at": (ack or {}).get("at") or data["last_at"]}
+
+
+def desk_rows(principal: Principal, lang: str) -> tuple[list[dict], list[dict]]:
+    """(queue of open alerts, board of acknowledged ones) in the principal's jurisdiction."""
+    table = names(lang)
+    with scope.session() as s:
+        alerts = s.execute(select(Alert).where(alert_scope(principal), Alert.state.in_(("open", "acked")))
+                           .order_by(Alert.severity.desc(), Alert.last_at.desc(), Alert.id.desc())
+                           .limit(MAX_ROWS)).scalars().all()
+        acked_ids = [a.id for a in alerts if a.state == "acked"]
+        acks: dict[int, dict] = {}
+        if acked_ids:
+            for ack in s.execute(select(AlertAck).where(AlertAck.alert_id.in_(acked_ids),
+                                                        AlertAck.action == "ack")
+                                 .order_by(AlertAck.id)).scalars():
+                acks[ack.alert_id] = {"user": ack.user, "on_behalf_of": ack.on_behalf_of,
+                                      "at": wire_time(ack.at)}
+        queue = [alert_row(payload(a), lang, table) for a in alerts if a.state == "open"]
+        board = [alert_row(payload(a), lang, table, acks.get(a.id)) for a in alerts if a.state == "acked"]
+    return queue, board
+
+
+def render_desk(lang: str | None) -> tuple[Any, Any]:
+    """The desk for the logged-in officer and the live subscription to their own unit's room."""
+    lang = lang_of(lang)
+    principal = desk_principal()
+    if principal is None:
+        return L.html.Div(L.tr("forbidden", lang), className="view-message"), None
+    queue, board = desk_rows(principal, lang)
+    with scope.session() as s:
+        unit = s.get(Unit, principal.unit_code)
+        place = unit_name({"name": unit.name, "name_en": unit.name_en}, lang) if unit else principal.unit_code
+        departments = [d.name_en if lang == "en" else d.name
+                       for d in s.execute(select(Department).order_by(Department.code)).scalars()]
+    heading = f"{L.tr('title', lang)} · {place}"
+    sub = {"unit": principal.unit_code, "level": principal.unit_level, "lang": lang, "live": True,
+           "desk": True, "names": names(lang), "critical": L.CRITICAL}
+    return L.desk_body(heading, queue, board, departments, lang), sub
+
+
+def pick_target(queue_selected: list | None, board_selected: list | None, lang: str | None,
+                trigger: str | None = None) -> tuple[Any, str]:
+    """The alert the actions apply to: the row last selected in either list."""
+    lang = lang_of(lang)
+    chosen = board_selected if trigger == L.BOARD else queue_selected
+    if not chosen:
+        chosen = queue_selected or board_selected
+    if not chosen:
+        return None, L.tr("none_selected", lang)
+    row = chosen[0]
+    return row["id"], L.tr("selected", lang, id=row["id"], title=row.get("title", ""))
+
+
+def act(action: str, target: Any, note: str | None, behalf: str | None, channel: str | None,
+        assign_to: str | None, lang: str | None) -> tuple[str, Any, Any]:
+    """Apply a duty action to the selected alert for the caller; (message, queue rows, board rows)."""
+    lang = lang_of(lang)
+    principal = desk_principal()
+    if principal is None:
+        return L.tr("forbidden", lang), no_update, no_update
+    if not isinstance(target, int) or isinstance(target, bool):
+        return L.tr("none_selected", lang), no_update, no_update
+    # "Myself" at the screen is no channel: acting on behalf of someone then needs a real one.
+    body = {"note": note or "", "on_behalf_of": (behalf or "").strip() or None,
+            "channel": None if channel in (None, "", "screen") else channel, "to": (assign_to or "").strip()}
+    svc = scope.services()
+    try:
+        req = parse_request(action, body)
+        with svc.Session.begin() as s:
+            alert = s.execute(select(Alert).where(Alert.id == target, alert_scope(principal))
+                              .with_for_update()).scalar()
+            if alert is None:
+                raise ActionError(404, f"no alert {target} in your jurisdiction", "id")
+            _, (type_, data) = perform(s, alert, req, actor=principal.name, source_ip=client_address(),
+                                       now=utcnow())
+            outbox.stage(s, schema.ALERTS, type_, data)
+    except ActionError as exc:
+        reason = f"{exc.field}: {exc}" if exc.field else str(exc)
+        return L.tr("refused", lang, reason=reason), no_update, no_update
+    outbox.try_flush(svc.Session, svc.redis)  # Redis down: the worker's sweep sends it later
+    queue, board = desk_rows(principal, lang)
+    return L.tr(f"done.{action}", lang, id=target), queue, board
+
+
+def on_action(n_ack, n_assign, n_escalate, n_resolve, target, note, behalf, channel, assign_to, lang):
+    """Dash entry point: which button was pressed decides the action."""
+    pressed = {v: k for k, v in L.BUTTONS.items()}.get(ctx.triggered_id)
+    if pressed is None:
+        return no_update, no_update, no_update
+    return act(pressed, target, note, behalf, channel, assign_to, lang)
+
+
+def on_select(queue_selected, board_selected, lang):
+    """Dash entry point for pick_target."""
+    return pick_target(queue_selected, board_selected, lang, ctx.triggered_id)
+
+
+def register(app: Dash) -> None:
+    """Attach the duty desk's callbacks."""
+    app.callback(Output(L.BODY, "children"), Output(ids.LIVE_SUB, "data", allow_duplicate=True),
+                 Input(ids.LANG, "data"), Input(L.ROOT, "id"), prevent_initial_call="initial_duplicate")(
+        lambda lang, _root: render_desk(lang))
+    app.callback(Output(L.TARGET, "data"), Output(L.TARGET_TEXT, "children"),
+                 Input(L.QUEUE, "selectedRows"), Input(L.BOARD, "selectedRows"), State(ids.LANG, "data"),
+                 prevent_initial_call=True)(on_select)
+    app.callback(Output(L.RESULT, "children"), Output(L.QUEUE, "rowData"), Output(L.BOARD, "rowData"),
+                 *[Input(b, "n_clicks") for b in L.BUTTONS.values()], State(L.TARGET, "data"),
+                 State(L.NOTE, "value"), State(L.BEHALF, "value"), State(L.CHANNEL, "value"),
+                 State(L.ASSIGN, "value"), State(ids.LANG, "data"), prevent_initial_call=True)(on_action)
+    app.clientside_callback(ClientsideFunction("dutyDesk", "applyFeed"),
+                            Output(L.QUEUE, "rowTransaction"), Output(L.BOARD, "rowTransaction"),
+                            Input(L.FEED, "data"), State(ids.LIVE_SUB, "data"), prevent_initial_call=True)
+    app.clientside_callback(ClientsideFunction("dutyDesk", "tick"), Output(L.TICK, "disabled"),
+                            Input(L.TICK, "n_intervals"), Input(L.SOUND, "value"), prevent_initial_call=True)

@@ -1,0 +1,161 @@
+"""The duty desk (`/duty`): the queue of open alerts, the board of acknowledged ones, the actions.
+
+The page itself is an empty frame; `callbacks.duty.render_desk` fills it for the logged-in officer
+(jurisdiction comes from the server, never from the page). Rows carry raw fields and labels so the
+browser (assets/26_duty.js) can build the same rows from live `feed:alerts` events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_ag_grid as dag
+from dash import dcc, html
+
+from dashboard.i18n import DEFAULT_LANG
+from layouts import ids
+from layouts.components import GRID_THEME
+
+ROOT = "duty-root"
+BODY = "duty-body"
+FEED = "duty-feed"  # the latest batch of alert events, written by assets/26_duty.js
+TICK = "duty-tick"  # browser-side clock: refreshes the age column, never calls the server
+QUEUE = "duty-queue"
+BOARD = "duty-board"
+TARGET = "duty-target"  # the selected alert's id
+TARGET_TEXT = "duty-target-text"
+NOTE = "duty-note"
+BEHALF = "duty-behalf"
+CHANNEL = "duty-channel"
+ASSIGN = "duty-assign"
+ASSIGN_LIST = "duty-assign-list"
+SOUND = "duty-sound"
+RESULT = "duty-result"
+BUTTONS = {"ack": "duty-ack", "assign": "duty-assign-btn", "escalate": "duty-escalate",
+           "resolve": "duty-resolve"}
+CHANNELS = ("screen", "phone", "radio", "in_person")
+CRITICAL = 4  # severity that rings the bell
+
+TEXT: dict[str, tuple[str, str]] = {
+    "title": ("值班台", "Duty desk"),
+    "queue": ("待处置告警", "Open alerts"),
+    "board": ("已确认未办结", "Acknowledged, not resolved"),
+    "col.severity": ("级别", "Severity"), "col.title": ("告警", "Alert"), "col.kind": ("类型", "Cause"),
+    "col.count": ("次数", "Count"), "col.level": ("督办层级", "Escalation"), "col.age": ("持续", "Age"),
+    "col.assigned": ("指派给", "Assigned to"), "col.acked_by": ("确认人", "Acked by"),
+    "actions": ("处置", "Actions"), "none_selected": ("请在列表中选择一条告警", "Select an alert in a list"),
+    "selected": ("已选：#{id} {title}", "Selected: #{id} {title}"),
+    "note": ("备注", "Note"), "behalf": ("代他人确认（姓名）", "On behalf of (name)"),
+    "channel": ("方式", "Channel"), "assign_to": ("指派给部门或人员", "Assign to department or person"),
+    "ack": ("确认", "Acknowledge"), "assign": ("指派", "Assign"), "escalate": ("升级", "Escalate"),
+    "resolve": ("办结", "Resolve"), "sound": ("新紧急告警提示音", "Sound for new critical alerts"),
+    "channel.screen": ("本人", "Myself"), "channel.phone": ("电话", "Phone"),
+    "channel.radio": ("对讲机", "Radio"), "channel.in_person": ("当面", "In person"),
+    "done.ack": ("已确认 #{id}", "Acknowledged #{id}"), "done.assign": ("已指派 #{id}", "Assigned #{id}"),
+    "done.escalate": ("已升级 #{id}", "Escalated #{id}"), "done.resolve": ("已办结 #{id}", "Resolved #{id}"),
+    "refused": ("不能执行：{reason}", "Refused: {reason}"),
+    "forbidden": ("无权使用值班台", "You may not use the duty desk"),
+    "empty": ("辖区内暂无待处置告警", "No open alerts in your jurisdiction"),
+    "kind.severe_incident": ("重大事件", "Severe incident"),
+    "kind.supervision_new": ("超期督办", "Overdue supervision"),
+    "kind.supervision_escalated": ("督办升级", "Supervision escalated"),
+    "kind.staff_silent": ("人员失联", "Staff silent"), "kind.feed_stalled": ("数据中断", "Feed stalled"),
+}
+
+
+def tr(key: str, lang: str = DEFAULT_LANG, **params: Any) -> str:
+    """A duty-desk string in the chosen language (the key itself when unknown)."""
+    pair = TEXT.get(key)
+    text = key if pair is None else pair[1 if lang == "en" else 0]
+    return text.format(**params) if params else text
+
+
+def duty_page(**_query: Any) -> html.Div:
+    """Page `/duty`: the frame the desk is rendered into."""
+    return html.Div([
+        dcc.Store(id=ids.LIVE_SUB), dcc.Store(id=FEED), dcc.Store(id=TARGET),
+        dcc.Interval(id=TICK, interval=15_000),
+        html.Div(id=BODY, className="duty-body"),
+    ], id=ROOT, className="duty-root")
+
+
+def _columns(lang: str, board: bool) -> list[dict[str, Any]]:
+    sev = {"field": "severity_label", "headerName": tr("col.severity", lang), "width": 96,
+           "cellClass": {"function": "'duty-sev duty-sev-' + params.data.severity"}}
+    since = "acked_at" if board else "first_at"
+    # Hidden sort keys: the queue is most severe then newest first, the board oldest first.
+    order = ([{"field": "first_at", "hide": True, "sort": "asc", "sortIndex": 0}] if board else
+             [{"field": "severity", "hide": True, "sort": "desc", "sortIndex": 0},
+              {"field": "last_at", "hide": True, "sort": "desc", "sortIndex": 1}])
+    cols = [*order, sev, {"field": "title", "headerName": tr("col.title", lang), "flex": 3, "minWidth": 260},
+            {"field": "kind_label", "headerName": tr("col.kind", lang), "width": 120},
+            {"field": "count", "headerName": tr("col.count", lang), "width": 80,
+             "valueFormatter": {"function": "'×' + params.value"}},
+            {"field": "level_label", "headerName": tr("col.level", lang), "width": 110},
+            {"colId": "age", "headerName": tr("col.age", lang), "width": 100,
+             "valueGetter": {"function": f"dutyAge(params.data.{since}, '{lang}')"}},
+            {"field": "assigned_to", "headerName": tr("col.assigned", lang), "width": 130}]
+    if board:
+        cols.insert(len(cols) - 1, {"field": "acked_by", "headerName": tr("col.acked_by", lang),
+                                    "width": 120})
+    return cols
+
+
+def alert_grid(grid_id: str, rows: list[dict[str, Any]], lang: str, board: bool) -> dag.AgGrid:
+    """One of the desk's lists; rows keep their alert id so live events update them in place."""
+    return dag.AgGrid(
+        id=grid_id, rowData=rows, columnDefs=_columns(lang, board), className="data-grid duty-grid",
+        dashGridOptions={"theme": GRID_THEME, "getRowId": {"function": "String(params.data.id)"},
+                         "rowSelection": {"mode": "singleRow", "enableClickSelection": True,
+                                          "checkboxes": False},
+                         "suppressCellFocus": True, "animateRows": False,
+                         "localeText": {"noRowsToShow": tr("empty", lang)}},
+        defaultColDef={"sortable": True, "resizable": True, "minWidth": 60},
+        style={"height": "100%", "width": "100%"})
+
+
+def _field(label: str, control: Any) -> html.Label:
+    return html.Label([html.Span(label, className="duty-field-label"), control], className="duty-field")
+
+
+def action_panel(lang: str, departments: list[str]) -> html.Div:
+    """Note, on-behalf, channel, assignee and the four action buttons."""
+    channels = [{"label": tr(f"channel.{c}", lang), "value": c} for c in CHANNELS]
+    return html.Div([
+        html.H2(tr("actions", lang), className="duty-panel-title"),
+        html.Div(tr("none_selected", lang), id=TARGET_TEXT, className="duty-target"),
+        _field(tr("note", lang), dcc.Textarea(id=NOTE, value="", maxLength=2000, className="duty-note")),
+        html.Div([
+            _field(tr("behalf", lang), dcc.Input(id=BEHALF, value="", maxLength=64, className="duty-input")),
+            _field(tr("channel", lang), dcc.Dropdown(id=CHANNEL, options=channels, value="screen",
+                                                     clearable=False, className="duty-dropdown")),
+        ], className="duty-row"),
+        # Free text (a person's name) with the departments offered as suggestions.
+        _field(tr("assign_to", lang), dcc.Input(id=ASSIGN, value="", maxLength=64, list=ASSIGN_LIST,
+                                                className="duty-input")),
+        html.Datalist([html.Option(value=d) for d in departments], id=ASSIGN_LIST),
+        html.Div([html.Button(tr(a, lang), id=b, n_clicks=0, className=f"duty-btn duty-btn-{a}")
+                  for a, b in BUTTONS.items()], className="duty-buttons"),
+        html.Div(id=RESULT, className="duty-result", role="status"),
+        dcc.Checklist(id=SOUND, options=[{"label": tr("sound", lang), "value": "on"}], value=[],
+                      persistence=True, persistence_type="local", className="duty-sound"),
+    ], className="duty-panel")
+
+
+def desk_body(heading: str, queue: list[dict], board: list[dict], departments: list[str],
+              lang: str) -> html.Div:
+    """The whole desk: heading, queue, board and the action panel."""
+    return html.Div([
+        html.Div([html.H1(heading, className="duty-heading"),
+                  html.Span(str(len(queue)), className="duty-count", **{"data-count": "queue"})],
+                 className="duty-head"),
+        html.Div([
+            html.Section([html.H2(tr("queue", lang), className="duty-panel-title"),
+                          html.Div(alert_grid(QUEUE, queue, lang, board=False), className="duty-grid-box")],
+                         className="duty-queue"),
+            action_panel(lang, departments),
+            html.Section([html.H2(tr("board", lang), className="duty-panel-title"),
+                          html.Div(alert_grid(BOARD, board, lang, board=True), className="duty-grid-box")],
+                         className="duty-board"),
+        ], className="duty-layout"),
+    ], className="duty", **{"data-lang": lang})

@@ -1,0 +1,154 @@
+"""The duty desk's callbacks called directly, as officers of two places, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from dash import no_update
+from sqlalchemy import select
+
+from callbacks import duty
+from dashboard.alerting import Place, raise_alert
+from dashboard.app import create_app
+from dashboard.models import Alert, AlertAck, AuditEntry
+from dashboard.principal import issue_token
+from dashboard.timeutil import utcnow
+from layouts import duty as L
+from tests.unit import ui_world
+
+TOWN, VILLAGE, GRID = ui_world.T, ui_world.V, ui_world.GRID
+
+
+def _raise(s, key: str, severity: int, place: Place, minutes_ago: int) -> int:
+    now = utcnow() - timedelta(minutes=minutes_ago)
+    raise_alert(s, kind="severe_incident", group_key=key, occurrence=f"{key}:1", cause="c", place=place,
+                severity=severity, title=f"告警{key}", title_en=f"Alert {key}", now=now)
+    s.flush()
+    return s.execute(select(Alert.id).where(Alert.group_key == key)).scalar_one()
+
+
+@pytest.fixture
+def desk(Session, engine, services_for):  # noqa: N803 - the fixture is a session factory
+    """The real app on the tiny world with three alerts and tokens for officers of two places."""
+    here = Place(unit_code=GRID, district_code="licheng", town_code=TOWN, village_code=VILLAGE,
+                 grid_code=GRID)
+    there = Place(unit_code="chengxiang", district_code="chengxiang")
+    with Session.begin() as s:
+        ui_world.build(s)
+        s.flush()
+        alerts = {"critical": _raise(s, "here-critical", 4, here, 5),
+                  "low": _raise(s, "here-low", 2, here, 1), "foreign": _raise(s, "there", 4, there, 2)}
+        tokens = {"town": issue_token(s, "duty-zhenhai", "duty", TOWN),
+                  "other": issue_token(s, "duty-chengxiang", "duty", "chengxiang"),
+                  "viewer": issue_token(s, "viewer-city", "viewer", "putian")}
+    services = services_for(engine)
+    server = create_app(services.settings, services)
+
+    @contextmanager
+    def as_(who: str):
+        headers = {"Authorization": f"Bearer {tokens[who]}"}
+        with server.test_request_context("/_dash-update-component", method="POST", headers=headers,
+                                         environ_base={"REMOTE_ADDR": "10.1.2.3"}):
+            yield
+
+    return as_, alerts, Session, services
+
+
+def _ids(rows) -> list[int]:
+    return [r["id"] for r in rows]
+
+
+def test_queue_holds_only_the_officers_jurisdiction_most_severe_first(desk):
+    as_, alerts, _, _ = desk
+    with as_("town"):
+        body, sub = duty.render_desk("zh")
+        queue, board = duty.desk_rows(duty.desk_principal(), "zh")
+    assert _ids(queue) == [alerts["critical"], alerts["low"]] and board == []
+    assert sub["unit"] == TOWN and sub["desk"] is True
+    assert queue[0]["severity_label"] == "特大" and queue[0]["count"] == 1
+    assert "镇海街道" in str(body.children[0].children[0].children)
+    with as_("other"):
+        queue, _ = duty.desk_rows(duty.desk_principal(), "en")
+    assert _ids(queue) == [alerts["foreign"]] and queue[0]["title"] == "Alert there"
+
+
+def test_a_viewer_gets_no_desk_and_cannot_act(desk):
+    as_, alerts, Session, _ = desk
+    with as_("viewer"):
+        body, sub = duty.render_desk("en")
+        message, queue, board = duty.act("ack", alerts["low"], "", "", "screen", "", "en")
+    assert sub is None and body.children == L.tr("forbidden", "en")
+    assert message == L.tr("forbidden", "en") and queue is no_update
+    with Session() as s:
+        assert s.get(Alert, alerts["low"]).state == "open"
+
+
+def test_ack_on_behalf_is_recorded_audited_and_published(desk):
+    as_, alerts, Session, services = desk
+    with as_("town"):
+        message, queue, board = duty.act("ack", alerts["critical"], "已电话通知", "张三", "phone", "", "zh")
+    assert message == f"已确认 #{alerts['critical']}"
+    assert _ids(queue) == [alerts["low"]] and _ids(board) == [alerts["critical"]]
+    assert board[0]["acked_by"] == "张三"
+    with Session() as s:
+        ack = s.execute(select(AlertAck).where(AlertAck.alert_id == alerts["critical"])).scalar_one()
+        audit = s.execute(select(AuditEntry).where(AuditEntry.action == "alert.ack")).scalar_one()
+    assert (ack.user, ack.on_behalf_of, ack.channel, ack.note, ack.source_ip) == \
+        ("duty-zhenhai", "张三", "phone", "已电话通知", "10.1.2.3")
+    assert (audit.actor, audit.target, audit.source_ip) == ("duty-zhenhai", f"alert:{alerts['critical']}",
+                                                            "10.1.2.3")
+    entries = services.redis.xrange("feed:alerts")
+    events = [(f["type"], json.loads(f["data"])) for _, f in entries]
+    assert [(t, d["id"], d["state"]) for t, d in events] == [("alert.acked", alerts["critical"], "acked")]
+    assert TOWN in events[0][1]["units"]
+
+
+def test_on_behalf_needs_a_channel(desk):
+    as_, alerts, Session, _ = desk
+    with as_("town"):
+        message, queue, _ = duty.act("ack", alerts["low"], "", "李四", "screen", "", "en")
+    assert "channel" in message and queue is no_update
+    with Session() as s:
+        assert s.get(Alert, alerts["low"]).state == "open"
+
+
+def test_an_alert_outside_the_jurisdiction_does_not_exist_for_the_officer(desk):
+    as_, alerts, Session, services = desk
+    with as_("town"):
+        message, queue, _ = duty.act("resolve", alerts["foreign"], "", "", "screen", "", "en")
+    assert message.startswith("Refused") and "jurisdiction" in message and queue is no_update
+    with Session() as s:
+        assert s.get(Alert, alerts["foreign"]).state == "open"
+    assert services.redis.xlen("feed:alerts") == 0
+
+
+def test_assign_escalate_and_resolve(desk):
+    as_, alerts, Session, _ = desk
+    target = alerts["low"]
+    with as_("town"):
+        assert duty.act("assign", target, "", "", "screen", "", "en")[0].startswith("Refused")
+        message, queue, _ = duty.act("assign", target, "", "", "screen", "市场监管局", "zh")
+        assert message == f"已指派 #{target}" and queue[-1]["assigned_to"] == "市场监管局"
+        message, queue, _ = duty.act("escalate", target, "需街道协调", "", "screen", "", "en")
+        assert message == f"Escalated #{target}" and queue[-1]["level"] == "town"
+        message, queue, board = duty.act("resolve", target, "", "", "screen", "", "en")
+        assert target not in _ids(queue) + _ids(board)
+        assert duty.act("resolve", target, "", "", "screen", "", "en")[0].startswith("Refused")
+    with Session() as s:
+        actions = s.execute(select(AlertAck.action).where(AlertAck.alert_id == target)
+                            .order_by(AlertAck.id)).scalars().all()
+    assert actions == ["assign", "escalate", "resolve"]
+
+
+def test_picking_a_row_names_the_target(desk):
+    as_, alerts, _, _ = desk
+    row = {"id": alerts["low"], "title": "告警here-low"}
+    assert duty.pick_target([row], None, "zh", L.QUEUE) == \
+        (alerts["low"], f"已选：#{alerts['low']} 告警here-low")
+    assert duty.pick_target([row], [{"id": 9, "title": "x"}], "en", L.BOARD)[0] == 9
+    assert duty.pick_target(None, None, "en") == (None, L.tr("none_selected", "en"))
+    with as_("town"):
+        assert duty.act("ack", None, "", "", "screen", "", "en")[0] == L.tr("none_selected", "en")
