@@ -50,13 +50,13 @@ def figures(view: dict | None) -> dict[str, Any]:
     with scope.session() as s:
         vs = scope.open_view(s, view)
         figs = queries.figures(s, vs.unit.code, vs.period, vs.line) or queries.empty_figures()
-        staff_total = sum(queries_stats.staff_by_role(s, vs.unit).values())
+        assigned = list(_staff_names(s, vs.unit))
         grids = queries_views.grid_count(s, vs.unit)
-    positions = queries_views.live_positions(svc.redis, vs.unit.code)
+    # The unit's own staff, wherever they are now (officers also cross into neighbouring grids).
+    status = queries_views.staff_status_counts(svc.redis, assigned)
     patrolled = queries_views.patrolled_today(svc.redis, vs.unit.code)
-    return {**figs, "staff_total": staff_total,
-            "staff_online": sum(1 for p in positions if p["status"] == "online"),
-            "staff_on_duty": sum(1 for p in positions if p["status"] != "offline"),
+    return {**figs, "staff_total": len(assigned), "staff_online": status["online"],
+            "staff_on_duty": status["online"] + status["stale"],
             "grids": grids, "grids_patrolled": len(patrolled), "live": is_live(vs.period),
             "level": vs.unit.level}
 

@@ -114,6 +114,23 @@ def live_positions(client: redis.Redis, code: str, now: datetime | None = None) 
     return out
 
 
+def staff_status_counts(client: redis.Redis, staff_ids: list[str],
+                        now: datetime | None = None) -> dict[str, int]:
+    """How many of these people are online, stale or offline now (from their latest position)."""
+    counts = {"online": 0, "stale": 0, "offline": 0}
+    if not staff_ids:
+        return counts
+    for raw in client.hmget("live:pos", staff_ids):
+        ts = None
+        if raw:
+            try:
+                ts = json.loads(raw).get("ts")
+            except ValueError:
+                ts = None
+        counts[staff_status(ts, now)] += 1
+    return counts
+
+
 def patrolled_today(client: redis.Redis, code: str, now: datetime | None = None) -> set[str]:
     """Grid codes under the unit patrolled today (live:patrolled:<local date>)."""
     members = client.smembers(f"live:patrolled:{local_today(now).isoformat()}")

@@ -55,12 +55,25 @@ def all_layout_ids() -> set:
     return found | {"_pages_location", "_pages_content", "_pages_store", "_pages_dummy"}
 
 
-def test_every_callback_id_exists_in_some_layout():
+def screens_app():
+    """A Dash app with the screens' callbacks only (other views test their own)."""
+    from dash import Dash
     from flask import Flask
 
-    from callbacks.app import create_dash
+    from callbacks import detail, grid, live, navigation, shell_cb, unit, view
+    from layouts.shell import register_pages
 
-    app = create_dash(Flask(__name__))
+    app = Dash(__name__, server=Flask(__name__), use_pages=True, pages_folder="",
+               suppress_callback_exceptions=True)
+    register_pages()
+    app.layout = shell
+    for module in (shell_cb, view, navigation, unit, grid, detail, live):
+        module.register(app)
+    return app
+
+
+def test_every_callback_id_exists_in_some_layout():
+    app = screens_app()
     known = all_layout_ids()
     used = set()
     for key, callback in app.callback_map.items():
