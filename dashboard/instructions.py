@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, case, select, true
 from sqlalchemy.orm import Session
 
 from dashboard import audit, outbox
@@ -91,20 +91,20 @@ def briefing(session: Session, principal: Principal, limit: int = LIMIT) -> dict
     """Open supervision items by level (highest first, oldest first) and open critical or escalated
     alerts in the caller's jurisdiction, each with the instructions already left on it."""
     check_role(principal)
-    level_rank = {lv: n for n, lv in enumerate(LEVEL_ORDER)}
+    level_rank = case({lv: n for n, lv in enumerate(LEVEL_ORDER)}, value=SupervisionItem.level,
+                      else_=len(LEVEL_ORDER))
     rows = session.execute(
         select(SupervisionItem, Incident.description, Incident.severity, BusinessItem.name,
                BusinessItem.name_en)
         .join(Incident, Incident.id == SupervisionItem.incident_id)
         .join(BusinessItem, BusinessItem.code == Incident.business_item_code)
         .where(SupervisionItem.state == "open", _within(principal, SupervisionItem))
-        .order_by(SupervisionItem.opened_at, SupervisionItem.id).limit(limit)).all()
+        .order_by(level_rank, SupervisionItem.opened_at, SupervisionItem.id).limit(limit)).all()
     items = [{"kind": "supervision", "id": str(it.id), "incident": it.incident_id, "stage": it.stage,
               "level": it.level, "unit": it.unit_code, "grid": it.grid_code,
               "opened_at": wire_time(it.opened_at), "due_at": wire_time(it.due_at),
               "escalations": it.escalations, "description": desc, "severity": sev,
               "item": name, "item_en": name_en} for it, desc, sev, name, name_en in rows]
-    items.sort(key=lambda i: (level_rank.get(i["level"], len(LEVEL_ORDER)), i["opened_at"]))
     alerts = session.execute(
         select(Alert).where(Alert.state.in_(LIVE_STATES), alert_scope(principal),
                             (Alert.severity >= CRITICAL) | (Alert.level != "village"))
