@@ -39,6 +39,9 @@ def create_dash(server: Flask) -> Dash:
     from callbacks import briefing
 
     briefing.register(app)
+    from callbacks import wall  # wall mode (issue 5)
+
+    wall.register(app)
     from callbacks import duty  # the duty desk (issue 5)
 
     duty.register(app)

@@ -79,3 +79,8 @@ def register_pages() -> None:
     from layouts.duty import duty_page  # the duty desk (issue 5)
 
     dash.register_page("duty", path="/duty", layout=duty_page, title="值班台")
+    from layouts.wall import wall_city_page, wall_unit_page  # wall mode (issue 5)
+
+    dash.register_page("wall-city", path="/wall/city", layout=wall_city_page, title="莆田市网格化指挥大屏")
+    dash.register_page("wall-unit", path_template="/wall/unit/<code>", layout=wall_unit_page,
+                       title="莆田市网格化指挥大屏")
