@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 
 import pytest
@@ -36,14 +37,27 @@ def wait(predicate, what: str, timeout_s: float = 120) -> None:
         time.sleep(0.02)
 
 
+def kill_while_holding(topology, r: redis.Redis, name: str, timeout_s: float = 120) -> int:
+    """kill -9 an ingest process at a moment it holds unacknowledged entries; how many it held.
+    It is frozen (SIGSTOP) before its pending entries are counted, so the count is what it had."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if pending_of(r, schema.GROUP_PERSIST, f"{name}-incidents") > 0:
+            topology.signal(name, signal.SIGSTOP)
+            held = pending_of(r, schema.GROUP_PERSIST, f"{name}-incidents")
+            if held > 0:
+                topology.signal(name, signal.SIGKILL)
+                return held
+            topology.signal(name, signal.SIGCONT)  # it acknowledged in between; try again
+        time.sleep(0.01)
+    raise AssertionError(f"{name} never held entries")
+
+
 def test_a_killed_ingest_consumer_leaves_its_pending_entries_to_the_other(env):
     r = redis.Redis.from_url(env.topology.redis_url, decode_responses=True)
     screen = env.screen(1)
     thread, errors = in_background(burst, env.poster, env.ledger, incidents=300, threads=3)
-    wait(lambda: pending_of(r, schema.GROUP_PERSIST, "ingest-1-incidents") > 0,
-         "ingest-1 holding entries it has not acknowledged")
-    env.topology.signal("ingest-1")  # kill -9 mid-batch
-    orphaned = pending_of(r, schema.GROUP_PERSIST, "ingest-1-incidents")
+    orphaned = kill_while_holding(env.topology, r, "ingest-1")
     thread.join(300)
     assert not errors, errors
     counts = loss_report(f"ingest-1 killed holding {orphaned} entries", env, env.ledger, [screen])
