@@ -213,9 +213,20 @@
    * whenever a figure arrives from the server. */
   function scaleCharts() {
     if (!window.Plotly) { return; }
-    var size = Math.round(19 * Math.max(1, scale()));
+    var k = Math.max(1, scale()), size = Math.round(19 * k);
     document.querySelectorAll(".wall-root .js-plotly-plot").forEach(function (gd) {
-      if (gd.closest("#unit-map") || !gd.layout || !gd.data) { return; }
+      if (!gd.layout || !gd.data) { return; }
+      var sub = gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+      if (sub) {
+        // The server fits the map to a desk-sized panel: a bigger screen shows it one step closer
+        // per doubling. The first zoom this map showed is the server's.
+        var ml = sub.map;
+        if (gd.layout.font && gd.layout.font.size !== size) { window.Plotly.relayout(gd, {"font.size": size}); return; }
+        if (gd._wallBase === undefined) { gd._wallBase = gd._fullLayout.map.zoom; }
+        var target = gd._wallBase + Math.log2(k);
+        if (ml && ml.loaded() && Math.abs(ml.getZoom() - target) > 0.01) { ml.jumpTo({zoom: target}); }
+        return;
+      }
       if (gd.layout.font && gd.layout.font.size === size) { return; }
       window.Plotly.relayout(gd, {"font.size": size});
       window.Plotly.restyle(gd, {"textfont.size": size});

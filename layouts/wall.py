@@ -81,7 +81,7 @@ def wall_conf(home: str, query: dict[str, Any]) -> dict[str, Any]:
         raise WallQueryError("lang", f"must be one of {', '.join(LANGS)}, got {lang!r}")
     return {"home": home, "tour": tour, "views": views or None,
             "reload": _number(query, "reload", 24.0, 0, 24 * 30),
-            "stale": _number(query, "stale", 0, 0, 86400) or None, "lang": lang}
+            "stale": _number(query, "stale", 0, 1, 86400) or None, "lang": lang}
 
 
 def wall_page(home: str, query: dict[str, Any]) -> html.Div:
