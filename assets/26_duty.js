@@ -138,6 +138,13 @@
       return [any(tq) ? tq : nu, any(tb) ? tb : nu];
     },
 
+    /* The switch's `lang` is the language of its own label (the other one); while the desk is on
+     * screen the new language is echoed into the page so the desk re-renders in it. */
+    relang: function (lang) {
+      if (onDesk()) { dc.set_props("duty-lang", {data: lang}); }
+      return lang === "en" ? "zh" : "en";
+    },
+
     tick: function (n, sound) {
       D.sound = Array.isArray(sound) && sound.indexOf("on") >= 0;
       // A click on the switch is the user gesture browsers want before audio may start.

@@ -155,6 +155,11 @@ def on_action(n_ack, n_assign, n_escalate, n_resolve, target, note, behalf, chan
     return act(pressed, target, note, behalf, channel, assign_to, lang)
 
 
+def on_render(_root: str, echo: str | None, lang: str | None):
+    """Dash entry point for render_desk: the echoed language if it changed, else the stored one."""
+    return render_desk(echo or lang)
+
+
 def on_select(queue_selected, board_selected, lang):
     """Dash entry point for pick_target."""
     return pick_target(queue_selected, board_selected, lang, ctx.triggered_id)
@@ -162,9 +167,13 @@ def on_select(queue_selected, board_selected, lang):
 
 def register(app: Dash) -> None:
     """Attach the duty desk's callbacks."""
+    # Only page-local inputs (a shell input would fire on every other page too); a language switch
+    # reaches the desk through LANG_ECHO, which the clientside `relang` sets while the desk is shown.
     app.callback(Output(L.BODY, "children"), Output(ids.LIVE_SUB, "data", allow_duplicate=True),
-                 Input(ids.LANG, "data"), Input(L.ROOT, "id"), prevent_initial_call="initial_duplicate")(
-        lambda lang, _root: render_desk(lang))
+                 Input(L.ROOT, "id"), Input(L.LANG_ECHO, "data"), State(ids.LANG, "data"),
+                 prevent_initial_call="initial_duplicate")(on_render)
+    app.clientside_callback(ClientsideFunction("dutyDesk", "relang"), Output(ids.LANG_SWITCH, "lang"),
+                            Input(ids.LANG, "data"))
     app.callback(Output(L.TARGET, "data"), Output(L.TARGET_TEXT, "children"),
                  Input(L.QUEUE, "selectedRows"), Input(L.BOARD, "selectedRows"), State(ids.LANG, "data"),
                  prevent_initial_call=True)(on_select)

@@ -19,6 +19,7 @@ from layouts.components import GRID_THEME
 ROOT = "duty-root"
 BODY = "duty-body"
 FEED = "duty-feed"  # the latest batch of alert events, written by assets/26_duty.js
+LANG_ECHO = "duty-lang"  # the shell's language, echoed into the page when it changes
 TICK = "duty-tick"  # browser-side clock: refreshes the age column, never calls the server
 QUEUE = "duty-queue"
 BOARD = "duty-board"
@@ -73,7 +74,7 @@ def tr(key: str, lang: str = DEFAULT_LANG, **params: Any) -> str:
 def duty_page(**_query: Any) -> html.Div:
     """Page `/duty`: the frame the desk is rendered into."""
     return html.Div([
-        dcc.Store(id=ids.LIVE_SUB), dcc.Store(id=FEED), dcc.Store(id=TARGET),
+        dcc.Store(id=ids.LIVE_SUB), dcc.Store(id=FEED), dcc.Store(id=TARGET), dcc.Store(id=LANG_ECHO),
         dcc.Interval(id=TICK, interval=15_000),
         html.Div(id=BODY, className="duty-body"),
     ], id=ROOT, className="duty-root")
@@ -88,7 +89,7 @@ def _columns(lang: str, board: bool) -> list[dict[str, Any]]:
              [{"field": "severity", "hide": True, "sort": "desc", "sortIndex": 0},
               {"field": "last_at", "hide": True, "sort": "desc", "sortIndex": 1}])
     cols = [*order, sev, {"field": "title", "headerName": tr("col.title", lang), "flex": 3, "minWidth": 260},
-            {"field": "kind_label", "headerName": tr("col.kind", lang), "width": 120},
+            {"field": "kind_label", "headerName": tr("col.kind", lang), "width": 170},
             {"field": "count", "headerName": tr("col.count", lang), "width": 80,
              "valueFormatter": {"function": "'×' + params.value"}},
             {"field": "level_label", "headerName": tr("col.level", lang), "width": 110},
@@ -105,7 +106,7 @@ def alert_grid(grid_id: str, rows: list[dict[str, Any]], lang: str, board: bool)
     """One of the desk's lists; rows keep their alert id so live events update them in place."""
     return dag.AgGrid(
         id=grid_id, rowData=rows, columnDefs=_columns(lang, board), className="data-grid duty-grid",
-        dashGridOptions={"theme": GRID_THEME, "getRowId": {"function": "String(params.data.id)"},
+        dashGridOptions={"theme": GRID_THEME, "getRowId": {"function": "params.data.id + ''"},
                          "rowSelection": {"mode": "singleRow", "enableClickSelection": True,
                                           "checkboxes": False},
                          "suppressCellFocus": True, "animateRows": False,
@@ -127,9 +128,9 @@ def action_panel(lang: str, departments: list[str]) -> html.Div:
         _field(tr("note", lang), dcc.Textarea(id=NOTE, value="", maxLength=2000, className="duty-note")),
         html.Div([
             _field(tr("behalf", lang), dcc.Input(id=BEHALF, value="", maxLength=64, className="duty-input")),
-            _field(tr("channel", lang), dcc.Dropdown(id=CHANNEL, options=channels, value="screen",
-                                                     clearable=False, className="duty-dropdown")),
         ], className="duty-row"),
+        _field(tr("channel", lang), dcc.RadioItems(id=CHANNEL, options=channels, value="screen", inline=True,
+                                                   className="duty-channel")),
         # Free text (a person's name) with the departments offered as suggestions.
         _field(tr("assign_to", lang), dcc.Input(id=ASSIGN, value="", maxLength=64, list=ASSIGN_LIST,
                                                 className="duty-input")),
