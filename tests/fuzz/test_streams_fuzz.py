@@ -27,8 +27,8 @@ from tests.integration.intake_support import (
 )
 
 pytestmark = pytest.mark.fuzz
+_TICKS = itertools.count(1)  # milliseconds back in time, one per valid position
 # Retry at once and give up after two deliveries, so a run settles in a few rounds.
-_TICKS = itertools.count(1)
 QUICK = {"block_ms": 5, "claim_idle_ms": 0, "claim_every_s": 0.0, "max_deliveries": 2}
 
 
@@ -58,7 +58,6 @@ def pipeline(Session, engine, redis_client, services_for):
     build_world(Session)
     services = services_for(engine)
     persist = persist_consumer(redis_client, Session, name="fuzz-persist", **QUICK)
-    persist.streams = [schema.INCIDENTS, schema.POSITIONS]
     supervise = Consumer(redis_client, schema.GROUP_SUPERVISE, [schema.INCIDENTS],
                          Supervisor(services).handle, name="fuzz-supervise", knobs=Knobs(**QUICK))
     supervise.ensure_groups()
@@ -88,10 +87,12 @@ def test_hostile_entries_are_dead_lettered_and_valid_ones_stored_once(pipeline, 
         for entry_id, fields in zip(sent, hostile, strict=True):
             assert reasons.get(entry_id, "").strip(), f"not dead-lettered: {fields}"
         for what in valid:
-            assert _stored(Session, stream, what) == 1, what
+            assert _stored(Session, stream, what) == STORED_ONCE[stream], what
 
     send()
     assert redis_client.xpending(stream, schema.GROUP_PERSIST)["pending"] == 0
+    if stream == schema.INCIDENTS:
+        assert redis_client.xpending(stream, schema.GROUP_SUPERVISE)["pending"] == 0
 
 
 def _valid(client, stream: str, uid: uuid.UUID) -> str:
@@ -105,11 +106,15 @@ def _valid(client, stream: str, uid: uuid.UUID) -> str:
     return json.dumps([staff_ts["staff"], staff_ts["ts"]])
 
 
-def _stored(Session, stream: str, what: str) -> int:  # noqa: N803
+STORED_ONCE = {schema.INCIDENTS: (1, 1), schema.POSITIONS: 1}
+
+
+def _stored(Session, stream: str, what: str):  # noqa: N803
+    """Incidents: (incident rows, report events) of the id; positions: rows of (staff, ts)."""
     if stream == schema.INCIDENTS:
-        return count(Session, select(func.count()).select_from(IncidentEvent)
-                     .where(IncidentEvent.incident_id == what, IncidentEvent.action == "report")) \
-            * count(Session, select(func.count()).select_from(Incident).where(Incident.id == what))
+        return (count(Session, select(func.count()).select_from(Incident).where(Incident.id == what)),
+                count(Session, select(func.count()).select_from(IncidentEvent)
+                      .where(IncidentEvent.incident_id == what, IncidentEvent.action == "report")))
     staff, ts = json.loads(what)
     return count(Session, select(func.count()).select_from(Position).where(
         Position.staff_id == staff, Position.ts == datetime.fromisoformat(ts)))
