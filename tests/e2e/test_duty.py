@@ -14,13 +14,17 @@ import uuid
 from datetime import timedelta
 
 import pytest
+import redis
 from sqlalchemy import select
 
+from dashboard import outbox
 from dashboard.alerting import Place, raise_alert
 from dashboard.auth_accounts import create_user
 from dashboard.db import session_factory
 from dashboard.models import Alert, AlertAck, AuditEntry, Unit
 from dashboard.timeutil import utcnow
+from feeds import schema
+from tests.conftest import REDIS_URL
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.stack import ROOT, log_in, watch_console
 
@@ -68,6 +72,22 @@ def desk(stack):
     return names, list(ids.values()), tag
 
 
+def _raise_live(stack, key: str) -> int:
+    """Raise a critical alert and publish it through the outbox, as the supervise worker does."""
+    factory = session_factory(stack.engine)
+    with factory.begin() as s:
+        _, data = raise_alert(s, kind="severe_incident", group_key=key, occurrence=key, cause=key,
+                              place=_grid_place(s, DISTRICT, 7), severity=4, title="紧急事件：火情",
+                              title_en="Critical incident: fire", now=utcnow())
+        outbox.stage(s, schema.ALERTS, "alert.raised", data)
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    try:
+        outbox.try_flush(factory, client)
+    finally:
+        client.close()
+    return data["id"]
+
+
 def _officer(browser, stack, username: str, lang: str = "zh"):
     context = browser.new_context(viewport={"width": 1920, "height": 1080})
     context.add_init_script(f"window.localStorage.setItem('shell-lang', '\"{lang}\"');")
@@ -100,7 +120,7 @@ def _data(page, grid: str, alert_id: int) -> dict:
 
 
 def test_an_acknowledgement_leaves_the_other_officers_queue_within_a_second(browser, stack, desk):
-    names, ids, _ = desk
+    names, ids, tag = desk
     first, foreign = ids[0], ids[-1]
     ctx_a, a = _officer(browser, stack, names["a"])
     ctx_b, b = _officer(browser, stack, names["b"])
@@ -132,6 +152,21 @@ def test_an_acknowledgement_leaves_the_other_officers_queue_within_a_second(brow
         assert f"#{first}" in a.inner_text("#duty-result")
         # The other district's officer was pushed nothing of it.
         assert c.evaluate(f"() => String({first}) in window.dutyDesk.state.seen") is False
+
+        # A new critical alert, raised as the supervise worker does, arrives as a row with a cue.
+        b.click("#duty-sound label")
+        raised = _raise_live(stack, f"severe_incident:{tag}:new")
+        b.wait_for_function(HAS, arg=["duty-queue", raised], timeout=10_000)
+        assert b.evaluate("() => document.getElementById('duty-root').classList.contains('duty-critical')")
+        assert b.evaluate("() => window.dutyDesk.state.sound && window.dutyDesk.state.audio !== null")
+        assert not c.evaluate(HAS, ["duty-queue", raised])
+
+        # The language switch re-renders the desk in English, rows and all.
+        b.click("#shell-lang-switch")
+        b.wait_for_function("() => document.querySelector('.duty-heading').textContent"
+                            ".startsWith('Duty desk')")
+        b.wait_for_function(HAS, arg=["duty-queue", raised])
+        assert _data(b, "duty-queue", raised)["title"] == "Critical incident: fire"
     finally:
         errors = a.console_errors + b.console_errors + c.console_errors
         for ctx in (ctx_a, ctx_b, ctx_c):
