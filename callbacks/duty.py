@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
+from flask import current_app
 from sqlalchemy import select
 
 from callbacks import scope
@@ -90,7 +91,7 @@ def render_desk(lang: str | None) -> tuple[Any, Any]:
     lang = lang_of(lang)
     principal = desk_principal()
     if principal is None:
-        return L.html.Div(L.tr("forbidden", lang), className="view-message"), None
+        return html.Div(L.tr("forbidden", lang), className="view-message"), None
     queue, board = desk_rows(principal, lang)
     with scope.session() as s:
         unit = s.get(Unit, principal.unit_code)
@@ -136,8 +137,10 @@ def act(action: str, target: Any, note: str | None, behalf: str | None, channel:
                               .with_for_update()).scalar()
             if alert is None:
                 raise ActionError(404, f"no alert {target} in your jurisdiction", "id")
+            # The same injectable clock as the API's actions (tests and replays set it).
+            now = current_app.extensions.get("dashboard.clock", utcnow)()
             _, (type_, data) = perform(s, alert, req, actor=principal.name, source_ip=client_address(),
-                                       now=utcnow())
+                                       now=now)
             outbox.stage(s, schema.ALERTS, type_, data)
     except ActionError as exc:
         reason = f"{exc.field}: {exc}" if exc.field else str(exc)
@@ -151,8 +154,10 @@ def on_action(n_ack, n_assign, n_escalate, n_resolve, target, note, behalf, chan
     """Dash entry point: which button was pressed decides the action."""
     pressed = {v: k for k, v in L.BUTTONS.items()}.get(ctx.triggered_id)
     if pressed is None:
-        return no_update, no_update, no_update
-    return act(pressed, target, note, behalf, channel, assign_to, lang)
+        return (no_update,) * 5
+    message, queue, board = act(pressed, target, note, behalf, channel, assign_to, lang)
+    done = queue is not no_update  # a done action clears the form; a refused one keeps it to fix
+    return message, queue, board, "" if done else no_update, "" if done else no_update
 
 
 def on_render(_root: str, echo: str | None, lang: str | None):
@@ -178,6 +183,7 @@ def register(app: Dash) -> None:
                  Input(L.QUEUE, "selectedRows"), Input(L.BOARD, "selectedRows"), State(ids.LANG, "data"),
                  prevent_initial_call=True)(on_select)
     app.callback(Output(L.RESULT, "children"), Output(L.QUEUE, "rowData"), Output(L.BOARD, "rowData"),
+                 Output(L.NOTE, "value"), Output(L.BEHALF, "value"),
                  *[Input(b, "n_clicks") for b in L.BUTTONS.values()], State(L.TARGET, "data"),
                  State(L.NOTE, "value"), State(L.BEHALF, "value"), State(L.CHANNEL, "value"),
                  State(L.ASSIGN, "value"), State(ids.LANG, "data"), prevent_initial_call=True)(on_action)

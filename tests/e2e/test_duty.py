@@ -150,6 +150,7 @@ def test_an_acknowledgement_leaves_the_other_officers_queue_within_a_second(brow
         assert _data(b, "duty-board", first)["acked_by"] == "王五"
         a.wait_for_function(HAS, arg=["duty-board", first], timeout=5_000)
         assert f"#{first}" in a.inner_text("#duty-result")
+        assert a.input_value("#duty-note") == "" and a.input_value("#duty-behalf") == ""
         # The other district's officer was pushed nothing of it.
         assert c.evaluate(f"() => String({first}) in window.dutyDesk.state.seen") is False
 
