@@ -18,7 +18,7 @@ import redis
 from sqlalchemy import select
 
 from dashboard import outbox
-from dashboard.alerting import Place, raise_alert
+from dashboard.alerting import Place, raise_alert, reopen
 from dashboard.auth_accounts import create_user
 from dashboard.db import session_factory
 from dashboard.models import Alert, AlertAck, AuditEntry, Unit
@@ -72,20 +72,27 @@ def desk(stack):
     return names, list(ids.values()), tag
 
 
-def _raise_live(stack, key: str) -> int:
-    """Raise a critical alert and publish it through the outbox, as the supervise worker does."""
+def _publish(stack, change) -> dict:
+    """Make a change that yields an alert event and publish it through the outbox, as the
+    supervise worker does; returns the event's data."""
     factory = session_factory(stack.engine)
     with factory.begin() as s:
-        _, data = raise_alert(s, kind="severe_incident", group_key=key, occurrence=key, cause=key,
-                              place=_grid_place(s, DISTRICT, 7), severity=4, title="紧急事件：火情",
-                              title_en="Critical incident: fire", now=utcnow())
-        outbox.stage(s, schema.ALERTS, "alert.raised", data)
+        type_, data = change(s)
+        outbox.stage(s, schema.ALERTS, type_, data)
     client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
     try:
         outbox.try_flush(factory, client)
     finally:
         client.close()
-    return data["id"]
+    return data
+
+
+def _raise_live(stack, key: str) -> int:
+    """Raise a new critical alert in the district and publish it."""
+    return _publish(stack, lambda s: raise_alert(
+        s, kind="severe_incident", group_key=key, occurrence=key, cause=key,
+        place=_grid_place(s, DISTRICT, 7), severity=4, title="紧急事件：火情",
+        title_en="Critical incident: fire", now=utcnow()))["id"]
 
 
 def _officer(browser, stack, username: str, lang: str = "zh"):
@@ -153,6 +160,12 @@ def test_an_acknowledgement_leaves_the_other_officers_queue_within_a_second(brow
         assert a.input_value("#duty-note") == "" and a.input_value("#duty-behalf") == ""
         # The other district's officer was pushed nothing of it.
         assert c.evaluate(f"() => String({first}) in window.dutyDesk.state.seen") is False
+
+        # The acknowledgement expires while the cause persists (the supervise worker reopens it):
+        # the alert leaves the board and is back in the queue.
+        _publish(stack, lambda s: reopen(s.get(Alert, first), utcnow()))
+        b.wait_for_function(HAS, arg=["duty-queue", first], timeout=10_000)
+        assert not _has(b, "duty-board", first)
 
         # A new critical alert, raised as the supervise worker does, arrives as a row with a cue.
         b.click("#duty-sound label")
