@@ -25,6 +25,17 @@ from tests.fault.traffic import Ledger, Poster, database_counts
 from tests.integration.intake_support import build_world
 
 
+def pytest_collection_modifyitems(config, items):
+    """The tests on the topology run under `make fault` (`-m fault`) or with DASHBOARD_TEST_FAULT=1; a
+    plain `make test` skips them (minutes long, and not yet flake-free: see docs/fault-run.txt)."""
+    if "fault" in (config.getoption("markexpr") or "") or os.environ.get("DASHBOARD_TEST_FAULT"):
+        return
+    skip = pytest.mark.skip(reason="topology fault suite: run `make fault` (or set DASHBOARD_TEST_FAULT=1)")
+    for item in items:
+        if "stack" in getattr(item, "fixturenames", ()):
+            item.add_marker(skip)
+
+
 def _free_block(size: int = 10) -> int:
     """A base port with `size` free ports after it."""
     for _ in range(200):
@@ -119,7 +130,8 @@ def loss_report(what: str, env, ledger: Ledger, screens: list[Screen]) -> dict:
               "missing_on_screens": screen_missing, "retried_answers": dict(ledger.refused),
               "reconnects": {s.name: s.connects - 1 for s in screens},
               "transports": sorted({s.client.transport() for s in screens if s.client.connected}),
-              "resumes_out_of_order": sum(s.reordered for s in screens)}
+              "resumes_out_of_order": sum(s.reordered for s in screens),
+              "dropped_as_not_newer": {s.name: s.dropped for s in screens}}
     print(f"\n[fault] {what}: {counts}", flush=True)
     return counts
 
