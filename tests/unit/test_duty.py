@@ -43,7 +43,9 @@ def desk(Session, engine, services_for):  # noqa: N803 - the fixture is a sessio
                   "low": _raise(s, "here-low", 2, here, 1), "foreign": _raise(s, "there", 4, there, 2)}
         tokens = {"town": issue_token(s, "duty-zhenhai", "duty", TOWN),
                   "other": issue_token(s, "duty-chengxiang", "duty", "chengxiang"),
-                  "viewer": issue_token(s, "viewer-city", "viewer", "putian")}
+                  "viewer": issue_token(s, "viewer-city", "viewer", "putian"),
+                  "wall": issue_token(s, "wall-licheng", "wall", "licheng", wall_path="/wall/unit/licheng"),
+                  "liaison": issue_token(s, "liaison-market", "liaison", "putian", department_code="market")}
     services = services_for(engine)
     server = create_app(services.settings, services)
 
@@ -75,9 +77,10 @@ def test_queue_holds_only_the_officers_jurisdiction_most_severe_first(desk):
     assert _ids(queue) == [alerts["foreign"]] and queue[0]["title"] == "Alert there"
 
 
-def test_a_viewer_gets_no_desk_and_cannot_act(desk):
+@pytest.mark.parametrize("who", ["viewer", "wall", "liaison"])
+def test_other_roles_get_no_desk_and_cannot_act(desk, who):
     as_, alerts, Session, _ = desk
-    with as_("viewer"):
+    with as_(who):
         body, sub = duty.render_desk("en")
         message, queue, board = duty.act("ack", alerts["low"], "", "", "screen", "", "en")
     assert sub is None and body.children == L.tr("forbidden", "en")
