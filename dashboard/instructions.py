@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, select, true
+from sqlalchemy import ColumnElement, case, func, select, true
 from sqlalchemy.orm import Session
 
 from dashboard import audit, outbox
@@ -87,9 +87,10 @@ def _instructions(session: Session, targets: list[tuple[str, str]]) -> dict[tupl
     return found
 
 
-def briefing(session: Session, principal: Principal, limit: int = LIMIT) -> dict[str, list[dict]]:
-    """Open supervision items by level (highest first, oldest first) and open critical or escalated
-    alerts in the caller's jurisdiction, each with the instructions already left on it."""
+def briefing(session: Session, principal: Principal, limit: int = LIMIT) -> dict[str, Any]:
+    """Open supervision items by level (highest first, oldest first; at most ``limit``) and open
+    critical or escalated alerts in the caller's jurisdiction, each with the instructions already
+    left on it; ``totals`` counts every open item by level."""
     check_role(principal)
     level_rank = case({lv: n for n, lv in enumerate(LEVEL_ORDER)}, value=SupervisionItem.level,
                       else_=len(LEVEL_ORDER))
@@ -114,7 +115,10 @@ def briefing(session: Session, principal: Principal, limit: int = LIMIT) -> dict
                           + [("alert", a["id"]) for a in alert_rows])
     for entry in items + alert_rows:
         entry["instructions"] = notes.get((entry["kind"], entry["id"]), [])
-    return {"supervision": items, "alerts": alert_rows}
+    open_items = select(SupervisionItem.level, func.count()).where(
+        SupervisionItem.state == "open", _within(principal, SupervisionItem)).group_by(SupervisionItem.level)
+    totals = dict(session.execute(open_items).all())
+    return {"supervision": items, "alerts": alert_rows, "totals": totals}
 
 
 def parse(kind: Any, target_id: Any, text: Any) -> tuple[str, str, str]:

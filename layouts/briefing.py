@@ -157,11 +157,11 @@ def alert_card(alert: dict, place: str, now: datetime, can_write: bool, lang: st
         **{"data-kind": "alert", "data-id": alert["id"]})
 
 
-def kpi_row(data: dict[str, list[dict]], lang: str) -> html.Div:
+def kpi_row(data: dict[str, Any], lang: str) -> html.Div:
     """The briefing's four numbers."""
-    items, alerts = data["supervision"], data["alerts"]
-    values = {"supervision": len(items),
-              "high": sum(1 for i in items if i["level"] in ("city", "district")),
+    items, alerts, totals = data["supervision"], data["alerts"], data.get("totals", {})
+    values = {"supervision": sum(totals.values()),
+              "high": totals.get("city", 0) + totals.get("district", 0),
               "alerts": len(alerts),
               "instructed": sum(1 for e in items + alerts if e["instructions"])}
     return html.Div([html.Div([html.Div(bt(f"kpi.{k}", lang), className="kpi-label"),
@@ -170,16 +170,17 @@ def kpi_row(data: dict[str, list[dict]], lang: str) -> html.Div:
                     className="kpis briefing-kpis")
 
 
-def briefing_body(data: dict[str, list[dict]], places: dict[str, str], now: datetime, can_write: bool,
+def briefing_body(data: dict[str, Any], places: dict[str, str], now: datetime, can_write: bool,
                   lang: str) -> html.Div:
     """The page: numbers, then supervision by level (highest first), then alerts."""
     sections = []
     for level in LEVEL_ORDER:
         rows = [i for i in data["supervision"] if i["level"] == level]
         if rows:
+            heading = bt("level", lang, level=name_of(LEVEL_NAMES, level, lang))
+            total = data.get("totals", {}).get(level, len(rows))
             sections.append(html.Section([
-                html.H3(f"{bt('level', lang, level=name_of(LEVEL_NAMES, level, lang))} · {len(rows)}",
-                        className="briefing-level"),
+                html.H3(f"{heading} · {total}", className="briefing-level"),
                 html.Div([supervision_card(i, places.get(i["grid"], i["grid"]), now, can_write, lang)
                           for i in rows], className="briefing-cards"),
             ], className="briefing-group", **{"data-level": level}))

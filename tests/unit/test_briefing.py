@@ -76,12 +76,31 @@ def _cards(body) -> list[tuple[str, str, bool]]:
     return found
 
 
+def _kpis(body) -> dict[str, str]:
+    found = {}
+
+    def walk(node):
+        if isinstance(node, list):
+            for n in node:
+                walk(n)
+        elif isinstance(node, dict):
+            props = node.get("props", {})
+            if "kpi" in (props.get("className") or "").split():
+                found[props["data-kpi"]] = props["children"][1]["props"]["children"]
+            walk(props.get("children"))
+
+    walk(_tree(body))
+    return found
+
+
 def test_leader_sees_overdue_and_critical_with_a_button_each(app, Session):  # noqa: N803
     as_(CITY_LEADER)
     body, title, placeholder, submit, cancel = cb.render_briefing(0, 0, "zh", now=ui_world.NOW)
     item, alert = _ids(Session, SupervisionItem)[0], _ids(Session, Alert)[0]
     assert _cards(body) == [("supervision", item, True), ("alert", alert, True)]
     assert (title, submit) == ("批示", "提交批示") and str(MAX_TEXT) in placeholder
+    assert _kpis(body) == {"briefing-supervision": "1", "briefing-high": "0", "briefing-alerts": "1",
+                           "briefing-instructed": "0"}
     _, title_en, *_ = cb.render_briefing(0, 0, "en", now=ui_world.NOW)
     assert title_en == "Instruction"
 
