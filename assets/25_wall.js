@@ -12,7 +12,7 @@
   var STALE = {positions: 60, incidents: 300, supervision: 900};
   var W = {conf: null, view: null, tour: [], step: 0, stepAt: 0, started: 0, day: null, timer: null,
            seen: {}, hooked: null, rendered: null, renderedAt: 0, alerts: {}, gone: {}, asock: null,
-           lastAlert: null, aready: false, abuffer: [], refreshN: 0, reloadAt: 0};
+           lastAlert: null, aready: false, history: [], abuffer: [], refreshN: 0, reloadAt: 0};
   var WEEK = {zh: ["日", "一", "二", "三", "四", "五", "六"], en: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]};
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   var WORDS = {
@@ -33,6 +33,7 @@
   function setProps(id, props) { if (dc.set_props) { dc.set_props(id, props); } }
 
   function show(code) {
+    W.history.push(code);
     W.view = {code: code, kind: kindOf(code), query: {}, scale: scale(), day: localDay(Date.now()), lang: W.lang};
     setProps("view", {data: W.view});
   }
@@ -74,7 +75,9 @@
 
   function freshness(now) {
     var body = document.querySelector(".wall-body .view");
-    if (body !== W.rendered) { W.rendered = body; W.renderedAt = now; }  // a render is a refresh
+    if (body !== W.rendered) {  // a render is a refresh, and a tour stop lasts from its render on
+      W.rendered = body; W.renderedAt = now; W.stepAt = Math.max(W.stepAt, now);
+    }
     var words = WORDS[lang()] || WORDS.zh, custom = W.conf && W.conf.stale;
     Object.keys(PANELS).forEach(function (key) {
       var panel = document.querySelector(".wall-body .area-" + key);
@@ -141,6 +144,7 @@
       delete W.alerts[a.id];
     }
     banner();
+    flash();
   }
 
   function alertSocket() {
@@ -252,6 +256,7 @@
       alertSocket();
       W.view = {code: conf.home, kind: kindOf(conf.home), query: {}, scale: scale(), day: localDay(Date.now()),
                 lang: W.lang};
+      W.history.push(conf.home);
       return W.view;
     },
     setTour: function (stops) {

@@ -1,0 +1,318 @@
+"""Wall mode in Chromium, opened with a wall token as a screen would be: the tour, freshness marks
+that turn amber when the feeds stop, the critical-alert banner held until a duty officer
+acknowledges it through the API, and a server restart under the wall that it resumes from with the
+events it missed. The web process here is restartable (tests/e2e/stack.py's `running` is not).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import redis
+import requests
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from dashboard import outbox
+from dashboard.alerting import Place, raise_alert
+from dashboard.alerting_actions import parse_request, perform
+from dashboard.db import session_factory
+from dashboard.i18n import unit_name
+from dashboard.models import Alert, Staff, Unit
+from dashboard.principal import issue_token
+from dashboard.queries import unit_ref
+from feeds import schema
+from tests.conftest import BACKENDS, REDIS_URL, seeded_world
+from tests.e2e.stack import BENIGN, ROOT, chromium, free_port, stack_env, wait_until_up
+
+pytestmark = pytest.mark.e2e
+GRID = "licheng-zhenhai-changshou-g01"
+
+
+@dataclass
+class WallStack:
+    """serve (restartable) + ingest + fanout on the seeded world, with tokens for each caller."""
+
+    env: dict[str, str]
+    engine: Engine
+    system: str
+    wall: str
+    duty: str
+    serve: subprocess.Popen | None = None
+    serve_log: object = None
+
+    @property
+    def base(self) -> str:
+        """The web process's URL."""
+        return f"http://127.0.0.1:{self.env['DASHBOARD_PORT']}"
+
+    def start_serve(self) -> None:
+        """Start the web process and wait until it answers."""
+        self.serve_log = open(Path(self.env["DASHBOARD_DATA_DIR"]) / "serve.log", "a")  # noqa: SIM115
+        self.serve = subprocess.Popen([sys.executable, "-m", "dashboard", "serve"], cwd=ROOT, env=self.env,
+                                      stdout=self.serve_log, stderr=subprocess.STDOUT)
+        wait_until_up(self.base, self.serve)
+
+    def stop_serve(self) -> None:
+        """Stop the web process (as a deploy or a crash would)."""
+        if self.serve is not None:
+            self.serve.terminate()
+            try:
+                self.serve.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.serve.kill()
+                self.serve.wait()
+            self.serve = None
+            self.serve_log.close()
+
+    def wall_url(self, query: str = "") -> str:
+        """The city wall's own URL with its token (what the screen is configured with)."""
+        return f"{self.base}/wall/city?token={self.wall}" + (f"&{query}" if query else "")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def wall_stack(request, world_dir: Path, tmp_path_factory) -> Iterator[WallStack]:
+    """The product on the seeded world of each backend, a city wall token and a duty officer's token."""
+    engine = seeded_world(request.param, world_dir)
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    client.flushdb()
+    tag = uuid.uuid4().hex[:8]
+    with session_factory(engine).begin() as s:
+        system = issue_token(s, f"e2e-wall-system-{tag}", "system")
+        wall = issue_token(s, f"e2e-wall-{tag}", "wall", "putian", wall_path="/wall/city")
+        duty = issue_token(s, f"e2e-wall-duty-{tag}", "duty", "putian")
+    data_dir = tmp_path_factory.mktemp(f"e2e-wall-{request.param}")
+    env = stack_env(engine.url.render_as_string(hide_password=False), REDIS_URL, data_dir, free_port())
+    stack = WallStack(env=env, engine=engine, system=system, wall=wall, duty=duty)
+    workers = []
+    try:
+        for verb in ("ingest", "fanout"):
+            log = open(data_dir / f"{verb}.log", "w")  # noqa: SIM115 - closed with the process
+            workers.append((subprocess.Popen([sys.executable, "-m", "dashboard", verb], cwd=ROOT, env=env,
+                                             stdout=log, stderr=subprocess.STDOUT), log))
+        stack.start_serve()
+        yield stack
+    finally:
+        stack.stop_serve()
+        for proc, log in workers:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            log.close()
+        client.flushdb()
+        client.close()
+
+
+@pytest.fixture(scope="module")
+def browser(wall_stack) -> Iterator:
+    """One headless Chromium per module."""
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def wall_page(browser):
+    """A fresh 1920×1080 screen with nobody logged in (the wall URL carries its token); the test
+    fails on any console error."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error"
+            and not any(b in m.text for b in BENIGN) else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.console_errors = errors
+    yield page
+    context.close()
+    assert not errors, f"browser console errors: {errors}"
+
+
+def open_wall(page, stack: WallStack, query: str = "") -> None:
+    """Open the wall and wait until its view is drawn and live."""
+    page.goto(stack.wall_url(query))
+    page.wait_for_selector(".wall-body .view", timeout=60_000)
+    page.wait_for_function("() => { const g = document.querySelector('#unit-map .js-plotly-plot');"
+                           " return g && g.data && g.data.length > 0; }", timeout=60_000)
+    wait_state(page, "connected")
+
+
+def wait_state(page, state: str, timeout: float = 60_000) -> None:
+    """Wait until the wall's connection mark shows this state."""
+    page.wait_for_selector(f'#wall-conn[data-state="{state}"]', timeout=timeout)
+
+
+def fresh(page, panel: str) -> str:
+    """The freshness mark of one panel: ok, amber or red."""
+    return page.get_attribute(f'[data-wall-panel="{panel}"]', "data-fresh")
+
+
+def grid_place(engine: Engine) -> Place:
+    """Where the test's alerts are: a grid of Licheng, at its centre."""
+    with Session(engine) as s:
+        g = s.get(Unit, GRID)
+        return Place(unit_code=GRID, district_code=g.district_code, town_code=g.town_code,
+                     village_code=g.village_code, grid_code=GRID, lat=g.centroid_lat, lon=g.centroid_lon)
+
+
+def raise_critical(stack: WallStack, key: str) -> int:
+    """A new critical alert, recorded and published the way the supervise worker does it."""
+    factory = session_factory(stack.engine)
+    with factory.begin() as s:
+        type_, data = raise_alert(s, kind="severe_incident", group_key=f"severe_incident:{GRID}:{key}",
+                                  occurrence=key, cause=key, place=grid_place(stack.engine), severity=4,
+                                  title=f"紧急事件：墙面测试{key}",
+                                  title_en=f"Critical incident: wall test {key}",
+                                  now=datetime.now(UTC))
+        outbox.stage(s, schema.ALERTS, type_, data)
+    publish(stack)
+    return data["id"]
+
+
+def publish(stack: WallStack) -> None:
+    """Send the outbox's unpublished rows to the streams (the supervise worker's sweep)."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        outbox.flush(session_factory(stack.engine), client)
+    finally:
+        client.close()
+
+
+def banner_ids(page) -> list[int]:
+    """The critical alerts the wall holds for its banner."""
+    return page.evaluate("() => Object.keys(window.gridWall.alerts).map(Number)")
+
+
+def test_wall_tours_the_city_and_its_districts(wall_page, wall_stack):
+    open_wall(wall_page, wall_stack, "tour=5")
+    with Session(wall_stack.engine) as s:
+        districts = {u.code: unit_name(unit_ref(u), "zh")
+                     for u in s.scalars(select(Unit).where(Unit.parent_code == "putian"))}
+    wall_page.wait_for_function("() => window.gridWall.history.length >= 2", timeout=60_000)
+    first, code = wall_page.evaluate("() => window.gridWall.history.slice(0, 2)")
+    assert first == "putian" and code in districts  # the city, then its first district
+    # The stop shows that district's own view, inside the same page (no navigation, same token URL).
+    wall_page.wait_for_selector('.wall-body .view[data-level="district"]', timeout=60_000)
+    wall_page.wait_for_function("(names) => names.some(n => document.querySelector('#wall-title')"
+                                ".textContent.includes(n))", arg=list(districts.values()), timeout=30_000)
+    assert wall_page.url == wall_stack.wall_url("tour=5")
+    wait_state(wall_page, "connected")
+    # One screen, no scroll bars.
+    assert wall_page.evaluate("() => document.documentElement.scrollHeight <= window.innerHeight && "
+                              "document.documentElement.scrollWidth <= window.innerWidth")
+    wall_page.wait_for_function("() => window.gridWall.history.length >= 3", timeout=60_000)
+    assert wall_page.evaluate("() => window.gridWall.history[2]") in districts
+
+
+def test_freshness_marks_turn_amber_when_the_feeds_stop(wall_page, wall_stack):
+    with Session(wall_stack.engine) as s:
+        staff = s.scalars(select(Staff).where(Staff.grid_code == GRID).order_by(Staff.id)).first()
+        grid = s.get(Unit, GRID)
+    stop = threading.Event()
+
+    def feed() -> None:  # a patrol walking: one position a second, as the devices send them
+        step = 0
+        while not stop.wait(0.5):
+            step += 1
+            requests.post(f"{wall_stack.base}/api/v1/positions", timeout=10,
+                          headers={"Authorization": f"Bearer {wall_stack.system}"},
+                          json={"positions": [{"staff": staff.id, "ts": datetime.now(UTC).isoformat(),
+                                               "lat": grid.centroid_lat + 0.00001 * step,
+                                               "lon": grid.centroid_lon, "grid": GRID}]})
+
+    walker = threading.Thread(target=feed, daemon=True)
+    walker.start()
+    try:
+        open_wall(wall_page, wall_stack, "stale=6")
+        # Nothing moves the supervision panel: it goes amber while the map, fed, stays green.
+        wall_page.wait_for_selector('[data-wall-panel="supervision"][data-fresh="amber"]', timeout=30_000)
+        assert fresh(wall_page, "map") == "ok"
+        wall_page.wait_for_selector('[data-wall-panel="supervision"][data-fresh="red"]', timeout=60_000)
+        assert fresh(wall_page, "map") == "ok"
+    finally:
+        stop.set()
+        walker.join()
+    wall_page.wait_for_selector('[data-wall-panel="map"][data-fresh="amber"]', timeout=30_000)
+    label = wall_page.evaluate("() => getComputedStyle(document.querySelector("
+                               "'[data-wall-panel=\"map\"] > .panel-head'), '::after').content")
+    assert "数据滞后" in label
+    wall_page.wait_for_selector('[data-wall-panel="map"][data-fresh="red"]', timeout=60_000)
+
+
+def test_critical_alert_banner_holds_until_a_duty_officer_acknowledges(wall_page, wall_stack):
+    open_wall(wall_page, wall_stack)
+    wall_page.wait_for_function("() => window.gridWall && window.gridWall.aready", timeout=30_000)
+    alert_id = raise_critical(wall_stack, uuid.uuid4().hex[:8])
+    wall_page.wait_for_selector(f'#wall-banner[data-alert="{alert_id}"]:not([hidden])', timeout=15_000)
+    assert "墙面测试" in wall_page.inner_text("#wall-banner")
+    # Its place flashes on the city map.
+    wall_page.wait_for_selector(f'.wall-flash[data-alert="{alert_id}"]', state="attached", timeout=15_000)
+
+    response = requests.post(f"{wall_stack.base}/api/v1/alerts/{alert_id}/ack", timeout=10,
+                             headers={"Authorization": f"Bearer {wall_stack.duty}"},
+                             json={"note": "已电话核实，处置中", "channel": "phone"})
+    assert response.status_code == 202, response.text
+    wall_page.wait_for_function("(id) => !Object.keys(window.gridWall.alerts).map(Number).includes(id)",
+                                arg=alert_id, timeout=10_000)
+    assert wall_page.get_attribute("#wall-banner", "data-alert") != str(alert_id)
+    wall_page.wait_for_selector(f'.wall-flash[data-alert="{alert_id}"]', state="detached", timeout=5_000)
+
+
+def test_wall_survives_a_server_restart_and_resumes_with_missed_events(wall_page, wall_stack):
+    open_wall(wall_page, wall_stack)
+    wall_page.wait_for_function("() => window.gridWall && window.gridWall.aready", timeout=30_000)
+    acked_later = raise_critical(wall_stack, uuid.uuid4().hex[:8])
+    wall_page.wait_for_function("(id) => Object.keys(window.gridWall.alerts).map(Number).includes(id)",
+                                arg=acked_later, timeout=15_000)
+
+    errors_before = len(wall_page.console_errors)
+    wall_stack.stop_serve()
+    wait_state(wall_page, "reconnecting")
+    # While the web process is down: a new critical alert, and an acknowledgement of the earlier
+    # one made at another desk (recorded and published as the API would).
+    missed = raise_critical(wall_stack, uuid.uuid4().hex[:8])
+    factory = session_factory(wall_stack.engine)
+    with factory.begin() as s:
+        alert = s.get(Alert, acked_later)
+        _, (type_, data) = perform(s, alert, parse_request("ack", {"note": "现场处置"}), actor="e2e-duty",
+                                   source_ip="127.0.0.1", now=datetime.now(UTC) + timedelta(seconds=1))
+        outbox.stage(s, schema.ALERTS, type_, data)
+    publish(wall_stack)
+
+    wall_stack.start_serve()
+    wait_state(wall_page, "connected")
+    wall_page.wait_for_function("() => window.gridWall.aready", timeout=30_000)  # the banner's socket too
+    # While the server was away the browser said so (refused connections, a callback with no
+    # answer); those are the outage itself, anything else is an error of the wall.
+    outage = ("ERR_CONNECTION_REFUSED", "the server did not respond")
+    during = wall_page.console_errors[errors_before:]
+    del wall_page.console_errors[errors_before:]
+    wall_page.console_errors.extend(e for e in during if not any(o in e for o in outage))
+    wall_page.wait_for_function("(id) => Object.keys(window.gridWall.alerts).map(Number).includes(id)",
+                                arg=missed, timeout=30_000)
+    wall_page.wait_for_function("(id) => !Object.keys(window.gridWall.alerts).map(Number).includes(id)",
+                                arg=acked_later, timeout=30_000)
+    assert missed in banner_ids(wall_page) and acked_later not in banner_ids(wall_page)
+    # The view's own stream resumed too: a live incident after the restart reaches the ticker.
+    with Session(wall_stack.engine) as s:
+        grid = s.get(Unit, GRID)
+        from dashboard.models import BusinessItem
+
+        item = s.scalars(select(BusinessItem.code).order_by(BusinessItem.code)).first()
+    incident_id = str(uuid.uuid4())
+    response = requests.post(f"{wall_stack.base}/api/v1/incidents", timeout=10,
+                             headers={"Authorization": f"Bearer {wall_stack.system}"},
+                             json={"id": incident_id, "reported_at": datetime.now(UTC).isoformat(),
+                                   "lat": grid.centroid_lat, "lon": grid.centroid_lon, "grid": GRID,
+                                   "business_item": item, "source": "patrol", "severity": 2,
+                                   "description": "大屏重连测试"})
+    assert response.status_code in (200, 202), response.text
+    wall_page.wait_for_selector(f'#unit-ticker .ag-row[row-id="{incident_id}"]', timeout=20_000)
