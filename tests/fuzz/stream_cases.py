@@ -4,12 +4,16 @@ wrong (missing, of the wrong type, out of range, too long, unknown, or an imposs
 from __future__ import annotations
 
 import json
+import uuid
 
 from hypothesis import strategies as st
 
 from feeds import schema
 from tests.integration.intake_support import G1, G1_POINT, now_iso, report_data
 
+# Ids and keys must be new: hypothesis repeats its draws, and a repeated id or key is a redelivery
+# the persister rightly treats as done, not a hostile entry.
+FRESH = st.builds(uuid.uuid4)
 JUNK = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=40),
@@ -103,9 +107,9 @@ def hostile_payload(draw, stream: str, incident: str) -> tuple[str, dict]:
         positions = draw(st.one_of(st.just(batch), JUNK.filter(lambda v: not isinstance(v, list))))
         return schema.T_POSITIONS, {"positions": positions, "units": ["putian"]}
     if draw(st.booleans()):
-        return schema.T_REPORTED, draw(_mutated(report_data(str(draw(st.uuids()))), REPORT_FIELDS))
+        return schema.T_REPORTED, draw(_mutated(report_data(str(draw(FRESH))), REPORT_FIELDS))
     step = transition_data(incident)
-    step["key"] = f"{incident}:{draw(st.uuids()).hex[:8]}"  # a fresh key: only the wrong field is wrong
+    step["key"] = f"{incident}:{draw(FRESH).hex[:8]}"  # a fresh key: only the wrong field is wrong
     return schema.T_TRANSITION, draw(_mutated(step, TRANSITION_FIELDS))
 
 
