@@ -120,7 +120,12 @@
     S.ready = true;
     var buffered = S.buffer;
     S.buffer = [];
-    buffered.forEach(function (item) { (item[0] === "feed" ? applyFeed : applyPositions)(item[1]); });
+    // Replayed and live events interleave while a screen resumes: apply each stream in id order,
+    // or a live event applied first would make the older replayed ones look already seen.
+    var feeds = buffered.filter(function (item) { return item[0] === "feed"; });
+    feeds.sort(function (a, b) { return cmpId(a[1].id, b[1].id); });
+    feeds.forEach(function (item) { applyFeed(item[1]); });
+    buffered.forEach(function (item) { if (item[0] !== "feed") { applyPositions(item[1]); } });
     // The server's heads: anything up to them is in our snapshot or was just replayed.
     STREAMS.forEach(function (name) {
       var head = msg && msg.last ? msg.last[name] : null;
