@@ -228,7 +228,7 @@
         if (gd.layout.font && gd.layout.font.size !== size) { window.Plotly.relayout(gd, {"font.size": size}); return; }
         if (gd._wallBase === undefined) { gd._wallBase = gd._fullLayout.map.zoom; }
         var target = gd._wallBase + Math.log2(k);
-        if (ml && ml.loaded() && Math.abs(ml.getZoom() - target) > 0.01) { ml.jumpTo({zoom: target}); }
+        if (ml && ml.getStyle() && Math.abs(ml.getZoom() - target) > 0.01) { ml.jumpTo({zoom: target}); }
         return;
       }
       if (gd.layout.font && gd.layout.font.size === size) { return; }
