@@ -31,8 +31,10 @@ def pytest_collection_modifyitems(config, items):
     if "fault" in (config.getoption("markexpr") or "") or os.environ.get("DASHBOARD_TEST_FAULT"):
         return
     skip = pytest.mark.skip(reason="topology fault suite: run `make fault` (or set DASHBOARD_TEST_FAULT=1)")
+    here = Path(__file__).resolve().parent
     for item in items:
-        if "stack" in getattr(item, "fixturenames", ()):
+        # This hook sees the whole session's items: touch only this folder's (e2e has a `stack` too).
+        if here in Path(str(item.fspath)).resolve().parents and "stack" in getattr(item, "fixturenames", ()):
             item.add_marker(skip)
 
 
