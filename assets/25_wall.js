@@ -34,6 +34,7 @@
 
   function show(code) {
     W.history.push(code);
+    if (W.history.length > 50) { W.history.shift(); }  // a wall runs for weeks
     W.view = {code: code, kind: kindOf(code), query: {}, scale: scale(), day: localDay(Date.now()), lang: W.lang};
     setProps("view", {data: W.view});
   }

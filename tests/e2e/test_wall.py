@@ -212,6 +212,16 @@ def test_wall_tours_the_city_and_its_districts(wall_page, wall_stack):
     assert wall_page.evaluate("() => window.gridWall.history[2]") in districts
 
 
+def test_scheduled_soft_reload_reopens_the_walls_own_url(wall_page, wall_stack):
+    query = "reload=0.002"  # 7.2 s
+    open_wall(wall_page, wall_stack, query)
+    wall_page.evaluate("() => { window.beforeReload = true; }")
+    wall_page.wait_for_function("() => window.beforeReload === undefined", timeout=60_000, polling=500)
+    wall_page.wait_for_selector(".wall-body .view", timeout=60_000)
+    assert wall_page.url == wall_stack.wall_url(query)
+    wait_state(wall_page, "connected")
+
+
 def test_freshness_marks_turn_amber_when_the_feeds_stop(wall_page, wall_stack):
     with Session(wall_stack.engine) as s:
         staff = s.scalars(select(Staff).where(Staff.grid_code == GRID).order_by(Staff.id)).first()
