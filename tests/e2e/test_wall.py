@@ -222,6 +222,29 @@ def test_scheduled_soft_reload_reopens_the_walls_own_url(wall_page, wall_stack):
     wait_state(wall_page, "connected")
 
 
+def test_clock_and_today_roll_over_at_local_midnight(browser, wall_stack):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    try:
+        # The screen's own clock says 23:59:30 in Putian (UTC+8); the server keeps the real time.
+        eve = datetime.now(UTC).replace(hour=15, minute=59, second=30, microsecond=0)
+        page.clock.install(time=eve)
+        open_wall(page, wall_stack)
+        assert page.evaluate("() => window.gridWall.view.day") == eve.date().isoformat()
+        shown = page.evaluate("() => window.gridWall.history.length")
+        page.clock.set_system_time(eve + timedelta(seconds=40))
+        page.wait_for_function("(day) => window.gridWall.view.day === day", arg=(eve + timedelta(days=1))
+                               .date().isoformat(), timeout=15_000)
+        # The view is drawn again for the new "today", and the date under the clock moved on.
+        assert page.evaluate("() => window.gridWall.history.length") == shown + 1
+        page.wait_for_function("(d) => document.querySelector('#wall-clock .wall-date').textContent"
+                               ".includes(d)", arg=f"{(eve + timedelta(days=1)).day}日", timeout=15_000)
+        page.wait_for_function("() => document.querySelector('#wall-clock .wall-time').textContent"
+                               ".startsWith('00:00')", timeout=15_000)
+    finally:
+        context.close()
+
+
 def test_freshness_marks_turn_amber_when_the_feeds_stop(wall_page, wall_stack):
     with Session(wall_stack.engine) as s:
         staff = s.scalars(select(Staff).where(Staff.grid_code == GRID).order_by(Staff.id)).first()
