@@ -1,10 +1,9 @@
 /* Tablet mode: a swipe to the right goes up one level, like tapping the breadcrumb's last link.
    Swipes that start on the map (which pans), in a list (which scrolls sideways) or in a dialog are
-   left alone; so are slow drags and mostly vertical ones (page scrolling). */
+   left alone; so are mostly vertical ones (page scrolling). No time limit: a slow hand is a hand. */
 (function () {
   "use strict";
   var MIN_DX = 90;         // px to the right
-  var MAX_MS = 700;        // a swipe, not a drag
   var IGNORE = "#unit-map, .js-plotly-plot, .data-grid, .modal, .offcanvas, input, textarea, .dash-dropdown";
   var start = null;
 
@@ -19,16 +18,15 @@
       return;
     }
     var t = ev.touches[0];
-    start = {x: t.clientX, y: t.clientY, at: Date.now()};
+    start = {x: t.clientX, y: t.clientY};
   }, {passive: true});
 
   document.addEventListener("touchend", function (ev) {
     if (!start || ev.changedTouches.length !== 1) { start = null; return; }
     var t = ev.changedTouches[0];
     var dx = t.clientX - start.x, dy = Math.abs(t.clientY - start.y);
-    var quick = Date.now() - start.at <= MAX_MS;
     start = null;
-    if (dx < MIN_DX || dy > dx / 2 || !quick) { return; }
+    if (dx < MIN_DX || dy > dx / 2) { return; }
     var link = upLink();
     if (link) { link.click(); }
   }, {passive: true});
