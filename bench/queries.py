@@ -33,6 +33,11 @@ def cases(period: Period) -> list[tuple[str, Callable]]:
     def unit(session, code):
         return queries.unit(session, code)
 
+    def breakdown(session, code):
+        u = unit(session, code)
+        return (queries_stats.by_line(session, u, period),
+                queries_stats.by_item(session, u, period, None, limit=40))
+
     return [
         ("figures(putian)", lambda s: queries.figures(s, "putian", period)),
         ("children_figures(putian)", lambda s: queries.children_figures(s, "putian", period)),
@@ -48,8 +53,15 @@ def cases(period: Period) -> list[tuple[str, Callable]]:
         ("trend(putian, day)", lambda s: queries_stats.trend(s, unit(s, "putian"), period, "day")),
         ("by_line(putian)", lambda s: queries_stats.by_line(s, unit(s, "putian"), period)),
         ("by_item(putian)", lambda s: queries_stats.by_item(s, unit(s, "putian"), period)),
+        ("breakdown(putian): by_line + by_item(limit=40), as the screens call it",
+         lambda s: breakdown(s, "putian")),
+        ("breakdown(licheng)", lambda s: breakdown(s, "licheng")),
         ("department_board(putian)",
          lambda s: queries_stats.department_board(s, unit(s, "putian"), period)),
+        ("department_board(putian, line=2nd busiest)",
+         lambda s: queries_stats.department_board(s, unit(s, "putian"), period, _any_line(s))),
+        ("department_board(licheng)",
+         lambda s: queries_stats.department_board(s, unit(s, "licheng"), period)),
         ("department_board(putian, first month only)",
          lambda s: queries_stats.department_board(s, unit(s, "putian"), month)),
         ("funnel(putian, open now)", lambda s: queries_stats.funnel(s, unit(s, "putian"))),
@@ -86,6 +98,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--from", dest="start", default="2018-01-01")
     parser.add_argument("--to", dest="end", default="2018-12-31")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--only", action="append", default=[],
+                        help="time only the cases whose label contains this text (repeatable)")
     args = parser.parse_args(argv)
     period = Period(date.fromisoformat(args.start), date.fromisoformat(args.end))
     results: dict[str, list[str]] = {}
@@ -97,6 +111,8 @@ def main(argv: list[str] | None = None) -> None:
             rows = queries.figures(session, "putian", period)["collected"]
         names.append(f"{engine.dialect.name} ({rows:,} rows in period)")
         for label, fn in cases(period):
+            if args.only and not any(text in label for text in args.only):
+                continue
             median, best, cpu = time_case(factory, fn, args.repeat)
             results.setdefault(label, []).append(f"{median:,.0f} / {best:,.0f} / {cpu:,.0f}")
         engine.dispose()
