@@ -14,7 +14,7 @@ from pathlib import Path
 from dashboard.config import load_settings
 from dashboard.redis_server import ensure_redis
 from tests.e2e.screenshots import OUT, credentials, ensure_seeded
-from tests.e2e.stack import ROOT, chromium, free_port, log_in, running, stack_env, wait_for_view
+from tests.e2e.stack import chromium, free_port, log_in, running, stack_env, wait_for_view
 
 TABLETS = {"landscape": {"width": 1280, "height": 800}, "portrait": {"width": 800, "height": 1280}}
 VIEWS = [("city", "/city", "city"), ("town", "/unit/licheng-zhenhai", "town")]
@@ -47,7 +47,7 @@ def shoot(base: str, username: str, password: str, out: Path) -> list[Path]:
                 page.screenshot(path=str(written[-1]))
             context.close()
     for path in written:
-        print(f"wrote {path.relative_to(ROOT)}", flush=True)
+        print(f"wrote {path}", flush=True)
     return written
 
 
