@@ -258,7 +258,8 @@
       W.view = {code: conf.home, kind: kindOf(conf.home), query: {}, scale: scale(), day: localDay(Date.now()),
                 lang: W.lang};
       W.history.push(conf.home);
-      return W.view;
+      setProps("view", {data: W.view});
+      return "";
     },
     setTour: function (stops) {
       W.tour = stops || [];

@@ -98,7 +98,9 @@ def register(app: Dash) -> None:
     """Attach the wall's callbacks (server-side) and its browser-side starters."""
     view, conf, lang = Input(ids.VIEW, "data"), State(wall.CONF, "data"), State(ids.LANG, "data")
 
-    app.clientside_callback(ClientsideFunction("wall", "start"), Output(ids.VIEW, "data"),
+    # The starter puts the first unit in the VIEW store with set_props: VIEW is on every view page,
+    # and a declared Output on it would make the unit pages' own VIEW chain wait for a wall input.
+    app.clientside_callback(ClientsideFunction("wall", "start"), Output(wall.START_SINK, "title"),
                             Input(wall.CONF, "data"), State(ids.LANG, "data"))
     app.callback(Output(wall.TOUR, "data"), Input(wall.CONF, "data"))(tour_stops)
     app.clientside_callback(ClientsideFunction("wall", "setTour"), Output(wall.TOUR_SINK, "title"),

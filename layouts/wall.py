@@ -22,6 +22,7 @@ CONF = "wall-conf"  # {home, tour, views, reload, stale, lang}: the URL's settin
 TOUR = "wall-tour"  # the codes the tour rotates through (scoped on the server)
 ALERTS = "wall-alerts"  # open critical alerts of the wall's unit when last read from the database
 ALERTS_REFRESH = "wall-alerts-refresh"  # bumped by the browser after a resync
+START_SINK = "wall-start-sink"
 TOUR_SINK = "wall-tour-sink"  # outputs of the browser-side starters (nothing reads them)
 ALERTS_SINK = "wall-alerts-sink"
 TITLE = "wall-title"
@@ -101,7 +102,8 @@ def wall_page(home: str, query: dict[str, Any]) -> html.Div:
         dcc.Dropdown(id=ids.MEASURE, options=[{"label": "open", "value": "open"}], value="open",
                      style={"display": "none"}),
         dcc.Store(id=ALERTS), dcc.Store(id=ALERTS_REFRESH, data=0),
-        html.Div(id=TOUR_SINK, hidden=True), html.Div(id=ALERTS_SINK, hidden=True),
+        html.Div(id=START_SINK, hidden=True), html.Div(id=TOUR_SINK, hidden=True),
+        html.Div(id=ALERTS_SINK, hidden=True),
         # The view's live stores, as in layouts/shell.view_skeleton: the socket glue writes them.
         dcc.Store(id=ids.LIVE_SUB), dcc.Store(id=ids.LIVE_FEED), dcc.Store(id=ids.LIVE_FEED_MAP),
         dcc.Store(id=ids.LIVE_POSITIONS), dcc.Store(id=ids.LIVE_DIRTY, data={"n": 0}),
