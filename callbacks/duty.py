@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
+from dash.exceptions import PreventUpdate
 from flask import current_app
 from sqlalchemy import select
 
@@ -162,6 +163,8 @@ def on_action(n_ack, n_assign, n_escalate, n_resolve, target, note, behalf, chan
 
 def on_render(_root: str, echo: str | None, lang: str | None):
     """Dash entry point for render_desk: the echoed language if it changed, else the stored one."""
+    if _root is None:  # another page: the desk is not on screen
+        raise PreventUpdate
     return render_desk(echo or lang)
 
 
@@ -175,7 +178,8 @@ def register(app: Dash) -> None:
     # Only page-local inputs (a shell input would fire on every other page too); a language switch
     # reaches the desk through LANG_ECHO, which the clientside `relang` sets while the desk is shown.
     app.callback(Output(L.BODY, "children"), Output(ids.LIVE_SUB, "data", allow_duplicate=True),
-                 Input(L.ROOT, "id"), Input(L.LANG_ECHO, "data"), State(ids.LANG, "data"),
+                 Input(L.ROOT, "id", allow_optional=True), Input(L.LANG_ECHO, "data", allow_optional=True),
+                 State(ids.LANG, "data"),
                  prevent_initial_call="initial_duplicate")(on_render)
     app.clientside_callback(ClientsideFunction("dutyDesk", "relang"), Output(ids.LANG_SWITCH, "lang"),
                             Input(ids.LANG, "data"))
