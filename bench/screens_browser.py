@@ -1,0 +1,201 @@
+"""What the screens benchmark does in Chromium: cold loads, drill steps, and feed-to-screen times.
+
+Every time is taken inside the page with the browser's wall clock (Date.now(), the same clock Redis
+stamps stream ids with on this machine), so Playwright's round trips are not in the figures.
+"Drawn" means: the view of the expected level is in the DOM, its map's regions trace shows the
+unit's children, its positions trace holds at least the live count of positions, and MapLibre
+reports the map loaded (every source, the positions' included, processed).
+"""
+
+from __future__ import annotations
+
+import time
+
+from tests.e2e.stack import log_in
+
+# Installed before any page script runs: notes the first moment the view is drawn, and the last
+# mouse press (the drill clicks), in epoch milliseconds.
+WATCH = """
+window.__bench = {target: null, drawnAt: 0, pressAt: 0};
+document.addEventListener('mousedown', () => { window.__bench.pressAt = Date.now(); }, true);
+(function tick() {
+  const b = window.__bench;
+  if (b.target && !b.drawnAt && window.__benchDrawn && window.__benchDrawn(b.target)) {
+    b.drawnAt = Date.now();
+  }
+  requestAnimationFrame(tick);
+})();
+window.__benchDrawn = function (t) {
+  const view = document.querySelector(`.view[data-level="${t.level}"]`);
+  const gd = document.querySelector('#unit-map .js-plotly-plot');
+  if (!view || !gd || !gd.data || !gd._fullLayout || !gd._fullLayout.map) { return false; }
+  const regions = gd.data.find(d => d.meta === 'regions');
+  const locs = (regions && regions.locations) || [];
+  if (t.code !== 'putian' && !locs.some(c => c === t.code || c.startsWith(t.code + '-'))) { return false; }
+  const pos = gd.data.find(d => d.meta === 'positions');
+  if (!pos || (pos.lat || []).length < t.positions) { return false; }
+  const sub = gd._fullLayout.map._subplot;
+  return !!(sub && sub.map && sub.map.loaded());
+};
+"""
+
+STATUS = """() => {
+  const v = document.querySelector('.view'), gd = document.querySelector('#unit-map .js-plotly-plot');
+  const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+  return {level: v && v.dataset.level, traces: gd && gd.data ? gd.data.map(d => [d.meta,
+          (d.lat || d.locations || []).length]) : null, loaded: !!(sub && sub.map && sub.map.loaded())};
+}"""
+
+# Feed-to-screen: the first moment each awaited incident's row is in the ticker, and its marker in
+# the map's incidents trace.
+FEED_WATCH = """
+() => {
+  window.__want = {}; window.__row = {}; window.__marker = {};
+  const check = () => {
+    const now = Date.now();
+    for (const id in window.__want) {
+      if (!window.__row[id] && document.querySelector(`#unit-ticker .ag-row[row-id="${id}"]`)) {
+        window.__row[id] = now;
+      }
+    }
+  };
+  new MutationObserver(check).observe(document.body,
+    {childList: true, subtree: true, attributes: true, attributeFilter: ['row-id']});
+  (function frame() {
+    const gd = document.querySelector('#unit-map .js-plotly-plot');
+    const inc = gd && gd.data ? gd.data.find(d => d.meta === 'incidents') : null;
+    if (inc && inc.ids) {
+      const now = Date.now();
+      for (const id in window.__want) {
+        if (!window.__marker[id] && inc.ids.indexOf(id) >= 0) { window.__marker[id] = now; }
+      }
+    }
+    requestAnimationFrame(frame);
+  })();
+}
+"""
+
+
+def logged_in_state(browser, base: str, username: str, password: str) -> dict:
+    """Cookies of a logged-in session, so measured pages start with an empty cache but no log-in."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, base, username, password)
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+def new_page(browser, state: dict):
+    """A fresh 1920×1080 context (empty cache) with the session cookie and the watchers installed."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN",
+                                  storage_state=state)
+    context.add_init_script(WATCH)
+    return context.new_page()
+
+
+def wait_drawn(page, code: str, level: str, positions: int, timeout_s: float) -> int:
+    """Set the drawn target and wait for it; returns the epoch ms it was first drawn."""
+    page.evaluate("(t) => { window.__bench.target = t; window.__bench.drawnAt = 0; }",
+                  {"code": code, "level": level, "positions": positions})
+    try:
+        page.wait_for_function("() => window.__bench.drawnAt > 0", timeout=timeout_s * 1000, polling=100)
+    except Exception as exc:  # say what was missing, for the report
+        raise RuntimeError(f"not drawn in {timeout_s:g} s: {page.evaluate(STATUS)}") from exc
+    return int(page.evaluate("window.__bench.drawnAt"))
+
+
+def cold_load(browser, state: dict, base: str, positions: int, timeout_s: float = 90) -> float:
+    """Milliseconds from navigation start of /city to the city map drawn with every position."""
+    page = new_page(browser, state)
+    try:
+        page.goto(f"{base}/city", wait_until="commit")
+        drawn = wait_drawn(page, "putian", "city", positions, timeout_s)
+        return drawn - float(page.evaluate("performance.timeOrigin"))
+    finally:
+        page.context.close()
+
+
+def click_region(page, code: str, lon: float, lat: float) -> None:
+    """A mouse click on the region near its centre, where the pointer rests on the region."""
+    x, y = page.evaluate("""([lon, lat]) => {
+        const gd = document.querySelector('#unit-map .js-plotly-plot');
+        const map = gd._fullLayout.map._subplot.map;
+        const p = map.project([lon, lat]);
+        const r = map.getCanvas().getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y];
+    }""", [lon, lat])
+    hovered = ("() => (document.querySelector('#unit-map .js-plotly-plot')._hoverdata || [])"
+               ".map(p => p.location)")
+    for r in range(0, 90, 10):
+        for dx, dy in ((r, 0), (-r, 0), (0, r), (0, -r), (r, r), (-r, -r)):
+            page.mouse.move(x + dx, y + dy)
+            page.wait_for_timeout(150)
+            if code in page.evaluate(hovered):
+                page.mouse.click(x + dx, y + dy)
+                return
+    raise RuntimeError(f"no spot near the centre of {code} reaches the region on the map")
+
+
+def drill(page, chain: list[tuple[str, str, float, float]], counts: dict[str, int],
+          timeout_s: float = 60) -> list[tuple[str, float]]:
+    """From a drawn city view, click down the chain (map for the district, sub-unit rows below);
+    returns (level, ms from the mouse press to the new view drawn) per step."""
+    steps = []
+    for i, (code, level, lon, lat) in enumerate(chain):
+        page.evaluate("() => { window.__bench.target = null; window.__bench.pressAt = 0; }")
+        if i == 0:
+            click_region(page, code, lon, lat)
+        else:
+            page.click(f'#unit-children .ag-row[row-id="{code}"] .ag-cell >> nth=0')
+        drawn = wait_drawn(page, code, level, counts[code], timeout_s)
+        steps.append((level, drawn - float(page.evaluate("window.__bench.pressAt"))))
+    return steps
+
+
+def open_city(browser, state: dict, base: str, positions: int, timeout_s: float = 90):
+    """A drawn, connected city view."""
+    page = new_page(browser, state)
+    page.goto(f"{base}/city")
+    wait_drawn(page, "putian", "city", positions, timeout_s)
+    page.wait_for_selector("#shell-status.status-connected", timeout=timeout_s * 1000)
+    return page
+
+
+def open_bare(browser, bare_base: str, timeout_s: float = 60):
+    """The bare page, subscribed to the city room."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.goto(bare_base + "/")
+    page.wait_for_function("() => window.bareReady === true", timeout=timeout_s * 1000)
+    return page
+
+
+def feed_latencies(product, bare, post, ids: list[str], gap_s: float, settle_s: float = 10) -> dict:
+    """Post each incident (post(id) -> stream id), then collect, per page, DOM time − stream time."""
+    product.evaluate(FEED_WATCH)
+    sids = {}
+    for incident_id in ids:
+        product.evaluate("(id) => { window.__want[id] = 1; }", incident_id)
+        sids[incident_id] = post(incident_id)
+        time.sleep(gap_s)
+    deadline = time.monotonic() + settle_s
+    while time.monotonic() < deadline:
+        rows = product.evaluate("() => Object.keys(window.__row).length")
+        marks = product.evaluate("() => Object.keys(window.__marker).length")
+        seen = bare.evaluate("(ids) => ids.filter(i => (window.bareSeen[i] || {}).t).length", ids)
+        if rows == marks == seen == len(ids):
+            break
+        time.sleep(0.5)
+    row, marker = product.evaluate("window.__row"), product.evaluate("window.__marker")
+    bare_seen = bare.evaluate("(ids) => ids.map(i => window.bareSeen[i] || null)", ids)
+    out: dict[str, list[float]] = {"row": [], "marker": [], "bare": []}
+    for incident_id, b in zip(ids, bare_seen, strict=True):
+        t0 = int(sids[incident_id].split("-")[0])
+        if incident_id in row:
+            out["row"].append(row[incident_id] - t0)
+        if incident_id in marker:
+            out["marker"].append(marker[incident_id] - t0)
+        if b and b.get("t"):
+            out["bare"].append(b["t"] - t0)
+    return out
