@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # The Redis message queue, with what a dropped subscription missed filled from the streams.
     socketio.init_app(server, client_manager=client_manager(settings.redis_url,
                                                             socketio_channel(settings.redis_url)),
-                      async_mode="threading",
+                      async_mode=settings.async_mode,
                       # None = same origin only; [] would switch the Origin check off and let any
                       # site open a socket with a logged-in user's cookie.
                       cors_allowed_origins=None, json=None)

@@ -11,6 +11,8 @@ from urllib.parse import urlparse
 ENV_PREFIX = "DASHBOARD_"
 DEFAULT_PORT = 8050
 DEFAULT_HOST = "127.0.0.1"
+# Socket.IO concurrency of the web process; gevent and eventlet need their packages installed.
+ASYNC_MODES = ("threading", "gevent", "eventlet")
 
 
 class SettingsError(ValueError):
@@ -32,6 +34,7 @@ class Settings:
     secret_key: str | None = None  # None: generated once and kept in data_dir
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+    async_mode: str = "threading"
     # Tunables that tests and benchmarks set explicitly; not part of the public env surface.
     stream_maxlen: int = 2_000_000
     testing: bool = False
@@ -115,6 +118,12 @@ def _host(name: str, value: str) -> str:
     return value
 
 
+def _async_mode(name: str, value: str) -> str:
+    if value not in ASYNC_MODES:
+        raise SettingsError(name, f"expected one of {', '.join(ASYNC_MODES)}, got {value!r}")
+    return value
+
+
 def load_settings(environ: dict[str, str] | None = None, **explicit) -> Settings:
     """Build Settings from explicit values, then DASHBOARD_* variables, then defaults."""
     env = os.environ if environ is None else environ
@@ -126,6 +135,7 @@ def load_settings(environ: dict[str, str] | None = None, **explicit) -> Settings
         "DATA_DIR": ("data_dir", lambda n, v: Path(v)),
         "HOST": ("host", _host),
         "PORT": ("port", _port),
+        "ASYNC_MODE": ("async_mode", _async_mode),
     }
     for suffix, (attr, parse) in parsers.items():
         name = ENV_PREFIX + suffix

@@ -1,9 +1,11 @@
-"""serve: the web process (Flask + Dash + Socket.IO, threading mode with simple-websocket)."""
+"""serve: the web process (Flask + Dash + Socket.IO; threading mode with simple-websocket unless
+DASHBOARD_ASYNC_MODE picks gevent or eventlet)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 
@@ -34,8 +36,33 @@ def display_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
+# gevent and eventlet must patch the standard library before sockets, threads and locks are imported.
+_PATCH = {"gevent": "from gevent import monkey\nmonkey.patch_all()",
+          "eventlet": "import eventlet\neventlet.monkey_patch()"}
+_PATCHED_ENV = "DASHBOARD_ASYNC_PATCHED"
+
+
+def _restart_patched(mode: str) -> None:
+    """The command line has imported those by now: replace this process (same pid) with one that
+    patches first and then runs the same command."""
+    boot = (_PATCH[mode] + "\nimport runpy, sys\nsys.argv[0] = 'dashboard'\n"
+            "runpy.run_module('dashboard', run_name='__main__')")
+    os.environ[_PATCHED_ENV] = mode
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-c", boot, *sys.argv[1:]])
+
+
 def main(args: argparse.Namespace, settings: Settings) -> int:
     """Serve until SIGINT or SIGTERM."""
+    if settings.async_mode != "threading" and os.environ.get(_PATCHED_ENV) != settings.async_mode:
+        try:
+            __import__(settings.async_mode)
+        except ImportError:
+            print(f"configuration error: DASHBOARD_ASYNC_MODE: {settings.async_mode} is not installed",
+                  file=sys.stderr)
+            return 2
+        _restart_patched(settings.async_mode)
     from dashboard.app import create_app
     from dashboard.extensions import socketio
     from dashboard.realtime import start_message_queue
@@ -57,7 +84,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     app = create_app(settings)
     start_message_queue()
     print(f"serving {display_url(host, port)}", flush=True)
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if host not in ("127.0.0.1", "localhost", "::1") and settings.async_mode == "threading":
         print("note: Werkzeug's threaded server faces the network directly; put a TLS reverse proxy "
               "(sticky sessions, WebSocket upgrade) in front of it", flush=True)
     try:
