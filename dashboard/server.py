@@ -78,6 +78,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if not args.access_log:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        logging.getLogger("geventwebsocket.handler").setLevel(logging.WARNING)
     logging.getLogger("werkzeug").addFilter(_CloseFrameNoise())
     # SIGTERM ends serve_forever like Ctrl-C does, so the finally below runs.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
