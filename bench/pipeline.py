@@ -28,7 +28,14 @@ import redis
 from sqlalchemy import func, select
 
 from bench.pipeline_probe import Latencies, Sampler, connect_screen, group_backlog
-from bench.pipeline_procs import Children, ensure_world, free_port, issue_bench_tokens, wait_http
+from bench.pipeline_procs import (
+    Children,
+    ensure_world,
+    free_port,
+    issue_bench_tokens,
+    sim_load_args,
+    wait_http,
+)
 from bench.pipeline_report import Stage, render, write_section
 from dashboard.config import load_settings
 from dashboard.db import engine_for
@@ -37,13 +44,23 @@ from dashboard.timeutil import LOCAL_TZ, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 CITY_START = "2026-11-24T10:00"  # a Tuesday morning: the rhythm's busy hours, pinned for repeatability
-WORKERS = (("serve", "dashboard.server"), ("ingest", "feeds.persister"), ("fanout", "feeds.fanout"))
+WORKERS = (("serve", "dashboard.server"), ("ingest", "feeds.persister"), ("supervise", "feeds.supervisor"),
+           ("fanout", "feeds.fanout"))
+# A stage keeps up when its position backlog grows by at most this many stream entries a second
+# (one entry per API batch, a few a second: half an entry a second sustained never clears) and
+# it persists more than this share of what was sent.
+KEEP_UP_SLOPE = 0.5
+KEEP_UP_SHARE = 0.9
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     p = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__.split("\n")[0])
     p.add_argument("--scales", default="1,5,20", help="comma-separated load multipliers (default 1,5,20)")
+    p.add_argument("--climb", type=float, default=0,
+                   help="after the listed scales, keep adding this multiple while the last stage kept "
+                        "up, to find the highest that holds (default 0: do not climb)")
+    p.add_argument("--climb-max", type=float, default=100, help="highest multiple to try when climbing")
     p.add_argument("--seconds", type=float, default=60, help="measured seconds per scale (default 60)")
     p.add_argument("--warmup", type=float, default=10, help="unmeasured seconds first (default 10)")
     p.add_argument("--speed", type=float, default=5,
@@ -95,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(f"- Push latency not measured: the Socket.IO client could not subscribe ({exc}).")
         stages = [run_stage(float(s), args, url, sim_token, engine, r, children, latencies)
                   for s in args.scales.split(",")]
+        while args.climb > 0 and kept_up(stages[-1]) and stages[-1].scale + args.climb <= args.climb_max:
+            stages.append(run_stage(stages[-1].scale + args.climb, args, url, sim_token, engine, r,
+                                    children, latencies))
         if screen is not None:
             screen.disconnect()
     finally:
@@ -150,7 +170,7 @@ def run_stage(scale: float, args, url: str, token: str, engine, r, children: Chi
     since = utcnow()
     sampler = Sampler(engine, r, since).start()
     sim = children.start(f"simulate-{scale:g}x", [
-        "-m", "dashboard", "simulate", "--scale", f"{scale:g}", "--speed", f"{args.speed:g}",
+        "-m", "dashboard", "simulate", *sim_load_args(scale), "--speed", f"{args.speed:g}",
         "--duration", f"{args.warmup + args.seconds:g}", "--seed", str(seed), "--everyone-on-duty",
         "--senders", str(args.senders), "--batch", str(args.batch),
         "--city-start", CITY_START, "--url", url, "--token", token, "--status-every", "5"])
@@ -181,20 +201,30 @@ def run_stage(scale: float, args, url: str, token: str, engine, r, children: Chi
                  cpu={k.split("-")[0]: v for k, v in cpu.items()})
 
 
+def kept_up(st: Stage) -> bool:
+    """Whether the pipeline held this load: the backlog did not grow and nearly all was persisted."""
+    sent = st.sent.get("positions_sent", 0) / max(st.sim_seconds, 1e-9)
+    return st.lag_slope() <= KEEP_UP_SLOPE and sent > 0 and st.rate("positions") / sent > KEEP_UP_SHARE
+
+
 def stage_notes(stages: list[Stage]) -> list[str]:
-    """Plain-language verdicts on each stage."""
+    """Plain-language verdicts on each stage, and the highest multiple that held."""
     notes = []
     for st in stages:
         slope = st.lag_slope()
         sent = st.sent.get("positions_sent", 0) / max(st.sim_seconds, 1e-9)
         kept = st.rate("positions") / sent if sent else 0.0
-        # Lag counts stream entries (one per API batch, a few a second); half an entry a second of
-        # growth sustained over the window is a backlog that would never clear.
-        verdict = ("kept up (lag does not grow)" if slope <= 0.5 and kept > 0.9
+        verdict = ("kept up (lag does not grow)" if kept_up(st)
                    else f"did not keep up (lag grows {slope:+.1f} entries/s; persisted {kept:.0%} of sent)")
         refused = {k: v for k, v in st.sent.items() if k.startswith("http_")}
         notes.append(f"- {st.scale:g}×: {verdict}" + (f"; HTTP errors {refused}" if refused else "")
                      + cpu_note(st))
+    held = [st.scale for st in stages if kept_up(st)]
+    failed = [st.scale for st in stages if not kept_up(st)]
+    if held:
+        notes.append(f"- Highest multiple that held: {max(held):g}×"
+                     + (f"; the lowest that did not: {min(failed):g}×." if failed else
+                        " (nothing higher was tried)."))
     return notes
 
 

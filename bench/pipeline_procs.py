@@ -16,6 +16,8 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from dashboard.db import session_factory
 from dashboard.models import Staff
 from dashboard.principal import issue_token
+from feeds.sim_city import REPORT_PERIOD_S
+from feeds.sim_rhythm import INCIDENTS_PER_DAY
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -135,3 +137,19 @@ def issue_bench_tokens(engine: Engine) -> tuple[str, str]:
         if not s.scalar(select(func.count()).select_from(Staff)):
             raise RuntimeError("the database has no staff after seeding")
         return (issue_token(s, "bench-simulator", "system"), issue_token(s, "bench-screen", "wall"))
+
+
+SIM_MAX_SCALE = 20.0  # the simulator's --scale stops here
+
+
+def sim_load_args(multiple: float) -> list[str]:
+    """Simulator options for `multiple` × Putian load, past its --scale limit of 20 as well.
+
+    Above 20× the scale stays at 20 and the phones report more often and the city reports more
+    incidents, in proportion: positions/s and the incident rate are both `multiple` × Putian's.
+    """
+    if multiple <= SIM_MAX_SCALE:
+        return ["--scale", f"{multiple:g}"]
+    over = multiple / SIM_MAX_SCALE
+    return ["--scale", f"{SIM_MAX_SCALE:g}", "--report-period", f"{REPORT_PERIOD_S / over:.6g}",
+            "--incidents-per-day", f"{INCIDENTS_PER_DAY * over:.6g}"]
