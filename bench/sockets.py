@@ -2,6 +2,15 @@
 
     .venv/bin/python -m bench.sockets --write
 
+gevent and eventlet are deliberately not in requirements*.txt: installed into .venv they change
+every Socket.IO server built without an explicit async_mode (the fan-out's write-only emitter would
+pick eventlet, whose import warns, and warnings are errors in the tests). Put them aside and hand
+them to serve alone:
+
+    .venv/bin/pip install --target /tmp/hs_async gevent==26.9.0 gevent-websocket==0.10.1
+    .venv/bin/pip install --target /tmp/hs_eventlet eventlet==0.41.3
+    .venv/bin/python -m bench.sockets --site /tmp/hs_async:/tmp/hs_eventlet --write
+
 Self-contained like bench.fanout: an embedded Redis, a temporary SQLite database holding the
 synthetic city tree (city, 7 districts, towns, villages, 2,408 grids) with a wall token, the real
 `serve` (one process, DASHBOARD_ASYNC_MODE per run) and `fanout` verbs. Screens are
