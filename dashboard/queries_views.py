@@ -9,6 +9,7 @@ import json
 from datetime import datetime, time, timedelta
 from typing import Any
 
+import orjson
 import redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -104,8 +105,8 @@ def live_positions(client: redis.Redis, code: str, now: datetime | None = None) 
     out = []
     for staff, raw in client.hgetall("live:pos").items():
         try:
-            pos = json.loads(raw)
-        except ValueError:
+            pos = orjson.loads(raw)
+        except orjson.JSONDecodeError:
             continue
         if _under(code, pos.get("grid")):
             out.append({"staff": staff, "lat": pos["lat"], "lon": pos["lon"], "ts": pos.get("ts"),

@@ -94,6 +94,7 @@ def regions_trace(children: list[dict[str, Any]], measure: str, lang: str) -> go
     values = [measure_value(c, measure) for c in children]
     percent = measure in ("closure_rate", "coverage")
     return go.Choroplethmap(
+        _validate=False,  # trusted rows; see map_figure
         geojson={"type": "FeatureCollection", "features": features},
         locations=[c["code"] for c in children],
         z=[v if v is not None else float("nan") for v in values],
@@ -114,6 +115,7 @@ def incidents_trace(incidents: list[dict[str, Any]], lang: str, hover: bool = Tr
     """Open incidents: colour by stage, size by severity; clicking one opens its timeline. On the
     wide city and district maps they take no pointer, so a touch anywhere reaches the region."""
     return go.Scattermap(
+        _validate=False,
         hoverinfo=None if hover else "skip",
         lat=[i["lat"] for i in incidents], lon=[i["lon"] for i in incidents], mode="markers",
         ids=[i["id"] for i in incidents], customdata=[[i["id"], name_of(STATE_NAMES, i["state"], lang)]
@@ -128,6 +130,7 @@ def incidents_trace(incidents: list[dict[str, Any]], lang: str, hover: bool = Tr
 def supervision_trace(items: list[dict[str, Any]], lang: str) -> go.Scattermap:
     """Overdue supervision items as wide halos under their incidents, coloured by level."""
     return go.Scattermap(
+        _validate=False,
         lat=[s["lat"] for s in items], lon=[s["lon"] for s in items], mode="markers",
         ids=[str(s["id"]) for s in items], customdata=[[s["incident"]] for s in items],
         marker=dict(size=26, opacity=0.45, color=[LEVEL_COLOURS.get(s["level"], "#D55E00") for s in items]),
@@ -139,6 +142,7 @@ def positions_trace(positions: list[dict[str, Any]], lang: str, hover: bool = Tr
     """Every patrol position on the view as ONE trace: colour by role, opacity by status. Above a
     grid the dots take no hover, so a touch on the map reaches the region (or incident) below."""
     return go.Scattermap(
+        _validate=False,
         hoverinfo=None if hover else "skip",
         lat=[p["lat"] for p in positions], lon=[p["lon"] for p in positions], mode="markers",
         ids=[p["staff"] for p in positions],
@@ -158,8 +162,10 @@ def tracks_trace(tracks: dict[str, list[dict[str, Any]]], lang: str) -> go.Scatt
     for points in tracks.values():
         lat += [p["lat"] for p in points] + [None]
         lon += [p["lon"] for p in points] + [None]
-    return go.Scattermap(lat=lat, lon=lon, mode="lines", line=dict(width=2, color="#56B4E9"),
-                         opacity=0.7, hoverinfo="skip", meta=TRACE_TRACKS, name="tracks")
+    return go.Scattermap(
+        _validate=False,
+        lat=lat, lon=lon, mode="lines", line=dict(width=2, color="#56B4E9"),
+        opacity=0.7, hoverinfo="skip", meta=TRACE_TRACKS, name="tracks")
 
 
 def map_figure(regions: list[dict[str, Any]], measure: str, lang: str, *,
@@ -179,10 +185,8 @@ def map_figure(regions: list[dict[str, Any]], measure: str, lang: str, *,
     wide = bool(regions) and regions[0].get("level") in ("district", "town")
     traces += [supervision_trace(list(supervision), lang), incidents_trace(list(incidents), lang, not wide),
                positions_trace(list(positions), lang, hover=tracks is not None)]
-    fig = go.Figure(data=traces)
-    fig.update_layout(**base_layout(
-        map=dict(style=BLANK_MAP_STYLE, center=centre, zoom=zoom),
-        uirevision=revision or "map", clickmode="event",
-        font=dict(family=FONT_FAMILY, color=TEXT, size=14),
-    ))
-    return fig
+    layout = base_layout(map=dict(style=BLANK_MAP_STYLE, center=centre, zoom=zoom),
+                         uirevision=revision or "map", clickmode="event",
+                         font=dict(family=FONT_FAMILY, color=TEXT, size=14))
+    # Built unvalidated: checking 5,722 positions point by point took ~0.6 s of a 1 s callback.
+    return go.Figure(data=traces, layout=layout, _validate=False)
