@@ -49,13 +49,37 @@
     }, 300);
   }
 
+  function gridApi(id) {
+    try { return window.dash_ag_grid && document.getElementById(id) ? window.dash_ag_grid.getApi(id) : null; }
+    catch (e) { return null; }
+  }
+
+  function transaction(t) {
+    return t && t !== window.dash_clientside.no_update
+      ? {add: t.add, update: t.update, remove: t.remove, addIndex: t.addIndex} : null;
+  }
+
+  /* New rows go straight into the lists' grids: a Dash round of callbacks can queue behind a
+   * server refresh or a map redraw, and a duty officer reads the ticker first. */
+  function applyListsNow(batch) {
+    var dc = window.dash_clientside, ticker = gridApi("unit-ticker"), overdue = gridApi("unit-overdue-list");
+    if (!S.sub || !S.sub.live || !dc || !dc.gridLive || !ticker || !overdue) { return false; }
+    var rows = [];
+    ticker.forEachNode(function (node) { if (node.data) { rows.push(node.data); } });
+    var out = dc.gridLive.applyFeed(batch, null, S.sub, rows);
+    var t = transaction(out[1]), o = transaction(out[2]);
+    if (t) { ticker.applyTransaction(t); }
+    if (o) { overdue.applyTransaction(o); }
+    return true;
+  }
+
   function flushFeed() {
     S.feedTimer = null;
     if (!S.feedBatch.length) { return; }
     S.seq += 1;
     var batch = {seq: S.seq, events: S.feedBatch};
     S.feedBatch = [];
-    setProps("live-feed", {data: batch});
+    if (!applyListsNow(batch)) { setProps("live-feed", {data: batch}); }
     // The map redraw can take a few hundred milliseconds on a software-rendered wall: let the
     // lists paint first.
     requeueMap(batch.events, 120);

@@ -40,14 +40,15 @@
 
   function arr(x) { return Array.isArray(x) ? x.slice() : []; }
 
-  /* Whether the map has finished drawing its current figure. Plotly redraws a map asynchronously;
-   * a second update landing mid-way can reach a map that has just been replaced, so live patches
-   * wait for a settled map and retry shortly instead. */
+  /* Whether the map exists with its style set up, so a live patch has a map to land on. Plotly
+   * redraws a map asynchronously; a patch arriving before the first draw retries shortly. Waiting
+   * for MapLibre's `loaded()` as well starved patches: with positions arriving every second its
+   * sources are almost never all loaded, and markers never came (bench.screens, 7 of 30). */
   function mapSettled() {
     var gd = document.querySelector("#unit-map .js-plotly-plot");
     var sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
     var map = sub && sub.map;
-    return !!(map && map.getStyle() && map.loaded());
+    return !!(map && map.style && map.style._loaded);
   }
 
   function retryLater(storeId, data) {
@@ -102,6 +103,26 @@
         dc.set_props("view", {data: Object.assign({}, view, {lang: lang})});
       }
       return lang === "en" ? "Language" : "语言";
+    },
+
+    /* The view, once its map is drawn (or after 1.5 s, whatever the map does): the panels below
+     * the map load then, so a cold load gives the map the machine first. */
+    viewReady: function (figure, view, ready) {
+      var key = JSON.stringify(view);
+      if (!view || key === JSON.stringify(ready) || dc.gridLive.pendingView === key) { return dc.no_update; }
+      dc.gridLive.pendingView = key;
+      var start = Date.now();
+      return new Promise(function (resolve) {
+        (function wait() {
+          var gd = document.querySelector("#unit-map .js-plotly-plot");
+          var sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+          if ((sub && sub.map && sub.map.loaded()) || Date.now() - start > 1500) {
+            dc.gridLive.pendingView = null;
+            resolve(view);
+          }
+          else { setTimeout(wait, 50); }
+        })();
+      });
     },
 
     subscribe: function (sub) {

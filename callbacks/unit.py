@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Dash, Input, Output, Patch, State, ctx, no_update
-from dash.exceptions import MissingCallbackContextException
+from dash import ClientsideFunction, Dash, Input, Output, Patch, State, ctx, no_update
+from dash.exceptions import MissingCallbackContextException, PreventUpdate
 
 from callbacks import data
 from callbacks.scope import ViewRefused
@@ -105,8 +105,16 @@ def update_lists(view: dict | None, dirty: Any, lang: str | None) -> tuple[Any, 
             overdue_rows(rows["supervision"], rows["names"], lang))
 
 
+def _wait_for_map(view: dict | None) -> None:
+    """Panels below the fold start once the map is drawn (VIEW_READY): on a cold load they would
+    otherwise share the two cores with the map the wall is read by."""
+    if view is None:
+        raise PreventUpdate
+
+
 def update_funnel(view: dict | None, lang: str | None) -> Any:
     """The seven-step loop."""
+    _wait_for_map(view)
     lang = lang_of(lang)
     try:
         rows = data.loop(view)
@@ -118,6 +126,7 @@ def update_funnel(view: dict | None, lang: str | None) -> Any:
 
 def update_trend(view: dict | None, lang: str | None) -> Any:
     """Collected and closed over time."""
+    _wait_for_map(view)
     lang = lang_of(lang)
     try:
         frame, bucket = data.trend(view)
@@ -128,6 +137,7 @@ def update_trend(view: dict | None, lang: str | None) -> Any:
 
 def update_breakdown(view: dict | None, lang: str | None) -> Any:
     """By business line and item."""
+    _wait_for_map(view)
     lang = lang_of(lang)
     try:
         lines, items = data.breakdown(view)
@@ -147,6 +157,7 @@ def update_children(view: dict | None, dirty: Any, lang: str | None) -> Any:
 
 def update_departments(view: dict | None, lang: str | None) -> Any:
     """The department board."""
+    _wait_for_map(view)
     lang = lang_of(lang)
     try:
         return department_rows(data.departments(view), lang)
@@ -163,8 +174,12 @@ def register(app: Dash) -> None:
     app.callback(Output(ids.MAP, "figure"), view, Input(ids.MEASURE, "value"), dirty, lang)(update_map)
     app.callback(Output(ids.TICKER, "rowData"), Output(ids.OVERDUE_LIST, "rowData"), view, dirty,
                  lang)(update_lists)
-    app.callback(Output(ids.FUNNEL, "figure"), view, lang)(update_funnel)
-    app.callback(Output(ids.TREND, "figure"), view, lang)(update_trend)
-    app.callback(Output(ids.BREAKDOWN, "figure"), view, lang)(update_breakdown)
     app.callback(Output(ids.CHILDREN, "rowData"), view, dirty, lang)(update_children)
-    app.callback(Output(ids.DEPARTMENTS, "rowData"), view, lang)(update_departments)
+    # The rest waits for the map (assets/30_clientside.js, viewReady).
+    app.clientside_callback(ClientsideFunction("gridLive", "viewReady"), Output(ids.VIEW_READY, "data"),
+                            Input(ids.MAP, "figure"), State(ids.VIEW, "data"), State(ids.VIEW_READY, "data"))
+    ready = Input(ids.VIEW_READY, "data")
+    app.callback(Output(ids.FUNNEL, "figure"), ready, lang)(update_funnel)
+    app.callback(Output(ids.TREND, "figure"), ready, lang)(update_trend)
+    app.callback(Output(ids.BREAKDOWN, "figure"), ready, lang)(update_breakdown)
+    app.callback(Output(ids.DEPARTMENTS, "rowData"), ready, lang)(update_departments)

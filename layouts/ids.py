@@ -20,6 +20,7 @@ LIVE_DIRTY = "live-dirty"  # bumped (coalesced) when counts under the view chang
 # A view (unit or grid): the skeleton the page layout returns, filled by callbacks.
 VIEW = "view"  # dcc.Store {code, kind, query}
 VIEW_BODY = "view-body"
+VIEW_READY = "view-ready"  # dcc.Store: the view, set once its map is drawn (secondary panels follow)
 
 # Unit view (city, district, town, village).
 PERIOD = "unit-period"
