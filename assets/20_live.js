@@ -85,12 +85,23 @@
     requeueMap(batch.events, 120);
   }
 
+  /* A redraw between a finger's (or mouse's) hover and its tap swallows the tap: Plotly forgets
+   * what was under the pointer. So map updates wait while the pointer is moving on the map. */
+  S.pointerAt = 0;
+  ["pointermove", "pointerdown", "pointerup"].forEach(function (type) {
+    document.addEventListener(type, function (e) {
+      if (e.target && e.target.closest && e.target.closest("#unit-map")) { S.pointerAt = Date.now(); }
+    }, true);
+  });
+  function pointerOnMap() { return Date.now() - S.pointerAt < 700; }
+
   /* Events for the map wait in order until the map is ready for them (see 30_clientside.js). */
   function requeueMap(events, delay) {
     S.mapBacklog = (S.mapBacklog || []).concat(events);
     if (S.mapTimer) { return; }
     S.mapTimer = setTimeout(function () {
       S.mapTimer = null;
+      if (pointerOnMap()) { requeueMap([], 200); return; }
       var events = S.mapBacklog;
       S.mapBacklog = [];
       S.seq += 1;
@@ -116,6 +127,7 @@
 
   function flushPositions() {
     S.posTimer = null;
+    if (pointerOnMap()) { S.posTimer = setTimeout(flushPositions, 200); return; }
     var list = Object.keys(S.posBatch).map(function (k) { return S.posBatch[k]; });
     S.posBatch = {};
     if (list.length) { setProps("live-positions", {data: {id: S.posId, positions: list}}); }

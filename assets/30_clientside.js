@@ -244,7 +244,9 @@
         }
       });
       var patch = new dc.Patch();
-      assignPoints(patch, pi, pts, ["lat", "lon", "ids", "customdata", "color", "opacity"]);
+      var keys = ["lat", "lon", "ids", "color", "opacity"];
+      if (figure.data[pi].customdata) { keys.push("customdata"); }  // hover names: grid views only
+      assignPoints(patch, pi, pts, keys);
       return patch.build();
     }
   };

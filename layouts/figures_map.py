@@ -146,8 +146,9 @@ def positions_trace(positions: list[dict[str, Any]], lang: str, hover: bool = Tr
         hoverinfo=None if hover else "skip",
         lat=[p["lat"] for p in positions], lon=[p["lon"] for p in positions], mode="markers",
         ids=[p["staff"] for p in positions],
+        # Names only where they are hovered: on a city map they were half of a 1 MB figure.
         customdata=[[p["staff"], p.get("name", p["staff"]), name_of(ROLE_NAMES, p.get("role"), lang)]
-                    for p in positions],
+                    for p in positions] if hover else None,
         marker=dict(size=7, color=[ROLE_COLOURS.get(p.get("role"), "#999999") for p in positions],
                     opacity=[STATUS_OPACITY.get(p.get("status", "online"), 1.0) for p in positions]),
         hovertemplate="%{customdata[1]} · %{customdata[2]}<extra></extra>" if hover else None,
