@@ -80,9 +80,9 @@
     var batch = {seq: S.seq, events: S.feedBatch};
     S.feedBatch = [];
     if (!applyListsNow(batch)) { setProps("live-feed", {data: batch}); }
-    // The map redraw can take a few hundred milliseconds on a software-rendered wall: let the
-    // lists paint first.
-    requeueMap(batch.events, 120);
+    // The map redraw can take a few hundred milliseconds on a software-rendered wall: the rows
+    // above went in first; the map follows after the next frame.
+    requeueMap(batch.events, 20);
   }
 
   /* A redraw between a finger's (or mouse's) hover and its tap swallows the tap: Plotly forgets
@@ -121,7 +121,8 @@
     S.newest = Date.now();
     if (ev.stream === "alerts") { return; }  // the duty desk's business
     S.feedBatch.push(ev);
-    if (!S.feedTimer) { S.feedTimer = setTimeout(flushFeed, 30); }
+    // Events of one socket burst land in one batch (a macrotask or two apart).
+    if (!S.feedTimer) { S.feedTimer = setTimeout(flushFeed, 5); }
     if (S.sub && S.sub.live) { markDirty(false); }
   }
 
