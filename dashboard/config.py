@@ -35,6 +35,7 @@ class Settings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     async_mode: str = "threading"
+    map_tiles: str | None = None  # None: the map draws only our own boundaries, fully offline
     # Tunables that tests and benchmarks set explicitly; not part of the public env surface.
     stream_maxlen: int = 2_000_000
     testing: bool = False
@@ -124,6 +125,16 @@ def _async_mode(name: str, value: str) -> str:
     return value
 
 
+def _map_tiles(name: str, value: str) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(name, f"expected an http(s):// tile URL template, got {value!r}")
+    missing = [p for p in ("{z}", "{x}", "{y}") if p not in value]
+    if missing:
+        raise SettingsError(name, f"tile URL template lacks {', '.join(missing)}: {value!r}")
+    return value
+
+
 def load_settings(environ: dict[str, str] | None = None, **explicit) -> Settings:
     """Build Settings from explicit values, then DASHBOARD_* variables, then defaults."""
     env = os.environ if environ is None else environ
@@ -136,6 +147,7 @@ def load_settings(environ: dict[str, str] | None = None, **explicit) -> Settings
         "HOST": ("host", _host),
         "PORT": ("port", _port),
         "ASYNC_MODE": ("async_mode", _async_mode),
+        "MAP_TILES": ("map_tiles", _map_tiles),
     }
     for suffix, (attr, parse) in parsers.items():
         name = ENV_PREFIX + suffix

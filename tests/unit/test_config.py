@@ -26,6 +26,12 @@ def test_environment_values_are_read(tmp_path: Path):
     assert s.port == 9000 and s.host == "0.0.0.0" and s.data_dir == tmp_path
 
 
+def test_map_tiles_are_optional_and_kept_as_given():
+    assert load_settings({}).map_tiles is None
+    url = "https://tiles.example.org/{z}/{x}/{y}.png?key=abc"
+    assert load_settings({"DASHBOARD_MAP_TILES": f" {url} "}).map_tiles == url
+
+
 def test_explicit_beats_environment():
     assert load_settings({"DASHBOARD_PORT": "9000"}, port=9100).port == 9100
 
@@ -37,6 +43,9 @@ def test_explicit_beats_environment():
     ("DASHBOARD_REDIS_URL", "http://x", "redis://"),
     ("DASHBOARD_REDIS_URL", "redis://host:notaport/0", "bad port"),
     ("DASHBOARD_SECRET_KEY", "short", "at least 16"),
+    ("DASHBOARD_MAP_TILES", "ftp://tiles.example.org/{z}/{x}/{y}.png", "http(s)://"),
+    ("DASHBOARD_MAP_TILES", "https:///{z}/{x}/{y}.png", "http(s)://"),
+    ("DASHBOARD_MAP_TILES", "https://tiles.example.org/{z}/{x}.png", "lacks {y}"),
 ])
 def test_bad_value_names_the_variable(name, value, reason):
     with pytest.raises(SettingsError) as err:
