@@ -9,6 +9,7 @@ every other officer's desk and the wall banners hear it.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
@@ -20,7 +21,7 @@ from callbacks import scope
 from dashboard import outbox
 from dashboard.alerting import payload, wire_time
 from dashboard.alerting import scope as alert_scope
-from dashboard.alerting_actions import ActionError, parse_request, perform
+from dashboard.alerting_actions import ActionError, find_repeat, parse_request, perform
 from dashboard.auth import client_address
 from dashboard.i18n import LEVEL_NAMES, SEVERITY_NAMES, lang_of, name_of, t, unit_name
 from dashboard.models import Alert, AlertAck, Department, Unit
@@ -119,7 +120,7 @@ def pick_target(queue_selected: list | None, board_selected: list | None, lang: 
 
 
 def act(action: str, target: Any, note: str | None, behalf: str | None, channel: str | None,
-        assign_to: str | None, lang: str | None) -> tuple[str, Any, Any]:
+        assign_to: str | None, lang: str | None, submission: str | None = None) -> tuple[str, Any, Any]:
     """Apply a duty action to the selected alert for the caller; (message, queue rows, board rows)."""
     lang = lang_of(lang)
     principal = desk_principal()
@@ -129,7 +130,8 @@ def act(action: str, target: Any, note: str | None, behalf: str | None, channel:
         return L.tr("none_selected", lang), no_update, no_update
     # "Myself" at the screen is no channel: acting on behalf of someone then needs a real one.
     body = {"note": note or "", "on_behalf_of": (behalf or "").strip() or None,
-            "channel": None if channel in (None, "", "screen") else channel, "to": (assign_to or "").strip()}
+            "channel": None if channel in (None, "", "screen") else channel, "to": (assign_to or "").strip(),
+            "request_id": submission}
     svc = scope.services()
     try:
         req = parse_request(action, body)
@@ -138,6 +140,8 @@ def act(action: str, target: Any, note: str | None, behalf: str | None, channel:
                               .with_for_update()).scalar()
             if alert is None:
                 raise ActionError(404, f"no alert {target} in your jurisdiction", "id")
+            if find_repeat(s, target, req) is not None:  # the second click of a double click
+                return no_update, no_update, no_update
             # The same injectable clock as the API's actions (tests and replays set it).
             now = current_app.extensions.get("dashboard.clock", utcnow)()
             _, (type_, data) = perform(s, alert, req, actor=principal.name, source_ip=client_address(),
@@ -151,14 +155,16 @@ def act(action: str, target: Any, note: str | None, behalf: str | None, channel:
     return L.tr(f"done.{action}", lang, id=target), queue, board
 
 
-def on_action(n_ack, n_assign, n_escalate, n_resolve, target, note, behalf, channel, assign_to, lang):
+def on_action(n_ack, n_assign, n_escalate, n_resolve, target, note, behalf, channel, assign_to, lang,
+              submission=None):
     """Dash entry point: which button was pressed decides the action."""
     pressed = {v: k for k, v in L.BUTTONS.items()}.get(ctx.triggered_id)
     if pressed is None:
-        return (no_update,) * 5
-    message, queue, board = act(pressed, target, note, behalf, channel, assign_to, lang)
+        return (no_update,) * 6
+    message, queue, board = act(pressed, target, note, behalf, channel, assign_to, lang, submission)
     done = queue is not no_update  # a done action clears the form; a refused one keeps it to fix
-    return message, queue, board, "" if done else no_update, "" if done else no_update
+    cleared = "" if done else no_update
+    return message, queue, board, cleared, cleared, uuid.uuid4().hex if done else no_update
 
 
 def on_render(_root: str, echo: str | None, lang: str | None):
@@ -187,10 +193,13 @@ def register(app: Dash) -> None:
                  Input(L.QUEUE, "selectedRows"), Input(L.BOARD, "selectedRows"), State(ids.LANG, "data"),
                  prevent_initial_call=True)(on_select)
     app.callback(Output(L.RESULT, "children"), Output(L.QUEUE, "rowData"), Output(L.BOARD, "rowData"),
-                 Output(L.NOTE, "value"), Output(L.BEHALF, "value"),
+                 Output(L.NOTE, "value"), Output(L.BEHALF, "value"), Output(L.SUBMISSION, "data"),
                  *[Input(b, "n_clicks") for b in L.BUTTONS.values()], State(L.TARGET, "data"),
                  State(L.NOTE, "value"), State(L.BEHALF, "value"), State(L.CHANNEL, "value"),
-                 State(L.ASSIGN, "value"), State(ids.LANG, "data"), prevent_initial_call=True)(on_action)
+                 State(L.ASSIGN, "value"), State(ids.LANG, "data"), State(L.SUBMISSION, "data"),
+                 prevent_initial_call=True,
+                 # The buttons are off while an action runs: a double click records it once.
+                 running=[(Output(b, "disabled"), True, False) for b in L.BUTTONS.values()])(on_action)
     app.clientside_callback(ClientsideFunction("dutyDesk", "applyFeed"),
                             Output(L.QUEUE, "rowTransaction"), Output(L.BOARD, "rowTransaction"),
                             Input(L.FEED, "data"), State(ids.LIVE_SUB, "data"), prevent_initial_call=True)

@@ -7,6 +7,7 @@ browser (assets/26_duty.js) can build the same rows from live `feed:alerts` even
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import dash_ag_grid as dag
@@ -24,6 +25,7 @@ TICK = "duty-tick"  # browser-side clock: refreshes the age column, never calls 
 QUEUE = "duty-queue"
 BOARD = "duty-board"
 TARGET = "duty-target"  # the selected alert's id
+SUBMISSION = "duty-submission"  # a fresh id per form submission: a double click acts once
 TARGET_TEXT = "duty-target-text"
 NOTE = "duty-note"
 BEHALF = "duty-behalf"
@@ -75,6 +77,7 @@ def duty_page(**_query: Any) -> html.Div:
     """Page `/duty`: the frame the desk is rendered into."""
     return html.Div([
         dcc.Store(id=ids.LIVE_SUB), dcc.Store(id=FEED), dcc.Store(id=TARGET), dcc.Store(id=LANG_ECHO),
+        dcc.Store(id=SUBMISSION, data=uuid.uuid4().hex),  # per page load, renewed after each action
         dcc.Interval(id=TICK, interval=15_000),
         html.Div(id=BODY, className="duty-body"),
     ], id=ROOT, className="duty-root")

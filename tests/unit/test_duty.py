@@ -89,6 +89,21 @@ def test_other_roles_get_no_desk_and_cannot_act(desk, who):
         assert s.get(Alert, alerts["low"]).state == "open"
 
 
+def test_a_double_click_acts_once_and_the_next_submission_acts_again(desk):
+    as_, alerts, Session, _ = desk
+    with as_("town"):
+        first = duty.act("ack", alerts["low"], "", "", "screen", "", "en", "sub-1")
+        second = duty.act("ack", alerts["low"], "", "", "screen", "", "en", "sub-1")  # same submission
+        third = duty.act("ack", alerts["low"], "again", "", "screen", "", "en", "sub-2")
+    assert first[1] is not no_update  # done: the queue was re-read
+    assert second == (no_update, no_update, no_update)
+    assert third[1] is not no_update
+    with Session() as s:
+        notes = s.execute(select(AlertAck.note).where(AlertAck.alert_id == alerts["low"])
+                          .order_by(AlertAck.id)).scalars().all()
+    assert notes == ["", "again"]
+
+
 def test_ack_on_behalf_is_recorded_audited_and_published(desk):
     as_, alerts, Session, services = desk
     with as_("town"):
