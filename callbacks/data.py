@@ -10,25 +10,29 @@ from typing import Any
 from sqlalchemy import select
 
 from callbacks import scope
-from dashboard import queries, queries_incidents, queries_stats, queries_views
+from dashboard import queries, queries_incidents, queries_patrol, queries_stats, queries_views
 from dashboard.models import Staff, Unit
-from dashboard.queries import unit_ref
+from dashboard.queries import LEVEL_COLUMN, unit_ref
 from dashboard.queries_catalog import business_items
 from layouts.period import is_live, trend_bucket
 
 # Aggregates of a period that has ended change only when old incidents close: keep them a while.
 PAST_TTL_SECONDS = 600
+# Patrol hours of a live period grow by the minute and cost a scan of the day's positions.
+PATROL_HOURS_TTL_SECONDS = 120
 _PAST: dict[tuple, tuple[float, Any]] = {}
 CHILD_KEY = {"city": "district", "district": "town", "town": "village", "village": "grid", "grid": "grid"}
 
 
-def _past(name: str, vs: scope.ViewScope, compute: Callable[[], Any]) -> Any:
-    """`compute()`, remembered for ended periods (the caller has already checked jurisdiction)."""
-    if is_live(vs.period):
+def _past(name: str, vs: scope.ViewScope, compute: Callable[[], Any], live_ttl: float = 0.0) -> Any:
+    """`compute()`, remembered for ended periods, and for `live_ttl` seconds for a live one (the
+    caller has already checked jurisdiction)."""
+    live = is_live(vs.period)
+    if live and not live_ttl:
         return compute()
     key = (name, vs.unit.code, vs.period.start, vs.period.end, vs.line)
     hit = _PAST.get(key)
-    if hit is not None and time.monotonic() - hit[0] < PAST_TTL_SECONDS:
+    if hit is not None and time.monotonic() - hit[0] < (live_ttl if live else PAST_TTL_SECONDS):
         return hit[1]
     value = compute()
     if len(_PAST) > 512:
@@ -66,8 +70,10 @@ def _staff_names(s, u: Unit) -> dict[str, str]:
     return dict(s.execute(select(Staff.id, Staff.name).where(*clauses)).all())
 
 
-def map_rows(view: dict | None) -> dict[str, Any]:
-    """Regions (children, or the grid itself), open incidents, supervision, positions, tracks."""
+def map_rows(view: dict | None, measure: str | None = None) -> dict[str, Any]:
+    """Regions (children, or the grid itself), open incidents, supervision, positions, tracks; the
+    regions' patrol hours when the measure needs them; the person the view's `staff` query names
+    (the search's pick, if they work under the unit); the configured tile URL."""
     svc = scope.services()
     with scope.session() as s:
         vs = scope.open_view(s, view)
@@ -81,6 +87,11 @@ def map_rows(view: dict | None) -> dict[str, Any]:
             grid_counts = queries_views.grid_counts_by_child(s, u)
             regions = [_region(c, figs.get(c.code), _coverage(c, patrolled, grid_counts))
                        for c in queries.children(s, u.code)]
+        if measure == "per_patrol_hour":
+            hours = _past("patrol_hours", vs, lambda: queries_patrol.patrol_hours_by_child(s, u, vs.period),
+                          live_ttl=PATROL_HOURS_TTL_SECONDS)
+            for region in regions:
+                region["patrol_hours"] = hours.get(region["code"])
         # The open work on the ground now; for a past period, what it left open.
         since = None if is_live(vs.period) else vs.period
         incidents, _ = queries_incidents.incidents(s, u, state="open", period=since, line=vs.line, limit=500)
@@ -89,11 +100,29 @@ def map_rows(view: dict | None) -> dict[str, Any]:
         tracks = None
         if u.level == "grid":
             tracks = queries_views.tracks_today(s, [p["id"] for p in queries_views.grid_staff(s, u.code)])
+        highlight = _highlight(s, svc.redis, u, vs.query.get("staff"))
     positions = queries_views.live_positions(svc.redis, u.code)
     for p in positions:
         p["name"] = staff_names.get(p["staff"], p["staff"])
     return {"regions": regions, "incidents": incidents, "supervision": supervision,
-            "positions": positions, "tracks": tracks, "code": u.code, "level": u.level}
+            "positions": positions, "tracks": tracks, "code": u.code, "level": u.level,
+            "highlight": highlight, "tiles": svc.settings.map_tiles}
+
+
+def _highlight(s, client, u: Unit, staff_id: Any) -> dict[str, Any] | None:
+    """The person to ring on the map, with their latest position (none if they have not
+    reported); None unless they are assigned under the view's unit (jurisdiction)."""
+    if not staff_id or not isinstance(staff_id, str):
+        return None
+    person = s.get(Staff, staff_id)
+    if person is None:
+        return None
+    column = LEVEL_COLUMN.get(u.level)  # None for the city: everyone is under it
+    if column is not None and getattr(person, column) != u.code:
+        return None
+    pos = queries_views.live_position(client, person.id) or {}
+    return {"staff": person.id, "name": person.name, "role": person.role, "lat": pos.get("lat"),
+            "lon": pos.get("lon"), "ts": pos.get("ts"), "status": pos.get("status", "offline")}
 
 
 def _region(u: Unit, figs: dict | None, coverage: float | None) -> dict[str, Any]:

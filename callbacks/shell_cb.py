@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 from dash import ClientsideFunction, Dash, Input, Output, State, no_update
 
@@ -48,16 +49,20 @@ def search_options(text: str | None, lang: str | None, current: Any = None) -> l
         where = person.get("grid") or person.get("unit")
         options.append({"label": f"{person['name']}  ·  {t('search.staff', lang)} · "
                                  f"{name_of(ROLE_NAMES, person['role'], lang)}",
-                        "value": f"{unit_path(where)}#staff={person['id']}", "search": text})
+                        "value": f"{unit_path(where)}?{urlencode({'staff': person['id']})}", "search": text})
     return options
 
 
 def go_to_search(value: str | None, view: dict | None) -> str:
-    """Navigate to the picked unit or staff member's grid, keeping the period and line."""
+    """Navigate to the picked unit, or to a staff member's grid with them ringed on the map
+    (`?staff=<id>`), keeping the period and line."""
     if not value:
         return no_update
-    path, _, fragment = value.partition("#")
+    path, _, picked = value.partition("?")
     href = view_href(path, (view or {}).get("query", {}))
+    staff = parse_qs(picked).get("staff")
+    if staff:
+        href += ("&" if "?" in href else "?") + urlencode({"staff": staff[0]})
     return href
 
 

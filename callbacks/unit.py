@@ -75,16 +75,17 @@ def map_for(view: dict | None, measure: str | None, dirty: Any, lang: str | None
         if live:
             if not (dirty or {}).get("resync"):
                 return _patch_regions(data.region_figures(view), measure)
-        rows = data.map_rows(view)
+        rows = data.map_rows(view, measure)
     except ViewRefused:
         return empty_figure("")
     return map_figure(rows["regions"], measure, lang, incidents=rows["incidents"],
                       supervision=rows["supervision"], positions=rows["positions"], tracks=rows["tracks"],
-                      revision=rows["code"])
+                      revision=rows["code"], tiles=rows.get("tiles"), highlight=rows.get("highlight"))
 
 
 def _patch_regions(children: list[dict[str, Any]], measure: str) -> Patch:
-    if measure in ("per_1000", "coverage"):  # counts alone do not move these
+    # Counts alone do not move these: residents, patrol hours and coverage come with a full redraw.
+    if measure in ("per_1000", "per_patrol_hour", "coverage"):
         return no_update
     patch = Patch()
     patch["data"][0]["z"] = [measure_value({"figures": c["figures"]}, measure) for c in children]

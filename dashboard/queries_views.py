@@ -136,3 +136,16 @@ def patrolled_today(client: redis.Redis, code: str, now: datetime | None = None)
     """Grid codes under the unit patrolled today (live:patrolled:<local date>)."""
     members = client.smembers(f"live:patrolled:{local_today(now).isoformat()}")
     return {g for g in members if _under(code, g)}
+
+
+def live_position(client: redis.Redis, staff_id: str, now: datetime | None = None) -> dict[str, Any] | None:
+    """One person's latest position (live:pos) with online/stale/offline, or None if they have none."""
+    raw = client.hget("live:pos", staff_id)
+    if not raw:
+        return None
+    try:
+        pos = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    return {"staff": staff_id, "lat": pos["lat"], "lon": pos["lon"], "ts": pos.get("ts"),
+            "grid": pos.get("grid"), "role": pos.get("role"), "status": staff_status(pos.get("ts"), now)}

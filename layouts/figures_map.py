@@ -17,26 +17,30 @@ from dashboard.i18n import (
     fmt_int,
     fmt_number,
     fmt_pct,
+    fmt_time,
     name_of,
     t,
     unit_name,
 )
 from layouts.theme import (
-    BLANK_MAP_STYLE,
     CHOROPLETH_SCALE,
     FONT_FAMILY,
     LEVEL_COLOURS,
+    PANEL,
     ROLE_COLOURS,
     SEVERITY_SIZE,
     STATE_COLOURS,
     STATUS_OPACITY,
     TEXT,
     base_layout,
+    map_style,
 )
 
-MEASURES = ("open", "overdue", "closure_rate", "per_1000", "coverage")
+MEASURES = ("open", "overdue", "closure_rate", "per_1000", "per_patrol_hour", "coverage")
+PERCENT_MEASURES = ("closure_rate", "coverage")
+RATE_MEASURES = ("per_1000", "per_patrol_hour")  # fractions: two decimals, not whole counts
 TRACE_REGIONS, TRACE_INCIDENTS, TRACE_SUPERVISION = "regions", "incidents", "supervision"
-TRACE_POSITIONS, TRACE_TRACKS = "positions", "tracks"
+TRACE_POSITIONS, TRACE_TRACKS, TRACE_HIGHLIGHT = "positions", "tracks", "highlight"
 
 
 def _coords(geometry: dict[str, Any]):
@@ -74,15 +78,18 @@ def measure_value(row: dict[str, Any], measure: str) -> float | None:
     if measure == "per_1000":
         population = row.get("population") or 0
         return figs.get("collected", 0) * 1000 / population if population else None
+    if measure == "per_patrol_hour":
+        hours = row.get("patrol_hours") or 0
+        return figs.get("collected", 0) / hours if hours > 0 else None
     if measure == "coverage":
         return row.get("coverage")
     raise ValueError(f"measure: unknown map measure {measure!r}")
 
 
 def _measure_text(value: float | None, measure: str, lang: str) -> str:
-    if measure in ("closure_rate", "coverage"):
+    if measure in PERCENT_MEASURES:
         return fmt_pct(value, lang)
-    if measure == "per_1000":
+    if measure in RATE_MEASURES:
         return fmt_number(value, lang, 2)
     return fmt_int(value, lang)
 
@@ -92,7 +99,7 @@ def regions_trace(children: list[dict[str, Any]], measure: str, lang: str) -> go
     features = [{"type": "Feature", "id": c["code"], "properties": {}, "geometry": c["boundary"]}
                 for c in children]
     values = [measure_value(c, measure) for c in children]
-    percent = measure in ("closure_rate", "coverage")
+    percent = measure in PERCENT_MEASURES
     return go.Choroplethmap(
         _validate=False,  # trusted rows; see map_figure
         geojson={"type": "FeatureCollection", "features": features},
@@ -105,7 +112,8 @@ def regions_trace(children: list[dict[str, Any]], measure: str, lang: str) -> go
         colorscale=CHOROPLETH_SCALE, marker=dict(opacity=0.62, line=dict(color="#dce6f5", width=1.2)),
         zmin=0 if percent else None, zmax=1 if percent else None,
         colorbar=dict(title=dict(text=t(f"measure.{measure}", lang), side="right"),
-                      tickformat=".0%" if percent else ",d", thickness=12, len=0.6, x=0.99,
+                      tickformat=".0%" if percent else ",.2~f" if measure in RATE_MEASURES else ",d",
+                      thickness=12, len=0.6, x=0.99,
                       tickfont=dict(color=TEXT), outlinewidth=0),
         meta=TRACE_REGIONS, name=t(f"measure.{measure}", lang),
     )
@@ -169,11 +177,42 @@ def tracks_trace(tracks: dict[str, list[dict[str, Any]]], lang: str) -> go.Scatt
         opacity=0.7, hoverinfo="skip", meta=TRACE_TRACKS, name="tracks")
 
 
+def highlight_trace(person: dict[str, Any], lang: str) -> go.Scattermap:
+    """The person found by the search, as a white ring around a dot of their role's colour at
+    their latest position (no points when they have none). Drawn above every other marker."""
+    where = [] if person.get("lat") is None else [(person["lat"], person["lon"])] * 2
+    role = name_of(ROLE_NAMES, person.get("role"), lang)
+    return go.Scattermap(
+        _validate=False,
+        lat=[p[0] for p in where], lon=[p[1] for p in where], mode="markers",
+        ids=[f"{person['staff']}:ring", person["staff"]][:len(where)],
+        customdata=[[person["staff"], person.get("name", person["staff"]), role]] * len(where),
+        marker=dict(size=[30, 14][:len(where)], opacity=[0.95, 1.0][:len(where)],
+                    color=["#ffffff", ROLE_COLOURS.get(person.get("role"), "#999999")][:len(where)]),
+        hovertemplate="%{customdata[1]} · %{customdata[2]}<extra></extra>",
+        meta=TRACE_HIGHLIGHT, name=person.get("name", person["staff"]))
+
+
+def highlight_label(person: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A caption in the map's corner naming the highlighted person and when they were seen
+    (map text would need a glyph server; a layout annotation needs none)."""
+    params = {"name": person.get("name", person["staff"]),
+              "role": name_of(ROLE_NAMES, person.get("role"), lang)}
+    text = (t("highlight.nowhere", lang, **params) if person.get("lat") is None
+            else t("highlight.at", lang, time=fmt_time(person.get("ts"), lang), **params))
+    return dict(text=text, xref="paper", yref="paper", x=0.01, y=0.99, xanchor="left", yanchor="top",
+                showarrow=False, align="left", font=dict(color=TEXT, size=15), bgcolor=PANEL,
+                bordercolor="#ffffff", borderwidth=1, borderpad=6, name=TRACE_HIGHLIGHT)
+
+
 def map_figure(regions: list[dict[str, Any]], measure: str, lang: str, *,
                incidents: list[dict[str, Any]] = (), supervision: list[dict[str, Any]] = (),
                positions: list[dict[str, Any]] = (), tracks: dict[str, list[dict[str, Any]]] | None = None,
-               revision: str = "") -> go.Figure:
-    """The whole map of a view; `revision` (the unit code) keeps the viewport across updates."""
+               revision: str = "", tiles: str | None = None,
+               highlight: dict[str, Any] | None = None) -> go.Figure:
+    """The whole map of a view; `revision` (the unit code) keeps the viewport across updates.
+    `tiles` is a raster tile URL drawn under the regions (none: fully offline); `highlight` is a
+    person to ring and name (the search's pick)."""
     if measure not in MEASURES:
         raise ValueError(f"measure: unknown map measure {measure!r}")
     centre, zoom = view_window([r["boundary"] for r in regions])
@@ -186,8 +225,11 @@ def map_figure(regions: list[dict[str, Any]], measure: str, lang: str, *,
     wide = bool(regions) and regions[0].get("level") in ("district", "town")
     traces += [supervision_trace(list(supervision), lang), incidents_trace(list(incidents), lang, not wide),
                positions_trace(list(positions), lang, hover=tracks is not None)]
-    layout = base_layout(map=dict(style=BLANK_MAP_STYLE, center=centre, zoom=zoom),
+    layout = base_layout(map=dict(style=map_style(tiles), center=centre, zoom=zoom),
                          uirevision=revision or "map", clickmode="event",
                          font=dict(family=FONT_FAMILY, color=TEXT, size=14))
+    if highlight:
+        traces.append(highlight_trace(highlight, lang))
+        layout["annotations"] = [highlight_label(highlight, lang)]
     # Built unvalidated: checking 5,722 positions point by point took ~0.6 s of a 1 s callback.
     return go.Figure(data=traces, layout=layout, _validate=False)

@@ -40,6 +40,19 @@ BLANK_MAP_STYLE = {"version": 8,
                                "paint": {"background-color": BACKGROUND}}]}
 
 
+def map_style(tiles: str | None = None) -> dict:
+    """The blank offline style, or (DASHBOARD_MAP_TILES set) the same with a raster tile layer
+    drawn above the background and under every trace, so our own boundaries stay on top."""
+    if not tiles:
+        return BLANK_MAP_STYLE
+    return {"version": 8,
+            "sources": {**BLANK_MAP_STYLE["sources"],
+                        "tiles": {"type": "raster", "tiles": [tiles], "tileSize": 256}},
+            "layers": [*BLANK_MAP_STYLE["layers"],
+                       {"id": "tiles", "type": "raster", "source": "tiles",
+                        "paint": {"raster-opacity": 0.85}}]}
+
+
 def base_layout(**overrides) -> dict:
     """Layout keys every chart shares: transparent paper, light text, tight margins."""
     layout = dict(

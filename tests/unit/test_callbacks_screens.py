@@ -94,6 +94,37 @@ def test_map_of_the_city_and_of_a_grid(app):
     assert [t.meta for t in grid_fig.data].count("tracks") == 1
 
 
+def test_the_searched_person_is_ringed_on_their_grid_map(app):
+    fig = unit.map_for(_view(ui_world.GRID, staff="s001"), "open", None, "zh", live=False)
+    ring = next(t for t in fig.data if t.meta == "highlight")
+    assert list(ring.lat) == [25.41, 25.41] and ring.customdata[0][1] == "林芳"
+    assert "林芳" in fig.layout.annotations[0].text
+    # Nobody by that id under this unit (or at all): no ring, the map as usual.
+    for code, staff in (("chengxiang", "s001"), (ui_world.GRID, "nobody")):
+        fig = unit.map_for(_view(code, staff=staff), "open", None, "zh", live=False)
+        assert "highlight" not in [t.meta for t in fig.data] and not fig.layout.annotations
+
+
+def test_incidents_per_patrol_hour_on_the_city_map(app):
+    from datetime import timedelta
+
+    from dashboard.models import Position
+
+    unit.data._PAST.clear()  # hours of an ended period are remembered per process
+    start = ui_world.NOW - timedelta(hours=4)
+    with unit.data.scope.session() as s:
+        s.add_all([Position(staff_id="s001", ts=start + timedelta(minutes=m), lat=25.41, lon=119.01,
+                            grid_code=ui_world.GRID) for m in (0, 60, 120)])
+        s.commit()
+    fig = unit.map_for(_view("putian", **{"from": "2026-11-27", "to": "2026-11-27"}), "per_patrol_hour",
+                       None, "en", live=False)
+    regions = next(t for t in fig.data if t.meta == "regions")
+    # Licheng: 5 incidents over 2 patrol hours; Chengxiang: nobody patrolled.
+    assert regions.z[1] == pytest.approx(2.5) and regions.customdata[0][1] == "—"
+    live = unit.map_for(_view("putian"), "per_patrol_hour", {"n": 1}, "en", live=True)
+    assert live is no_update
+
+
 def test_lists_ticker_overdue_children_departments(app):
     ticker, overdue = unit.update_lists(_view("putian", period="7d"), None, "zh")
     assert len(ticker) == 5 and {r["unit"] for r in ticker} == {"荔城区"}
@@ -135,9 +166,10 @@ def test_search_finds_units_and_staff(app):
     options = shell_cb.search_options("长寿", "zh")
     assert options[0]["value"] == "/unit/licheng-zhenhai-changshou"
     staff = shell_cb.search_options("林芳", "en")
-    assert staff[0]["value"].startswith(f"/unit/{ui_world.GRID}#staff=s001")
+    assert staff[0]["value"] == f"/unit/{ui_world.GRID}?staff=s001"
     href = shell_cb.go_to_search(staff[0]["value"], _view("putian", period="7d"))
-    assert href == f"/unit/{ui_world.GRID}?period=7d"
+    assert href == f"/unit/{ui_world.GRID}?period=7d&staff=s001"
+    assert shell_cb.go_to_search(staff[0]["value"], None) == f"/unit/{ui_world.GRID}?staff=s001"
     assert shell_cb.toggle_lang(1, "zh") == "en" and shell_cb.toggle_lang(2, "en") == "zh"
 
 

@@ -16,7 +16,7 @@ from layouts.figures import (
     trend_figure,
 )
 from layouts.figures_map import map_figure, measure_value, view_window
-from layouts.theme import BLANK_MAP_STYLE
+from layouts.theme import BLANK_MAP_STYLE, map_style
 
 
 def _box(lon, lat, size=0.1):
@@ -26,7 +26,7 @@ def _box(lon, lat, size=0.1):
 
 REGIONS = [
     {"code": "licheng", "name": "荔城区", "name_en": "Licheng", "level": "district",
-     "boundary": _box(119.0, 25.4), "population": 2000, "coverage": 0.5,
+     "boundary": _box(119.0, 25.4), "population": 2000, "coverage": 0.5, "patrol_hours": 4.0,
      "figures": {"open": 3, "overdue": 1, "closure_rate": 0.4, "collected": 5}},
     {"code": "chengxiang", "name": "城厢区", "name_en": "Chengxiang", "level": "district",
      "boundary": _box(118.9, 25.4), "population": 0, "coverage": None,
@@ -63,8 +63,47 @@ def test_measure_values():
     assert measure_value(REGIONS[0], "per_1000") == pytest.approx(2.5)
     assert measure_value(REGIONS[1], "per_1000") is None
     assert measure_value(REGIONS[0], "coverage") == 0.5
+    assert measure_value(REGIONS[0], "per_patrol_hour") == pytest.approx(1.25)
+    assert measure_value(REGIONS[1], "per_patrol_hour") is None  # nobody patrolled there
+    assert measure_value({**REGIONS[0], "patrol_hours": 0.0}, "per_patrol_hour") is None
     with pytest.raises(ValueError, match="measure"):
         measure_value(REGIONS[0], "nonsense")
+
+
+def test_incidents_per_patrol_hour_read_with_two_decimals():
+    fig = map_figure(REGIONS, "per_patrol_hour", "en", revision="putian")
+    regions = _trace(fig, "regions")
+    assert regions.z[0] == pytest.approx(1.25)
+    assert [c[1] for c in regions.customdata] == ["1.25", "—"]
+    assert "Incidents per patrol hour" in regions.hovertemplate
+    assert regions.colorbar.tickformat == ",.2~f"
+
+
+def test_a_configured_tile_url_draws_raster_tiles_under_the_regions():
+    url = "https://tiles.example.org/{z}/{x}/{y}.png"
+    assert map_style(None) == BLANK_MAP_STYLE
+    fig = map_figure(REGIONS, "open", "zh", revision="putian", tiles=url)
+    style = fig.layout.map.style
+    assert style["sources"]["tiles"] == {"type": "raster", "tiles": [url], "tileSize": 256}
+    assert [layer["id"] for layer in style["layers"]] == ["background", "tiles"]
+    assert "blank" in style["sources"]  # never an empty sources object (see theme.BLANK_MAP_STYLE)
+    assert BLANK_MAP_STYLE["layers"] == [BLANK_MAP_STYLE["layers"][0]]  # the offline style untouched
+
+
+def test_the_highlighted_person_is_a_ring_above_the_dots_with_a_caption():
+    person = {"staff": "s9", "name": "林芳", "role": "patrol", "lat": 25.45, "lon": 119.05,
+              "ts": "2026-11-27T06:02:00+00:00", "status": "online"}
+    positions = [{"staff": "s9", "lat": 25.45, "lon": 119.05, "role": "patrol"}]
+    fig = map_figure(REGIONS, "open", "zh", positions=positions, highlight=person)
+    assert [t.meta for t in fig.data][-2:] == ["positions", "highlight"]
+    ring = _trace(fig, "highlight")
+    assert list(ring.lat) == [25.45, 25.45] and list(ring.marker.size) == [30, 14]
+    assert ring.customdata[0][1] == "林芳" and ring.hoverinfo is None
+    assert fig.layout.annotations[0].text == "◎ 林芳 · 网格巡逻巡查员 · 11月27日 14:02"
+    nowhere = map_figure(REGIONS, "open", "en", highlight={**person, "lat": None, "lon": None})
+    assert len(_trace(nowhere, "highlight").lat) == 0
+    assert nowhere.layout.annotations[0].text.endswith("no live position")
+    assert "highlight" not in [t.meta for t in map_figure(REGIONS, "open", "zh").data]
 
 
 def test_view_window_centres_on_the_regions():
