@@ -131,7 +131,10 @@
     if (pointerOnMap()) { S.posTimer = setTimeout(flushPositions, 200); return; }
     var list = Object.keys(S.posBatch).map(function (k) { return S.posBatch[k]; });
     S.posBatch = {};
-    if (list.length) { setProps("live-positions", {data: {id: S.posId, positions: list}}); }
+    if (!list.length) { return; }
+    var dc = window.dash_clientside;
+    if (dc && dc.gridLive && dc.gridLive.movePositionsNow(list)) { return; }
+    setProps("live-positions", {data: {id: S.posId, positions: list}});
   }
 
   function applyPositions(ev) {
@@ -144,9 +147,10 @@
     S.newest = Date.now();
     (ev.positions || []).forEach(function (p) { S.posBatch[p.staff] = p; });
     // Redrawing thousands of dots is the heaviest thing a wall does: on wide views move them at
-    // most once a second, so new incidents and counts never queue behind a redraw.
+    // most every 2 s (a dot moves a pixel or two at that scale), so new incidents and counts never
+    // queue behind a redraw.
     var wide = S.sub && (S.sub.level === "city" || S.sub.level === "district");
-    if (!S.posTimer) { S.posTimer = setTimeout(flushPositions, wide ? 1000 : 250); }
+    if (!S.posTimer) { S.posTimer = setTimeout(flushPositions, wide ? 2000 : 250); }
   }
 
   function onFeed(ev) { if (!S.ready) { S.buffer.push(["feed", ev]); } else { applyFeed(ev); } }
