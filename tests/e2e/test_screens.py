@@ -11,9 +11,10 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+import redis
 import requests
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboard import queries
@@ -21,6 +22,7 @@ from dashboard.i18n import fmt_int
 from dashboard.models import BusinessItem, Staff, Unit
 from dashboard.queries import ancestors
 from layouts.period import resolve_period
+from tests.conftest import REDIS_URL
 from tests.e2e.stack import kpi, wait_for_view
 
 pytestmark = pytest.mark.e2e
@@ -199,3 +201,31 @@ def test_search_box_opens_a_unit(page, stack):
     page.get_by_role("option", name="长寿社区").first.click()
     page.wait_for_url(f"**/unit/{village}?period=7d")
     expect_view(page, stack, village, "village", {"period": "7d"})
+
+
+def test_search_for_a_person_rings_them_on_their_grid_map(page, stack):
+    with Session(stack.engine) as s:
+        grid = s.get(Unit, GRID)
+        unique = select(Staff.name).group_by(Staff.name).having(func.count() == 1)
+        person = s.scalars(select(Staff).where(Staff.grid_code == GRID, Staff.name.in_(unique))
+                           .order_by(Staff.id)).first()
+    lat, lon = grid.centroid_lat + 0.0003, grid.centroid_lon + 0.0003
+    _post(stack, "/api/v1/positions", {"positions": [
+        {"staff": person.id, "ts": datetime.now(UTC).isoformat(), "lat": lat, "lon": lon, "grid": GRID}]})
+    live = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    deadline = time.monotonic() + 15
+    while not live.hget("live:pos", person.id) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    live.close()
+    page.goto(stack.url("/city?period=7d"))
+    wait_for_view(page, "city")
+    page.click("#shell-search")
+    page.fill(".dash-dropdown-search", person.name)
+    page.get_by_role("option", name=person.name).first.click()
+    page.wait_for_url(f"**/unit/{GRID}?period=7d&staff={person.id}")
+    wait_for_view(page, "grid")
+    ringed = ("([lat, name]) => { const g = document.querySelector('#unit-map .js-plotly-plot');"
+              " const t = g.data.find(t => t.meta === 'highlight'); const a = g.layout.annotations || [];"
+              " return t && t.lat.length === 2 && Math.abs(t.lat[0] - lat) < 1e-6"
+              " && a.some(x => x.text.includes(name)); }")
+    page.wait_for_function(ringed, arg=[lat, person.name], timeout=30_000)
