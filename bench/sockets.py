@@ -190,7 +190,7 @@ def table(rows: list[dict]) -> list[str]:
     """The Markdown table of every mode, step and load."""
     lines = ["| mode | screens | connect+subscribe ms p50 / p99 | failed | load | still connected "
              "| incidents → screens "
-             "ms p50 / p99 | positions → screens ms p50 / p99 | incidents missed / routed | serve CPU "
+             "ms p50 / p99 | positions → screens ms p50 / p99 | incidents missed / routed "
              "| fan-out lag ms mean / p99 ≤ | serve CPU | serve RSS MB | fan-out CPU | flushes/s, ms each "
              "| client CPU | machine load |",
              "| --- | ---: | ---: | ---: | --- " + "| ---: " * 11 + "|"]
@@ -216,7 +216,7 @@ def write_section(text: str) -> None:
         doc = doc.rstrip("\n") + "\n\n" + text
     else:
         end = doc.find("\n## ", begin + 1)
-        doc = doc[:begin] + text + (doc[end + 1:] if end >= 0 else "")
+        doc = doc[:begin] + text.rstrip("\n") + "\n\n" + (doc[end + 1:] if end >= 0 else "")
     DOC.write_text(doc.rstrip("\n") + "\n")
 
 
