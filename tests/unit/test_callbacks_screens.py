@@ -89,9 +89,12 @@ def test_map_of_the_city_and_of_a_grid(app):
     incidents = next(t for t in fig.data if t.meta == "incidents")
     assert sorted(incidents.ids) == ["inc-003", "inc-004", "inc-005"]
     positions = next(t for t in fig.data if t.meta == "positions")
-    assert list(positions.ids) == ["s001"] and positions.customdata[0][1] == "林芳"
+    # No per-dot names on a wide map (no hover there); the grid's map names its people.
+    assert list(positions.ids) == ["s001"] and positions.customdata is None
     grid_fig = unit.map_for(_view(ui_world.GRID, period="7d"), "open", None, "en", live=False)
     assert [t.meta for t in grid_fig.data].count("tracks") == 1
+    grid_positions = next(t for t in grid_fig.data if t.meta == "positions")
+    assert grid_positions.customdata[0][1] == "林芳"
 
 
 def test_the_searched_person_is_ringed_on_their_grid_map(app):
