@@ -37,16 +37,24 @@
     setProps("live-state", {data: {state: S.state, newest: S.newest}});
   }
 
+  /* The wait before an action that may run at most once every `spacing` ms: `soon` after a quiet
+   * spell, else when the spacing since the last run is up (bursts coalesce into one run). */
+  function throttled(lastAt, soon, spacing) {
+    return Math.max(soon, lastAt + spacing - Date.now());
+  }
+
   function markDirty(resync) {
     S.resync = S.resync || !!resync;
     if (S.dirtyTimer) { return; }
-    // Coalesce bursts: one server refresh of the counts at most every 300 ms.
+    // One server refresh of the counts 300 ms after a change, and at most every 700 ms under a
+    // steady stream of events, so counts stay within a second of what changed them.
     S.dirtyTimer = setTimeout(function () {
       S.dirtyTimer = null;
+      S.dirtyAt = Date.now();
       S.dirtyN += 1;
       setProps("live-dirty", {data: {n: S.dirtyN, resync: S.resync}});
       S.resync = false;
-    }, 300);
+    }, throttled(S.dirtyAt || 0, 300, 700));
   }
 
   function gridApi(id) {
@@ -95,7 +103,8 @@
   });
   function pointerOnMap() { return Date.now() - S.pointerAt < 700; }
 
-  /* Events for the map wait in order until the map is ready for them (see 30_clientside.js). */
+  /* Events for the map wait in order until the map is ready for them (see 30_clientside.js). Each
+   * map update redraws every layer, so under a stream of events they go at most every 400 ms. */
   function requeueMap(events, delay) {
     S.mapBacklog = (S.mapBacklog || []).concat(events);
     if (S.mapTimer) { return; }
@@ -105,8 +114,11 @@
       var events = S.mapBacklog;
       S.mapBacklog = [];
       S.seq += 1;
-      if (events.length) { setProps("live-feed-map", {data: {seq: S.seq, events: events}}); }
-    }, delay);
+      if (events.length) {
+        S.mapAt = Date.now();
+        setProps("live-feed-map", {data: {seq: S.seq, events: events}});
+      }
+    }, throttled(S.mapAt || 0, delay, 400));
   }
 
   /* Positions the map could not take yet: newer ones already waiting win. */

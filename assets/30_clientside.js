@@ -117,6 +117,8 @@
     var where = {};
     trace.ids.forEach(function (id, i) { where[id] = i; });
     if (positions.some(function (p) { return where[p.staff] === undefined; })) { return false; }
+    var hi = traceIndex(gd, "highlight"), ringed = hi >= 0 && gd.data[hi].ids ? gd.data[hi].ids[1] : null;
+    if (ringed && positions.some(function (p) { return p.staff === ringed; })) { return false; }
     var opacity = trace.marker && Array.isArray(trace.marker.opacity) ? trace.marker.opacity : null;
     positions.forEach(function (p) {
       var i = where[p.staff], f = geo.features[i];
@@ -146,16 +148,34 @@
       var key = JSON.stringify(view);
       if (!view || key === JSON.stringify(ready) || dc.gridLive.pendingView === key) { return dc.no_update; }
       dc.gridLive.pendingView = key;
-      var start = Date.now();
+      var start = Date.now(), resolved = false, code = view.code || "putian";
+      var showsView = function (gd) {  // the map holds this view's regions (not the last view's)
+        var regions = gd && gd.data ? gd.data[traceIndex(gd, "regions")] : null;
+        var locs = (regions && regions.locations) || [];
+        return code === "putian" ? locs.length > 0
+                                 : locs.some(function (c) { return c === code || c.indexOf(code + "-") === 0; });
+      };
+      var holder = document.getElementById("unit-map");
+      if (holder && !showsView(document.querySelector("#unit-map .js-plotly-plot"))) {
+        holder.classList.add("map-drawing");  // a drill reuses the element: hide until drawn again
+      }
       return new Promise(function (resolve) {
         (function wait() {
           var gd = document.querySelector("#unit-map .js-plotly-plot");
           var sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-          if ((sub && sub.map && sub.map.loaded()) || Date.now() - start > 1500) {
+          var drawn = !!(sub && sub.map && showsView(gd) && sub.map.loaded()), waited = Date.now() - start;
+          if (!resolved && (drawn || waited > 1500)) {
+            resolved = true;
             dc.gridLive.pendingView = null;
             resolve(view);
           }
-          else { setTimeout(wait, 50); }
+          if (drawn || waited > 10000) {  // show the map: whole, or whatever it has after 10 s
+            // On the element itself: React leaves it alone while the prop is unchanged.
+            holder = document.getElementById("unit-map");
+            if (holder) { holder.classList.remove("map-drawing"); }
+            return;
+          }
+          setTimeout(wait, 50);
         })();
       });
     },
@@ -279,6 +299,14 @@
         }
       });
       var patch = new dc.Patch();
+      // The person a search found keeps their ring as they move.
+      var hi = traceIndex(figure, "highlight"), ringed = hi >= 0 && figure.data[hi].ids ? figure.data[hi].ids[1] : null;
+      pos.positions.forEach(function (p) {
+        if (ringed && p.staff === ringed) {
+          patch.assign(["data", hi, "lat"], [p.lat, p.lat]);
+          patch.assign(["data", hi, "lon"], [p.lon, p.lon]);
+        }
+      });
       var keys = ["lat", "lon", "ids", "color", "opacity"];
       if (figure.data[pi].customdata) { keys.push("customdata"); }  // hover names: grid views only
       assignPoints(patch, pi, pts, keys);

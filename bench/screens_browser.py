@@ -16,17 +16,21 @@ from tests.e2e.stack import log_in
 # Installed before any page script runs: notes the first moment the view is drawn, and the last
 # mouse press (the drill clicks), in epoch milliseconds.
 WATCH = """
-window.__bench = {target: null, drawnAt: 0, pressAt: 0};
+window.__bench = {target: null, drawnAt: 0, pressAt: 0, readyFrame: false};
 document.addEventListener('mousedown', () => { window.__bench.pressAt = Date.now(); }, true);
 (function tick() {
   const b = window.__bench;
-  if (b.target && !b.drawnAt && window.__benchDrawn && window.__benchDrawn(b.target)) {
-    b.drawnAt = Date.now();
+  // Drawn is stamped one frame after the check first holds, so the frame that shows the map
+  // (and, without a GPU, its canvas read-back) is inside the time.
+  if (b.target && !b.drawnAt && b.readyFrame) { b.drawnAt = Date.now(); }
+  if (b.target && !b.drawnAt && !b.readyFrame && window.__benchDrawn && window.__benchDrawn(b.target)) {
+    b.readyFrame = true;
   }
   requestAnimationFrame(tick);
 })();
 window.__benchDrawn = function (t) {
   const view = document.querySelector(`.view[data-level="${t.level}"]`);
+  if (document.querySelector('#unit-map.map-drawing')) { return false; }  // canvas not shown yet
   const gd = document.querySelector('#unit-map .js-plotly-plot');
   if (!view || !gd || !gd.data || !gd._fullLayout || !gd._fullLayout.map) { return false; }
   const regions = gd.data.find(d => d.meta === 'regions');
@@ -96,7 +100,7 @@ def new_page(browser, state: dict):
 
 def wait_drawn(page, code: str, level: str, positions: int, timeout_s: float) -> int:
     """Set the drawn target and wait for it; returns the epoch ms it was first drawn."""
-    page.evaluate("(t) => { window.__bench.target = t; window.__bench.drawnAt = 0; }",
+    page.evaluate("(t) => { Object.assign(window.__bench, {target: t, drawnAt: 0, readyFrame: false}); }",
                   {"code": code, "level": level, "positions": positions})
     try:
         page.wait_for_function("() => window.__bench.drawnAt > 0", timeout=timeout_s * 1000, polling=100)
@@ -143,7 +147,7 @@ def drill(page, chain: list[tuple[str, str, float, float]], counts: dict[str, in
     returns (level, ms from the mouse press to the new view drawn) per step."""
     steps = []
     for i, (code, level, lon, lat) in enumerate(chain):
-        page.evaluate("() => { window.__bench.target = null; window.__bench.pressAt = 0; }")
+        page.evaluate("() => Object.assign(window.__bench, {target: null, pressAt: 0, readyFrame: false})")
         if i == 0:
             click_region(page, code, lon, lat)
         else:

@@ -49,10 +49,10 @@ def panel(title: str, body: Any, *, class_name: str = "", extra: Any = None) -> 
                         className=f"panel {class_name}".strip())
 
 
-def graph(component_id: str, height: str = "100%") -> dcc.Graph:
+def graph(component_id: str, height: str = "100%", class_name: str = "") -> dcc.Graph:
     """A Plotly graph slot (figure filled by a callback), without the mode bar."""
     return dcc.Graph(id=component_id, config=GRAPH_CONFIG, style={"height": height},
-                     className="graph")
+                     className=f"graph {class_name}".strip())
 
 
 def data_grid(component_id: str, columns: list[dict[str, Any]], lang: str, *,

@@ -20,7 +20,8 @@ def unit_body(path: list[dict[str, Any]], query: dict[str, Any], choice: str, pe
         control_bar(path, query, choice, period_range, lines, lang),
         dcc.Store(id=ids.VIEW_READY),
         html.Div([
-            panel(t("panel.map", lang), graph(ids.MAP), class_name="area-map"),
+            # The map's canvas stays hidden until MapLibre has drawn it whole (30_clientside.js).
+            panel(t("panel.map", lang), graph(ids.MAP, class_name="map-drawing"), class_name="area-map"),
             html.Div(id=ids.KPIS, className="kpis area-kpis"),
             panel(t("panel.open_by_state", lang), graph(ids.OPEN_BY_STATE), class_name="area-states"),
             panel(t("panel.supervision", lang), graph(ids.SUPERVISION), class_name="area-supervision"),
