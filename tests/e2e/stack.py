@@ -58,8 +58,9 @@ def running(env: dict[str, str], verbs: tuple[str, ...] = ("serve", "ingest", "f
         for proc, log in procs:
             try:
                 proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
+            except subprocess.TimeoutExpired:  # a loaded machine: stop it hard, and reap it
                 proc.kill()
+                proc.wait(timeout=10)
             log.close()
 
 
