@@ -32,4 +32,16 @@
   }, {passive: true});
 
   document.addEventListener("touchcancel", function () { start = null; }, {passive: true});
+
+  /* The briefing's 批示 buttons: one listener for all of them puts the tapped item in the PICK store
+     (layouts/briefing.py); the server opens the dialog after checking the item is the caller's. */
+  var picks = 0;
+  document.addEventListener("click", function (ev) {
+    var button = ev.target.closest && ev.target.closest("#briefing-body .instruct-button");
+    var dc = window.dash_clientside;
+    if (!button || !dc || !dc.set_props) { return; }
+    picks += 1;
+    dc.set_props("briefing-pick", {data: {kind: button.getAttribute("data-kind"),
+                                          id: button.getAttribute("data-id"), n: picks}});
+  });
 })();

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+from dash import Dash, Input, Output, State, ctx, html, no_update
 from sqlalchemy import select
 
 from callbacks import scope
@@ -83,12 +83,10 @@ def open_dialog(trigger: dict | None, clicked: bool, cancel: bool, lang: str | N
     return True, target, subject, "", ""
 
 
-def _open_dialog(clicks: list, _cancel: Any, lang: str | None) -> tuple:
-    trigger = ctx.triggered_id
-    if trigger == lb.CANCEL:
+def _open_dialog(pick: dict | None, _cancel: Any, lang: str | None) -> tuple:
+    if ctx.triggered_id == lb.CANCEL:
         return open_dialog(None, False, True, lang)
-    clicked = bool(ctx.triggered and ctx.triggered[0].get("value"))
-    return open_dialog(trigger if isinstance(trigger, dict) else None, clicked, False, lang)
+    return open_dialog(pick if isinstance(pick, dict) else None, bool(pick), False, lang)
 
 
 def submit_instruction(n_clicks: int | None, text: str | None, target: dict | None, refresh: int | None,
@@ -124,8 +122,7 @@ def register(app: Dash) -> None:
     app.callback(Output(lb.DIALOG, "is_open"), Output(lb.TARGET, "data"),
                  Output(lb.DIALOG_SUBJECT, "children"), Output(lb.TEXT, "value"),
                  Output(lb.FEEDBACK, "children"),
-                 Input({"type": lb.INSTRUCT, "kind": ALL, "id": ALL}, "n_clicks"),
-                 Input(lb.CANCEL, "n_clicks"),
+                 Input(lb.PICK, "data"), Input(lb.CANCEL, "n_clicks"),
                  State(ids.LANG, "data"), prevent_initial_call=True)(_open_dialog)
     app.callback(Output(lb.DIALOG, "is_open", allow_duplicate=True), Output(lb.REFRESH, "data"),
                  Output(lb.FEEDBACK, "children", allow_duplicate=True), Output(lb.NOTICE, "children"),

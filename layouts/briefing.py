@@ -25,7 +25,11 @@ SUBMIT = "briefing-submit"
 CANCEL = "briefing-cancel"
 FEEDBACK = "briefing-feedback"  # inside the dialog: why it was refused
 NOTICE = "briefing-notice"  # on the page: "instruction recorded"
-INSTRUCT = "briefing-instruct"  # pattern-matching type of every item's button
+# Cards shown per level (the oldest first; the heading counts them all, a line says how many more):
+# the 200 cards of a city's briefing took Dash's renderer 16-29 s on a loaded 2-core machine.
+PER_LEVEL = 15
+INSTRUCT = "briefing-instruct"  # type of every item's button id (no callback listens to it)
+PICK = "briefing-pick"  # {kind, id, n}: the item whose button was tapped (set by assets/27_tablet.js)
 
 STRINGS: dict[str, tuple[str, str]] = {
     "title": ("领导批阅", "Leaders' briefing"),
@@ -35,6 +39,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "alerts": ("紧急与升级告警", "Critical and escalated alerts"),
     "level": ("{level}级督办", "{level}-level supervision"),
     "none": ("暂无", "None"),
+    "more": ("另有{n}项未列出（最久的在前）", "{n} more not listed (oldest shown first)"),
     "instruct": ("批示", "Instruct"),
     "dialog": ("批示", "Instruction"),
     "placeholder": ("批示内容（{n}字以内）", "Instruction text (up to {n} characters)"),
@@ -85,6 +90,7 @@ def briefing_page(**_query: Any) -> html.Div:
         dcc.Interval(id=TICK, interval=60_000),
         dcc.Store(id=REFRESH, data=0),
         dcc.Store(id=TARGET),
+        dcc.Store(id=PICK),
         html.Div(id=NOTICE, className="briefing-notice", role="status"),
         html.Div(id=BODY, className="briefing-body"),
         dbc.Modal([
@@ -114,8 +120,12 @@ def _instructions(notes: list[dict], lang: str) -> html.Ul | None:
 def _button(kind: str, ident: str, can_write: bool, lang: str) -> html.Button | None:
     if not can_write:
         return None
-    return html.Button(bt("instruct", lang), id={"type": INSTRUCT, "kind": kind, "id": ident}, n_clicks=0,
-                       className="touch-button primary instruct-button")
+    # One listener in the browser (assets/27_tablet.js) turns a tap into the PICK store: a
+    # pattern-matching callback over a couple of hundred buttons costs Dash's renderer tens of
+    # seconds of a loaded tablet's CPU on every render of the page.
+    return html.Button(bt("instruct", lang), id={"type": INSTRUCT, "kind": kind, "id": ident},
+                       className="touch-button primary instruct-button",
+                       **{"data-kind": kind, "data-id": ident})
 
 
 def supervision_card(item: dict, place: str, now: datetime, can_write: bool, lang: str) -> html.Article:
@@ -175,14 +185,17 @@ def briefing_body(data: dict[str, Any], places: dict[str, str], now: datetime, c
     """The page: numbers, then supervision by level (highest first), then alerts."""
     sections = []
     for level in LEVEL_ORDER:
-        rows = [i for i in data["supervision"] if i["level"] == level]
+        rows = [i for i in data["supervision"] if i["level"] == level][:PER_LEVEL]
         if rows:
             heading = bt("level", lang, level=name_of(LEVEL_NAMES, level, lang))
-            total = data.get("totals", {}).get(level, len(rows))
+            total = max(data.get("totals", {}).get(level, len(rows)), len(rows))
+            more = [html.Div(bt("more", lang, n=total - len(rows)), className="muted briefing-more")
+                    ] if total > len(rows) else []
             sections.append(html.Section([
                 html.H3(f"{heading} · {total}", className="briefing-level"),
                 html.Div([supervision_card(i, places.get(i["grid"], i["grid"]), now, can_write, lang)
                           for i in rows], className="briefing-cards"),
+                *more,
             ], className="briefing-group", **{"data-level": level}))
     alerts = [alert_card(a, places.get(a["unit"], a["unit"]), now, can_write, lang) for a in data["alerts"]]
     return html.Div([
