@@ -31,6 +31,8 @@ def timestamps(conn: Connection, seconds: np.ndarray) -> list[str | None]:
     comparisons against bound parameters go wrong.
     """
     seconds = np.asarray(seconds, dtype=np.int64)
+    if not len(seconds):  # an empty batch (a small city on a quiet day): nothing to reshape
+        return []
     missing = seconds < 0
     text_form = np.datetime_as_string(np.where(missing, 0, seconds).astype("datetime64[s]")
                                       .astype("datetime64[us]"), unit="us")
