@@ -159,11 +159,17 @@
       if (holder && !showsView(document.querySelector("#unit-map .js-plotly-plot"))) {
         holder.classList.add("map-drawing");  // a drill reuses the element: hide until drawn again
       }
+      var styled = 0;  // when this view's regions first stood on a map whose style is set up
       return new Promise(function (resolve) {
         (function wait() {
           var gd = document.querySelector("#unit-map .js-plotly-plot");
           var sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-          var drawn = !!(sub && sub.map && showsView(gd) && sub.map.loaded()), waited = Date.now() - start;
+          var now = Date.now(), waited = now - start;
+          if (!styled && sub && sub.map && sub.map.style && sub.map.style._loaded && showsView(gd)) { styled = now; }
+          // Whole (MapLibre has nothing left to load), or styled a second ago: with positions
+          // streaming in, loaded() can stay false for seconds while their source reloads, and a
+          // map kept hidden that long cannot be tapped (tests/e2e/test_tablet.py).
+          var drawn = !!styled && (sub.map.loaded() || now - styled > 1000);
           if (!resolved && (drawn || waited > 1500)) {
             resolved = true;
             dc.gridLive.pendingView = null;

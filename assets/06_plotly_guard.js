@@ -1,0 +1,56 @@
+/* A graph is purged only once its draw has finished.
+ *
+ * dcc.Graph purges its div when it unmounts (a drill, a language switch). A Plotly draw can still be
+ * on its way there: axis labels and the map make `react` and a resize's relayout asynchronous, and
+ * the rest of the draw then runs on a purged div and throws ("reading '_rangeSliderData'" of the
+ * missing _fullLayout) inside a promise nobody handles. So every draw started through Plotly's API
+ * (react, newPlot, relayout, restyle, update, Plots.resize) is counted on its div until its promise
+ * settles, and a purge waits for the count to reach zero, at most 5 s: a map whose style never
+ * loads still gives its WebGL context back. Plotly is loaded lazily by dash-core-components, so
+ * this patches it when it appears. */
+(function () {
+  "use strict";
+  var MAX_WAIT = 5000;
+
+  function div(gd) { return typeof gd === "string" ? document.getElementById(gd) : gd; }
+
+  function counted(owner, name) {
+    var fn = owner[name];
+    if (typeof fn !== "function" || fn.counted) { return; }
+    var wrapped = function (gd) {
+      var el = div(gd), result = fn.apply(this, arguments);
+      if (el && result && typeof result.then === "function") {
+        el.__drawing = (el.__drawing || 0) + 1;
+        var done = function () { el.__drawing -= 1; };
+        result.then(done, done);
+      }
+      return result;
+    };
+    wrapped.counted = true;
+    owner[name] = wrapped;
+  }
+
+  function patch(P) {
+    if (!P || !P.purge || P.purge.guarded) { return; }
+    ["react", "newPlot", "relayout", "restyle", "update"].forEach(function (n) { counted(P, n); });
+    if (P.Plots) { counted(P.Plots, "resize"); }
+    var purge = P.purge;
+    var guarded = function (gd) {
+      var el = div(gd);
+      if (!el || !el.__drawing) { return purge.apply(P, arguments); }
+      var since = Date.now();
+      (function later() {
+        if (el.__drawing > 0 && Date.now() - since < MAX_WAIT) { setTimeout(later, 30); return; }
+        purge.call(P, el);
+      })();
+      return el;
+    };
+    guarded.guarded = true;
+    P.purge = guarded;
+  }
+
+  if (window.Plotly) { patch(window.Plotly); return; }
+  var timer = setInterval(function () {
+    if (window.Plotly) { clearInterval(timer); patch(window.Plotly); }
+  }, 20);
+})();
