@@ -118,6 +118,9 @@ def wait_for_view(page, level: str | None = None, timeout: float = 60_000) -> No
                            " return v && v.textContent !== '—' && v.textContent !== ''; }", timeout=timeout)
     page.wait_for_function("() => { const g = document.querySelector('#unit-map .js-plotly-plot');"
                            " return g && g.data && g.data.length > 0; }", timeout=timeout)
+    # The map is shown (a drill keeps the canvas hidden until the new view's regions are drawn).
+    page.wait_for_selector("#unit-map:not(.map-drawing) canvas.maplibregl-canvas", state="visible",
+                           timeout=timeout)
 
 
 def kpi(page, key: str) -> str:
