@@ -97,6 +97,111 @@
     Object.keys(pts).forEach(function (k) { if (pts[k].length > i) { pts[k].splice(i, 1); } });
   }
 
+  /* One live event's edit of the map's incident and supervision points (copies from pointsOf);
+   * true when a point was added, changed or removed. */
+  function editMapPoints(ev, d, inc, sup, sub) {
+    var pal = sub.palette;
+    if (ev.type === "incident.reported") {
+      if (!lineMatches(d, sub) || !inc || inc.ids.indexOf(d.id) >= 0 || OPEN.indexOf(d.state) < 0) { return false; }
+      inc.lat.push(d.lat); inc.lon.push(d.lon); inc.ids.push(d.id);
+      inc.customdata.push([d.id, sub.names.states[d.state] || d.state]);
+      inc.color.push(pal.states[d.state]); inc.size.push(pal.severity[String(d.severity)] || 9);
+      return true;
+    }
+    if (ev.type === "incident.transition") {
+      var i = inc ? inc.ids.indexOf(d.incident) : -1;
+      if (i < 0) { return false; }
+      if (OPEN.indexOf(d.to) < 0) { removeAt(inc, i); } else {
+        inc.color[i] = pal.states[d.to]; inc.customdata[i] = [d.incident, sub.names.states[d.to] || d.to];
+      }
+      return true;
+    }
+    if (ev.stream !== "supervision" || !sup) { return false; }
+    var k = sup.ids.indexOf(String(d.id));
+    if (ev.type === "supervision.closed" || d.state === "closed") {
+      if (k < 0) { return false; }
+      removeAt(sup, k);
+      return true;
+    }
+    if (ev.type === "supervision.opened") {
+      var at = inc ? inc.ids.indexOf(d.incident) : -1;
+      if (at < 0 || k >= 0) { return false; }
+      sup.lat.push(inc.lat[at]); sup.lon.push(inc.lon[at]); sup.ids.push(String(d.id));
+      sup.customdata.push([d.incident]); sup.color.push(pal.levels[d.level]);
+      return true;
+    }
+    if (k < 0) { return false; }
+    sup.color[k] = pal.levels[d.level];
+    return true;
+  }
+
+  /* The MapLibre source and the calcdata of one drawn scattermap trace, when they are laid out as
+   * this code knows them (one circle feature per point, sizes as diameters); else null. */
+  function drawnTrace(gd, idx) {
+    var full = gd._fullData[idx], cd = gd.calcdata && gd.calcdata[idx], trace = gd.data[idx];
+    var glTrace = full && full._glTrace, map = gd._fullLayout.map._subplot.map;
+    var source = glTrace && glTrace.sourceIds && map.getSource(glTrace.sourceIds.circle);
+    var held = source && source._data, geo = held && (held.geojson || held);
+    var marker = full && full.marker;
+    if (!geo || !geo.features || !cd || !trace.lat || geo.features.length !== trace.lat.length) { return null; }
+    if (!marker || (Array.isArray(marker.size) && (marker.sizemode !== "diameter" || marker.sizeref !== 1))) { return null; }
+    if (cd.length !== trace.lat.length && !(trace.lat.length === 0 && cd.length === 1)) { return null; }
+    return {source: source, geo: geo, cd: cd, full: full};
+  }
+
+  function refill(target, values) {  // the same array, new contents: Plotly and Dash share it
+    target.length = 0;
+    Array.prototype.push.apply(target, values);
+  }
+
+  /* Draws edited points straight into the trace's MapLibre source (one WebGL frame) and keeps the
+   * figure Dash holds, Plotly's full data and its calcdata (which hover and click read) in step. */
+  function drawPointsNow(gd, idx, drawn, pts) {
+    var trace = gd.data[idx], marker = trace.marker || {};
+    var sized = Array.isArray(marker.size), faded = Array.isArray(marker.opacity);
+    refill(trace.lat, pts.lat); refill(trace.lon, pts.lon);
+    if (trace.ids) { refill(trace.ids, pts.ids); }
+    if (trace.customdata) { refill(trace.customdata, pts.customdata); }
+    if (Array.isArray(marker.color)) { refill(marker.color, pts.color); }
+    if (sized) { refill(marker.size, pts.size); }
+    if (faded) { refill(marker.opacity, pts.opacity); }
+    var head = drawn.cd[0] || {}, features = [], cd = [];
+    for (var i = 0; i < pts.lat.length; i++) {
+      var color = Array.isArray(marker.color) ? pts.color[i] : marker.color;
+      var point = {lonlat: [pts.lon[i], pts.lat[i]], i: i, mc: color, mcc: color};
+      var props = {mcc: color};
+      if (trace.customdata) { point.data = pts.customdata[i]; }
+      if (sized) { point.ms = pts.size[i]; point.mrc = props.mrc = pts.size[i] / 2; }
+      if (faded) { point.mo = props.mo = pts.opacity[i]; }
+      cd.push(point);
+      features.push({type: "Feature", id: i + 1, geometry: {type: "Point", coordinates: [pts.lon[i], pts.lat[i]]},
+                     properties: props});
+    }
+    if (!cd.length) { cd.push({lonlat: [false, false]}); }  // Plotly's own empty trace
+    cd[0].t = head.t; cd[0].trace = head.trace;
+    gd.calcdata[idx] = cd;
+    drawn.geo.features = features;
+    drawn.source.setData(drawn.geo);
+  }
+
+  /* Live incidents and supervision items drawn straight on the map, like moving positions: the
+   * Dash figure path (Patch, dcc.Graph, Plotly.react re-setting every source) took seconds per
+   * marker on a software-rendered wall. False when the batch needs that path. */
+  function applyFeedMapNow(events, sub) {
+    var gd = document.querySelector("#unit-map .js-plotly-plot");
+    if (!gd || !gd.data || !gd._fullData || !sub || !mapSettled()) { return false; }
+    var ti = traceIndex(gd, "incidents"), si = traceIndex(gd, "supervision");
+    if (ti < 0) { return false; }
+    var incDrawn = drawnTrace(gd, ti), supDrawn = si >= 0 ? drawnTrace(gd, si) : null;
+    if (!incDrawn || (si >= 0 && !supDrawn)) { return false; }
+    var inc = pointsOf(gd.data[ti]), sup = si >= 0 ? pointsOf(gd.data[si]) : null;
+    var incBefore = JSON.stringify([inc.ids, inc.color]), supBefore = sup ? JSON.stringify([sup.ids, sup.color]) : "";
+    events.forEach(function (ev) { editMapPoints(ev, ev.data || {}, inc, sup, sub); });
+    if (JSON.stringify([inc.ids, inc.color]) !== incBefore) { drawPointsNow(gd, ti, incDrawn, inc); }
+    if (sup && JSON.stringify([sup.ids, sup.color]) !== supBefore) { drawPointsNow(gd, si, supDrawn, sup); }
+    return true;
+  }
+
   /* Moves already drawn dots in place: only the positions' MapLibre source is re-set (one WebGL
    * frame) instead of a Plotly.react that re-sets every source of the map. Without a GPU each
    * frame costs a read-back of the canvas (200-450 ms measured in headless Chromium), so this is
@@ -133,6 +238,10 @@
   dc.gridLive = {
     movePositionsNow: function (positions) {
       try { return movePositionsNow(positions); } catch (e) { return false; }
+    },
+
+    applyFeedMapNow: function (events, sub) {
+      try { return applyFeedMapNow(events, sub); } catch (e) { return false; }
     },
 
     relabel: function (lang, view) {
@@ -230,17 +339,11 @@
       // async: false applies the rows now rather than in AG Grid's next batch.
       var ticker = {add: [], update: [], addIndex: 0, async: false};
       var overdue = {add: [], update: [], remove: [], addIndex: 0, async: false};
-      var pal = sub.palette;
       feed.events.forEach(function (ev) {
         var d = ev.data || {};
         if (ev.type === "incident.reported" && lineMatches(d, sub)) {
           if (!rows[d.id]) { rows[d.id] = tickerRow(d, sub); ticker.add.unshift(rows[d.id]); }
-          if (inc && inc.ids.indexOf(d.id) < 0 && OPEN.indexOf(d.state) >= 0) {
-            inc.lat.push(d.lat); inc.lon.push(d.lon); inc.ids.push(d.id);
-            inc.customdata.push([d.id, sub.names.states[d.state] || d.state]);
-            inc.color.push(pal.states[d.state]); inc.size.push(pal.severity[String(d.severity)] || 9);
-            touched = true;
-          }
+          touched = editMapPoints(ev, d, inc, sup, sub) || touched;
         } else if (ev.type === "incident.transition") {
           var row = rows[d.incident];
           if (row) {
@@ -248,34 +351,20 @@
             rows[d.incident] = updated;
             ticker.update.push(updated);
           }
-          var i = inc ? inc.ids.indexOf(d.incident) : -1;
-          if (i >= 0) {
-            if (OPEN.indexOf(d.to) < 0) { removeAt(inc, i); } else {
-              inc.color[i] = pal.states[d.to]; inc.customdata[i] = [d.incident, sub.names.states[d.to] || d.to];
-            }
-            touched = true;
-          }
+          touched = editMapPoints(ev, d, inc, sup, sub) || touched;
         } else if (ev.stream === "supervision") {
           var srow = {id: d.incident, supervision: d.id, time: fmtTime(d.opened_at, sub.lang),
                       unit: unitLabel(d.units, sub), item: rows[d.incident] ? rows[d.incident].item : "—",
                       stage: d.stage, stage_label: sub.names.stages[d.stage] || d.stage,
                       level: d.level, level_label: sub.names.levels[d.level] || d.level};
-          var k = sup ? sup.ids.indexOf(String(d.id)) : -1;
           if (ev.type === "supervision.closed" || d.state === "closed") {
             overdue.remove.push({id: d.incident});
-            if (k >= 0) { removeAt(sup, k); touched = true; }
           } else if (ev.type === "supervision.opened") {
             overdue.add.unshift(srow);
-            var at = inc ? inc.ids.indexOf(d.incident) : -1;
-            if (sup && at >= 0 && k < 0) {
-              sup.lat.push(inc.lat[at]); sup.lon.push(inc.lon[at]); sup.ids.push(String(d.id));
-              sup.customdata.push([d.incident]); sup.color.push(pal.levels[d.level]);
-              touched = true;
-            }
           } else {
             overdue.update.push(srow);
-            if (k >= 0) { sup.color[k] = pal.levels[d.level]; touched = true; }
           }
+          touched = editMapPoints(ev, d, inc, sup, sub) || touched;
         }
       });
       if (touched && inc) { assignPoints(patch, ti, inc, ["lat", "lon", "ids", "customdata", "color", "size"]); }
