@@ -21,6 +21,7 @@ from dashboard import queries
 from dashboard.i18n import fmt_int
 from dashboard.models import BusinessItem, Staff, Unit
 from dashboard.queries import ancestors
+from layouts import ids
 from layouts.period import resolve_period
 from tests.conftest import REDIS_URL
 from tests.e2e.stack import kpi, wait_for_view
@@ -150,6 +151,28 @@ def _post(stack, path: str, body: dict) -> requests.Response:
     return response
 
 
+# Whether the incidents' MapLibre source holds a circle at (lon, lat) for the incident's figure point.
+DRAWN = """([id, lon, lat]) => {
+    const gd = document.querySelector('#unit-map .js-plotly-plot');
+    const i = gd.data.findIndex(t => t.meta === 'incidents');
+    const k = gd.data[i].ids.indexOf(id);
+    const glTrace = gd._fullData[i]._glTrace, map = gd._fullLayout.map._subplot.map;
+    const held = map.getSource(glTrace.sourceIds.circle)._data, geo = held.geojson || held;
+    const f = k >= 0 ? geo.features[k] : null;
+    const [x, y] = f ? f.geometry.coordinates : [NaN, NaN];
+    return Math.abs(x - lon) < 1e-9 && Math.abs(y - lat) < 1e-9;
+}"""
+
+
+def map_point(page, lon: float, lat: float) -> tuple[float, float]:
+    """Where the map draws (lon, lat) on the page."""
+    return page.evaluate("""([lon, lat]) => {
+        const map = document.querySelector('#unit-map .js-plotly-plot')._fullLayout.map._subplot.map;
+        const p = map.project([lon, lat]), r = map.getCanvas().getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y];
+    }""", [lon, lat])
+
+
 def test_live_incident_and_position_reach_city_and_grid_views(browser, page, stack):
     with Session(stack.engine) as s:
         grid = s.get(Unit, GRID)
@@ -178,9 +201,12 @@ def test_live_incident_and_position_reach_city_and_grid_views(browser, page, sta
     seen_after = time.monotonic() - posted
     print(f"incident visible on city and grid views {seen_after * 1000:.0f} ms after the POST returned")
     wait_kpi(page, "collected", fmt_int(before + 1))
-    on_map = grid_page.evaluate("(id) => document.querySelector('#unit-map .js-plotly-plot').data"
-                                ".find(t => t.meta === 'incidents').ids.includes(id)", incident_id)
-    assert on_map
+    # A marker drawn where the incident is, on both maps (in the map's own layer, not only in the
+    # figure), and on the grid's map a tap on it opens the incident's detail.
+    for p in (page, grid_page):
+        p.wait_for_function(DRAWN, arg=[incident_id, grid.centroid_lon, grid.centroid_lat], timeout=10_000)
+    grid_page.mouse.click(*map_point(grid_page, grid.centroid_lon, grid.centroid_lat))
+    grid_page.locator(f"#{ids.DETAIL_BODY}", has_text="浏览器测试事件").wait_for(timeout=10_000)
 
     lat, lon = grid.centroid_lat + 0.0004, grid.centroid_lon - 0.0004
     _post(stack, "/api/v1/positions", {"positions": [
