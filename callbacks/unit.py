@@ -37,9 +37,18 @@ def _live_trigger() -> bool:
         return False
 
 
-def update_figures(view: dict | None, dirty: Any, lang: str | None) -> tuple[Any, Any, Any]:
+def _live_patch(view: dict | None, ready: dict | None) -> bool:
+    """Whether a live change may be sent as a patch: only to a view whose map is drawn (ready is
+    that view). A drill's first, whole figures can still be on their way, and a newer request for
+    the same output makes Dash drop them: a patch then lands on no figure ("Cannot patch
+    undefined") and the new view's map is never drawn (seen at 20x, bench.screens)."""
+    return _live_trigger() and ready is not None and ready == view
+
+
+def update_figures(view: dict | None, dirty: Any, lang: str | None,
+                   ready: dict | None = None) -> tuple[Any, Any, Any]:
     """KPI tiles, open-by-stage and supervision-by-level; live changes patch the bars."""
-    return figures_for(view, lang, live=_live_trigger())
+    return figures_for(view, lang, live=_live_patch(view, ready))
 
 
 def figures_for(view: dict | None, lang: str | None, live: bool) -> tuple[Any, Any, Any]:
@@ -62,9 +71,10 @@ def figures_for(view: dict | None, lang: str | None, live: bool) -> tuple[Any, A
             supervision_figure(f["supervision_by_level"], lang))
 
 
-def update_map(view: dict | None, measure: str | None, dirty: Any, lang: str | None) -> Any:
+def update_map(view: dict | None, measure: str | None, dirty: Any, lang: str | None,
+               ready: dict | None = None) -> Any:
     """The map on a view change; on a live change only the regions' colours are patched."""
-    return map_for(view, measure, dirty, lang, live=_live_trigger())
+    return map_for(view, measure, dirty, lang, live=_live_patch(view, ready))
 
 
 def map_for(view: dict | None, measure: str | None, dirty: Any, lang: str | None, live: bool) -> Any:
@@ -92,10 +102,11 @@ def _patch_regions(children: list[dict[str, Any]], measure: str) -> Patch:
     return patch
 
 
-def update_lists(view: dict | None, dirty: Any, lang: str | None) -> tuple[Any, Any]:
+def update_lists(view: dict | None, dirty: Any, lang: str | None,
+                 ready: dict | None = None) -> tuple[Any, Any]:
     """The ticker of newest incidents and the open supervision items (re-read after a resync;
     otherwise live rows arrive by row transactions in the browser)."""
-    if _live_trigger() and not (dirty or {}).get("resync"):
+    if _live_patch(view, ready) and not (dirty or {}).get("resync"):
         return no_update, no_update
     lang = lang_of(lang)
     try:
@@ -170,11 +181,13 @@ def register(app: Dash) -> None:
     """Attach the figure and list callbacks shared by unit and grid views, and the unit-only ones."""
     view, lang = Input(ids.VIEW, "data"), State(ids.LANG, "data")
     dirty = Input(ids.LIVE_DIRTY, "data")
+    drawn = State(ids.VIEW_READY, "data")
     app.callback(Output(ids.KPIS, "children"), Output(ids.OPEN_BY_STATE, "figure"),
-                 Output(ids.SUPERVISION, "figure"), view, dirty, lang)(update_figures)
-    app.callback(Output(ids.MAP, "figure"), view, Input(ids.MEASURE, "value"), dirty, lang)(update_map)
+                 Output(ids.SUPERVISION, "figure"), view, dirty, lang, drawn)(update_figures)
+    app.callback(Output(ids.MAP, "figure"), view, Input(ids.MEASURE, "value"), dirty, lang,
+                 drawn)(update_map)
     app.callback(Output(ids.TICKER, "rowData"), Output(ids.OVERDUE_LIST, "rowData"), view, dirty,
-                 lang)(update_lists)
+                 lang, drawn)(update_lists)
     app.callback(Output(ids.CHILDREN, "rowData"), view, dirty, lang)(update_children)
     # The rest waits for the map (assets/30_clientside.js, viewReady).
     app.clientside_callback(ClientsideFunction("gridLive", "viewReady"), Output(ids.VIEW_READY, "data"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import html
+from dash import dcc, html
 
 from dashboard.i18n import t
 from layouts import ids
@@ -18,6 +18,7 @@ def grid_body(path: list[dict[str, Any]], query: dict[str, Any], choice: str, pe
     """The whole grid view; the same live slots as a unit view, plus its staff and incidents."""
     return html.Div([
         control_bar(path, query, choice, period_range, lines, lang, show_measure=False),
+        dcc.Store(id=ids.VIEW_READY),  # set once the map is drawn: live changes patch it then
         html.Div([
             panel(t("panel.map", lang), graph(ids.MAP), class_name="area-map"),
             html.Div(id=ids.KPIS, className="kpis area-kpis"),

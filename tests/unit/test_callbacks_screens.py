@@ -82,6 +82,33 @@ def test_live_change_sends_patches_not_figures(app):
     assert isinstance(patch, Patch)
 
 
+def _live(fn, *args):
+    """Call a callback as Dash does when the live-dirty store set it off."""
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    token = context_value.set(AttributeDict(triggered_inputs=[{"prop_id": f"{ids.LIVE_DIRTY}.data",
+                                                               "value": {"n": 1}}]))
+    try:
+        return fn(*args)
+    finally:
+        context_value.reset(token)
+
+
+def test_live_change_patches_only_a_drawn_view(app):
+    # A drill's figures may still be on their way (or dropped by Dash for this newer request): a
+    # view whose map is not drawn yet gets whole figures and its lists; a drawn one gets patches.
+    view_ = _view("putian", period="7d")
+    whole = _live(unit.update_map, view_, "open", {"n": 1}, "zh", None)
+    assert not isinstance(whole, Patch) and any(t.meta == "regions" for t in whole.data)
+    _, states, _ = _live(unit.update_figures, view_, {"n": 1}, "zh", {"code": "licheng", "query": {}})
+    assert not isinstance(states, Patch) and states.data
+    ticker, _ = _live(unit.update_lists, view_, {"n": 1}, "zh", None)
+    assert ticker is not no_update
+    assert isinstance(_live(unit.update_map, view_, "open", {"n": 1}, "zh", dict(view_)), Patch)
+    assert _live(unit.update_lists, view_, {"n": 1}, "zh", dict(view_)) == (no_update, no_update)
+
+
 def test_map_of_the_city_and_of_a_grid(app):
     fig = unit.map_for(_view("putian", period="7d"), "open", None, "zh", live=False)
     regions = next(t for t in fig.data if t.meta == "regions")
