@@ -206,7 +206,8 @@ def describe(args, argv, engine, notes: list[str]) -> dict:
                   f"{args.incidents} incidents posted through the intake API {args.gap:g} s apart while a "
                   "connected city view and the bare page are open in the same browser; latency is the "
                   "DOM time (Date.now() in a MutationObserver for the ticker row and the bare div, "
-                  "an animation-frame check of the map's incidents trace for the marker) minus the ms "
+                  "for the marker the animation frame after MapLibre has processed the incidents "
+                  "source holding the point, i.e. the frame that draws it) minus the ms "
                   "in the entry's stream id (Redis's clock, same machine). Scale is the simulator's "
                   "`--scale`; the speed column multiplies the incident rate."),
         "command": cmd,

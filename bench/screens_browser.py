@@ -50,8 +50,8 @@ STATUS = """() => {
           (d.lat || d.locations || []).length]) : null, loaded: !!(sub && sub.map && sub.map.loaded())};
 }"""
 
-# Feed-to-screen: the first moment each awaited incident's row is in the ticker, and its marker in
-# the map's incidents trace.
+# Feed-to-screen: the first moment each awaited incident's row is in the ticker, and its marker drawn
+# on the map.
 FEED_WATCH = """
 () => {
   window.__want = {}; window.__row = {}; window.__marker = {};
@@ -65,13 +65,23 @@ FEED_WATCH = """
   };
   new MutationObserver(check).observe(document.body,
     {childList: true, subtree: true, attributes: true, attributeFilter: ['row-id']});
+  // A marker counts once its point is in the figure and then MapLibre has processed the source
+  // (its worker cut the new tiles), stamped one frame later, when that frame is drawn.
+  const seen = {}, loadedAt = {};
   (function frame() {
+    const now = Date.now();
     const gd = document.querySelector('#unit-map .js-plotly-plot');
-    const inc = gd && gd.data ? gd.data.find(d => d.meta === 'incidents') : null;
+    const i = gd && gd.data ? gd.data.findIndex(d => d.meta === 'incidents') : -1;
+    const inc = i >= 0 ? gd.data[i] : null;
+    const full = inc && gd._fullData ? gd._fullData[i] : null;
+    const map = full && full._glTrace && gd._fullLayout.map._subplot.map;
+    const loaded = !!map && map.isSourceLoaded(full._glTrace.sourceIds.circle);
     if (inc && inc.ids) {
-      const now = Date.now();
       for (const id in window.__want) {
-        if (!window.__marker[id] && inc.ids.indexOf(id) >= 0) { window.__marker[id] = now; }
+        if (window.__marker[id]) { continue; }
+        if (!seen[id] && inc.ids.indexOf(id) >= 0) { seen[id] = now; continue; }
+        if (seen[id] && loadedAt[id]) { window.__marker[id] = now; }
+        else if (seen[id] && loaded) { loadedAt[id] = now; }
       }
     }
     requestAnimationFrame(frame);
