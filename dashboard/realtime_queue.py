@@ -7,6 +7,11 @@ id it delivered per stream, and each time its subscription comes back it first d
 rooms the stream entries after those ids, in order and before any newer live message. Screens drop
 the copies they already have by id (docs/contracts.md, Socket.IO). Positions are not filled: the
 next batch, a quarter of a second later, supersedes them.
+
+Positions are conflated for slow screens: a screen whose outgoing queue already holds more than
+BACKLOG packets (its network or its page is not keeping up) is skipped for position pushes until
+it has caught up, so a slow wall neither grows this process's memory with stale positions nor
+falls further behind; feed events are never skipped.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ STREAMS = {schema.INCIDENTS: "incidents", schema.SUPERVISION: "supervision", sch
 ROOM_PREFIX = "unit:"
 PAGE = 1000
 MAX_FILL = 50_000  # per stream; beyond that screens are better served by resync (see contracts)
+BACKLOG = 8  # packets waiting for one screen beyond which its position pushes are skipped
 
 
 def _newer(a: str, b: str | None) -> bool:
@@ -42,6 +48,7 @@ class GapFillingRedisManager(socketio.RedisManager):
         self.seen: dict[str, str] = {}  # stream name -> newest feed id delivered to local rooms
         self.subscriptions = 0
         self.filled = 0  # entries delivered by gap filling (for tests and logs)
+        self.conflated = 0  # position pushes skipped for screens that were behind
 
     def _redis_connect(self) -> None:
         super()._redis_connect()
@@ -63,8 +70,25 @@ class GapFillingRedisManager(socketio.RedisManager):
             elif message["type"] == "message" and "data" in message:
                 yield message["data"]
 
+    def _behind(self, message: dict) -> list[str]:
+        """The sids in the push's rooms whose outgoing queue is longer than BACKLOG."""
+        sockets = getattr(self.server.eio, "sockets", {})
+        slow = []
+        for sid, eio_sid in self.get_participants(message.get("namespace") or "/", message.get("room")):
+            queue = getattr(sockets.get(eio_sid), "queue", None)
+            if queue is not None and queue.qsize() > BACKLOG:
+                slow.append(sid)
+        return slow
+
     def _handle_emit(self, message: dict) -> None:
-        if message.get("event") == "feed":
+        if message.get("event") == "positions" and message.get("room"):
+            slow = self._behind(message)
+            if slow:
+                self.conflated += len(slow)
+                skip = message.get("skip_sid")
+                skip = list(skip) if isinstance(skip, list) else ([skip] if skip else [])
+                message = {**message, "skip_sid": skip + slow}
+        elif message.get("event") == "feed":
             payload = message["data"][0] if isinstance(message["data"], list) else message["data"]
             stream, entry_id = payload.get("stream"), payload.get("id")
             if stream in STREAMS.values() and entry_id and _newer(entry_id, self.seen.get(stream)):

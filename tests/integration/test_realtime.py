@@ -4,6 +4,8 @@ the fan-out loop; both databases (tokens and units live there)."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -190,3 +192,49 @@ def test_positions_are_coalesced_per_room(live):
     assert len(pushes) == 1
     assert sorted(p["staff"] for p in pushes[0]["positions"]) == ["s1", "s2"]
     assert {p["ts"] for p in pushes[0]["positions"]} == {"2026-11-27T10:00:19+00:00"}
+
+
+def test_a_screen_that_stops_reading_skips_positions_but_no_feed_event(live):
+    # A wall whose page (or network) stalls: its packets queue in this web process. Position
+    # pushes are then skipped for it (the next one supersedes them) so the queue stays short, while
+    # every feed event still reaches it, and a screen that keeps reading keeps getting pushes.
+    from dashboard.extensions import socketio as server_io
+    from dashboard.realtime_queue import BACKLOG
+    from feeds.fanout import socketio_emitter
+
+    slow, steady = live.screen(), live.screen()
+    slow.subscribe("licheng")
+    steady.subscribe("licheng")
+    sid = slow.client.get_sid("/")
+    eio_sid = server_io.server.manager.eio_sid_from_sid(sid, "/")
+    queue = server_io.server.eio.sockets[eio_sid].queue
+    ws = slow.client.eio.ws
+    resume, recv = threading.Event(), ws.recv
+    ws.recv = lambda *a, **kw: (resume.wait(), recv(*a, **kw))[1]  # the page stops reading
+
+    emit = socketio_emitter(live.redis_url)
+    blob = "x" * 200_000  # a city's positions batch is of this order
+    feed_ids, longest = [], 0
+    for n in range(150):
+        emit("positions", {"id": f"{n + 1}-0", "positions": [{"staff": "s1", "pad": blob}]},
+             ["unit:licheng"])
+        if n % 10 == 0:
+            entry = xadd(live.r, schema.INCIDENTS, "incident.reported", LICHENG_GRID, id=f"inc-{n}")
+            feed_ids.append(entry)
+            emit("feed", {"stream": "incidents", "id": entry, "type": "incident.reported",
+                          "data": {"id": f"inc-{n}", "units": LICHENG_GRID}}, ["unit:licheng"])
+        time.sleep(0.01)
+        longest = max(longest, queue.qsize())
+    steady.wait_for(lambda ev: any(e == "positions" and d["id"] == "150-0" for e, d in ev), "the last push")
+    assert server_io.server.manager.conflated > 0
+    assert longest <= BACKLOG + len(feed_ids) + 4  # a few in flight while the check runs
+
+    resume.set()
+    slow.wait_for(lambda ev: [d["id"] for e, d in ev if e == "feed"] == feed_ids, "every feed event in order")
+    emit("positions", {"id": "151-0", "positions": [{"staff": "s1", "lat": 25.4}]}, ["unit:licheng"])
+    slow.wait_for(lambda ev: any(e == "positions" and d["id"] == "151-0" for e, d in ev), "pushes again")
+    assert steady.feed_ids() == feed_ids
+
+    def pushes(screen):
+        return len([1 for e, d in screen.events if e == "positions" and not d.get("snapshot")])
+    assert pushes(slow) < pushes(steady)
