@@ -104,13 +104,30 @@ def wait_until(predicate: Callable[[], bool], what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def in_arrival_order(client: socketio.Client) -> socketio.Client:
+    """Make a python-socketio client handle events one by one, in the order they arrive.
+
+    python-engineio's client runs each message's handler in a thread of its own, so two events
+    that arrive in order can be handled out of order (and a screen that drops what is not newer
+    than its last id would then drop the older one). A browser's page handles them in order; so
+    must the clients that stand in for it."""
+    eio = client.eio
+    trigger = eio._trigger_event
+
+    def in_order(event, *args, run_async=False, **kwargs):
+        return trigger(event, *args, run_async=False, **kwargs)
+
+    eio._trigger_event = in_order
+    return client
+
+
 class Screen:
     """A real python-socketio client over WebSocket that records every event it receives."""
 
     def __init__(self, url: str, token: str | None) -> None:
         self.events: list[tuple[str, object]] = []
         self.cond = threading.Condition()
-        self.client = socketio.Client(reconnection=False)
+        self.client = in_arrival_order(socketio.Client(reconnection=False))
         self.client.on("*", self._record)
         self.client.connect(url, auth={"token": token} if token else None, transports=["websocket"],
                             wait_timeout=WAIT_S)

@@ -194,6 +194,18 @@ def test_positions_are_coalesced_per_room(live):
     assert {p["ts"] for p in pushes[0]["positions"]} == {"2026-11-27T10:00:19+00:00"}
 
 
+def push_until_seen(emit, screen, first: int) -> None:
+    """Small position pushes, ids from first up, until the screen has one of them (a push reaching
+    a screen that is still catching up is skipped, so one push alone proves nothing)."""
+    for n in range(first, first + 100):
+        emit("positions", {"id": f"{n}-0", "positions": [{"staff": "s1", "lat": 25.4}]}, ["unit:licheng"])
+        time.sleep(0.2)
+        with screen.cond:
+            if any(e == "positions" and int(d["id"].split("-")[0]) >= first for e, d in screen.events):
+                return
+    raise AssertionError("no position push reached the screen")
+
+
 def test_a_screen_that_stops_reading_skips_positions_but_no_feed_event(live):
     # A wall whose page (or network) stalls: its packets queue in this web process. Position
     # pushes are then skipped for it (the next one supersedes them) so the queue stays short, while
@@ -212,27 +224,27 @@ def test_a_screen_that_stops_reading_skips_positions_but_no_feed_event(live):
     resume, recv = threading.Event(), ws.recv
     ws.recv = lambda *a, **kw: (resume.wait(), recv(*a, **kw))[1]  # the page stops reading
 
-    emit = socketio_emitter(live.redis_url)
-    blob = "x" * 200_000  # a city's positions batch is of this order
-    feed_ids, longest = [], 0
-    for n in range(150):
-        emit("positions", {"id": f"{n + 1}-0", "positions": [{"staff": "s1", "pad": blob}]},
-             ["unit:licheng"])
-        if n % 10 == 0:
-            entry = xadd(live.r, schema.INCIDENTS, "incident.reported", LICHENG_GRID, id=f"inc-{n}")
-            feed_ids.append(entry)
-            emit("feed", {"stream": "incidents", "id": entry, "type": "incident.reported",
-                          "data": {"id": f"inc-{n}", "units": LICHENG_GRID}}, ["unit:licheng"])
-        time.sleep(0.01)
-        longest = max(longest, queue.qsize())
-    steady.wait_for(lambda ev: any(e == "positions" and d["id"] == "150-0" for e, d in ev), "the last push")
-    assert server_io.server.manager.conflated > 0
-    assert longest <= BACKLOG + len(feed_ids) + 4  # a few in flight while the check runs
-
-    resume.set()
+    try:
+        emit = socketio_emitter(live.redis_url)
+        blob = "x" * 200_000  # a city's positions batch is of this order
+        feed_ids, longest = [], 0
+        for n in range(150):
+            emit("positions", {"id": f"{n + 1}-0", "positions": [{"staff": "s1", "pad": blob}]},
+                 ["unit:licheng"])
+            if n % 10 == 0:
+                entry = xadd(live.r, schema.INCIDENTS, "incident.reported", LICHENG_GRID, id=f"inc-{n}")
+                feed_ids.append(entry)
+                emit("feed", {"stream": "incidents", "id": entry, "type": "incident.reported",
+                              "data": {"id": f"inc-{n}", "units": LICHENG_GRID}}, ["unit:licheng"])
+            time.sleep(0.01)
+            longest = max(longest, queue.qsize())
+        assert server_io.server.manager.conflated > 0
+        assert longest <= BACKLOG + len(feed_ids) + 4  # a few in flight while the check runs
+        push_until_seen(emit, steady, 200)  # the steady screen keeps getting pushes
+    finally:
+        resume.set()  # reading again, whatever happened above (a stalled reader blocks its close)
     slow.wait_for(lambda ev: [d["id"] for e, d in ev if e == "feed"] == feed_ids, "every feed event in order")
-    emit("positions", {"id": "151-0", "positions": [{"staff": "s1", "lat": 25.4}]}, ["unit:licheng"])
-    slow.wait_for(lambda ev: any(e == "positions" and d["id"] == "151-0" for e, d in ev), "pushes again")
+    push_until_seen(emit, slow, 300)  # and the slow one gets them again once it has caught up
     assert steady.feed_ids() == feed_ids
 
     def pushes(screen):
