@@ -135,13 +135,21 @@
     return true;
   }
 
+  /* The MapLibre source of a scattermap trace's circles, and the GeoJSON it holds; null when the
+   * trace is not drawn on a map. */
+  function circleSource(gd, idx) {
+    var full = idx >= 0 ? gd._fullData[idx] : null, glTrace = full && full._glTrace;
+    var map = gd._fullLayout.map._subplot.map;
+    var source = glTrace && glTrace.sourceIds && map.getSource(glTrace.sourceIds.circle);
+    var held = source && source._data;  // MapLibre 6 keeps {geojson: …}; earlier ones the object
+    return source ? {source: source, geo: held && (held.geojson || held)} : null;
+  }
+
   /* The MapLibre source and the calcdata of one drawn scattermap trace, when they are laid out as
    * this code knows them (one circle feature per point, sizes as diameters); else null. */
   function drawnTrace(gd, idx) {
     var full = gd._fullData[idx], cd = gd.calcdata && gd.calcdata[idx], trace = gd.data[idx];
-    var glTrace = full && full._glTrace, map = gd._fullLayout.map._subplot.map;
-    var source = glTrace && glTrace.sourceIds && map.getSource(glTrace.sourceIds.circle);
-    var held = source && source._data, geo = held && (held.geojson || held);
+    var circles = circleSource(gd, idx), source = circles && circles.source, geo = circles && circles.geo;
     var marker = full && full.marker;
     if (!geo || !geo.features || !cd || !trace.lat || geo.features.length !== trace.lat.length) { return null; }
     if (!marker || (Array.isArray(marker.size) && (marker.sizemode !== "diameter" || marker.sizeref !== 1))) { return null; }
@@ -211,12 +219,8 @@
     var gd = document.querySelector("#unit-map .js-plotly-plot");
     if (!gd || !gd.data || !gd._fullData || !mapSettled()) { return false; }
     var pi = traceIndex(gd, "positions");
-    var full = pi >= 0 ? gd._fullData[pi] : null;
-    var glTrace = full && full._glTrace;
-    var map = gd._fullLayout.map._subplot.map;
-    var source = glTrace && glTrace.sourceIds && map.getSource(glTrace.sourceIds.circle);
-    var held = source && source._data;  // MapLibre 6 keeps {geojson: …}; earlier ones the object
-    var geo = held && (held.geojson || held);
+    var circles = pi >= 0 ? circleSource(gd, pi) : null;
+    var source = circles && circles.source, geo = circles && circles.geo;
     var trace = gd.data[pi];
     if (!geo || !geo.features || !trace.ids || geo.features.length !== trace.ids.length) { return false; }
     var where = {};
