@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from functools import wraps
 
+import redis
 from flask import Blueprint, Flask, current_app, g, jsonify, request
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from dashboard.principal import Principal, principal_for_token
 from dashboard.services import Services
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -115,6 +119,21 @@ def _refuse_nul():
 @bp.errorhandler(ApiError)
 def _api_error(err: ApiError):
     return jsonify(error=err.message, field=err.field), err.status
+
+
+@bp.errorhandler(redis.ConnectionError)
+@bp.errorhandler(redis.TimeoutError)
+@bp.errorhandler(OperationalError)
+@bp.errorhandler(DisconnectionError)
+def _dependency_down(err: Exception):
+    # Redis restarting (or still loading its AOF) or the database unreachable is not a bug of
+    # the request: 503 with Retry-After. Every write carries a request id (or an incident id),
+    # so the client's retry is safe whether or not this attempt got through.
+    which = "redis" if isinstance(err, redis.RedisError) else "database"
+    log.warning("api: %s %s answered 503, %s unavailable: %s", request.method, request.path,
+                which, str(err).splitlines()[0][:200] if str(err) else type(err).__name__)
+    reply = jsonify(error=f"{which} temporarily unavailable; retry with the same request", field=None)
+    return reply, 503, {"Retry-After": "1"}
 
 
 @bp.errorhandler(HTTPException)

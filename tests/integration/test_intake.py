@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import socket
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select
+import redis
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import sessionmaker
 
 from dashboard.models import Incident, IncidentEvent, Position
 from feeds import livestate, producer, schema
@@ -29,7 +33,7 @@ def env(engine, Session, services_for):
     build_world(Session)
     services = services_for(engine)
     app = api_app(services)
-    return SimpleNamespace(http=app.test_client(), Session=Session, redis=services.redis,
+    return SimpleNamespace(app=app, http=app.test_client(), Session=Session, redis=services.redis,
                            consumer=persist_consumer(services.redis, Session),
                            device=token(Session, "device", unit=G1),
                            duty=token(Session, "duty"),
@@ -159,3 +163,38 @@ def test_a_device_may_not_report_for_another_grid(env):
                           json={"positions": [{"staff": "S0002", "ts": now_iso(), "lat": G2_POINT[0],
                                                "lon": G2_POINT[1]}]})
     assert reply.status_code == 403 and reply.json["field"] == "positions[0].staff"
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nothing listens once the socket is closed
+
+
+def test_with_redis_down_a_report_is_refused_with_503_and_its_retry_is_taken_once(env, engine):
+    # A real client against a port where no Redis listens: what a phone meets while Redis restarts.
+    down = dataclasses.replace(env.app.extensions["dashboard"],
+                               redis=redis.Redis(port=_closed_port(), socket_connect_timeout=1))
+    body = incident_body()
+    env.app.extensions["dashboard"] = down
+    refused = env.http.post("/api/v1/incidents", json=body, headers=env.device)
+    assert refused.status_code == 503, refused.get_data(as_text=True)
+    assert refused.json["error"].startswith("redis temporarily unavailable")
+    assert refused.headers["Retry-After"] == "1"
+    env.app.extensions["dashboard"] = dataclasses.replace(down, redis=env.redis)
+    taken = env.http.post("/api/v1/incidents", json=body, headers=env.device)
+    assert taken.status_code == 202, taken.json
+    drain(env.consumer)
+    assert count(env.Session, Incident) == 1
+
+
+def test_with_the_database_down_a_request_is_refused_with_503(env, tmp_path):
+    # Every request resolves its caller's token in the database first.
+    gone = create_engine(f"sqlite:///{tmp_path / 'no-such-dir' / 'db.sqlite3'}")
+    services = env.app.extensions["dashboard"]
+    env.app.extensions["dashboard"] = dataclasses.replace(services, engine=gone,
+                                                          Session=sessionmaker(gone))
+    reply = env.http.get("/api/v1/units/putian", headers=env.duty)
+    assert reply.status_code == 503, reply.get_data(as_text=True)
+    assert reply.json == {"error": "database temporarily unavailable; retry with the same request",
+                          "field": None}
