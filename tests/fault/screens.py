@@ -28,7 +28,8 @@ class Screen:
     def __init__(self, url: str, token: str, node: str, unit: str = "putian", name: str = "screen") -> None:
         self.url, self.token, self.unit, self.name = url, token, unit, name
         self.last: dict[str, str | None] = {"incidents": None, "supervision": None, "alerts": None}
-        self.keys: dict[str, str] = {}  # event key (<incident>:v<n>) -> stream id, as applied
+        # event key (<incident>:v<n>) or ack:<alert action row id> -> stream id, as applied
+        self.keys: dict[str, str] = {}
         self.dropped = 0  # events received again and ignored by id (replays overlapping live pushes)
         self.reordered = 0  # resumes whose buffer arrived out of stream-id order
         self.resumes: list[dict] = []
@@ -74,9 +75,13 @@ class Screen:
             self.dropped += 1
             return
         self.last[stream] = entry_id
-        key = (event.get("data") or {}).get("key")
+        data = event.get("data") or {}
+        key = data.get("key")
         if key:
             self.keys[key] = entry_id
+        ack = data.get("ack")  # a duty action on an alert (alert.acked and the like)
+        if isinstance(ack, dict) and ack.get("id") is not None:
+            self.keys[f"ack:{ack['id']}"] = entry_id
 
     def _on_resumed(self, resumed: dict) -> None:
         with self.cond:

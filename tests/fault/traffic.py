@@ -1,5 +1,6 @@
-"""Traffic for the fault tests: incidents and dispatches posted through nginx to both web processes,
-retried like a field client would until the API accepts them, and the ledger of what was accepted.
+"""Traffic for the fault tests: incidents, dispatches and duty acknowledgements posted through nginx
+to both web processes, retried like a field client or the duty desk would until the API accepts
+them (with the same id or request id), and the ledger of what was accepted.
 """
 
 from __future__ import annotations
@@ -14,18 +15,20 @@ from datetime import UTC, datetime
 import requests
 from sqlalchemy import func, select
 
-from dashboard.models import Incident, IncidentEvent
+from dashboard.models import AlertAck, Incident, IncidentEvent
 from tests.integration.intake_support import G1, G1_POINT
 
 RETRY_S = 90  # a client keeps retrying this long (covers a restarted Redis or PostgreSQL)
 
 
 class Ledger:
-    """What the API accepted: event keys (<incident>:v<version>) and incident ids."""
+    """What the API accepted: event keys (<incident>:v<version>), incident ids and acknowledgements
+    (the request key of each, with the id of the row the API answered with)."""
 
     def __init__(self) -> None:
         self.keys: set[str] = set()
         self.incidents: set[str] = set()
+        self.acks: dict[str, int] = {}
         self.refused: Counter = Counter()  # answers that were retried (status or exception name)
         self.lock = threading.Lock()
         self.first: float | None = None  # monotonic times of the first and last acceptance
@@ -40,6 +43,16 @@ class Ledger:
             self.last = time.monotonic()
             self.first = self.first or self.last
 
+    def accept_ack(self, request_key: str, ack_id: int) -> None:
+        """Record an accepted acknowledgement."""
+        with self.lock:
+            self.acks[request_key] = ack_id
+
+    def screen_keys(self) -> set[str]:
+        """What every screen must show: each event key and each acknowledgement (ack:<row id>)."""
+        with self.lock:
+            return self.keys | {f"ack:{ack_id}" for ack_id in self.acks.values()}
+
     def incidents_per_s(self) -> float:
         """New incidents accepted per second, first to last acceptance."""
         span = (self.last or 0) - (self.first or 0)
@@ -49,8 +62,10 @@ class Ledger:
 class Poster:
     """Posts through nginx; one requests session per web process (pinned by the sticky cookie)."""
 
-    def __init__(self, url: str, nodes: list[str], report_token: str, duty_token: str) -> None:
+    def __init__(self, url: str, nodes: list[str], report_token: str, duty_token: str,
+                 alerts: list[int] | None = None) -> None:
         self.url = url
+        self.alerts = alerts or []  # open alerts the duty desk acknowledges during a burst
         self.sessions = []
         for node in nodes:
             session = requests.Session()
@@ -70,7 +85,9 @@ class Poster:
                 if reply.status_code in (200, 202):
                     return reply.json()
                 ledger.refused[reply.status_code] += 1
-                if reply.status_code < 500:
+                # Retried: 503 (Redis or the database away, said by the web process) and 502/504
+                # (nginx with a web process gone). A 4xx or a bare 500 is a bug, not an outage.
+                if reply.status_code not in (502, 503, 504):
                     raise AssertionError(f"{path} refused: {reply.status_code} {reply.text[:300]}")
             except requests.RequestException as exc:
                 ledger.refused[type(exc).__name__] += 1
@@ -78,12 +95,14 @@ class Poster:
                 raise AssertionError(f"{path} not accepted within {RETRY_S} s: {dict(ledger.refused)}")
             time.sleep(0.2)
 
-    def incident(self, ledger: Ledger) -> str:
-        """Report one incident in G1 (retried with the same id until accepted); its id."""
+    def incident(self, ledger: Ledger, grid: str = G1, point: tuple[float, float] = G1_POINT,
+                 item: str = "M01", severity: int = 2) -> str:
+        """Report one incident (retried with the same id until accepted); its id."""
         iid = str(uuid.uuid4())
         body = {"id": iid, "reported_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                "lat": G1_POINT[0], "lon": G1_POINT[1], "grid": G1, "business_item": "M01",
-                "source": "patrol", "severity": 2, "description": "故障注入测试", "reporter": "S0001"}
+                "lat": point[0], "lon": point[1], "grid": grid, "business_item": item,
+                "source": "patrol", "severity": severity, "description": "故障注入测试",
+                "reporter": "S0001"}
         self._post(ledger, "/api/v1/incidents", body, self.report)
         ledger.accept(f"{iid}:v1", iid)
         return iid
@@ -94,16 +113,26 @@ class Poster:
         reply = self._post(ledger, f"/api/v1/incidents/{iid}/transitions", body, self.duty)
         ledger.accept(f"{iid}:v{reply.get('version', 2)}")
 
+    def ack(self, ledger: Ledger, alert_id: int) -> None:
+        """Acknowledge an alert from the duty desk (a request id: a retry finds the first row)."""
+        rid = uuid.uuid4().hex
+        reply = self._post(ledger, f"/api/v1/alerts/{alert_id}/ack",
+                           {"request_id": rid, "channel": "screen", "note": "故障注入测试"}, self.duty)
+        ledger.accept_ack(f"ack:{alert_id}:{rid}", reply["action"]["id"])
 
-def burst(poster: Poster, ledger: Ledger, incidents: int, dispatch_every: int = 2, threads: int = 4,
-          stop: threading.Event | None = None) -> None:
-    """Report `incidents` incidents from several threads, dispatching every n-th one."""
+
+def burst(poster: Poster, ledger: Ledger, incidents: int, dispatch_every: int = 2, ack_every: int = 3,
+          threads: int = 4, stop: threading.Event | None = None) -> None:
+    """Report `incidents` incidents from several threads, dispatching every n-th one and
+    acknowledging one of the poster's alerts after every m-th."""
     def one(i: int) -> None:
         if stop is not None and stop.is_set():
             return
         iid = poster.incident(ledger)
         if i % dispatch_every == 0:
             poster.dispatch(ledger, iid)
+        if poster.alerts and i % ack_every == 0:
+            poster.ack(ledger, poster.alerts[(i // ack_every) % len(poster.alerts)])
 
     with ThreadPoolExecutor(threads) as pool:
         for future in [pool.submit(one, i) for i in range(incidents)]:
@@ -125,11 +154,13 @@ def in_background(target, *args, **kwargs) -> tuple[threading.Thread, list]:
     return thread, errors
 
 
-def database_counts(Session, ledger: Ledger) -> tuple[Counter, set[str]]:  # noqa: N803
-    """Rows per accepted event key and the accepted incidents that have a row."""
-    keys, incidents = sorted(ledger.keys), sorted(ledger.incidents)
+def database_counts(Session, ledger: Ledger) -> tuple[Counter, set[str], Counter]:  # noqa: N803
+    """Rows per accepted event key, the accepted incidents that have a row, and rows per accepted
+    acknowledgement's request key."""
+    keys, incidents, acks = sorted(ledger.keys), sorted(ledger.incidents), sorted(ledger.acks)
     rows: Counter = Counter()
     found: set[str] = set()
+    ack_rows: Counter = Counter()
     with Session() as s:
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
@@ -138,4 +169,8 @@ def database_counts(Session, ledger: Ledger) -> tuple[Counter, set[str]]:  # noq
                                        .group_by(IncidentEvent.event_key)).all()))
         for i in range(0, len(incidents), 500):
             found.update(s.scalars(select(Incident.id).where(Incident.id.in_(incidents[i:i + 500]))))
-    return rows, found
+        for i in range(0, len(acks), 500):
+            ack_rows.update(dict(s.execute(select(AlertAck.request_key, func.count())
+                                           .where(AlertAck.request_key.in_(acks[i:i + 500]))
+                                           .group_by(AlertAck.request_key)).all()))
+    return rows, found, ack_rows
