@@ -32,7 +32,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bench import screens_browser as sb
-from bench.pipeline_procs import Children, ensure_world, free_port, issue_bench_tokens, wait_http
+from bench.pipeline_procs import (
+    Children,
+    ensure_world,
+    free_port,
+    issue_bench_tokens,
+    sim_load_args,
+    wait_http,
+)
 from bench.screens_report import render, write_section
 from dashboard.config import load_settings
 from dashboard.db import engine_for, session_factory
@@ -138,7 +145,7 @@ def run_stage(scale: float, speed: float, args, browser, state, base, bare_base,
     load0 = os.getloadavg()[0]
     seed = random.SystemRandom().randrange(2**31)
     sim = children.start(f"simulate-{scale:g}x", [
-        "-m", "dashboard", "simulate", "--scale", f"{scale:g}", "--speed", f"{speed:g}", "--duration", "3600",
+        "-m", "dashboard", "simulate", *sim_load_args(scale), "--speed", f"{speed:g}", "--duration", "3600",
         "--seed", str(seed), "--everyone-on-duty", "--senders", "4", "--city-start", CITY_START,
         "--url", base, "--token", token, "--status-every", "10"])
     time.sleep(args.warmup)
@@ -208,14 +215,16 @@ def describe(args, argv, engine, notes: list[str]) -> dict:
                   "DOM time (Date.now() in a MutationObserver for the ticker row and the bare div, "
                   "for the marker the animation frame after MapLibre has processed the incidents "
                   "source holding the point, i.e. the frame that draws it) minus the ms "
-                  "in the entry's stream id (Redis's clock, same machine). Scale is the simulator's "
-                  "`--scale`; the speed column multiplies the incident rate."),
+                  "in the entry's stream id (Redis's clock, same machine). Scale is the multiple of "
+                  "Putian's positions and incidents (the simulator's `--scale` up to its limit of 20; "
+                  "above, scale 20 with phones reporting and incidents arriving proportionally more "
+                  "often, as in the Pipeline section); the speed column multiplies the incident rate."),
         "command": cmd,
         "when": datetime.now(LOCAL_TZ).strftime("%Y-%m-%d %H:%M %Z"),
         "machine": (f"{psutil.cpu_count()} cores ({platform.processor() or platform.machine()}), "
                     f"{psutil.virtual_memory().total / 2**30:.0f} GiB, {engine.url.get_backend_name()}, "
-                    "Redis on localhost; shared with other engineers' builds and tests while measuring "
-                    "(see the load averages)"),
+                    "Redis on localhost; the simulator, the product's processes and Chromium share "
+                    "its cores (the load averages show whether anything else ran)"),
         "notes": [f"- Simulator speeds per scale: {args.speeds} (scales {args.scales})."] + notes,
     }
 
