@@ -278,6 +278,7 @@
           var gd = document.querySelector("#unit-map .js-plotly-plot");
           var sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
           var now = Date.now(), waited = now - start;
+          if (!sub || !sub.map) { styled = 0; }  // the map is being built again: wait for its style anew
           if (!styled && sub && sub.map && sub.map.style && sub.map.style._loaded && showsView(gd)) { styled = now; }
           // Whole (MapLibre has nothing left to load), or styled a second ago: with positions
           // streaming in, loaded() can stay false for seconds while their source reloads, and a

@@ -106,7 +106,9 @@ def watch_console(page) -> list[str]:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error"
             and not any(b in m.text for b in BENIGN) else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # An uncaught exception keeps the top of its stack, so a failure in CI says where it was thrown.
+    page.on("pageerror", lambda exc: errors.append(
+        "\n".join([str(exc), *(exc.stack or "").splitlines()[1:6]])))
     return errors
 
 
