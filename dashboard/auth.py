@@ -18,6 +18,7 @@ from dash.exceptions import PreventUpdate
 from flask import Flask, current_app, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
 
 from dashboard.auth_accounts import principal_of, session_fingerprint
 from dashboard.demo_accounts import demo_accounts
@@ -54,28 +55,42 @@ def _services() -> Services:
 def load_user(user_id: str) -> SessionUser | None:
     """Rebuild the session's user from the database; None ends the session (disabled, revoked,
     password changed, or an id this code does not know)."""
-    kind, _, rest = user_id.partition(":")
     with _services().Session() as s:
+        principal = login_principals(s, [user_id]).get(user_id)
+    return SessionUser(user_id, principal) if principal is not None else None
+
+
+def login_principals(s: DbSession, user_ids: list[str]) -> dict[str, Principal]:
+    """{Flask-Login id: principal} for the ids that still stand for someone: `u:<id>:<fingerprint>`
+    of an active account whose password is unchanged, `w:<token id>` of an unrevoked wall token.
+    A few queries for any number of ids (open sockets are checked again with it)."""
+    accounts: dict[int, list[tuple[str, str]]] = {}  # account id -> [(Flask-Login id, fingerprint)]
+    walls: dict[int, str] = {}
+    for user_id in user_ids:
+        kind, _, rest = user_id.partition(":")
         if kind == "u":
             raw_id, _, fingerprint = rest.partition(":")
-            if not raw_id.isdigit():
-                return None
-            row = s.execute(select(User, Unit.level).join(Unit, Unit.code == User.unit_code)
-                            .where(User.id == int(raw_id))).first()
-            if row is None or not row[0].active or session_fingerprint(row[0].password_hash) != fingerprint:
-                return None
-            return SessionUser(user_id, principal_of(row[0], row[1]))
-        if kind == "w" and rest.isdigit():
-            row = s.execute(select(ApiToken, Unit.level).join(Unit, Unit.code == ApiToken.unit_code)
-                            .where(ApiToken.id == int(rest), ApiToken.revoked_at.is_(None),
-                                   ApiToken.role == "wall")).first()
-            if row is None:
-                return None
-            tok, level = row
-            return SessionUser(user_id, Principal(
+            if raw_id.isdigit():
+                accounts.setdefault(int(raw_id), []).append((user_id, fingerprint))
+        elif kind == "w" and rest.isdigit():
+            walls[int(rest)] = user_id
+    found: dict[str, Principal] = {}
+    if accounts:
+        rows = s.execute(select(User, Unit.level).join(Unit, Unit.code == User.unit_code)
+                         .where(User.id.in_(list(accounts)), User.active.is_(True)))
+        for user, level in rows:
+            for user_id, fingerprint in accounts[user.id]:
+                if session_fingerprint(user.password_hash) == fingerprint:
+                    found[user_id] = principal_of(user, level)
+    if walls:
+        rows = s.execute(select(ApiToken, Unit.level).join(Unit, Unit.code == ApiToken.unit_code)
+                         .where(ApiToken.id.in_(list(walls)), ApiToken.revoked_at.is_(None),
+                                ApiToken.role == "wall"))
+        for tok, level in rows:
+            found[walls[tok.id]] = Principal(
                 name=tok.name, role="wall", unit_code=tok.unit_code, unit_level=level,
-                wall_path=tok.wall_path or default_wall_path(tok.unit_code), via="session"))
-    return None
+                wall_path=tok.wall_path or default_wall_path(tok.unit_code), via="session")
+    return found
 
 
 def _now() -> float:
