@@ -217,6 +217,12 @@
     S.socket = window.io({transports: ["websocket", "polling"], reconnectionDelayMax: 5000,
                           auth: tok ? {token: tok} : {}});
     S.socket.on("refused", function () { publishState("refused"); });
+    /* The server ended this socket: its token was revoked, its account disabled or changed.
+       Reload, so the page's own gate says why (the log-in page, or a refused wall). */
+    S.socket.on("revoked", function () {
+      publishState("refused");
+      window.setTimeout(function () { window.location.reload(); }, 3000);
+    });
     S.socket.on("connect", function () { S.everConnected = true; subscribe(); });
     S.socket.on("disconnect", function () {
       S.ready = false;

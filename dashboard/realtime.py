@@ -2,7 +2,9 @@
 
 The protocol is fixed in docs/contracts.md ("Socket.IO"). Rooms are the jurisdiction boundary:
 a socket joins `unit:<code>` only after the server has checked the unit against the caller's
-principal, and the fan-out process only ever emits to unit rooms.
+principal, and the fan-out process only ever emits to unit rooms. What let a socket in is checked
+again every ROOMS_REFRESH_S while it stays connected: a revoked token, a disabled account, a
+changed password, role or unit ends the socket (`revoked`, then a disconnect).
 """
 
 from __future__ import annotations
@@ -10,13 +12,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, request, session
+from flask_login import current_user
 from flask_socketio import emit, join_room, leave_room, rooms
 
+from dashboard.auth import login_principals
 from dashboard.extensions import socketio
 from dashboard.models import Unit
-from dashboard.principal import Principal, principal_for_token
+from dashboard.principal import Principal, hash_token, principal_for_token, principals_for_hashes
 from dashboard.realtime_replay import REPLAY_STREAMS, is_stream_id, positions_snapshot, replay
 from dashboard.services import Services
 
@@ -34,6 +39,19 @@ _refreshers: set[int] = set()
 _refreshers_lock = threading.Lock()
 
 
+@dataclass(frozen=True)
+class Grant:
+    """What let a socket in: a bearer token (by its hash) or a browser session (its Flask-Login id)."""
+
+    token_hash: str | None = None
+    login_id: str | None = None
+
+
+# sid -> (grant, the principal it stood for at connect), for the sockets of this process.
+_grants: dict[str, tuple[Grant, Principal]] = {}
+_grants_lock = threading.Lock()
+
+
 class Refused(Exception):
     """A subscribe request that is refused: a message and the offending field."""
 
@@ -47,8 +65,9 @@ def _services() -> Services:
     return current_app.extensions["dashboard"]
 
 
-def authenticate(auth: object) -> Principal:
-    """The principal of a connecting socket: a bearer token in `auth`, else the browser session."""
+def authenticate(auth: object) -> tuple[Principal, Grant]:
+    """The principal of a connecting socket, and what let it in: a bearer token in `auth`, else
+    the browser session."""
     if auth is not None and not isinstance(auth, dict):
         raise ConnectionRefusedError({"error": "auth must be an object", "field": "auth"})
     token = (auth or {}).get("token")
@@ -61,21 +80,72 @@ def authenticate(auth: object) -> Principal:
             principal = principal_for_token(s, token)
         if principal is None:
             raise ConnectionRefusedError({"error": "invalid or revoked token", "field": "auth.token"})
+        grant = Grant(token_hash=hash_token(token))
     else:
         lookup = current_app.extensions.get("dashboard.session_principal")
         principal = lookup() if lookup is not None else None
         if principal is None:
             raise ConnectionRefusedError({"error": "authentication required", "field": "auth"})
+        grant = Grant(login_id=current_user.get_id())
     if principal.role not in SCREEN_ROLES:
         raise ConnectionRefusedError({"error": f"role {principal.role!r} may not watch screens",
                                       "field": "auth"})
-    return principal
+    return principal, grant
 
 
 def on_connect(auth: dict | None = None) -> None:
-    """Accept only authenticated screen roles; remember who the socket is."""
-    session["principal"] = authenticate(auth)
+    """Accept only authenticated screen roles; remember who the socket is and what let it in."""
+    principal, grant = authenticate(auth)
+    session["principal"] = principal
+    with _grants_lock:
+        _grants[request.sid] = (grant, principal)
     _ensure_refresher(_services())
+
+
+def on_disconnect(reason: object = None) -> None:
+    """Forget the socket's grant."""
+    with _grants_lock:
+        _grants.pop(request.sid, None)
+
+
+def still_granted(Session, grants: list[Grant]) -> dict[Grant, Principal]:  # noqa: N803
+    """{grant: the principal it stands for now} for the grants still valid (a few queries)."""
+    hashes = sorted({g.token_hash for g in grants if g.token_hash})
+    logins = sorted({g.login_id for g in grants if g.login_id})
+    with Session() as s:
+        by_hash = principals_for_hashes(s, hashes) if hashes else {}
+        by_login = login_principals(s, logins) if logins else {}
+    found = {}
+    for grant in grants:
+        now = by_hash.get(grant.token_hash) if grant.token_hash else by_login.get(grant.login_id)
+        if now is not None:
+            found[grant] = now
+    return found
+
+
+def revalidate(services: Services, server) -> list[str]:
+    """Disconnect this process's sockets whose grant no longer stands for the principal they were
+    let in as (revoked, disabled, password, role or unit changed); the sids that were ended."""
+    with _grants_lock:
+        current = dict(_grants)
+    if not current:
+        return []
+    now = still_granted(services.Session, list({grant for grant, _ in current.values()}))
+    ended = []
+    for sid, (grant, principal) in current.items():
+        if now.get(grant) == principal:
+            continue
+        reason = "revoked" if grant not in now else "changed"
+        log.info("socket %s of %s ended: credentials %s", sid, principal.name, reason)
+        try:
+            server.emit("revoked", {"reason": reason}, to=sid, namespace="/")
+            server.disconnect(sid, namespace="/")
+        except Exception:  # noqa: BLE001 - gone already; the grant goes either way
+            log.debug("socket %s already gone", sid, exc_info=True)
+        with _grants_lock:
+            _grants.pop(sid, None)
+        ended.append(sid)
+    return ended
 
 
 def parse_subscribe(data: object) -> tuple[str, dict[str, str | None]]:
@@ -148,7 +218,8 @@ def local_unit_rooms(server) -> list[str]:
 
 
 def _refresh_rooms(services: Services, server) -> None:
-    """Keep telling the fan-out which unit rooms this process has screens in."""
+    """Keep telling the fan-out which unit rooms this process has screens in, and end the
+    sockets whose credentials were withdrawn."""
     while socketio.server is server:
         try:
             units = local_unit_rooms(server)
@@ -157,6 +228,10 @@ def _refresh_rooms(services: Services, server) -> None:
                 services.redis.zadd(ROOMS_KEY, dict.fromkeys(units, now))
         except Exception:  # noqa: BLE001 - a Redis hiccup must not kill the refresher
             log.warning("could not refresh %s", ROOMS_KEY, exc_info=True)
+        try:
+            revalidate(services, server)
+        except Exception:  # noqa: BLE001 - nor a database one; the next round tries again
+            log.warning("could not check the sockets' credentials again", exc_info=True)
         time.sleep(ROOMS_REFRESH_S)
 
 
@@ -171,7 +246,7 @@ def _ensure_refresher(services: Services) -> None:
     thread.start()
 
 
-HANDLERS = (("connect", on_connect), ("subscribe", on_subscribe))
+HANDLERS = (("connect", on_connect), ("disconnect", on_disconnect), ("subscribe", on_subscribe))
 
 
 def init_app(server: Flask, services: Services) -> None:

@@ -18,13 +18,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboard import queries
+from dashboard.auth_accounts import create_user, set_active
 from dashboard.i18n import fmt_int
 from dashboard.models import BusinessItem, Staff, Unit
 from dashboard.queries import ancestors
 from layouts import ids
 from layouts.period import resolve_period
 from tests.conftest import REDIS_URL
-from tests.e2e.stack import kpi, wait_for_view
+from tests.e2e.conftest import PASSWORD
+from tests.e2e.stack import kpi, log_in, wait_for_view
 
 pytestmark = pytest.mark.e2e
 GRID = "licheng-zhenhai-changshou-g01"
@@ -255,3 +257,22 @@ def test_search_for_a_person_rings_them_on_their_grid_map(page, stack):
               " return t && t.lat.length === 2 && Math.abs(t.lat[0] - lat) < 1e-6"
               " && a.some(x => x.text.includes(name)); }")
     page.wait_for_function(ringed, arg=[lat, person.name], timeout=30_000)
+
+
+def test_a_screen_whose_account_is_disabled_goes_back_to_the_log_in_page(browser, stack):
+    # serve checks its sockets' credentials every 10 s; the page reloads 3 s after `revoked`.
+    username = f"e2e-gone-{uuid.uuid4().hex[:8]}"
+    with Session(stack.engine) as s, s.begin():
+        create_user(s, username, PASSWORD, "leader", "putian")
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        log_in(page, stack.base, username, PASSWORD)
+        page.goto(stack.url("/city"))
+        wait_for_view(page, "city")
+        page.wait_for_selector("#shell-status.status-connected", timeout=30_000)
+        with Session(stack.engine) as s, s.begin():
+            set_active(s, username, False, actor="e2e")
+        page.wait_for_url(lambda url: "/login" in url, timeout=40_000)
+    finally:
+        context.close()
