@@ -93,9 +93,14 @@ def login_principals(s: DbSession, user_ids: list[str]) -> dict[str, Principal]:
     return found
 
 
-def _now() -> float:
-    clock = current_app.extensions.get("dashboard.clock")
+def app_now(app: Flask) -> float:
+    """The app's clock in epoch seconds (tests may set one; else the wall clock)."""
+    clock = app.extensions.get("dashboard.clock")
     return clock().timestamp() if clock else time.time()
+
+
+def _now() -> float:
+    return app_now(current_app)
 
 
 def start_session(user: SessionUser) -> None:
@@ -122,6 +127,15 @@ def session_expired() -> bool:
         return True
     is_wall = str(session.get("_user_id", "")).startswith("w:")
     return now - seen_at > idle or (not is_wall and now - auth_at > lifetime)
+
+
+def session_ends_at() -> float | None:
+    """When this request's session passes its lifetime (epoch seconds); None for a wall's log-in,
+    which has no cap. Open sockets are ended then (dashboard.realtime.revalidate)."""
+    auth_at = session.get("auth_at")
+    if str(session.get("_user_id", "")).startswith("w:") or not isinstance(auth_at, int | float):
+        return None
+    return auth_at + current_app.config["DASHBOARD_SESSION_HOURS"] * 3600
 
 
 def touch_session() -> None:

@@ -4,7 +4,8 @@ The protocol is fixed in docs/contracts.md ("Socket.IO"). Rooms are the jurisdic
 a socket joins `unit:<code>` only after the server has checked the unit against the caller's
 principal, and the fan-out process only ever emits to unit rooms. What let a socket in is checked
 again every ROOMS_REFRESH_S while it stays connected: a revoked token, a disabled account, a
-changed password, role or unit ends the socket (`revoked`, then a disconnect).
+changed password, role or unit, or a log-in session past its lifetime ends the socket
+(`revoked`, then a disconnect).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from flask import Flask, current_app, request, session
 from flask_login import current_user
 from flask_socketio import emit, join_room, leave_room, rooms
 
-from dashboard.auth import login_principals
+from dashboard.auth import app_now, login_principals, session_ends_at
 from dashboard.extensions import socketio
 from dashboard.models import Unit
 from dashboard.principal import Principal, hash_token, principal_for_token, principals_for_hashes
@@ -41,10 +42,12 @@ _refreshers_lock = threading.Lock()
 
 @dataclass(frozen=True)
 class Grant:
-    """What let a socket in: a bearer token (by its hash) or a browser session (its Flask-Login id)."""
+    """What let a socket in: a bearer token (by its hash) or a browser session (its Flask-Login id,
+    and when the session passes its lifetime: None for tokens and walls' log-ins)."""
 
     token_hash: str | None = None
     login_id: str | None = None
+    ends_at: float | None = None
 
 
 # sid -> (grant, the principal it stood for at connect), for the sockets of this process.
@@ -86,7 +89,7 @@ def authenticate(auth: object) -> tuple[Principal, Grant]:
         principal = lookup() if lookup is not None else None
         if principal is None:
             raise ConnectionRefusedError({"error": "authentication required", "field": "auth"})
-        grant = Grant(login_id=current_user.get_id())
+        grant = Grant(login_id=current_user.get_id(), ends_at=session_ends_at())
     if principal.role not in SCREEN_ROLES:
         raise ConnectionRefusedError({"error": f"role {principal.role!r} may not watch screens",
                                       "field": "auth"})
@@ -123,19 +126,22 @@ def still_granted(Session, grants: list[Grant]) -> dict[Grant, Principal]:  # no
     return found
 
 
-def revalidate(services: Services, server) -> list[str]:
+def revalidate(services: Services, server, now: float | None = None) -> list[str]:
     """Disconnect this process's sockets whose grant no longer stands for the principal they were
-    let in as (revoked, disabled, password, role or unit changed); the sids that were ended."""
+    let in as (revoked, disabled, password, role or unit changed) or whose log-in session passed
+    its lifetime at `now` (epoch seconds); the sids that were ended."""
+    now = time.time() if now is None else now
     with _grants_lock:
         current = dict(_grants)
     if not current:
         return []
-    now = still_granted(services.Session, list({grant for grant, _ in current.values()}))
+    granted = still_granted(services.Session, list({grant for grant, _ in current.values()}))
     ended = []
     for sid, (grant, principal) in current.items():
-        if now.get(grant) == principal:
+        expired = grant.ends_at is not None and now >= grant.ends_at
+        if granted.get(grant) == principal and not expired:
             continue
-        reason = "revoked" if grant not in now else "changed"
+        reason = "expired" if expired else "revoked" if grant not in granted else "changed"
         log.info("socket %s of %s ended: credentials %s", sid, principal.name, reason)
         try:
             server.emit("revoked", {"reason": reason}, to=sid, namespace="/")
@@ -217,7 +223,7 @@ def local_unit_rooms(server) -> list[str]:
             if isinstance(room, str) and room.startswith(ROOM_PREFIX) and members]
 
 
-def _refresh_rooms(services: Services, server) -> None:
+def _refresh_rooms(services: Services, server, app: Flask) -> None:
     """Keep telling the fan-out which unit rooms this process has screens in, and end the
     sockets whose credentials were withdrawn."""
     while socketio.server is server:
@@ -229,7 +235,7 @@ def _refresh_rooms(services: Services, server) -> None:
         except Exception:  # noqa: BLE001 - a Redis hiccup must not kill the refresher
             log.warning("could not refresh %s", ROOMS_KEY, exc_info=True)
         try:
-            revalidate(services, server)
+            revalidate(services, server, app_now(app))
         except Exception:  # noqa: BLE001 - nor a database one; the next round tries again
             log.warning("could not check the sockets' credentials again", exc_info=True)
         time.sleep(ROOMS_REFRESH_S)
@@ -241,7 +247,8 @@ def _ensure_refresher(services: Services) -> None:
         if id(server) in _refreshers:
             return
         _refreshers.add(id(server))
-    thread = threading.Thread(target=_refresh_rooms, args=(services, server),
+    app = current_app._get_current_object()  # noqa: SLF001 - the app itself, for its clock
+    thread = threading.Thread(target=_refresh_rooms, args=(services, server, app),
                               name="socketio-rooms", daemon=True)
     thread.start()
 

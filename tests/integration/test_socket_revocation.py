@@ -1,10 +1,12 @@
 """An open screen socket lasts only as long as what let it in: revoking a wall's token, disabling
 an account, changing its password or moving it to another unit ends its sockets within one check
-(dashboard.realtime.revalidate, run by each web process's refresher), and nobody else's."""
+(dashboard.realtime.revalidate, run by each web process's refresher), and nobody else's; so does
+the end of a log-in session's lifetime."""
 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -27,8 +29,8 @@ def site(engine, Session, services_for, monkeypatch):  # noqa: N803 - a session 
     wall = add_token(Session, "wall-licheng", "wall", "licheng")
     services = services_for(engine)
     monkeypatch.setattr(realtime, "ROOMS_REFRESH_S", 0.5)  # the refresher's period; 10 s in service
-    with serving(services) as (base, _app):
-        yield SimpleNamespace(base=base, Session=Session, wall=wall)
+    with serving(services) as (base, app):
+        yield SimpleNamespace(base=base, Session=Session, wall=wall, app=app)
 
 
 def screen(site, unit: str, username: str | None = None, token: str | None = None):
@@ -90,4 +92,19 @@ def test_a_revoked_wall_token_ends_its_socket_and_no_other(site):
         assert stays_connected(leader, 1.5) and leader.revoked == []
     finally:
         for client in (wall, leader):
+            client.disconnect()
+
+
+def test_a_log_in_session_past_its_lifetime_ends_its_socket_but_not_a_walls_token(site):
+    duty = screen(site, "licheng-zhenhai", username="zhenhai")
+    wall = screen(site, "licheng", token=site.wall)
+    try:
+        assert stays_connected(duty, 1.5)  # several rounds of the check within the lifetime
+        hours = site.app.config["DASHBOARD_SESSION_HOURS"]
+        site.app.extensions["dashboard.clock"] = lambda: utcnow() + timedelta(hours=hours, minutes=1)
+        wait_until(lambda: not duty.connected, "the duty officer's socket to be ended")
+        assert duty.revoked == [{"reason": "expired"}]
+        assert stays_connected(wall, 1.5) and wall.revoked == []  # a token has no session lifetime
+    finally:
+        for client in (duty, wall):
             client.disconnect()
