@@ -135,6 +135,15 @@ class Topology:
         if sig == signal.SIGKILL:
             self._reap(pid, 10)
 
+    def crash(self, name: str) -> None:
+        """SIGKILL a process and everything it started (its session's process group): nginx's
+        master with its workers, as when its machine or container dies."""
+        pid = self.pid(name)
+        if pid is None:
+            raise RuntimeError(f"{name} is not running")
+        os.killpg(pid, signal.SIGKILL)  # started with start_new_session: its pid is the group's
+        self._reap(pid, 10)
+
     def stop(self, name: str) -> None:
         """SIGTERM one process, SIGKILL it after STOP_WAIT_S."""
         pid = self.pid(name)

@@ -1,7 +1,10 @@
-"""Two web processes behind nginx: an incident posted to either reaches screens on both, and the
-screens of a killed web process reconnect through nginx to the other and resume without loss."""
+"""Two web processes behind nginx: an incident posted to either reaches screens on both, the
+screens of a killed web process reconnect through nginx to the other and resume without loss, and
+nginx itself crashing and coming back loses nothing."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 
@@ -34,3 +37,20 @@ def test_screens_of_a_killed_web_process_resume_on_the_other_without_loss(env):
         assert not any(r["resynced"] for r in s.resumes)
     counts = loss_report("web-1 killed during a burst", env, env.ledger, [*doomed, survivor])
     assert_no_loss(counts)
+
+
+def test_nginx_crashed_and_restarted_during_a_burst_loses_nothing(env):
+    screens = [env.screen(1), env.screen(2)]
+    thread, errors = in_background(burst, env.poster, env.ledger, incidents=200, threads=3)
+    screens[0].wait(lambda: len(screens[0].keys) >= 20, "the burst under way")
+    env.topology.crash("nginx")  # kill -9 of the master and its workers: every connection drops
+    time.sleep(2)  # reports meanwhile are refused (connection refused) and retried by their senders
+    env.topology.start("nginx")
+    thread.join(300)
+    assert not errors, errors
+    for s in screens:  # back through nginx to the same web process, resumed from their last ids
+        s.wait(lambda s=s: s.connects >= 2 and len(s.resumes) >= 2, "a resume after nginx came back")
+        assert not any(r["resynced"] for r in s.resumes)
+    counts = loss_report("nginx kill -9 and restart during a burst", env, env.ledger, screens)
+    assert_no_loss(counts)
+    assert counts["retried_answers"], "the outage was not seen by the senders"
