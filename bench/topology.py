@@ -126,23 +126,16 @@ class Topology:
             self.wait(lambda: _pings(self.redis_url), "redis-server", name)
         return proc.pid
 
-    def signal(self, name: str, sig: int = signal.SIGKILL) -> None:
-        """Send a signal to one process (SIGKILL by default: no chance to clean up)."""
+    def signal(self, name: str, sig: int = signal.SIGKILL, group: bool = False) -> None:
+        """Send a signal to one process (SIGKILL by default: no chance to clean up), or with group
+        to everything it started as well (nginx's master and its workers, as when their machine
+        dies): each process starts its own session, so its pid is its group's."""
         pid = self.pid(name)
         if pid is None:
             raise RuntimeError(f"{name} is not running")
-        os.kill(pid, sig)
+        (os.killpg if group else os.kill)(pid, sig)
         if sig == signal.SIGKILL:
             self._reap(pid, 10)
-
-    def crash(self, name: str) -> None:
-        """SIGKILL a process and everything it started (its session's process group): nginx's
-        master with its workers, as when its machine or container dies."""
-        pid = self.pid(name)
-        if pid is None:
-            raise RuntimeError(f"{name} is not running")
-        os.killpg(pid, signal.SIGKILL)  # started with start_new_session: its pid is the group's
-        self._reap(pid, 10)
 
     def stop(self, name: str) -> None:
         """SIGTERM one process, SIGKILL it after STOP_WAIT_S."""

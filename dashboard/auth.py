@@ -120,13 +120,12 @@ def end_session() -> None:
 def session_expired() -> bool:
     """Whether the session has passed its lifetime (walls: no cap) or sat idle too long."""
     now = _now()
-    lifetime = current_app.config["DASHBOARD_SESSION_HOURS"] * 3600
     idle = current_app.config["DASHBOARD_IDLE_MINUTES"] * 60
     auth_at, seen_at = session.get("auth_at"), session.get("seen_at")
     if not isinstance(auth_at, int | float) or not isinstance(seen_at, int | float):
         return True
-    is_wall = str(session.get("_user_id", "")).startswith("w:")
-    return now - seen_at > idle or (not is_wall and now - auth_at > lifetime)
+    ends_at = session_ends_at()
+    return now - seen_at > idle or (ends_at is not None and now > ends_at)
 
 
 def session_ends_at() -> float | None:

@@ -63,22 +63,20 @@ def issue_token(session: Session, name: str, role: str, unit_code: str = "putian
 
 def principal_for_token(session: Session, token: str) -> Principal | None:
     """The principal a bearer token stands for, or None if unknown or revoked."""
-    return principals_for_hashes(session, [hash_token(token)]).get(hash_token(token))
+    digest = hash_token(token)
+    return principals_for_hashes(session, [digest]).get(digest)
 
 
 def principals_for_hashes(session: Session, hashes: list[str]) -> dict[str, Principal]:
     """{token hash: principal} for the tokens among these that are known and not revoked (one
     query; open sockets are checked again with it, dashboard.realtime)."""
-    found: dict[str, Principal] = {}
-    for i in range(0, len(hashes), 500):
-        rows = session.execute(
-            select(ApiToken, Unit.level).join(Unit, Unit.code == ApiToken.unit_code)
-            .where(ApiToken.token_hash.in_(hashes[i:i + 500]), ApiToken.revoked_at.is_(None)))
-        for tok, level in rows:
-            found[tok.token_hash] = Principal(
-                name=tok.name, role=tok.role, unit_code=tok.unit_code, unit_level=level,
-                department_code=tok.department_code, wall_path=tok.wall_path, via="token")
-    return found
+    rows = session.execute(
+        select(ApiToken, Unit.level).join(Unit, Unit.code == ApiToken.unit_code)
+        .where(ApiToken.token_hash.in_(hashes), ApiToken.revoked_at.is_(None)))
+    return {tok.token_hash: Principal(name=tok.name, role=tok.role, unit_code=tok.unit_code,
+                                      unit_level=level, department_code=tok.department_code,
+                                      wall_path=tok.wall_path, via="token")
+            for tok, level in rows}
 
 
 def revoke_token(session: Session, name: str, now: datetime) -> int:

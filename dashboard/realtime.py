@@ -138,7 +138,7 @@ def revalidate(services: Services, server, now: float | None = None) -> list[str
     granted = still_granted(services.Session, list({grant for grant, _ in current.values()}))
     ended = []
     for sid, (grant, principal) in current.items():
-        expired = grant.ends_at is not None and now >= grant.ends_at
+        expired = grant.ends_at is not None and now > grant.ends_at  # as auth.session_expired
         if granted.get(grant) == principal and not expired:
             continue
         reason = "expired" if expired else "revoked" if grant not in granted else "changed"

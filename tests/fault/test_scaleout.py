@@ -43,7 +43,7 @@ def test_nginx_crashed_and_restarted_during_a_burst_loses_nothing(env):
     screens = [env.screen(1), env.screen(2)]
     thread, errors = in_background(burst, env.poster, env.ledger, incidents=200, threads=3)
     screens[0].wait(lambda: len(screens[0].keys) >= 20, "the burst under way")
-    env.topology.crash("nginx")  # kill -9 of the master and its workers: every connection drops
+    env.topology.signal("nginx", group=True)  # kill -9 of master and workers: every connection drops
     time.sleep(2)  # reports meanwhile are refused (connection refused) and retried by their senders
     env.topology.start("nginx")
     thread.join(300)
