@@ -25,7 +25,9 @@
   function localDay(ms) { var d = local(ms); return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()); }
   function lang() {
     var sub = window.gridLive && window.gridLive.state.sub;
-    return (sub && sub.lang) || (W.conf && W.conf.lang) || "zh";
+    // The view's language once it is rendered, else the wall's own (?lang=, else the remembered one):
+    // the banner's words, title and place must all be in the language the server spells the place in.
+    return (sub && sub.lang) || W.lang || "zh";
   }
   function cmpId(a, b) { return window.gridLive ? window.gridLive.cmpId(a, b) : 0; }
   function kindOf(code) { return /-g\d+$/.test(code) ? "grid" : "unit"; }

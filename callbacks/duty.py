@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from callbacks import scope
 from dashboard import outbox
+from dashboard.alert_titles import prime as prime_titles
 from dashboard.alerting import payload, wire_time
 from dashboard.alerting import scope as alert_scope
 from dashboard.alerting_actions import ActionError, find_repeat, parse_request, perform
@@ -83,6 +84,7 @@ def desk_rows(principal: Principal, lang: str) -> tuple[list[dict], list[dict]]:
                                  .order_by(AlertAck.id)).scalars():
                 acks[ack.alert_id] = {"user": ack.user, "on_behalf_of": ack.on_behalf_of,
                                       "at": wire_time(ack.at)}
+        prime_titles(s, alerts)
         queue = [alert_row(payload(a), lang, table) for a in alerts if a.state == "open"]
         board = [alert_row(payload(a), lang, table, acks.get(a.id)) for a in alerts if a.state == "acked"]
     return queue, board
@@ -139,7 +141,7 @@ def act(action: str, target: Any, note: str | None, behalf: str | None, channel:
             alert = s.execute(select(Alert).where(Alert.id == target, alert_scope(principal))
                               .with_for_update()).scalar()
             if alert is None:
-                raise ActionError(404, f"no alert {target} in your jurisdiction", "id")
+                raise ActionError(404, "action.err.not_found", "id", id=target)
             if find_repeat(s, target, req) is not None:  # the second click of a double click
                 return no_update, no_update, no_update
             # The same injectable clock as the API's actions (tests and replays set it).
@@ -148,8 +150,7 @@ def act(action: str, target: Any, note: str | None, behalf: str | None, channel:
                                        now=now)
             outbox.stage(s, schema.ALERTS, type_, data)
     except ActionError as exc:
-        reason = f"{exc.field}: {exc}" if exc.field else str(exc)
-        return L.tr("refused", lang, reason=reason), no_update, no_update
+        return L.tr("refused", lang, reason=exc.message.text(lang)), no_update, no_update
     outbox.try_flush(svc.Session, svc.redis)  # Redis down: the worker's sweep sends it later
     queue, board = desk_rows(principal, lang)
     return L.tr(f"done.{action}", lang, id=target), queue, board

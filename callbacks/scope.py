@@ -88,5 +88,5 @@ def open_view(s: Session, view: dict[str, Any] | None, now: datetime | None = No
     try:
         period, choice = resolve_period(query, now)
     except PeriodError as exc:
-        raise ViewRefused("bad_period", field=exc.field, reason=str(exc)) from exc
+        raise ViewRefused("bad_period", field=exc.field, reason=exc.message) from exc
     return ViewScope(unit=unit, period=period, choice=choice, line=query.get("line") or None, query=query)

@@ -10,6 +10,7 @@ from dash import ClientsideFunction, Dash, Input, Output, State
 from sqlalchemy import select
 
 from callbacks import scope
+from dashboard.alert_titles import prime as prime_titles
 from dashboard.alerting import payload
 from dashboard.alerting import scope as alert_scope
 from dashboard.i18n import lang_of, unit_name
@@ -85,6 +86,7 @@ def open_critical(conf: dict | None, refresh: Any, stored: str | None) -> list[d
         if home.level in _SUBTREE:
             query = query.where(_SUBTREE[home.level] == home.code)
         rows = s.execute(query.order_by(Alert.last_at.desc(), Alert.id.desc()).limit(50)).scalars().all()
+        prime_titles(s, rows)
         out = []
         for alert in rows:
             data = payload(alert)

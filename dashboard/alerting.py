@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, select, text, true
 from sqlalchemy.orm import Session
 
+from dashboard.alert_titles import PARTS, derived_parts, titles
 from dashboard.models import Alert
 from dashboard.principal import Principal
 
@@ -64,9 +65,10 @@ def units_of(alert: Alert) -> list[str]:
 def payload(alert: Alert, **extra) -> dict:
     """The ``data`` of an alert.* entry (docs/contracts.md)."""
     detail = alert.detail or {}
+    zh, en = titles(alert)
     data = {
         "id": alert.id, "kind": alert.kind, "group_key": alert.group_key, "unit": alert.unit_code,
-        "severity": alert.severity, "title": alert.title, "title_en": detail.get("title_en"),
+        "severity": alert.severity, "title": zh, "title_en": en, "title_parts": derived_parts(alert),
         "count": alert.count, "state": alert.state, "first_at": wire_time(alert.first_at),
         "last_at": wire_time(alert.last_at), "level": alert.level, "incident": alert.incident_id,
         "supervision": alert.supervision_id, "staff": alert.staff_id,
@@ -93,11 +95,14 @@ def _latest_of_group(session: Session, group_key: str) -> list[Alert]:
 
 
 def raise_alert(session: Session, *, kind: str, group_key: str, occurrence: str, cause: str,
-                place: Place, severity: int, title: str, title_en: str, now: datetime,
-                level: str = "village", window: timedelta = GROUP_WINDOW,
-                incident_id: str | None = None, supervision_id: int | None = None,
-                staff_id: str | None = None) -> Event | None:
-    """Record one occurrence: a new alert, a count on the group's live alert, or nothing if seen."""
+                place: Place, severity: int, now: datetime, title_parts: dict | None = None,
+                title: str = "", title_en: str = "", level: str = "village",
+                window: timedelta = GROUP_WINDOW, incident_id: str | None = None,
+                supervision_id: int | None = None, staff_id: str | None = None) -> Event | None:
+    """Record one occurrence: a new alert, a count on the group's live alert, or nothing if seen.
+
+    The title is stored as parts (dashboard.alert_titles) and rendered in each screen's language;
+    the Chinese and English sentences are kept beside them for readers of the stored row."""
     _lock_group(session, group_key)
     recent = _latest_of_group(session, group_key)
     if any(occurrence in (a.detail or {}).get("keys", ()) for a in recent):
@@ -121,7 +126,11 @@ def raise_alert(session: Session, *, kind: str, group_key: str, occurrence: str,
                   title=title[:256], count=1, first_at=now, last_at=now, state="open", level=level,
                   incident_id=incident_id, supervision_id=supervision_id, staff_id=staff_id,
                   detail={"keys": [occurrence], "causes": [cause], "title_en": title_en,
-                          "lat": place.lat, "lon": place.lon})
+                          "lat": place.lat, "lon": place.lon,
+                          **({PARTS: title_parts} if title_parts else {})})
+    if title_parts:
+        zh, en = titles(alert, session)
+        alert.title, alert.detail = zh[:256], {**alert.detail, "title_en": en}
     session.add(alert)
     session.flush()
     return "alert.raised", payload(alert)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard import audit
 from dashboard.alerting import Event, level_unit, next_level, payload, wire_time
+from dashboard.i18n import Message
 from dashboard.models import Alert, AlertAck
 
 ACTIONS = ("ack", "assign", "escalate", "resolve")
@@ -23,12 +25,16 @@ MAX_ACK_MINUTES = 24 * 60
 
 
 class ActionError(ValueError):
-    """A refused duty action: HTTP status, message and the offending field."""
+    """A refused duty action: HTTP status, the offending field and the message as a key with
+    parameters (`message.text(lang)` for a screen; str() is the API's English)."""
 
-    def __init__(self, status: int, message: str, field: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, status: int, key: str, field: str | None = None, **params: Any) -> None:
         self.status = status
         self.field = field
+        if field is not None:  # "to" as a field label reads "指派对象" / "to"
+            params = {"field": Message("field.to_whom" if field == "to" else f"field.{field}"), **params}
+        self.message = Message(key, params)
+        super().__init__(self.message.text("en"))
 
 
 @dataclass(frozen=True)
@@ -48,29 +54,28 @@ def _text(body: dict, name: str, limit: int, required: bool = False) -> str | No
     value = body.get(name)
     if value is None or value == "":
         if required:
-            raise ActionError(422, f"{name} is required", name)
+            raise ActionError(422, "action.err.required", name)
         return None
     if not isinstance(value, str):
-        raise ActionError(422, f"{name} must be a string", name)
+        raise ActionError(422, "action.err.not_text", name)
     if len(value) > limit:
-        raise ActionError(422, f"{name} is longer than {limit} characters", name)
+        raise ActionError(422, "action.err.too_long", name, limit=limit)
     return value
 
 
 def parse_request(action: str, body: dict) -> Request:
     """Validate a JSON body for an action; ActionError names the bad field."""
     if action not in ACTIONS:
-        raise ActionError(404, f"unknown action {action!r}", "action")
+        raise ActionError(404, "action.err.unknown", "action", value=repr(action))
     channel = _text(body, "channel", 16)
     if channel is not None and channel not in CHANNELS:
-        raise ActionError(422, f"channel must be one of {', '.join(CHANNELS)}", "channel")
+        raise ActionError(422, "action.err.channel", "channel", choices=", ".join(CHANNELS))
     on_behalf_of = _text(body, "on_behalf_of", 64)
     if on_behalf_of is not None and channel is None:
-        raise ActionError(422, "channel is required when acting on behalf of someone", "channel")
+        raise ActionError(422, "action.err.behalf", "channel")
     minutes = body.get("expires_minutes", DEFAULT_ACK_MINUTES)
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_ACK_MINUTES:
-        raise ActionError(422, f"expires_minutes must be an integer 1-{MAX_ACK_MINUTES}",
-                          "expires_minutes")
+        raise ActionError(422, "action.err.minutes", "expires_minutes", limit=MAX_ACK_MINUTES)
     return Request(action=action, note=_text(body, "note", 2000) or "",
                    on_behalf_of=on_behalf_of, channel=channel,
                    expires_minutes=minutes, request_id=_text(body, "request_id", 64),
@@ -99,7 +104,7 @@ def record(ack: AlertAck) -> dict:
 
 def _apply(alert: Alert, req: Request, now: datetime) -> tuple[str, datetime | None, dict]:
     if alert.state == "resolved":
-        raise ActionError(409, "alert is already resolved", None)
+        raise ActionError(409, "action.err.resolved")
     if req.action == "ack":
         expires = now + timedelta(minutes=req.expires_minutes)
         alert.state, alert.ack_expires_at = "acked", expires
@@ -110,7 +115,7 @@ def _apply(alert: Alert, req: Request, now: datetime) -> tuple[str, datetime | N
     if req.action == "escalate":
         up = next_level(alert.level)
         if up is None:
-            raise ActionError(409, "alert is already at the city level", None)
+            raise ActionError(409, "action.err.at_city")
         before, alert.level, alert.state = alert.level, up, "open"
         return "alert.escalated", None, {"from_level": before, "to_level": up,
                                          "to_unit": level_unit(alert, up)}

@@ -6,9 +6,11 @@ Every label on a screen goes through `t(key, lang)`; numbers, rates and times th
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from dashboard.i18n_messages import MESSAGES
 from dashboard.timeutil import LOCAL_TZ
 
 LANGS = ("zh", "en")
@@ -112,11 +114,12 @@ TABLE: dict[str, tuple[str, str]] = {
     "detail.hint": ("点击列表中的事件查看全过程", "Click an incident in a list to see its timeline"),
     "not_found": ("未找到该单位：{code}", "No such unit: {code}"),
     "forbidden": ("该单位不在您的管辖范围内", "This unit is outside your jurisdiction"),
-    "bad_period": ("时段参数有误（{field}）：{reason}", "Bad period ({field}): {reason}"),
+    "bad_period": ("时段参数有误：{reason}", "Bad period: {reason}"),
     "trend.hour": ("按小时", "by hour"),
     "trend.day": ("按日", "by day"),
     "trend.month": ("按月", "by month"),
     "unit.grid_of": ("第{n}网格", "Grid {n}"),
+    **MESSAGES,
 }
 
 LEVEL_NAMES = {"city": ("市", "City"), "district": ("区县", "District"), "town": ("乡镇街道", "Town"),
@@ -131,14 +134,14 @@ ACTION_NAMES = {"report": ("上报", "Report"), "dispatch": ("派遣", "Dispatch
 ROLE_NAMES = {"info_manager": ("网格信息管理员", "Information manager"),
               "patrol": ("网格巡逻巡查员", "Patrol inspector"),
               "enforcement": ("综合执法人员", "Enforcement officer")}
-STAGE_NAMES = {"dispatch": ("派遣", "dispatch"), "accept": ("报到", "accept"),
-               "resolve": ("处置", "resolve"), "check": ("核查", "check")}
+STAGE_NAMES = {"dispatch": ("派遣", "Dispatch"), "accept": ("报到", "Accept"),
+               "resolve": ("处置", "Resolve"), "check": ("核查", "Check")}
 # The seven-step closed loop (七步闭环), in order.
 LOOP_STEPS = {"patrol": ("网格巡查", "Patrol"), "collection": ("信息采集", "Collection"),
               "discovery": ("源头发现", "Discovery"), "dispatch": ("任务分派", "Dispatch"),
               "handling": ("问题处置", "Handling"), "check": ("检查反馈", "Check"),
               "supervision": ("督查督办", "Supervision")}
-SEVERITY_NAMES = {1: ("一般", "low"), 2: ("较大", "medium"), 3: ("重大", "high"), 4: ("特大", "critical")}
+SEVERITY_NAMES = {1: ("一般", "Low"), 2: ("较大", "Medium"), 3: ("重大", "High"), 4: ("特大", "Critical")}
 
 
 def lang_of(value: Any) -> str:
@@ -151,10 +154,26 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **params: Any) -> str:
-    """The label for `key` in the language, with {params} filled in; the key itself if unknown."""
+    """The label for `key` in the language, with {params} filled in; the key itself if unknown.
+
+    A parameter that is itself a Message is rendered in the same language."""
     pair = TABLE.get(key)
     text = _pick(pair, lang) if pair else key
-    return text.format(**params) if params else text
+    if not params:
+        return text
+    return text.format(**{k: v.text(lang) if isinstance(v, Message) else v for k, v in params.items()})
+
+
+@dataclass(frozen=True)
+class Message:
+    """A sentence kept as its key and parameters, rendered in whichever language shows it."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, lang: str = DEFAULT_LANG) -> str:
+        """The sentence in the language (English is what the API answers)."""
+        return t(self.key, lang, **self.params)
 
 
 def name_of(table: dict[Any, tuple[str, str]], key: Any, lang: str) -> str:

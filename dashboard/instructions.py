@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, case, func, select, true
 from sqlalchemy.orm import Session
 
 from dashboard import audit, outbox
+from dashboard.alert_titles import prime as prime_titles
 from dashboard.alerting import LIVE_STATES, payload, wire_time
 from dashboard.alerting import scope as alert_scope
 from dashboard.models import Alert, BusinessItem, Incident, Instruction, SupervisionItem
@@ -110,6 +111,7 @@ def briefing(session: Session, principal: Principal, limit: int = LIMIT) -> dict
         select(Alert).where(Alert.state.in_(LIVE_STATES), alert_scope(principal),
                             (Alert.severity >= CRITICAL) | (Alert.level != "village"))
         .order_by(Alert.first_at, Alert.id).limit(limit)).scalars().all()
+    prime_titles(session, alerts)
     alert_rows = [{**payload(a), "kind": "alert", "alert_kind": a.kind, "id": str(a.id)} for a in alerts]
     notes = _instructions(session, [("supervision", i["id"]) for i in items]
                           + [("alert", a["id"]) for a in alert_rows])

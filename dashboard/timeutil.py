@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -13,11 +14,15 @@ FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2999, 12, 31)
 
 
 class PeriodError(ValueError):
-    """A bad period parameter; carries the offending field name."""
+    """A bad period parameter: the offending field and the message as a key with parameters
+    (`message.text(lang)` for a screen; str() is the API's English)."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, field: str, key: str, **params: Any) -> None:
+        from dashboard.i18n import Message  # i18n reads LOCAL_TZ from this module
+
         self.field = field
+        self.message = Message(key, {"field": Message(f"field.{field}"), **params})
+        super().__init__(self.message.text("en"))
 
 
 @dataclass(frozen=True)
@@ -56,14 +61,14 @@ def local_today(now: datetime | None = None) -> date:
 def parse_date(field: str, value: str) -> date:
     """A YYYY-MM-DD string as a date, or PeriodError naming the field."""
     if not isinstance(value, str) or not _DATE.match(value):
-        raise PeriodError(field, f"{field} must be a date as YYYY-MM-DD, got {value!r}")
+        raise PeriodError(field, "period.err.format", value=repr(value))
     try:
         parsed = date.fromisoformat(value)
     except ValueError as exc:
-        raise PeriodError(field, f"{field} is not a real date: {value!r}") from exc
+        raise PeriodError(field, "period.err.not_real", value=repr(value)) from exc
     # Far dates overflow the UTC conversion (0001-01-01 local is year 0 in UTC); none is useful.
     if not FIRST_DATE <= parsed <= LAST_DATE:
-        raise PeriodError(field, f"{field} must lie between {FIRST_DATE} and {LAST_DATE}, got {value!r}")
+        raise PeriodError(field, "period.err.range", first=FIRST_DATE, last=LAST_DATE, value=repr(value))
     return parsed
 
 
@@ -78,22 +83,22 @@ def parse_period(args, now: datetime | None = None) -> Period:
     start = start or end
     end = end or (today if start <= today else start)
     if end < start:
-        raise PeriodError("to", f"to ({end}) is before from ({start})")
+        raise PeriodError("to", "period.err.order", end=end, start=start)
     if (end - start).days > 366 * 20:
-        raise PeriodError("to", "period longer than 20 years")
+        raise PeriodError("to", "period.err.too_long")
     return Period(start, end)
 
 
 def parse_timestamp(field: str, value) -> datetime:
     """An ISO 8601 timestamp with a zone (or Z) as an aware UTC datetime."""
     if not isinstance(value, str):
-        raise PeriodError(field, f"{field} must be an ISO 8601 timestamp string")
+        raise PeriodError(field, "time.err.type")
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise PeriodError(field, f"{field} is not an ISO 8601 timestamp: {value!r}") from exc
+        raise PeriodError(field, "time.err.format", value=repr(value)) from exc
     if parsed.tzinfo is None:
-        raise PeriodError(field, f"{field} must include a time zone offset: {value!r}")
+        raise PeriodError(field, "time.err.zone", value=repr(value))
     return parsed.astimezone(UTC)
 
 

@@ -12,19 +12,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dashboard.alert_titles import MASS_SILENCE, parts
 from dashboard.alerting import Event, Place, clear, live_alerts, raise_alert, reopen
-from dashboard.models import OPEN_STATES, Alert, BusinessItem, Incident, SupervisionItem, Unit
+from dashboard.models import OPEN_STATES, Alert, Incident, SupervisionItem
 from feeds.schema import MalformedEntry
 
 SEVERE = 3
-MASS_SILENCE = "silence"  # the cause of a systemic silence alert, beside the streams' names
-LEVEL_ZH = {"village": "村（社区）", "town": "镇（街道）", "district": "县（区）", "city": "市"}
-FEED_ZH = {"feed:positions": "巡查定位", "feed:incidents": "事件上报"}
-
-
-def _name(session: Session, code: str | None) -> tuple[str, str]:
-    unit = session.get(Unit, code) if code else None
-    return (unit.name, unit.name_en) if unit else (code or "", code or "")
+__all__ = ["MASS_SILENCE", "on_mass_silence", "on_reported", "on_silent", "on_stalled", "on_supervision",
+           "recheck"]
 
 
 def _place(row, lat: float | None = None, lon: float | None = None, unit: str | None = None) -> Place:
@@ -54,17 +49,14 @@ def on_reported(session: Session, data: dict, now: datetime) -> list[Event]:
     incident = _Reported(data)
     if incident.severity < SEVERE:
         return []
-    bitem = session.get(BusinessItem, incident.business_item_code)
-    item_zh, item_en = (bitem.name, bitem.name_en) if bitem else (incident.business_item_code,) * 2
-    grid_zh, grid_en = _name(session, incident.grid_code)
-    word_zh, word_en = ("紧急事件", "Critical incident") if incident.severity >= 4 else \
-        ("高危事件", "Severe incident")
+    severity = min(incident.severity, 4)
     event = raise_alert(
         session, kind="severe_incident",
         group_key=f"severe_incident:{incident.grid_code}:{incident.business_item_code}",
         occurrence=f"incident:{incident.id}", cause=incident.id,
-        place=_place(incident, incident.lat, incident.lon), severity=min(incident.severity, 4),
-        title=f"{word_zh}：{item_zh}（{grid_zh}）", title_en=f"{word_en}: {item_en} ({grid_en})",
+        place=_place(incident, incident.lat, incident.lon), severity=severity,
+        title_parts=parts(f"alert.severe_incident.{severity}", place=incident.grid_code,
+                          item=incident.business_item_code, severity=severity),
         now=now, incident_id=incident.id)
     return [event] if event else []
 
@@ -75,7 +67,6 @@ def on_supervision(session: Session, type_: str, data: dict, now: datetime) -> l
     if item is None or type_ not in ("supervision.opened", "supervision.escalated"):
         return []
     incident = session.get(Incident, item.incident_id)
-    grid_zh, grid_en = _name(session, item.grid_code)
     place = _place(item, incident.lat if incident else None, incident.lon if incident else None,
                    unit=data["unit"])
     if type_ == "supervision.opened":
@@ -83,8 +74,8 @@ def on_supervision(session: Session, type_: str, data: dict, now: datetime) -> l
         event = raise_alert(
             session, kind="supervision_new", group_key=f"supervision_new:{item.grid_code}",
             occurrence=f"item:{item.id}:opened", cause=str(item.id), place=place,
-            severity=severity, title=f"超期督办：{grid_zh}", title_en=f"Overdue supervision: {grid_en}",
-            now=now, level=data["level"], incident_id=item.incident_id, supervision_id=item.id)
+            severity=severity, title_parts=parts("alert.supervision_new", place=item.grid_code), now=now,
+            level=data["level"], incident_id=item.incident_id, supervision_id=item.id)
     else:
         level = data["level"]
         event = raise_alert(
@@ -92,8 +83,8 @@ def on_supervision(session: Session, type_: str, data: dict, now: datetime) -> l
             group_key=f"supervision_escalated:{item.grid_code}:{level}",
             occurrence=f"item:{item.id}:escalated:{data['escalations']}", cause=str(item.id),
             place=place, severity=min(4, 2 + int(data["escalations"])),
-            title=f"督办升级至{LEVEL_ZH[level]}：{grid_zh}",
-            title_en=f"Supervision escalated to {level}: {grid_en}", now=now, level=level,
+            title_parts=parts("alert.supervision_escalated", place=item.grid_code, level=level),
+            now=now, level=level,
             incident_id=item.incident_id, supervision_id=item.id)
     return [event] if event else []
 
@@ -102,15 +93,13 @@ def on_silent(session: Session, staff, last_ts: datetime | None, since: datetime
               now: datetime) -> list[Event]:
     """A staff member on shift has sent nothing since ``since``: count them into their grid's alert."""
     where = staff.grid_code or staff.unit_code
-    where_zh, where_en = _name(session, where)
     minutes = int((now - since).total_seconds() // 60)
     event = raise_alert(
         session, kind="staff_silent", group_key=f"staff_silent:{where}",
         occurrence=f"{staff.id}@{(last_ts or since).isoformat()}", cause=staff.id,
         place=Place(unit_code=where, district_code=staff.district_code, town_code=staff.town_code,
                     village_code=staff.village_code, grid_code=staff.grid_code),
-        severity=2, title=f"网格员失联：{where_zh}（{minutes} 分钟无定位）",
-        title_en=f"Staff silent: {where_en} (no position for {minutes} min)", now=now,
+        severity=2, title_parts=parts("alert.staff_silent", place=where, minutes=minutes), now=now,
         staff_id=staff.id)
     return [event] if event else []
 
@@ -119,13 +108,11 @@ def on_stalled(stream: str, last_id: str | None, since: datetime | None, now: da
                session: Session) -> list[Event]:
     """A feed that should be flowing has had no entry for too long."""
     minutes = int((now - since).total_seconds() // 60) if since else None
-    zh = FEED_ZH.get(stream, stream)
     event = raise_alert(
         session, kind="feed_stalled", group_key=f"feed_stalled:{stream}",
         occurrence=f"{stream}@{last_id}", cause=stream, place=Place.of_city(), severity=3,
-        title=f"数据流中断：{zh}" + (f"（{minutes} 分钟无数据）" if minutes is not None else ""),
-        title_en=f"Feed stalled: {stream}" + (f" (nothing for {minutes} min)" if minutes else ""),
-        now=now, level="city")
+        title_parts=parts("alert.feed_stalled.minutes", feed=stream, minutes=minutes) if minutes is not None
+        else parts("alert.feed_stalled", feed=stream), now=now, level="city")
     return [event] if event else []
 
 
@@ -139,9 +126,7 @@ def on_mass_silence(session: Session, silent: int, judged: int, now: datetime) -
     event = raise_alert(
         session, kind="feed_stalled", group_key=group_key, occurrence=f"{MASS_SILENCE}@{now.isoformat()}",
         cause=MASS_SILENCE, place=Place.of_city(), severity=3,
-        title=f"大面积失联：在岗 {judged} 人中 {silent} 人无定位",
-        title_en=f"Mass silence: {silent} of {judged} staff on shift send no position", now=now,
-        level="city")
+        title_parts=parts("alert.mass_silence", silent=silent, judged=judged), now=now, level="city")
     return [event] if event else []
 
 

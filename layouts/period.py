@@ -29,7 +29,7 @@ def resolve_period(query: dict[str, Any], now: datetime | None = None) -> tuple[
         days = 7 if choice == "7d" else 30
         return Period(today - timedelta(days=days - 1), today), choice
     if choice and choice not in RELATIVE and not (isinstance(choice, str) and choice.isdigit()):
-        raise PeriodError("period", f"period must be one of {', '.join(RELATIVE)} or a year, got {choice!r}")
+        raise PeriodError("period", "period.err.choice", choices=", ".join(RELATIVE), value=repr(choice))
     if isinstance(choice, str) and choice.isdigit() and not query.get("from"):
         year = int(choice)
         return Period(date(year, 1, 1), min(date(year, 12, 31), today)), str(year)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from dashboard import outbox
+from dashboard.alert_titles import prime as prime_titles
 from dashboard.alerting import payload, scope
 from dashboard.alerting_actions import ActionError, find_repeat, parse_request, perform, record
 from dashboard.api import ApiError, bp, current_principal, json_body, require, services
@@ -71,6 +72,7 @@ def list_alerts():
         total = session.execute(select(func.count()).select_from(query.subquery())).scalar()
         rows = session.execute(query.order_by(Alert.severity.desc(), Alert.last_at.desc(),
                                               Alert.id.desc()).limit(limit)).scalars().all()
+        prime_titles(session, rows)
         return jsonify(alerts=[payload(a) for a in rows], total=total)
 
 
