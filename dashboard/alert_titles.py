@@ -35,10 +35,11 @@ def derived_parts(alert: Alert) -> dict[str, Any] | None:
     stored = (alert.detail or {}).get(PARTS)
     if stored:
         return stored
-    key = (alert.group_key or "").split(":")
-    if alert.kind == "supervision_new" and alert.grid_code:
+    key = (alert.group_key or "").split(":")  # as feeds.supervision_alerts writes them
+    ours = len(key) > 1 and key[1] == alert.grid_code
+    if alert.kind == "supervision_new" and ours and len(key) == 2:
         return parts("alert.supervision_new", place=alert.grid_code)
-    if alert.kind == "supervision_escalated" and alert.grid_code and len(key) == 3:
+    if alert.kind == "supervision_escalated" and ours and len(key) == 3:
         return parts("alert.supervision_escalated", place=alert.grid_code, level=key[2])
     if alert.kind == "severe_incident" and len(key) == 3:
         return parts(f"alert.severe_incident.{4 if alert.severity >= 4 else 3}", place=key[1], item=key[2])
