@@ -154,7 +154,11 @@ def test_assign_escalate_and_resolve(desk):
         assert message == f"Escalated #{target}" and queue[-1]["level"] == "town"
         message, queue, board = duty.act("resolve", target, "", "", "screen", "", "en")
         assert target not in _ids(queue) + _ids(board)
-        assert duty.act("resolve", target, "", "", "screen", "", "en")[0].startswith("Refused")
+        refused = duty.act("resolve", target, "", "", "screen", "", "en")[0]
+        assert refused == "Refused: alert is already resolved"
+        # The refusal is in the desk's language, whole: no English reason inside a Chinese message.
+        assert duty.act("resolve", target, "", "", "screen", "", "zh")[0] == "不能执行：该告警已办结"
+        assert duty.act("assign", target, "", "", "screen", "", "zh")[0] == "不能执行：请填写指派对象"
     with Session() as s:
         actions = s.execute(select(AlertAck.action).where(AlertAck.alert_id == target)
                             .order_by(AlertAck.id)).scalars().all()
