@@ -18,7 +18,8 @@ from dashboard.models import BusinessItem, Incident, Position, Staff, Supervisio
 from dashboard.queries import CHILD_LEVEL, LEVEL_COLUMN, subtree
 from dashboard.timeutil import LOCAL_TZ, iso, local_today, utcnow
 
-ONLINE_SECONDS = 120  # a position newer than this: online
+# What "online" means, in one place: screens, lists and map aggregates all call staff_status.
+ONLINE_SECONDS = 120  # a position newer than this: online (a phone reports every 10 s)
 STALE_SECONDS = 900  # newer than this: stale; older: offline
 
 

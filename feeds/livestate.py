@@ -23,8 +23,6 @@ POS_KEY = "live:pos"
 COUNTS_KEY = "live:counts:{}"
 PATROLLED_KEY = "live:patrolled:{}"
 PATROLLED_TTL_S = 2 * 24 * 3600
-ONLINE_S = 60  # a person reporting every 10 s is online within a minute of the last report
-STALE_S = 15 * 60  # then stale; silent longer than this is offline
 RECONCILE_POSITIONS = timedelta(hours=24)
 
 # Only a newer report replaces a person's latest position (two persisters may race).
@@ -93,13 +91,6 @@ def count_deltas(units: list[str], from_state: str | None, to_state: str) -> Cou
         if to_state in OPEN_STATES:
             deltas[(unit, to_state)] += 1
     return deltas
-
-
-def status_of(ts: str | datetime, now: datetime | None = None) -> str:
-    """online, stale or offline for a person whose latest report is at ``ts``."""
-    when = datetime.fromisoformat(ts) if isinstance(ts, str) else ts
-    age = ((now or utcnow()) - when).total_seconds()
-    return "online" if age <= ONLINE_S else "stale" if age <= STALE_S else "offline"
 
 
 def reconcile(session: Session, client: redis.Redis, now: datetime | None = None) -> dict:
