@@ -110,6 +110,14 @@ TABLE: dict[str, tuple[str, str]] = {
     "legend.positions": ("巡查人员", "Patrol staff"),
     "legend.incidents": ("事件", "Incidents"),
     "legend.supervision": ("超期督办", "Overdue supervision"),
+    "legend.staff_by_town": ("巡查人员(按乡镇街道)", "Patrol staff by town"),
+    "legend.staff_on_duty": ("在岗(圈内人数)", "on duty (number inside)"),
+    "legend.staff_all": ("全部人员", "all staff"),
+    "staff.aggregate": ("{unit}<br>在岗 {on_duty} / {total}<br>"
+                        "在线 {online} · 信号延迟 {stale} · 离线 {offline}",
+                        "{unit}<br>on duty {on_duty} / {total}<br>"
+                        "online {online} · stale {stale} · offline {offline}"),
+    "map.capped": ("显示 {shown} / {total}", "showing {shown} / {total}"),
     "empty": ("暂无数据", "No data"),
     "detail.hint": ("点击列表中的事件查看全过程", "Click an incident in a list to see its timeline"),
     "not_found": ("未找到该单位：{code}", "No such unit: {code}"),
