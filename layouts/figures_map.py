@@ -1,4 +1,5 @@
-"""The map, as a pure function of rows: children as a choropleth, incidents, supervision, staff.
+"""The map, as a pure function of rows: children as a choropleth with their names, then the
+marker layers of layouts/map_layers.py and the legend of layouts/map_legend.py.
 
 Traces are found by their `meta` name (never by index) so the client-side live glue can patch
 one trace in place: `positions` is ONE marker trace for every patrol position on the view.
@@ -11,36 +12,22 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from dashboard.i18n import (
-    ROLE_NAMES,
-    STATE_NAMES,
-    fmt_int,
-    fmt_number,
-    fmt_pct,
-    fmt_time,
-    name_of,
-    t,
-    unit_name,
-)
-from layouts.theme import (
-    CHOROPLETH_SCALE,
-    FONT_FAMILY,
-    LEVEL_COLOURS,
-    PANEL,
-    ROLE_COLOURS,
-    SEVERITY_SIZE,
-    STATE_COLOURS,
-    STATUS_OPACITY,
-    TEXT,
-    base_layout,
-    map_style,
-)
+from dashboard.i18n import fmt_int, fmt_number, fmt_pct, t, unit_name
+from layouts import map_layers as layers
+from layouts.map_legend import legend_annotation, legend_rows
+from layouts.theme import CHOROPLETH_SCALE, FONT_FAMILY, REGION_OUTLINE, TEXT, base_layout, map_style
 
 MEASURES = ("open", "overdue", "closure_rate", "per_1000", "per_patrol_hour", "coverage")
 PERCENT_MEASURES = ("closure_rate", "coverage")
 RATE_MEASURES = ("per_1000", "per_patrol_hour")  # fractions: two decimals, not whole counts
-TRACE_REGIONS, TRACE_INCIDENTS, TRACE_SUPERVISION = "regions", "incidents", "supervision"
-TRACE_POSITIONS, TRACE_TRACKS, TRACE_HIGHLIGHT = "positions", "tracks", "highlight"
+TRACE_REGIONS, TRACE_LABELS = "regions", "labels"
+# Views whose map counts staff per town instead of drawing one dot per person (thousands).
+AGGREGATE_LEVELS = ("city", "district")
+# How near (px) a tap must land to a marker to be about the marker: a tap anywhere else drills
+# into the region under it. A grid's map has nothing to drill into: its people are hovered.
+TAP_SLACK_PX, GRID_HOVER_PX = 3, 20
+# The staff aggregate sits right above the regions, so a live Patch can find it (see unit.py).
+STAFF_TRACES_AT = 1
 
 
 def _coords(geometry: dict[str, Any]):
@@ -94,12 +81,47 @@ def _measure_text(value: float | None, measure: str, lang: str) -> str:
     return fmt_int(value, lang)
 
 
+def nice_step(raw: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 × 10^n not below `raw` (> 0)."""
+    base = 10 ** math.floor(math.log10(raw))
+    return next(m * base for m in (1, 2, 2.5, 5, 10) if m * base >= raw * (1 - 1e-9))
+
+
+def colorbar_ticks(values: list[float | None], measure: str,
+                   lang: str) -> tuple[list[float], list[str], float | None, float | None]:
+    """Tick values, their labels, and the colour range for the measure's colour bar: steps
+    chosen so that no two labels read the same (counts step by whole numbers)."""
+    if measure in PERCENT_MEASURES:
+        ticks = [0.0, 0.25, 0.5, 0.75, 1.0]
+        return ticks, [fmt_pct(v, lang, 0) for v in ticks], 0.0, 1.0
+    known = [v for v in values if v is not None and not math.isnan(v)]
+    if not known:
+        return [], [], None, None
+    lo, hi = min(known), max(known)
+    integer = measure not in RATE_MEASURES
+    if hi - lo <= 0:
+        ticks = [lo]
+        lo, hi = (lo - 1, hi + 1) if integer else (lo * 0.9, hi * 1.1 if hi else 1.0)
+    else:
+        step = nice_step((hi - lo) / 4)
+        if integer:
+            step = max(1, math.ceil(step))
+        first = math.ceil(lo / step - 1e-9) * step
+        ticks = [first + i * step for i in range(int((hi - first) / step + 1e-9) + 1)]
+    if integer:
+        labels = [fmt_int(v, lang) for v in ticks]
+    else:
+        digits = max(0, -math.floor(math.log10(nice_step(max(hi - lo, 1e-9) / 4)))) if len(ticks) > 1 else 2
+        labels = [fmt_number(v, lang, digits) for v in ticks]
+    return ticks, labels, lo, hi
+
+
 def regions_trace(children: list[dict[str, Any]], measure: str, lang: str) -> go.Choroplethmap:
-    """The current unit's children, coloured by the measure; clicking one drills into it."""
+    """The current unit's children, coloured by the measure; a tap on one drills into it."""
     features = [{"type": "Feature", "id": c["code"], "properties": {}, "geometry": c["boundary"]}
                 for c in children]
     values = [measure_value(c, measure) for c in children]
-    percent = measure in PERCENT_MEASURES
+    ticks, labels, zmin, zmax = colorbar_ticks(values, measure, lang)
     return go.Choroplethmap(
         _validate=False,  # trusted rows; see map_figure
         geojson={"type": "FeatureCollection", "features": features},
@@ -109,127 +131,71 @@ def regions_trace(children: list[dict[str, Any]], measure: str, lang: str) -> go
                     for c, v in zip(children, values, strict=True)],
         hovertemplate="<b>%{customdata[0]}</b><br>" + t(f"measure.{measure}", lang)
         + ": %{customdata[1]}<extra></extra>",
-        colorscale=CHOROPLETH_SCALE, marker=dict(opacity=0.62, line=dict(color="#dce6f5", width=1.2)),
-        zmin=0 if percent else None, zmax=1 if percent else None,
+        colorscale=CHOROPLETH_SCALE, marker=dict(opacity=0.92, line=dict(color=REGION_OUTLINE, width=1.2)),
+        zmin=zmin, zmax=zmax, showscale=bool(ticks),
         colorbar=dict(title=dict(text=t(f"measure.{measure}", lang), side="right"),
-                      tickformat=".0%" if percent else ",.2~f" if measure in RATE_MEASURES else ",d",
+                      tickmode="array", tickvals=ticks, ticktext=labels,
                       thickness=12, len=0.6, x=0.99,
                       tickfont=dict(color=TEXT), outlinewidth=0),
         meta=TRACE_REGIONS, name=t(f"measure.{measure}", lang),
     )
 
 
-def incidents_trace(incidents: list[dict[str, Any]], lang: str, hover: bool = True) -> go.Scattermap:
-    """Open incidents: colour by stage, size by severity; clicking one opens its timeline. On the
-    wide city and district maps they take no pointer, so a touch anywhere reaches the region."""
+def label_point(region: dict[str, Any]) -> tuple[float, float]:
+    """Where a region's name goes: its stored centroid, else the middle of its outline's box."""
+    centroid = region.get("centroid")
+    if centroid:
+        return centroid["lat"], centroid["lon"]
+    points = list(_coords(region["boundary"])) or [(119.0, 25.43)]
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    return (min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2
+
+
+def labels_trace(regions: list[dict[str, Any]], lang: str) -> go.Scattermap:
+    """Every region's name written on the map (MapLibre draws the glyphs with the browser's own
+    fonts: no glyph server). Takes no pointer, so a tap on a name still drills."""
+    where = [label_point(r) for r in regions]
     return go.Scattermap(
-        _validate=False,
-        hoverinfo=None if hover else "skip",
-        lat=[i["lat"] for i in incidents], lon=[i["lon"] for i in incidents], mode="markers",
-        ids=[i["id"] for i in incidents], customdata=[[i["id"], name_of(STATE_NAMES, i["state"], lang)]
-                                                      for i in incidents],
-        marker=dict(size=[SEVERITY_SIZE.get(i.get("severity", 2), 9) for i in incidents],
-                    color=[STATE_COLOURS.get(i["state"], "#999999") for i in incidents], opacity=0.95),
-        hovertemplate="%{customdata[1]}<br>%{customdata[0]}<extra></extra>" if hover else None,
-        meta=TRACE_INCIDENTS, name=t("legend.incidents", lang),
-    )
-
-
-def supervision_trace(items: list[dict[str, Any]], lang: str) -> go.Scattermap:
-    """Overdue supervision items as wide halos under their incidents, coloured by level."""
-    return go.Scattermap(
-        _validate=False,
-        lat=[s["lat"] for s in items], lon=[s["lon"] for s in items], mode="markers",
-        ids=[str(s["id"]) for s in items], customdata=[[s["incident"]] for s in items],
-        marker=dict(size=26, opacity=0.45, color=[LEVEL_COLOURS.get(s["level"], "#D55E00") for s in items]),
-        hoverinfo="skip", meta=TRACE_SUPERVISION, name=t("legend.supervision", lang),
-    )
-
-
-def positions_trace(positions: list[dict[str, Any]], lang: str, hover: bool = True) -> go.Scattermap:
-    """Every patrol position on the view as ONE trace: colour by role, opacity by status. Above a
-    grid the dots take no hover, so a touch on the map reaches the region (or incident) below."""
-    return go.Scattermap(
-        _validate=False,
-        hoverinfo=None if hover else "skip",
-        lat=[p["lat"] for p in positions], lon=[p["lon"] for p in positions], mode="markers",
-        ids=[p["staff"] for p in positions],
-        # Names only where they are hovered: on a city map they were half of a 1 MB figure.
-        customdata=[[p["staff"], p.get("name", p["staff"]), name_of(ROLE_NAMES, p.get("role"), lang)]
-                    for p in positions] if hover else None,
-        marker=dict(size=7, color=[ROLE_COLOURS.get(p.get("role"), "#999999") for p in positions],
-                    opacity=[STATUS_OPACITY.get(p.get("status", "online"), 1.0) for p in positions]),
-        hovertemplate="%{customdata[1]} · %{customdata[2]}<extra></extra>" if hover else None,
-        meta=TRACE_POSITIONS, name=t("legend.positions", lang),
-    )
-
-
-def tracks_trace(tracks: dict[str, list[dict[str, Any]]], lang: str) -> go.Scattermap:
-    """Today's tracks of a grid's staff as one line trace (gaps between people)."""
-    lat: list[float | None] = []
-    lon: list[float | None] = []
-    for points in tracks.values():
-        lat += [p["lat"] for p in points] + [None]
-        lon += [p["lon"] for p in points] + [None]
-    return go.Scattermap(
-        _validate=False,
-        lat=lat, lon=lon, mode="lines", line=dict(width=2, color="#56B4E9"),
-        opacity=0.7, hoverinfo="skip", meta=TRACE_TRACKS, name="tracks")
-
-
-def highlight_trace(person: dict[str, Any], lang: str) -> go.Scattermap:
-    """The person found by the search, as a white ring around a dot of their role's colour at
-    their latest position (no points when they have none). Drawn above every other marker."""
-    where = [] if person.get("lat") is None else [(person["lat"], person["lon"])] * 2
-    role = name_of(ROLE_NAMES, person.get("role"), lang)
-    return go.Scattermap(
-        _validate=False,
-        lat=[p[0] for p in where], lon=[p[1] for p in where], mode="markers",
-        ids=[f"{person['staff']}:ring", person["staff"]][:len(where)],
-        customdata=[[person["staff"], person.get("name", person["staff"]), role]] * len(where),
-        marker=dict(size=[30, 14][:len(where)], opacity=[0.95, 1.0][:len(where)],
-                    color=["#ffffff", ROLE_COLOURS.get(person.get("role"), "#999999")][:len(where)]),
-        hovertemplate="%{customdata[1]} · %{customdata[2]}<extra></extra>",
-        meta=TRACE_HIGHLIGHT, name=person.get("name", person["staff"]))
-
-
-def highlight_label(person: dict[str, Any], lang: str) -> dict[str, Any]:
-    """A caption in the map's corner naming the highlighted person and when they were seen
-    (map text would need a glyph server; a layout annotation needs none)."""
-    params = {"name": person.get("name", person["staff"]),
-              "role": name_of(ROLE_NAMES, person.get("role"), lang)}
-    text = (t("highlight.nowhere", lang, **params) if person.get("lat") is None
-            else t("highlight.at", lang, time=fmt_time(person.get("ts"), lang), **params))
-    return dict(text=text, xref="paper", yref="paper", x=0.01, y=0.99, xanchor="left", yanchor="top",
-                showarrow=False, align="left", font=dict(color=TEXT, size=15), bgcolor=PANEL,
-                bordercolor="#ffffff", borderwidth=1, borderpad=6, name=TRACE_HIGHLIGHT)
+        _validate=False, lat=[w[0] for w in where], lon=[w[1] for w in where], mode="text",
+        text=[unit_name(r, lang) for r in regions], textposition="middle center",
+        textfont=dict(color="#ffffff", size=14, family=FONT_FAMILY), hoverinfo="skip",
+        meta=TRACE_LABELS, name=TRACE_LABELS)
 
 
 def map_figure(regions: list[dict[str, Any]], measure: str, lang: str, *,
                incidents: list[dict[str, Any]] = (), supervision: list[dict[str, Any]] = (),
                positions: list[dict[str, Any]] = (), tracks: dict[str, list[dict[str, Any]]] | None = None,
+               staff_groups: list[dict[str, Any]] | None = None,
+               caps: dict[str, tuple[int, int]] | None = None,
                revision: str = "", tiles: str | None = None,
                highlight: dict[str, Any] | None = None) -> go.Figure:
     """The whole map of a view; `revision` (the unit code) keeps the viewport across updates.
-    `tiles` is a raster tile URL drawn under the regions (none: fully offline); `highlight` is a
-    person to ring and name (the search's pick)."""
+    `staff_groups` (counts per town) replaces the dots of `positions` on wide views; `caps` names
+    the layers drawn short of their total ({"incidents": (500, 1596)}); `tiles` is a raster tile
+    URL drawn under the regions (none: fully offline); `highlight` is a person to ring and name."""
     if measure not in MEASURES:
         raise ValueError(f"measure: unknown map measure {measure!r}")
     centre, zoom = view_window([r["boundary"] for r in regions])
     traces = [regions_trace(regions, measure, lang)]
     if len(regions) == 1:  # a grid's own boundary: a colour scale of one value says nothing
         traces[0].update(showscale=False)
+    if staff_groups is not None:
+        traces += layers.staff_traces(staff_groups, lang)  # at STAFF_TRACES_AT
     if tracks is not None:
-        traces.append(tracks_trace(tracks, lang))
-    # Regions of districts or towns: a city or district view, where markers are an overview.
-    wide = bool(regions) and regions[0].get("level") in ("district", "town")
-    traces += [supervision_trace(list(supervision), lang), incidents_trace(list(incidents), lang, not wide),
-               positions_trace(list(positions), lang, hover=tracks is not None)]
+        traces.append(layers.tracks_trace(tracks, lang))
+    traces += [layers.supervision_trace(list(supervision), lang),
+               layers.incidents_trace(list(incidents), lang)]
+    if staff_groups is None:
+        traces.append(layers.positions_trace(list(positions), lang, hover=tracks is not None))
+    traces.append(labels_trace(regions, lang))
     layout = base_layout(map=dict(style=map_style(tiles), center=centre, zoom=zoom),
                          uirevision=revision or "map", clickmode="event",
+                         hoverdistance=GRID_HOVER_PX if tracks is not None else TAP_SLACK_PX,
                          font=dict(family=FONT_FAMILY, color=TEXT, size=14))
+    rows = legend_rows(lang, staff="aggregate" if staff_groups is not None else "dots", caps=caps)
+    layout["annotations"] = [legend_annotation(rows)]
     if highlight:
-        traces.append(highlight_trace(highlight, lang))
-        layout["annotations"] = [highlight_label(highlight, lang)]
+        traces.append(layers.highlight_trace(highlight, lang))
+        layout["annotations"].append(layers.highlight_label(highlight, lang))
     # Built unvalidated: checking 5,722 positions point by point took ~0.6 s of a 1 s callback.
     return go.Figure(data=traces, layout=layout, _validate=False)

@@ -14,13 +14,17 @@ ROLE_COLOURS = {"info_manager": OKABE_ITO["sky"], "patrol": OKABE_ITO["yellow"],
                 "enforcement": OKABE_ITO["purple"]}
 LEVEL_COLOURS = {"village": OKABE_ITO["green"], "town": OKABE_ITO["sky"],
                  "district": OKABE_ITO["orange"], "city": OKABE_ITO["vermillion"]}
-# Staff status shows as opacity on top of the role colour, so both read at once.
-STATUS_OPACITY = {"online": 1.0, "stale": 0.55, "offline": 0.22}
+# Staff on the map by status. Every marker colour is bright (relative luminance >= 0.22) and the
+# region scale below stays dark (<= 0.08), so no marker can vanish on any region's colour.
+STATUS_COLOURS = {"online": "#ffffff", "stale": OKABE_ITO["yellow"], "offline": OKABE_ITO["purple"]}
 SEVERITY_SIZE = {1: 7, 2: 9, 3: 12, 4: 15}
-CHOROPLETH_SCALE = "Viridis"
+# Regions: dark to mid slate-indigo, low in chroma, a hue no marker uses; white names read on all.
+CHOROPLETH_SCALE = [[0.0, "#141c30"], [0.25, "#1d2945"], [0.5, "#26355b"], [0.75, "#2f4070"],
+                    [1.0, "#3a4d86"]]
+REGION_OUTLINE = "#9fb0cc"
 # What the browser-side live glue needs to draw new markers exactly as the server would.
 PALETTE = {"states": STATE_COLOURS, "roles": ROLE_COLOURS, "levels": LEVEL_COLOURS,
-           "opacity": STATUS_OPACITY, "severity": {str(k): v for k, v in SEVERITY_SIZE.items()}}
+           "status": STATUS_COLOURS, "severity": {str(k): v for k, v in SEVERITY_SIZE.items()}}
 
 BACKGROUND = "#0b1220"
 PANEL = "#111a2e"
@@ -29,6 +33,15 @@ MUTED = "#8a9bb8"
 GRIDLINE = "#22304d"
 FONT_FAMILY = ('"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", '
                '"WenQuanYi Micro Hei", "Helvetica Neue", Arial, sans-serif')
+
+
+def luminance(colour: str) -> float:
+    """WCAG relative luminance of a #rrggbb colour (0 black, 1 white)."""
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
 
 # A MapLibre style with no tiles and no glyphs: nothing is fetched from any server. Its one
 # source is an empty inline GeoJSON: Plotly prunes an empty `sources` object on re-render,

@@ -76,7 +76,7 @@ def test_incidents_per_patrol_hour_read_with_two_decimals():
     assert regions.z[0] == pytest.approx(1.25)
     assert [c[1] for c in regions.customdata] == ["1.25", "—"]
     assert "Incidents per patrol hour" in regions.hovertemplate
-    assert regions.colorbar.tickformat == ",.2~f"
+    assert list(regions.colorbar.ticktext) == ["1.25"]
 
 
 def test_a_configured_tile_url_draws_raster_tiles_under_the_regions():
@@ -95,14 +95,15 @@ def test_the_highlighted_person_is_a_ring_above_the_dots_with_a_caption():
               "ts": "2026-11-27T06:02:00+00:00", "status": "online"}
     positions = [{"staff": "s9", "lat": 25.45, "lon": 119.05, "role": "patrol"}]
     fig = map_figure(REGIONS, "open", "zh", positions=positions, highlight=person)
-    assert [t.meta for t in fig.data][-2:] == ["positions", "highlight"]
+    assert [t.meta for t in fig.data][-3:] == ["positions", "labels", "highlight"]
     ring = _trace(fig, "highlight")
     assert list(ring.lat) == [25.45, 25.45] and list(ring.marker.size) == [30, 14]
     assert ring.customdata[0][1] == "林芳" and ring.hoverinfo is None
-    assert fig.layout.annotations[0].text == "◎ 林芳 · 网格巡逻巡查员 · 11月27日 14:02"
+    caption = next(a for a in fig.layout.annotations if a.name == "highlight")
+    assert caption.text == "◎ 林芳 · 网格巡逻巡查员 · 11月27日 14:02"
     nowhere = map_figure(REGIONS, "open", "en", highlight={**person, "lat": None, "lon": None})
     assert len(_trace(nowhere, "highlight").lat) == 0
-    assert nowhere.layout.annotations[0].text.endswith("no live position")
+    assert nowhere.layout.annotations[-1].text.endswith("no live position")
     assert "highlight" not in [t.meta for t in map_figure(REGIONS, "open", "zh").data]
 
 
