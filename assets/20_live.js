@@ -158,12 +158,14 @@
     S.lastPos = ev.id;
     S.posId = ev.id;
     S.newest = Date.now();
+    // Wide maps count staff per town (sub.aggregate, from the server): no dots to move, the
+    // counts (map discs and KPI tiles) refresh from the server at most every 15 s.
+    if (S.sub && S.sub.aggregate) {
+      if (S.sub.live && Date.now() - (S.staffAt || 0) > 15000) { S.staffAt = Date.now(); markDirty(false); }
+      return;
+    }
     (ev.positions || []).forEach(function (p) { S.posBatch[p.staff] = p; });
-    // Redrawing thousands of dots is the heaviest thing a wall does: on wide views move them at
-    // most every 2 s (a dot moves a pixel or two at that scale), so new incidents and counts never
-    // queue behind a redraw.
-    var wide = S.sub && (S.sub.level === "city" || S.sub.level === "district");
-    if (!S.posTimer) { S.posTimer = setTimeout(flushPositions, wide ? 2000 : 250); }
+    if (!S.posTimer) { S.posTimer = setTimeout(flushPositions, 250); }
   }
 
   function onFeed(ev) { if (!S.ready) { S.buffer.push(["feed", ev]); } else { applyFeed(ev); } }

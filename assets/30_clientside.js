@@ -228,12 +228,14 @@
     if (positions.some(function (p) { return where[p.staff] === undefined; })) { return false; }
     var hi = traceIndex(gd, "highlight"), ringed = hi >= 0 && gd.data[hi].ids ? gd.data[hi].ids[1] : null;
     if (ringed && positions.some(function (p) { return p.staff === ringed; })) { return false; }
-    var opacity = trace.marker && Array.isArray(trace.marker.opacity) ? trace.marker.opacity : null;
+    var colours = trace.marker && Array.isArray(trace.marker.color) ? trace.marker.color : null;
+    var online = dc.gridLive.palette ? dc.gridLive.palette.status.online : null;
     positions.forEach(function (p) {
       var i = where[p.staff], f = geo.features[i];
       trace.lat[i] = p.lat; trace.lon[i] = p.lon;  // the figure Dash holds: later patches keep it
       f.geometry.coordinates = [p.lon, p.lat];
-      if (opacity) { opacity[i] = 1.0; if (f.properties && "mo" in f.properties) { f.properties.mo = 1.0; } }
+      // A person who just reported is online: their dot takes the online colour.
+      if (colours && online) { colours[i] = online; if (f.properties) { f.properties.mcc = online; } }
     });
     source.setData(geo);
     return true;
@@ -301,6 +303,7 @@
     },
 
     subscribe: function (sub) {
+      if (sub && sub.palette) { dc.gridLive.palette = sub.palette; }
       if (window.gridLive) { window.gridLive.setView(sub); }
       return dc.no_update;
     },
@@ -393,9 +396,9 @@
           where[p.staff] = pts.ids.length;
           pts.ids.push(p.staff); pts.lat.push(p.lat); pts.lon.push(p.lon);
           pts.customdata.push([p.staff, p.staff, p.role || ""]);
-          pts.color.push(pal.roles[p.role] || "#999999"); pts.opacity.push(1.0);
+          pts.color.push(pal.status.online); pts.opacity.push(1.0);
         } else {
-          pts.lat[i] = p.lat; pts.lon[i] = p.lon; pts.opacity[i] = 1.0;
+          pts.lat[i] = p.lat; pts.lon[i] = p.lon; pts.color[i] = pal.status.online;
         }
       });
       var patch = new dc.Patch();

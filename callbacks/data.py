@@ -14,12 +14,15 @@ from dashboard import queries, queries_incidents, queries_patrol, queries_stats,
 from dashboard.models import Staff, Unit
 from dashboard.queries import LEVEL_COLUMN, unit_ref
 from dashboard.queries_catalog import business_items
+from layouts.figures_map import AGGREGATE_LEVELS
 from layouts.period import is_live, trend_bucket
 
 # Aggregates of a period that has ended change only when old incidents close: keep them a while.
 PAST_TTL_SECONDS = 600
 # Patrol hours of a live period grow by the minute and cost a scan of the day's positions.
 PATROL_HOURS_TTL_SECONDS = 120
+# Markers per layer on one map: more would slow every redraw; the map says when it shows fewer.
+MAP_INCIDENTS, MAP_SUPERVISION = 500, 200
 _PAST: dict[tuple, tuple[float, Any]] = {}
 CHILD_KEY = {"city": "district", "district": "town", "town": "village", "village": "grid", "grid": "grid"}
 
@@ -71,7 +74,8 @@ def _staff_names(s, u: Unit) -> dict[str, str]:
 
 
 def map_rows(view: dict | None, measure: str | None = None) -> dict[str, Any]:
-    """Regions (children, or the grid itself), open incidents, supervision, positions, tracks; the
+    """Regions (children, or the grid itself), open incidents, supervision, positions (counted
+    per town on wide views), tracks; how many of each capped layer there are in all; the
     regions' patrol hours when the measure needs them; the person the view's `staff` query names
     (the search's pick, if they work under the unit); the configured tile URL."""
     svc = scope.services()
@@ -94,19 +98,43 @@ def map_rows(view: dict | None, measure: str | None = None) -> dict[str, Any]:
                 region["patrol_hours"] = hours.get(region["code"])
         # The open work on the ground now; for a past period, what it left open.
         since = None if is_live(vs.period) else vs.period
-        incidents, _ = queries_incidents.incidents(s, u, state="open", period=since, line=vs.line, limit=500)
-        supervision = queries_views.open_supervision(s, u, vs.line, limit=200)
-        staff_names = _staff_names(s, u)
+        incidents, _ = queries_incidents.incidents(s, u, state="open", period=since, line=vs.line,
+                                                   limit=MAP_INCIDENTS)
+        supervision = queries_views.open_supervision(s, u, vs.line, limit=MAP_SUPERVISION)
+        caps = {}
+        if len(incidents) >= MAP_INCIDENTS:
+            caps["incidents"] = (len(incidents), queries_incidents.incident_count(
+                s, u, state="open", period=since, line=vs.line))
+        if len(supervision) >= MAP_SUPERVISION:
+            in_all = sum(queries.supervision_counts(s, u, line=vs.line).values())
+            caps["supervision"] = (len(supervision), in_all)
         tracks = None
         if u.level == "grid":
             tracks = queries_views.tracks_today(s, [p["id"] for p in queries_views.grid_staff(s, u.code)])
         highlight = _highlight(s, svc.redis, u, vs.query.get("staff"))
-    positions = queries_views.live_positions(svc.redis, u.code)
-    for p in positions:
-        p["name"] = staff_names.get(p["staff"], p["staff"])
+        positions = queries_views.live_positions(svc.redis, u.code)
+        groups = None
+        if u.level in AGGREGATE_LEVELS:
+            groups = queries_patrol.count_positions(positions, *queries_patrol.towns_under(s, u))
+            positions = []
+        else:
+            staff_names = _staff_names(s, u)
+            for p in positions:
+                p["name"] = staff_names.get(p["staff"], p["staff"])
     return {"regions": regions, "incidents": incidents, "supervision": supervision,
-            "positions": positions, "tracks": tracks, "code": u.code, "level": u.level,
-            "highlight": highlight, "tiles": svc.settings.map_tiles}
+            "positions": positions, "staff_groups": groups, "caps": caps, "tracks": tracks,
+            "code": u.code, "level": u.level, "highlight": highlight, "tiles": svc.settings.map_tiles}
+
+
+def staff_groups(view: dict | None) -> list[dict[str, Any]] | None:
+    """Live positions counted per town for a wide view (None for a view that draws dots)."""
+    svc = scope.services()
+    with scope.session() as s:
+        vs = scope.open_view(s, view)
+        if vs.unit.level not in AGGREGATE_LEVELS:
+            return None
+        positions = queries_views.live_positions(svc.redis, vs.unit.code)
+        return queries_patrol.count_positions(positions, *queries_patrol.towns_under(s, vs.unit))
 
 
 def _highlight(s, client, u: Unit, staff_id: Any) -> dict[str, Any] | None:
@@ -129,7 +157,8 @@ def _region(u: Unit, figs: dict | None, coverage: float | None) -> dict[str, Any
     import json
 
     return {**unit_ref(u), "boundary": json.loads(u.boundary), "population": u.population,
-            "figures": figs or queries.empty_figures(), "coverage": coverage}
+            "figures": figs or queries.empty_figures(), "coverage": coverage,
+            "centroid": {"lat": u.centroid_lat, "lon": u.centroid_lon}}
 
 
 def _coverage(child: Unit, patrolled: set[str], grid_counts: dict[str, int]) -> float | None:

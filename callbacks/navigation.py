@@ -9,6 +9,7 @@ from dash import Dash, Input, Output, State, no_update
 
 from layouts import ids
 from layouts.components import unit_path, view_href
+from layouts.map_layers import DRILL_TAG
 from layouts.period import period_query
 
 NAV = Output(ids.PAGES_LOCATION, "href", allow_duplicate=True)
@@ -40,9 +41,12 @@ def show_range(choice: str | None) -> dict[str, str]:
 
 
 def map_drill(click: dict | None, view: dict | None) -> Any:
-    """A click on a child region of the map opens that child's view."""
+    """A tap on a child region of the map (or on a town's staff disc) opens that unit's view."""
     points = (click or {}).get("points") or []
-    code = points[0].get("location") if points else None
+    point = points[0] if points else {}
+    custom = point.get("customdata")
+    tagged = isinstance(custom, list) and len(custom) == 3 and custom[1] == DRILL_TAG
+    code = point.get("location") or (custom[0] if tagged else None)
     if not code or not view or view.get("kind") == "grid":
         return no_update
     return view_href(unit_path(code), _query(view))

@@ -24,7 +24,8 @@ from layouts.figures import (
     supervision_figure,
     trend_figure,
 )
-from layouts.figures_map import map_figure, measure_value
+from layouts.figures_map import STAFF_TRACES_AT, map_figure, measure_value
+from layouts.map_layers import staff_traces
 from layouts.rows import children_rows, department_rows, kpi_tiles, overdue_rows, ticker_rows
 from layouts.theme import empty_figure
 
@@ -84,22 +85,32 @@ def map_for(view: dict | None, measure: str | None, dirty: Any, lang: str | None
     try:
         if live:
             if not (dirty or {}).get("resync"):
-                return _patch_regions(data.region_figures(view), measure)
+                return _patch_map(data.region_figures(view), data.staff_groups(view), measure, lang)
         rows = data.map_rows(view, measure)
     except ViewRefused:
         return empty_figure("")
     return map_figure(rows["regions"], measure, lang, incidents=rows["incidents"],
                       supervision=rows["supervision"], positions=rows["positions"], tracks=rows["tracks"],
-                      revision=rows["code"], tiles=rows.get("tiles"), highlight=rows.get("highlight"))
+                      staff_groups=rows["staff_groups"], caps=rows["caps"], revision=rows["code"],
+                      tiles=rows.get("tiles"), highlight=rows.get("highlight"))
 
 
-def _patch_regions(children: list[dict[str, Any]], measure: str) -> Patch:
+def _patch_map(children: list[dict[str, Any]], groups: list[dict[str, Any]] | None, measure: str,
+               lang: str) -> Any:
+    """The regions' values and (wide views) the staff counted per town, as one Patch."""
+    patch, touched = Patch(), False
     # Counts alone do not move these: residents, patrol hours and coverage come with a full redraw.
-    if measure in ("per_1000", "per_patrol_hour", "coverage"):
-        return no_update
-    patch = Patch()
-    patch["data"][0]["z"] = [measure_value({"figures": c["figures"]}, measure) for c in children]
-    return patch
+    if measure not in ("per_1000", "per_patrol_hour", "coverage"):
+        patch["data"][0]["z"] = [measure_value({"figures": c["figures"]}, measure) for c in children]
+        touched = True
+    if groups is not None:
+        for at, trace in enumerate(staff_traces(groups, lang), start=STAFF_TRACES_AT):
+            for key in ("lat", "lon", "ids", "customdata", "text"):
+                if trace[key] is not None:
+                    patch["data"][at][key] = list(trace[key])
+            patch["data"][at]["marker"]["size"] = list(trace.marker.size)
+        touched = True
+    return patch if touched else no_update
 
 
 def update_lists(view: dict | None, dirty: Any, lang: str | None,

@@ -21,6 +21,7 @@ from dashboard.queries import ancestors, children, unit_ref
 from dashboard.queries_catalog import business_items, business_lines
 from layouts import ids
 from layouts.components import message
+from layouts.figures_map import AGGREGATE_LEVELS
 from layouts.grid import grid_body
 from layouts.period import is_live
 from layouts.theme import PALETTE
@@ -57,7 +58,7 @@ def render_view(view: dict | None, lang: str | None) -> tuple[Any, dict | None]:
     body = build(path, vs.query, vs.choice, period_range, lines, lang)
     sub = {"unit": vs.unit.code, "level": vs.unit.level, "depth": len(path), "lang": lang,
            "live": is_live(vs.period), "line": vs.line, "names": live_names(kids, items, lang),
-           "palette": PALETTE}
+           "palette": PALETTE, "aggregate": vs.unit.level in AGGREGATE_LEVELS}
     return body, sub
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard.models import (
@@ -70,6 +70,15 @@ def incidents(session: Session, unit: Unit, state: str | None = None, period: Pe
                                 .limit(limit + 1)))
     next_before = rows[limit - 1].id if len(rows) > limit else None
     return [incident_summary(row) for row in rows[:limit]], next_before
+
+
+def incident_count(session: Session, unit: Unit, state: str | None = None, period: Period | None = None,
+                   line: str | None = None) -> int:
+    """How many incidents `incidents` would list with no limit (a capped map says so)."""
+    query = select(func.count()).select_from(Incident).where(*incident_filters(unit, period, line))
+    if state:
+        query = query.where(state_clause(state))
+    return session.scalar(query) or 0
 
 
 def synthesised_timeline(row: Incident) -> list[dict[str, Any]]:

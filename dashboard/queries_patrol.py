@@ -1,4 +1,5 @@
-"""Patrol hours per region, for the map's "incidents per patrol hour" measure.
+"""Patrol staff per region: hours worked (the map's "incidents per patrol hour" measure) and the
+live positions counted per town (the wide maps' staff discs).
 
 A person's patrol time on a local day is the span from their first to their last report. Days
 the retention job has folded (feeds/retention.py) are read from PatrolDay, where the whole day
@@ -21,6 +22,30 @@ from dashboard.queries import CHILD_LEVEL, LEVEL_COLUMN, subtree
 from dashboard.timeutil import Period
 
 LOCAL_OFFSET_HOURS = 8  # Asia/Shanghai keeps no daylight saving time
+STATUSES = ("online", "stale", "offline")
+
+
+def towns_under(session: Session, u: Unit) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """Grid code → its town's code, and each town under the unit (code, names, centroid)."""
+    grids = session.execute(select(Unit.code, Unit.town_code).where(Unit.level == "grid", *subtree(Unit, u)))
+    towns = session.execute(
+        select(Unit.code, Unit.name, Unit.name_en, Unit.centroid_lat, Unit.centroid_lon)
+        .where(Unit.level == "town", *subtree(Unit, u)).order_by(Unit.sort_key, Unit.code))
+    return ({grid: town for grid, town in grids if town},
+            {code: {"code": code, "name": name, "name_en": name_en, "lat": lat, "lon": lon}
+             for code, name, name_en, lat, lon in towns})
+
+
+def count_positions(positions: list[dict[str, Any]], unit_of_grid: dict[str, str],
+                    units: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The positions counted per unit (the one holding each position's grid) by status: every
+    unit in `units` order with anyone in it, its counts summing to its positions."""
+    counts = {code: dict.fromkeys(STATUSES, 0) for code in units}
+    for p in positions:
+        unit = unit_of_grid.get(p.get("grid"))
+        if unit in counts:
+            counts[unit][p.get("status", "offline")] += 1
+    return [{**units[code], **c} for code, c in counts.items() if sum(c.values())]
 
 
 def patrol_hours_by_child(session: Session, u: Unit, period: Period) -> dict[str, float]:

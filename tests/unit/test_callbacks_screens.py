@@ -10,6 +10,7 @@ from dash import Patch, no_update
 from callbacks import detail, grid, navigation, shell_cb, unit, view
 from dashboard.app import create_app
 from layouts import ids
+from layouts.figures_map import STAFF_TRACES_AT
 from layouts.period import period_query
 from tests.unit import ui_world
 
@@ -115,8 +116,14 @@ def test_map_of_the_city_and_of_a_grid(app):
     assert list(regions.locations) == ["chengxiang", "licheng"] and list(regions.z) == [0, 3]
     incidents = next(t for t in fig.data if t.meta == "incidents")
     assert sorted(incidents.ids) == ["inc-003", "inc-004", "inc-005"]
-    positions = next(t for t in fig.data if t.meta == "positions")
-    # No per-dot names on a wide map (no hover there); the grid's map names its people.
+    # The city counts its staff per town (s001 last reported long ago: offline); no dots.
+    assert "positions" not in [t.meta for t in fig.data]
+    discs = next(t for t in fig.data if t.meta == "staff-all")
+    assert list(discs.ids) == [TOWN] and "在岗 0 / 1" in discs.customdata[0][2]
+    assert fig.data[STAFF_TRACES_AT] is discs
+    # From town level down, one dot per person; no per-dot names there (no hover), only on a grid.
+    town = unit.map_for(_view(TOWN, period="7d"), "open", None, "zh", live=False)
+    positions = next(t for t in town.data if t.meta == "positions")
     assert list(positions.ids) == ["s001"] and positions.customdata is None
     grid_fig = unit.map_for(_view(ui_world.GRID, period="7d"), "open", None, "en", live=False)
     assert [t.meta for t in grid_fig.data].count("tracks") == 1
@@ -128,11 +135,12 @@ def test_the_searched_person_is_ringed_on_their_grid_map(app):
     fig = unit.map_for(_view(ui_world.GRID, staff="s001"), "open", None, "zh", live=False)
     ring = next(t for t in fig.data if t.meta == "highlight")
     assert list(ring.lat) == [25.41, 25.41] and ring.customdata[0][1] == "林芳"
-    assert "林芳" in fig.layout.annotations[0].text
+    assert "林芳" in fig.layout.annotations[-1].text
     # Nobody by that id under this unit (or at all): no ring, the map as usual.
     for code, staff in (("chengxiang", "s001"), (ui_world.GRID, "nobody")):
         fig = unit.map_for(_view(code, staff=staff), "open", None, "zh", live=False)
-        assert "highlight" not in [t.meta for t in fig.data] and not fig.layout.annotations
+        assert "highlight" not in [t.meta for t in fig.data]
+        assert [a.name for a in fig.layout.annotations] == ["legend"]
 
 
 def test_incidents_per_patrol_hour_on_the_city_map(app):
@@ -151,8 +159,12 @@ def test_incidents_per_patrol_hour_on_the_city_map(app):
     regions = next(t for t in fig.data if t.meta == "regions")
     # Licheng: 5 incidents over 2 patrol hours; Chengxiang: nobody patrolled.
     assert regions.z[1] == pytest.approx(2.5) and regions.customdata[0][1] == "—"
+    # Hours do not move with counts: a live change patches only the staff discs.
     live = unit.map_for(_view("putian"), "per_patrol_hour", {"n": 1}, "en", live=True)
-    assert live is no_update
+    assert isinstance(live, Patch)
+    assert [op["location"] for op in live.to_plotly_json()["operations"]][0][:2] == ["data", 1]
+    assert ["data", 0, "z"] not in [op["location"] for op in live.to_plotly_json()["operations"]]
+    assert unit.map_for(_view(TOWN), "per_patrol_hour", {"n": 1}, "en", live=True) is no_update
 
 
 def test_lists_ticker_overdue_children_departments(app):
