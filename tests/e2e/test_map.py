@@ -1,0 +1,83 @@
+"""The map a commander reads, in Chromium: region names drawn on the map and a legend on the city
+and a village view; on the village view one tap beside an incident marker drills into the grid."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dashboard.i18n import LEVEL_NAMES, STATE_NAMES, name_of, t
+from dashboard.models import BusinessItem, Unit
+from tests.e2e.stack import wait_for_view
+from tests.e2e.test_screens import DRAWN, _post, map_point
+
+pytestmark = pytest.mark.e2e
+VILLAGE = "licheng-zhenhai-changshou"
+
+# The names MapLibre actually placed on the canvas (a name hidden by a collision is not listed).
+RENDERED_NAMES = """() => {
+    const gd = document.querySelector('#unit-map .js-plotly-plot');
+    const i = gd.data.findIndex(t => t.meta === 'labels');
+    const map = gd._fullLayout.map._subplot.map;
+    const layer = gd._fullData[i]._glTrace.layerIds.symbol;
+    return map.queryRenderedFeatures({layers: [layer]}).map(f => f.properties.text);
+}"""
+LEGEND = "() => Array.from(document.querySelectorAll('#unit-map .annotation-text')).map(a => a.textContent)"
+
+
+def _children(stack, code: str) -> list[Unit]:
+    with Session(stack.engine) as s:
+        return list(s.scalars(select(Unit).where(Unit.parent_code == code).order_by(Unit.code)))
+
+
+def _names_and_legend(page, names: list[str]) -> None:
+    page.wait_for_function(f"() => ({RENDERED_NAMES})().length >= {len(names)}", timeout=30_000)
+    drawn = page.evaluate(RENDERED_NAMES)
+    assert sorted(set(drawn)) == sorted(names)
+    legend = " ".join(page.evaluate(LEGEND))
+    for word in (t("legend.incidents", "zh"), name_of(STATE_NAMES, "reported", "zh"),
+                 t("legend.supervision", "zh"), name_of(LEVEL_NAMES, "village", "zh"),
+                 t("staff.offline", "zh") if "在线" in legend else t("legend.staff_on_duty", "zh")):
+        assert word in legend, (word, legend)
+
+
+def test_city_map_names_its_districts_and_has_a_legend(page, stack):
+    page.goto(stack.url("/city"))
+    wait_for_view(page, "city")
+    _names_and_legend(page, [u.name for u in _children(stack, "putian")])
+    legend = " ".join(page.evaluate(LEGEND))
+    assert t("legend.staff_by_town", "zh") in legend  # staff counted per town, not 5,722 dots
+    metas = page.evaluate("() => document.querySelector('#unit-map .js-plotly-plot').data.map(t => t.meta)")
+    assert "positions" not in metas and "staff-on-duty" in metas
+
+
+def test_village_map_names_its_grids_and_a_tap_beside_a_marker_drills_in_one_tap(page, stack):
+    grids = _children(stack, VILLAGE)
+    grid = grids[0]
+    with Session(stack.engine) as s:
+        item = s.scalars(select(BusinessItem.code).order_by(BusinessItem.code)).first()
+    # An open incident at the grid's centre: its marker is where a leader taps to open the grid.
+    incident_id = str(uuid.uuid4())
+    _post(stack, "/api/v1/incidents", {
+        "id": incident_id, "reported_at": datetime.now(UTC).isoformat(), "lat": grid.centroid_lat,
+        "lon": grid.centroid_lon, "grid": grid.code, "business_item": item, "source": "patrol",
+        "severity": 4, "description": "地图点击测试"})
+    page.goto(stack.url(f"/unit/{VILLAGE}"))
+    wait_for_view(page, "village")
+    page.wait_for_function(DRAWN, arg=[incident_id, grid.centroid_lon, grid.centroid_lat], timeout=30_000)
+    _names_and_legend(page, [u.name for u in grids])
+    assert t("staff.online", "zh") in " ".join(page.evaluate(LEGEND))  # people as dots down here
+    # 12 px beside the (15 px wide) marker: about the grid, not the incident. One tap drills.
+    x, y = map_point(page, grid.centroid_lon, grid.centroid_lat)
+    spot = (x + 12, y)
+    before = page.url
+    page.mouse.move(*spot)
+    page.wait_for_timeout(200)
+    page.mouse.click(*spot)
+    page.wait_for_url(lambda url: url != before, timeout=10_000)
+    assert page.url.split("?")[0].endswith(f"/unit/{grid.code}")
+    wait_for_view(page, "grid")
