@@ -116,19 +116,23 @@ def test_map_of_the_city_and_of_a_grid(app):
     assert list(regions.locations) == ["chengxiang", "licheng"] and list(regions.z) == [0, 3]
     incidents = next(t for t in fig.data if t.meta == "incidents")
     assert sorted(incidents.ids) == ["inc-003", "inc-004", "inc-005"]
+    grid_fig = unit.map_for(_view(ui_world.GRID, period="7d"), "open", None, "en", live=False)
+    assert [t.meta for t in grid_fig.data].count("tracks") == 1
+    grid_positions = next(t for t in grid_fig.data if t.meta == "positions")
+    assert grid_positions.customdata[0][1] == "林芳"
+
+
+def test_city_counts_staff_per_town_and_a_town_draws_each_person(app):
+    fig = unit.map_for(_view("putian"), "open", None, "zh", live=False)
     # The city counts its staff per town (s001 last reported long ago: offline); no dots.
     assert "positions" not in [t.meta for t in fig.data]
     discs = next(t for t in fig.data if t.meta == "staff-all")
     assert list(discs.ids) == [TOWN] and "在岗 0 / 1" in discs.customdata[0][2]
     assert fig.data[STAFF_TRACES_AT] is discs
     # From town level down, one dot per person; no per-dot names there (no hover), only on a grid.
-    town = unit.map_for(_view(TOWN, period="7d"), "open", None, "zh", live=False)
+    town = unit.map_for(_view(TOWN), "open", None, "zh", live=False)
     positions = next(t for t in town.data if t.meta == "positions")
     assert list(positions.ids) == ["s001"] and positions.customdata is None
-    grid_fig = unit.map_for(_view(ui_world.GRID, period="7d"), "open", None, "en", live=False)
-    assert [t.meta for t in grid_fig.data].count("tracks") == 1
-    grid_positions = next(t for t in grid_fig.data if t.meta == "positions")
-    assert grid_positions.customdata[0][1] == "林芳"
 
 
 def test_the_searched_person_is_ringed_on_their_grid_map(app):
