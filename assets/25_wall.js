@@ -13,12 +13,12 @@
   var W = {conf: null, view: null, tour: [], step: 0, stepAt: 0, started: 0, day: null, timer: null,
            seen: {}, hooked: null, rendered: null, renderedAt: 0, alerts: {}, gone: {}, asock: null,
            lastAlert: null, aready: false, history: [], abuffer: [], refreshN: 0, reloadAt: 0};
-  var WEEK = {zh: ["日", "一", "二", "三", "四", "五", "六"], en: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]};
-  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  var WORDS = {
-    zh: {ok: "数据正常", amber: "数据滞后", red: "数据停滞", critical: "紧急告警", more: "另有{n}条"},
-    en: {ok: "Data current", amber: "Data lagging", red: "Data stalled", critical: "Critical alert", more: "+{n} more"}
-  };
+  /* The words come from the server with the view's subscription (callbacks/view.py live_names), in
+   * the view's language; until the first view is drawn the wall shows none rather than guess. */
+  function names() {
+    var sub = window.gridLive && window.gridLive.state.sub;
+    return (sub && sub.names) || {};
+  }
 
   function pad(n) { return ("0" + n).slice(-2); }
   function local(ms) { return new Date(ms + 8 * 3600 * 1000); }  // Asia/Shanghai is UTC+8 all year
@@ -44,11 +44,11 @@
   function clock(now) {
     var el = document.getElementById("wall-clock");
     if (!el) { return; }
-    var d = local(now), l = lang();
+    var d = local(now), c = names().clock;
     el.querySelector(".wall-time").textContent = pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
-    el.querySelector(".wall-date").textContent = l === "en"
-      ? WEEK.en[d.getUTCDay()] + " " + d.getUTCDate() + " " + MONTHS[d.getUTCMonth()] + " " + d.getUTCFullYear()
-      : d.getUTCFullYear() + "年" + (d.getUTCMonth() + 1) + "月" + d.getUTCDate() + "日 星期" + WEEK.zh[d.getUTCDay()];
+    el.querySelector(".wall-date").textContent = !c ? "" : c.date.replace("{y}", d.getUTCFullYear())
+      .replace("{mo}", d.getUTCMonth() + 1).replace("{mon}", c.months[d.getUTCMonth()])
+      .replace("{d}", d.getUTCDate()).replace("{w}", c.week[d.getUTCDay()]);
   }
 
   function connection() {
@@ -59,7 +59,7 @@
     var labels = (live.sub && live.sub.names && live.sub.names.status) || {};
     el.setAttribute("data-state", state);
     el.className = "wall-conn status-" + state;
-    el.querySelector(".wall-conn-text").textContent = labels[state] || state;
+    el.querySelector(".wall-conn-text").textContent = labels[state] || "";  // words come with the view
   }
 
   /* Hook the view's socket (it is replaced only on a reload) to time each feed's newest move. */
@@ -81,7 +81,7 @@
     if (body !== W.rendered) {  // a render is a refresh, and a tour stop lasts from its render on
       W.rendered = body; W.renderedAt = now; W.stepAt = Math.max(W.stepAt, now);
     }
-    var words = WORDS[lang()] || WORDS.zh, custom = W.conf && W.conf.stale;
+    var words = names().wall || {}, custom = W.conf && W.conf.stale;
     Object.keys(PANELS).forEach(function (key) {
       var panel = document.querySelector(".wall-body .area-" + key);
       if (!panel) { return; }
@@ -95,7 +95,8 @@
       // Attributes only: React owns these elements' children. The mark is drawn by CSS.
       var label = key === "kpis" ? panel : panel.querySelector(".panel-head");
       panel.setAttribute("data-wall-panel", key);
-      if (panel.getAttribute("data-fresh") !== level || !label.getAttribute("data-fresh-text")) {
+      if (words[level] && (panel.getAttribute("data-fresh") !== level ||
+                           label.getAttribute("data-fresh-text") !== words[level])) {
         panel.setAttribute("data-fresh", level);
         label.setAttribute("data-fresh-text", words[level]);
       }
@@ -182,12 +183,14 @@
     var list = Object.keys(W.alerts).map(function (k) { return W.alerts[k]; });
     list.sort(function (a, b) { return (b.last_at || "").localeCompare(a.last_at || "") || b.id - a.id; });
     if (!list.length) { el.hidden = true; el.textContent = ""; el.removeAttribute("data-alert"); return; }
-    var a = list[0], l = lang(), words = WORDS[l] || WORDS.zh;
+    var a = list[0], l = lang(), words = names().wall;
+    if (!words) { return; }  // tick() calls again once the view's words are in
     var title = (l === "en" && a.title_en) ? a.title_en : a.title;
     var t = a.last_at ? local(new Date(a.last_at).getTime()) : null;
     var parts = [words.critical, title, a.place || "", t ? pad(t.getUTCHours()) + ":" + pad(t.getUTCMinutes()) : ""];
     if (list.length > 1) { parts.push(words.more.replace("{n}", list.length - 1)); }
-    el.textContent = parts.filter(Boolean).join("  ·  ");
+    var text = parts.filter(Boolean).join("  ·  ");
+    if (el.textContent !== text) { el.textContent = text; }
     el.setAttribute("data-alert", String(a.id));
     el.setAttribute("data-count", String(list.length));
     el.hidden = false;
@@ -242,7 +245,7 @@
 
   function tick() {
     var now = Date.now();
-    clock(now); hook(); connection(); freshness(now); tour(now); rollover(now); reload(now); flash();
+    clock(now); hook(); connection(); freshness(now); tour(now); rollover(now); reload(now); banner(); flash();
     scaleCharts();
   }
 

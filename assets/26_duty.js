@@ -14,14 +14,14 @@
   function cmpId(a, b) { return window.gridLive ? window.gridLive.cmpId(a, b) : 0; }
   function onDesk() { return document.getElementById("duty-root") !== null; }
 
-  function fmtAge(iso, lang) {
-    if (!iso) { return ""; }
+  /* How long ago, in the words the server handed the column (layouts/duty.py, "age.*"). */
+  function fmtAge(iso, dh, hm, mins, secs) {
+    if (!iso || !secs) { return ""; }
+    var words = {dh: dh, hm: hm, m: mins, s: secs};
     var s = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
     var m = Math.floor(s / 60), h = Math.floor(m / 60), d = Math.floor(h / 24);
-    if (lang === "en") {
-      return d ? d + " d " + (h % 24) + " h" : h ? h + " h " + (m % 60) + " min" : m ? m + " min" : s + " s";
-    }
-    return d ? d + "天" + (h % 24) + "小时" : h ? h + "小时" + (m % 60) + "分" : m ? m + "分钟" : s + "秒";
+    var tmpl = d ? words.dh : h ? words.hm : m ? words.m : words.s;
+    return tmpl.replace("{d}", d).replace("{h}", d ? h % 24 : h).replace("{m}", h ? m % 60 : m).replace("{s}", s);
   }
   var fns = window.dashAgGridFunctions = window.dashAgGridFunctions || {};
   fns.dutyAge = fmtAge;

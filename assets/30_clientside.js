@@ -308,15 +308,17 @@
       return dc.no_update;
     },
 
-    statusText: function (live, tick, sub) {
+    statusText: function (live, tick, sub, words) {
       var state = (live && live.state) || "connecting";
-      var labels = (sub && sub.names && sub.names.status) || {};
-      var lang = (sub && sub.lang) || "zh";
+      // A view's subscription carries its words; other pages (briefing, desk) get the shell's.
+      var names = (sub && sub.names && sub.names.status) ? sub.names : (words || {});
+      var labels = names.status || {};
+      var lang = (sub && sub.lang) || (words && words.lang) || "zh";
       var text = labels[state] || state;
       var newest = (window.gridLive && window.gridLive.state.newest) || (live && live.newest);
       if (newest && (state === "connected" || state === "resynced")) {
         var age = Math.max(0, Math.round((Date.now() - newest) / 1000));
-        var tmpl = (sub && sub.names && sub.names.age) || "{age}";
+        var tmpl = names.age || "{age}";
         text += " · " + tmpl.replace("{age}", fmtAge(age, lang));
       }
       return [text, "status status-" + state];

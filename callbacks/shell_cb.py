@@ -20,10 +20,20 @@ def toggle_lang(n_clicks: int | None, lang: str | None) -> str:
     return "en" if lang_of(lang) == "zh" else "zh"
 
 
-def shell_labels(lang: str | None) -> tuple[str, str, dict, str]:
-    """The title, search placeholder and words, and switch label in the chosen language."""
+STATUSES = ("connected", "reconnecting", "resynced", "connecting", "refused")
+
+
+def status_words(lang: str) -> dict[str, Any]:
+    """The live status mark's words in the language (a view's subscription carries the same)."""
+    return {"status": {k: t(f"status.{k}", lang) for k in STATUSES}, "age": t("status.age", lang),
+            "lang": lang}
+
+
+def shell_labels(lang: str | None) -> tuple[str, str, dict, str, dict]:
+    """The title, search placeholder and words, switch label and status words in the chosen language."""
     lang = lang_of(lang)
-    return t("app.title", lang), t("search.placeholder", lang), dropdown_labels(lang), t("lang.switch", lang)
+    return (t("app.title", lang), t("search.placeholder", lang), dropdown_labels(lang),
+            t("lang.switch", lang), status_words(lang))
 
 
 def search_options(text: str | None, lang: str | None, current: Any = None) -> list[dict[str, str]]:
@@ -72,7 +82,7 @@ def register(app: Dash) -> None:
                  prevent_initial_call=True)(toggle_lang)
     app.callback(Output(ids.TITLE, "children"), Output(ids.SEARCH, "placeholder"),
                  Output(ids.SEARCH, "labels"), Output(ids.LANG_SWITCH, "children"),
-                 Input(ids.LANG, "data"))(shell_labels)
+                 Output(ids.STATUS_WORDS, "data"), Input(ids.LANG, "data"))(shell_labels)
     app.callback(Output(ids.SEARCH, "options"), Input(ids.SEARCH, "search_value"),
                  State(ids.LANG, "data"), State(ids.SEARCH, "value"),
                  prevent_initial_call=True)(search_options)
@@ -84,4 +94,4 @@ def register(app: Dash) -> None:
     app.clientside_callback(ClientsideFunction("gridLive", "statusText"), Output(ids.STATUS, "children"),
                             Output(ids.STATUS, "className"), Input(ids.LIVE_STATE, "data"),
                             Input(ids.STATUS_TICK, "n_intervals"),
-                            State(ids.LIVE_SUB, "data", allow_optional=True))
+                            State(ids.LIVE_SUB, "data", allow_optional=True), State(ids.STATUS_WORDS, "data"))

@@ -9,9 +9,11 @@ from dash import Dash, Input, Output, State
 from callbacks import scope
 from dashboard.i18n import (
     LEVEL_NAMES,
+    MONTH_NAMES,
     SEVERITY_NAMES,
     STAGE_NAMES,
     STATE_NAMES,
+    WEEKDAY_NAMES,
     lang_of,
     name_of,
     t,
@@ -38,7 +40,13 @@ def live_names(kids: list[dict[str, Any]], items: list[dict[str, Any]], lang: st
             "severities": {str(k): name_of(SEVERITY_NAMES, k, lang) for k in SEVERITY_NAMES},
             "status": {k: t(f"status.{k}", lang)
                        for k in ("connected", "reconnecting", "resynced", "connecting", "refused")},
-            "age": t("status.age", lang)}
+            "age": t("status.age", lang),
+            # Wall mode's marks and clock (assets/25_wall.js).
+            "wall": {**{k: t(f"wall.fresh.{k}", lang) for k in ("ok", "amber", "red")},
+                     "critical": t("wall.critical", lang), "more": t("wall.more", lang)},
+            "clock": {"date": t("clock.date", lang),
+                      "week": [name_of(WEEKDAY_NAMES, d, lang) for d in range(7)],
+                      "months": [name_of(MONTH_NAMES, m, lang) for m in range(1, 13)]}}
 
 
 def render_view(view: dict | None, lang: str | None) -> tuple[Any, dict | None]:

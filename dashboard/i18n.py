@@ -127,6 +127,12 @@ TABLE: dict[str, tuple[str, str]] = {
     "trend.day": ("按日", "by day"),
     "trend.month": ("按月", "by month"),
     "unit.grid_of": ("第{n}网格", "Grid {n}"),
+    "wall.fresh.ok": ("数据正常", "Data current"),
+    "wall.fresh.amber": ("数据滞后", "Data lagging"),
+    "wall.fresh.red": ("数据停滞", "Data stalled"),
+    "wall.critical": ("紧急告警", "Critical alert"),
+    "wall.more": ("另有{n}条", "+{n} more"),
+    "clock.date": ("{y}年{mo}月{d}日 星期{w}", "{w} {d} {mon} {y}"),
     **MESSAGES,
 }
 
@@ -149,6 +155,9 @@ LOOP_STEPS = {"patrol": ("网格巡查", "Patrol"), "collection": ("信息采集
               "discovery": ("源头发现", "Discovery"), "dispatch": ("任务分派", "Dispatch"),
               "handling": ("问题处置", "Handling"), "check": ("检查反馈", "Check"),
               "supervision": ("督查督办", "Supervision")}
+WEEKDAY_NAMES = {0: ("日", "Sun"), 1: ("一", "Mon"), 2: ("二", "Tue"), 3: ("三", "Wed"), 4: ("四", "Thu"),
+                 5: ("五", "Fri"), 6: ("六", "Sat")}  # JavaScript's getDay(): Sunday is 0
+MONTH_NAMES = {m: (f"{m}月", datetime(2000, m, 1).strftime("%b")) for m in range(1, 13)}
 SEVERITY_NAMES = {1: ("一般", "Low"), 2: ("较大", "Medium"), 3: ("重大", "High"), 4: ("特大", "Critical")}
 
 

@@ -7,6 +7,7 @@ browser (assets/26_duty.js) can build the same rows from live `feed:alerts` even
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -63,6 +64,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "kind.supervision_new": ("超期督办", "Overdue supervision"),
     "kind.supervision_escalated": ("督办升级", "Supervision escalated"),
     "kind.staff_silent": ("人员失联", "Staff silent"), "kind.feed_stalled": ("数据中断", "Feed stalled"),
+    # How long an alert has lasted, filled in by the browser (assets/26_duty.js) as it ticks.
+    "age.dh": ("{d}天{h}小时", "{d} d {h} h"), "age.hm": ("{h}小时{m}分", "{h} h {m} min"),
+    "age.m": ("{m}分钟", "{m} min"), "age.s": ("{s}秒", "{s} s"),
 }
 
 
@@ -83,6 +87,13 @@ def duty_page(**_query: Any) -> html.Div:
     ], id=ROOT, className="duty-root")
 
 
+def _age_words(lang: str) -> str:
+    # Raw templates as string literals (the grid's function strings take no object literals);
+    # the browser fills {d} {h} {m} {s}.
+    pick = 1 if lang == "en" else 0
+    return ", ".join(json.dumps(TEXT[f"age.{k}"][pick], ensure_ascii=False) for k in ("dh", "hm", "m", "s"))
+
+
 def _columns(lang: str, board: bool) -> list[dict[str, Any]]:
     sev = {"field": "severity_label", "headerName": tr("col.severity", lang), "width": 96,
            "cellClass": {"function": "'duty-sev duty-sev-' + params.data.severity"}}
@@ -97,7 +108,7 @@ def _columns(lang: str, board: bool) -> list[dict[str, Any]]:
              "valueFormatter": {"function": "'×' + params.value"}},
             {"field": "level_label", "headerName": tr("col.level", lang), "width": 110},
             {"colId": "age", "headerName": tr("col.age", lang), "width": 100,
-             "valueGetter": {"function": f"dutyAge(params.data.{since}, '{lang}')"}},
+             "valueGetter": {"function": f"dutyAge(params.data.{since}, {_age_words(lang)})"}},
             {"field": "assigned_to", "headerName": tr("col.assigned", lang), "width": 130}]
     if board:
         cols.insert(len(cols) - 1, {"field": "acked_by", "headerName": tr("col.acked_by", lang),

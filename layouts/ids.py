@@ -7,6 +7,7 @@ LANG_SWITCH = "shell-lang-switch"
 TITLE = "shell-title"
 SEARCH = "shell-search"
 STATUS = "shell-status"  # the connection mark (connected / reconnecting / resynced + data age)
+STATUS_WORDS = "shell-status-words"  # the status words in the page's language, for pages without a view
 STATUS_TICK = "shell-status-tick"  # client-side clock for the age text; never calls the server
 
 # Live glue: the socket lives in assets/20_live.js and writes into these stores.

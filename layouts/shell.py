@@ -20,7 +20,7 @@ def shell(lang: str = DEFAULT_LANG) -> html.Div:
     """The app layout (labels are refreshed by a callback when the language changes)."""
     return html.Div([
         dcc.Store(id=ids.LANG, storage_type="local", data=DEFAULT_LANG),
-        dcc.Store(id=ids.LIVE_STATE),
+        dcc.Store(id=ids.LIVE_STATE), dcc.Store(id=ids.STATUS_WORDS),
         # A browser-side clock for the data-age text only: its callback is client-side.
         dcc.Interval(id=ids.STATUS_TICK, interval=1000),
         html.Header([
