@@ -83,7 +83,7 @@ def is_code(token: str, allowed: Allowed) -> bool:
 
 def foreign_in_chinese(text: str, allowed: Allowed) -> list[str]:
     """English words in a Chinese text."""
-    return [tok for tok in TOKEN.findall(text) if not is_code(tok, allowed)]
+    return [tok.strip(".:/'") for tok in TOKEN.findall(text) if not is_code(tok, allowed)]
 
 
 def foreign_in_english(text: str, allowed: Allowed) -> list[str]:
