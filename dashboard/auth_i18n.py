@@ -44,6 +44,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "audit.broken": ("哈希链在第 {id} 条处断开：该条或其前一条已被改动",
                      "Hash chain broken at entry {id}: it or the one before it was changed"),
     "audit.admin_only": ("仅管理员可查看审计日志。", "Only administrators may view the audit log."),
+    "actor.cli": ("命令行", "command line"),
     "col.at": ("时间", "Time"),
     "col.actor": ("操作人", "Actor"),
     "col.action": ("操作", "Action"),

@@ -140,7 +140,8 @@ def supervision_card(item: dict, place: str, now: datetime, can_write: bool, lan
                             className=f"badge-level level-{item['level']}"),
                   html.Span(what, className="card-title"), html.Span(place, className="card-place")],
                  className="card-head"),
-        html.Div(item["description"], className="card-desc"),
+        # The reporter's own words, shown as written (declared as such: not the page's language).
+        html.Div(item["description"], className="card-desc user-text", lang="zh-CN"),
         html.Div(" · ".join(meta), className="card-meta"),
         _instructions(item["instructions"], lang),
         _button("supervision", item["id"], can_write, lang),

@@ -4,7 +4,9 @@ In Chinese, a Latin word of three letters or more is foreign unless it is a code
 one of - _ : . / in it, or is an upper-case abbreviation such as CSV) or a code the data uses (unit,
 item, department, staff or user ids). In English, a CJK character (or CJK punctuation) is foreign
 unless it belongs to a name the data has only in Chinese (people; places, items and departments
-without an English name).
+without an English name). Not read: the language switches (they name the other language), people's
+own words declared with their language (`class="user-text" lang=...`, e.g. an incident's description)
+and machine records marked `translate="no"` (the audit log's JSON detail).
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ UNITS = {"km", "km²"}
 # Every visible text node (with its nearest identified ancestor, for the report), placeholders, and
 # the text a figure draws on a canvas (map labels are not in the DOM).
 VISIBLE_TEXT_JS = """() => {
-  // The language switches name the other language, in it.
-  const SKIP = 'script, style, noscript, [hidden], #shell-lang-switch, #lang-switch';
+  // The language switches name the other language, in it; people's own words (declared with their
+  // language) and machine records marked translate="no" (the audit log's JSON) are shown as written.
+  const SKIP = 'script, style, noscript, [hidden], #shell-lang-switch, #lang-switch, .user-text[lang],'
+    + ' [translate="no"]';
   const out = [];
   const where = (el) => { const a = el.closest('[id]'); return a ? '#' + a.id : el.tagName; };
   const shown = (el) => el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})
