@@ -19,9 +19,13 @@ def _fields(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+# Chinese names the choices in words where English lists the codes; a Chinese date has no month name.
+DIFFERENT_BY_DESIGN = ("period.err.choice", "action.err.channel", "clock.date")
+
+
 def test_every_sentence_has_the_same_parameters_in_both_languages():
     for key, (zh, en) in TABLE.items():
-        assert _fields(zh) == _fields(en) or key in ("period.err.choice", "action.err.channel"), key
+        assert _fields(zh) == _fields(en) or key in DIFFERENT_BY_DESIGN, key
 
 
 @pytest.mark.parametrize(("query", "zh", "en"), [
