@@ -22,7 +22,7 @@ from dashboard import outbox
 from dashboard.alert_titles import prime as prime_titles
 from dashboard.alerting import payload, wire_time
 from dashboard.alerting import scope as alert_scope
-from dashboard.alerting_actions import ActionError, find_repeat, parse_request, perform
+from dashboard.alerting_actions import ActionError, find_repeat, locked_alert, parse_request, perform
 from dashboard.auth import client_address
 from dashboard.i18n import LEVEL_NAMES, SEVERITY_NAMES, lang_of, name_of, t, unit_name
 from dashboard.models import Alert, AlertAck, Department, Unit
@@ -138,16 +138,12 @@ def act(action: str, target: Any, note: str | None, behalf: str | None, channel:
     try:
         req = parse_request(action, body)
         with svc.Session.begin() as s:
-            alert = s.execute(select(Alert).where(Alert.id == target, alert_scope(principal))
-                              .with_for_update()).scalar()
-            if alert is None:
-                raise ActionError(404, "action.err.not_found", "id", id=target)
+            alert = locked_alert(s, principal, target)
             if find_repeat(s, target, req) is not None:  # the second click of a double click
                 return no_update, no_update, no_update
             # The same injectable clock as the API's actions (tests and replays set it).
             now = current_app.extensions.get("dashboard.clock", utcnow)()
-            _, (type_, data) = perform(s, alert, req, actor=principal.name, source_ip=client_address(),
-                                       now=now)
+            _, (type_, data) = perform(s, alert, req, principal, source_ip=client_address(), now=now)
             outbox.stage(s, schema.ALERTS, type_, data)
     except ActionError as exc:
         return L.tr("refused", lang, reason=exc.message.text(lang)), no_update, no_update

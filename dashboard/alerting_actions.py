@@ -1,7 +1,11 @@
-"""Duty actions on an alert (ack, assign, escalate, resolve): recorded, audited, idempotent.
+"""Duty actions on an alert (ack, assign, escalate, resolve, note): recorded, audited, idempotent.
 
 Each action writes an AlertAck row (never updated), an audit entry and one feed:alerts event. A
-repeated request with the same request id finds its earlier row and changes nothing.
+repeated request with the same request id finds its earlier row and changes nothing. The API and
+the Dash desk both find the alert with ``locked_alert`` and act with ``perform``.
+
+Authority follows the ladder: an alert escalated to a level is acknowledged, assigned, escalated or
+resolved only by desks at that level or above; a lower desk that can see it may add a note.
 """
 
 from __future__ import annotations
@@ -14,11 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard import audit
-from dashboard.alerting import Event, level_unit, next_level, payload, wire_time
+from dashboard.alerting import Event, level_unit, next_level, payload, scope, wire_time
 from dashboard.i18n import Message
 from dashboard.models import Alert, AlertAck
+from dashboard.principal import Principal
 
-ACTIONS = ("ack", "assign", "escalate", "resolve")
+ACTIONS = ("ack", "assign", "escalate", "resolve", "note")
+# Centre levels from the lowest up; a desk acts on alerts at its own level or below.
+LADDER = ("grid", "village", "town", "district", "city")
+LADDER_ACTIONS = frozenset({"ack", "assign", "escalate", "resolve"})
 CHANNELS = ("phone", "radio", "in_person", "screen")
 DEFAULT_ACK_MINUTES = 30
 MAX_ACK_MINUTES = 24 * 60
@@ -76,7 +84,8 @@ def parse_request(action: str, body: dict) -> Request:
     minutes = body.get("expires_minutes", DEFAULT_ACK_MINUTES)
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_ACK_MINUTES:
         raise ActionError(422, "action.err.minutes", "expires_minutes", limit=MAX_ACK_MINUTES)
-    return Request(action=action, note=_text(body, "note", 2000) or "",
+    note = _text(body, "note", 2000, required=action == "note") or ""
+    return Request(action=action, note=note,
                    on_behalf_of=on_behalf_of, channel=channel,
                    expires_minutes=minutes, request_id=_text(body, "request_id", 64),
                    assign_to=_text(body, "to", 64, required=action == "assign"))
@@ -102,7 +111,26 @@ def record(ack: AlertAck) -> dict:
             "expires_at": wire_time(ack.expires_at), "alert": ack.alert_id}
 
 
+def locked_alert(session: Session, principal: Principal, alert_id: int) -> Alert:
+    """The alert, locked for the action, if it lies in the caller's jurisdiction; else 404 (the
+    same answer as for an alert that does not exist)."""
+    alert = session.execute(select(Alert).where(Alert.id == alert_id, scope(principal))
+                            .with_for_update()).scalar()
+    if alert is None:
+        raise ActionError(404, "action.err.not_found", "id", id=alert_id)
+    return alert
+
+
+def may_act(principal: Principal, alert: Alert, action: str) -> bool:
+    """Whether the caller's desk is high enough on the ladder for this action on this alert."""
+    if action not in LADDER_ACTIONS:
+        return True
+    return LADDER.index(principal.unit_level) >= LADDER.index(alert.level)
+
+
 def _apply(alert: Alert, req: Request, now: datetime) -> tuple[str, datetime | None, dict]:
+    if req.action == "note":
+        return "alert.noted", None, {}
     if alert.state == "resolved":
         raise ActionError(409, "action.err.resolved")
     if req.action == "ack":
@@ -123,9 +151,13 @@ def _apply(alert: Alert, req: Request, now: datetime) -> tuple[str, datetime | N
     return "alert.resolved", None, {}
 
 
-def perform(session: Session, alert: Alert, req: Request, actor: str, source_ip: str | None,
+def perform(session: Session, alert: Alert, req: Request, principal: Principal, source_ip: str | None,
             now: datetime) -> tuple[AlertAck, Event]:
-    """Apply a duty action to a locked alert, write its row and audit entry; returns the event."""
+    """Apply a duty action to a locked alert, write its row and audit entry; returns the event.
+    A desk below the alert's level may only add a note (403 otherwise)."""
+    if not may_act(principal, alert, req.action):
+        raise ActionError(403, "action.err.ladder", "action")
+    actor = principal.name
     type_, expires, extra = _apply(alert, req, now)
     ack = AlertAck(alert_id=alert.id, action=req.action, user=actor, on_behalf_of=req.on_behalf_of,
                    channel=req.channel or "screen",

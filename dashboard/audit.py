@@ -1,4 +1,11 @@
-"""Append-only audit log with a hash chain: each entry's hash covers the previous hash and its fields.
+"""Append-only audit log with a keyed hash chain: each entry's hash is an HMAC-SHA256, under a key
+that is not in the database, of the previous hash and the entry's fields.
+
+The key is derived from the secret key (Settings.audit_key) and travels with the session factory
+(``session.info["audit_key"]``); a session without one uses the key of this process's environment.
+Whoever can write the table but lacks the key cannot recompute a chain that checks; what a holder
+of the key could still do (cut the tail, recompute everything) the checkpoints kept outside the
+table reveal (dashboard.audit_anchor).
 
 Appends are serialised so that two writers never chain onto the same predecessor: on PostgreSQL by a
 transaction-level advisory lock, on SQLite by taking the database write lock before reading the tail.
@@ -6,22 +13,21 @@ transaction-level advisory lock, on SQLite by taking the database write lock bef
 
 from __future__ import annotations
 
-import csv
 import hashlib
+import hmac
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TextIO
+from functools import cache
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from dashboard.models import AuditEntry, Unit
+from dashboard.models import AuditEntry
 
 GENESIS = "0" * 64
 # An arbitrary constant naming "the audit chain" among PostgreSQL advisory locks.
 _PG_LOCK_KEY = 0x61756469
-CSV_COLUMNS = ("id", "at", "actor", "action", "target", "unit_code", "detail", "source_ip",
-               "prev_hash", "hash")
 
 
 def canonical(fields: dict) -> str:
@@ -35,12 +41,25 @@ def _fields(at: datetime, actor: str, action: str, target: str, unit_code: str |
             "target": target, "unit_code": unit_code, "detail": detail, "source_ip": source_ip}
 
 
-def entry_hash(prev_hash: str, fields: dict) -> str:
-    """sha256 of the previous hash followed by the canonical JSON of the entry's fields."""
-    return hashlib.sha256((prev_hash + canonical(fields)).encode()).hexdigest()
+@cache
+def _environment_key() -> bytes:
+    from dashboard.config import load_settings
+
+    return load_settings().audit_key()
 
 
-def _lock_chain(session: Session) -> None:
+def chain_key(session: Session) -> bytes:
+    """The key this session's chain entries are computed with."""
+    return session.info.get("audit_key") or _environment_key()
+
+
+def entry_hash(key: bytes, prev_hash: str, fields: dict) -> str:
+    """HMAC-SHA256 of the previous hash followed by the canonical JSON of the entry's fields."""
+    return hmac.new(key, (prev_hash + canonical(fields)).encode(), hashlib.sha256).hexdigest()
+
+
+def lock_chain(session: Session) -> None:
+    """Hold the chain's append lock until the transaction ends."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
     else:
@@ -48,65 +67,77 @@ def _lock_chain(session: Session) -> None:
         session.execute(text("UPDATE audit_log SET id = id WHERE 0 = 1"))
 
 
+@dataclass(frozen=True)
+class Record:
+    """One entry to append: who did what to which target, where, and when."""
+
+    actor: str
+    action: str
+    target: str = ""
+    unit_code: str | None = None
+    detail: dict | None = None
+    source_ip: str | None = None
+    at: datetime | None = None
+
+
+def append_many(session: Session, records: list[Record]) -> list[AuditEntry]:
+    """Append entries in order to the chain inside the caller's transaction (one lock, one read
+    of the tail, whatever the count); returns them."""
+    if not records:
+        return []
+    key = chain_key(session)
+    lock_chain(session)
+    prev = session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
+    prev = prev or GENESIS
+    entries = []
+    for r in records:
+        at = r.at or datetime.now(UTC)
+        if at.tzinfo is None:
+            raise ValueError("now: must be timezone-aware")
+        at = at.astimezone(UTC)
+        detail = json.loads(canonical(r.detail or {}))  # what the database will give back
+        fields = _fields(at, r.actor, r.action, r.target, r.unit_code, detail, r.source_ip)
+        entry = AuditEntry(at=at, actor=r.actor, action=r.action, target=r.target,
+                           unit_code=r.unit_code, detail=detail, source_ip=r.source_ip,
+                           prev_hash=prev, hash=entry_hash(key, prev, fields))
+        entries.append(entry)
+        prev = entry.hash
+    session.add_all(entries)
+    session.flush()
+    return entries
+
+
 def append(session: Session, actor: str, action: str, target: str = "", unit_code: str | None = None,
            detail: dict | None = None, source_ip: str | None = None,
            now: datetime | None = None) -> AuditEntry:
     """Append one entry to the chain inside the caller's transaction and return it."""
-    if now is None:
-        now = datetime.now(UTC)
-    if now.tzinfo is None:
-        raise ValueError("now: must be timezone-aware")
-    detail = json.loads(canonical(detail or {}))  # what the database will give back
-    _lock_chain(session)
-    prev = session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
-    prev = prev or GENESIS
-    at = now.astimezone(UTC)
-    fields = _fields(at, actor, action, target, unit_code, detail, source_ip)
-    entry = AuditEntry(at=at, actor=actor, action=action, target=target, unit_code=unit_code,
-                       detail=detail, source_ip=source_ip, prev_hash=prev,
-                       hash=entry_hash(prev, fields))
-    session.add(entry)
-    session.flush()
-    return entry
+    return append_many(session, [Record(actor, action, target, unit_code, detail, source_ip, now)])[0]
 
 
-def verify(session: Session, batch: int = 1000) -> int | None:
-    """Walk the chain in order; None if intact, else the id of the first entry that does not check."""
-    prev = GENESIS
-    last_id = 0
+def walk(session: Session, batch: int = 1000):
+    """Every entry in chain order with its position (1-based) and whether it checks against its
+    predecessor; the walk continues past a bad entry, chaining on from the stored hash."""
+    key = chain_key(session)
+    prev, last_id, position = GENESIS, 0, 0
     while True:
         rows = session.execute(select(AuditEntry).where(AuditEntry.id > last_id)
                                .order_by(AuditEntry.id).limit(batch)).scalars().all()
         if not rows:
-            return None
+            return
         for row in rows:
+            position += 1
             fields = _fields(row.at, row.actor, row.action, row.target, row.unit_code,
                              row.detail, row.source_ip)
-            if row.prev_hash != prev or row.hash != entry_hash(prev, fields):
-                return row.id
-            prev = row.hash
-            last_id = row.id
+            ok = row.prev_hash == prev and row.hash == entry_hash(key, prev, fields)
+            yield position, row.id, row.hash, ok
+            prev, last_id = row.hash, row.id
         session.expunge_all()
 
 
-def _subtree_filter(unit_code: str):
-    codes = select(Unit.code).where(or_(Unit.code == unit_code, Unit.district_code == unit_code,
-                                        Unit.town_code == unit_code, Unit.village_code == unit_code))
-    return AuditEntry.unit_code.in_(codes)
-
-
-def export_csv(session: Session, out: TextIO, unit_code: str | None, start: datetime,
-               end: datetime) -> int:
-    """Write the entries of a unit's subtree (all for the city) in [start, end) as CSV; returns rows."""
-    query = select(AuditEntry).where(AuditEntry.at >= start, AuditEntry.at < end)
-    if unit_code and unit_code != "putian":
-        query = query.where(_subtree_filter(unit_code))
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    count = 0
-    for row in session.execute(query.order_by(AuditEntry.id)).scalars():
-        writer.writerow([row.id, row.at.isoformat(), row.actor, row.action, row.target,
-                         row.unit_code or "", canonical(row.detail), row.source_ip or "",
-                         row.prev_hash, row.hash])
-        count += 1
-    return count
+def verify(session: Session, batch: int = 1000) -> int | None:
+    """Walk the chain in order; None if intact, else the id of the first entry that does not check.
+    This checks the table alone: dashboard.audit_anchor.verify adds the checkpoints."""
+    for _position, entry_id, _hash, ok in walk(session, batch):
+        if not ok:
+            return entry_id
+    return None

@@ -9,7 +9,7 @@ import sys
 
 from sqlalchemy import select
 
-from dashboard import audit
+from dashboard import audit_anchor, audit_export
 from dashboard.auth_accounts import LOGIN_ROLES, AccountError, create_user, set_active, set_password
 from dashboard.models import Unit, User
 from dashboard.timeutil import PeriodError, parse_period
@@ -31,7 +31,10 @@ def add_arguments(sub) -> None:
                        ("enable", "re-enable an account")):
         sub.add_parser(verb, help=what).add_argument("name")
     sub.add_parser("list-accounts", help="list log-in accounts (never the password hashes)")
-    sub.add_parser("audit-verify", help="check the audit log's hash chain; exit 1 if broken")
+    verify = sub.add_parser("audit-verify", help="check the audit log's hash chain and its checkpoints "
+                                                 "(Redis, and log lines given); exit 1 if broken")
+    verify.add_argument("--checkpoints-from", metavar="LOG", action="append", default=[],
+                        help="a log file: its 'audit checkpoint' lines are checked too (repeatable)")
     export = sub.add_parser("audit-export", help="write the audit log of a unit and period as CSV")
     export.add_argument("--unit", default="putian")
     export.add_argument("--from", dest="from_", metavar="YYYY-MM-DD")
@@ -49,7 +52,7 @@ def read_password(stdin=None) -> str:
     return stdin.readline().rstrip("\r\n")
 
 
-def run(Session, args: argparse.Namespace) -> int:  # noqa: N803 - a session factory
+def run(Session, args: argparse.Namespace, settings=None) -> int:  # noqa: N803 - a session factory
     """Run one account sub-command; 2 for refused input (the message names the field)."""
     command = args.users_command
     try:
@@ -71,7 +74,7 @@ def run(Session, args: argparse.Namespace) -> int:  # noqa: N803 - a session fac
         elif command == "list-accounts":
             _list(Session)
         elif command == "audit-verify":
-            return _verify(Session)
+            return _verify(Session, args, settings)
         else:
             return _export(Session, args)
     except AccountError as exc:
@@ -88,14 +91,42 @@ def _list(Session) -> None:  # noqa: N803
                   f"{user.created_at:%Y-%m-%d %H:%M}\t{'active' if user.active else 'disabled'}")
 
 
-def _verify(Session) -> int:  # noqa: N803
+def _verify(Session, args: argparse.Namespace, settings) -> int:  # noqa: N803
+    checkpoints, source = _redis_checkpoints(settings)
+    for path in args.checkpoints_from:
+        with open(path, encoding="utf-8", errors="replace") as log:
+            checkpoints += [audit_anchor.Checkpoint.parse(line) for line in log
+                            if "audit checkpoint {" in line]
     with Session() as s:
-        bad = audit.verify(s)
-    if bad is None:
+        verdict = audit_anchor.verify(s, checkpoints)
+    print(f"{verdict.entries} entries, {verdict.checkpoints} checkpoints ({source})")
+    if verdict.intact:
         print("audit log intact")
         return 0
-    print(f"audit log broken at entry {bad}: it or its predecessor was changed", file=sys.stderr)
+    if verdict.first_bad is not None:
+        print(f"audit log broken at entry {verdict.first_bad}: it or its predecessor was changed",
+              file=sys.stderr)
+    if verdict.broken is not None:
+        cp = verdict.broken
+        print(f"audit log does not match checkpoint {cp.line()}: {verdict.reason}", file=sys.stderr)
     return 1
+
+
+def _redis_checkpoints(settings) -> tuple[list[audit_anchor.Checkpoint], str]:
+    """The checkpoints kept in Redis, if this configuration reaches one."""
+    import redis
+
+    url = settings.redis_url if settings else None
+    marker = settings.data_dir / "redis" / "url" if settings else None
+    if not url and marker is not None and marker.exists():
+        url = marker.read_text().strip()
+    if not url:
+        return [], "no Redis configured"
+    try:
+        client = redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=2)
+        return audit_anchor.stored(client), "from Redis"
+    except redis.RedisError as exc:
+        return [], f"Redis unreachable: {exc}"
 
 
 def _export(Session, args: argparse.Namespace) -> int:  # noqa: N803
@@ -108,5 +139,5 @@ def _export(Session, args: argparse.Namespace) -> int:  # noqa: N803
         if s.get(Unit, args.unit) is None:
             print(f"error: --unit: unknown unit code {args.unit!r}", file=sys.stderr)
             return 2
-        audit.export_csv(s, sys.stdout, args.unit, period.utc_start, period.utc_end)
+        audit_export.export_csv(s, sys.stdout, args.unit, period.utc_start, period.utc_end)
     return 0

@@ -38,17 +38,17 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     """Run the chosen users sub-command."""
     engine = engine_for(settings)
     try:
-        return _run(session_factory(engine), args)
+        return _run(session_factory(engine, settings.audit_key()), args, settings)
     finally:
         engine.dispose()
 
 
-def _run(Session, args: argparse.Namespace) -> int:  # noqa: N803
+def _run(Session, args: argparse.Namespace, settings: Settings | None = None) -> int:  # noqa: N803
     command = args.users_command
     if command == "token":
         return _token(Session, args)
     if command in auth_cli.COMMANDS:
-        return auth_cli.run(Session, args)
+        return auth_cli.run(Session, args, settings)
     if command == "revoke":
         with Session.begin() as session:
             n = revoke_token(session, args.name, utcnow())

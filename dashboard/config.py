@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from dataclasses import dataclass, field, replace
@@ -13,6 +15,8 @@ DEFAULT_PORT = 8050
 DEFAULT_HOST = "127.0.0.1"
 # Socket.IO concurrency of the web process; gevent and eventlet need their packages installed.
 ASYNC_MODES = ("threading", "gevent", "eventlet")
+# What the audit key is derived for: a new context string would be a new key (and a new chain).
+AUDIT_KEY_CONTEXT = b"dashboard audit chain v1"
 
 
 class SettingsError(ValueError):
@@ -69,6 +73,11 @@ class Settings:
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+    def audit_key(self) -> bytes:
+        """The audit chain's HMAC key: derived from the secret key, never stored in the database
+        (every process sharing the secret key computes the same one; see docs/security.md)."""
+        return hmac.new(self.resolved_secret_key().encode(), AUDIT_KEY_CONTEXT, hashlib.sha256).digest()
 
 
 def _database_url(name: str, value: str) -> str:

@@ -43,9 +43,10 @@ def engine_for(settings: Settings) -> Engine:
     return make_engine(settings.effective_database_url)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """A sessionmaker whose objects stay readable after commit."""
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, audit_key: bytes | None = None) -> sessionmaker[Session]:
+    """A sessionmaker whose objects stay readable after commit; its sessions carry the audit
+    chain's key when given (dashboard.audit)."""
+    return sessionmaker(engine, expire_on_commit=False, info={"audit_key": audit_key} if audit_key else None)
 
 
 def alembic_config(engine: Engine):

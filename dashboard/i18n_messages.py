@@ -64,4 +64,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action.err.resolved": ("该告警已办结", "alert is already resolved"),
     "action.err.at_city": ("该告警已在市级，不能再升级", "alert is already at the city level"),
     "action.err.not_found": ("辖区内没有告警 #{id}", "no alert {id} in your jurisdiction"),
+    "action.err.ladder": ("该告警已升级到本级以上：本级只能添加备注",
+                          "the alert is escalated above your desk: you may add a note, nothing else"),
 }

@@ -90,14 +90,24 @@ def check_actor(principal: Principal, action: str, units: list[str],
     check_department(principal, action, department)
 
 
+class NotVisible(StepRefused):
+    """An incident outside the caller's jurisdiction: answered exactly as one that does not exist."""
+
+    def __init__(self) -> None:
+        super().__init__(404, "no such incident", "id")
+
+
 def check_role(principal: Principal, action: str, units: list[str]) -> None:
-    """Refuse (403) a caller whose role or jurisdiction does not allow this step."""
+    """Refuse a caller whose jurisdiction (NotVisible, 404: for a step on an existing incident it is
+    checked first, so nothing tells a foreign incident from a missing one) or role (403) does not
+    allow this step; a report outside the jurisdiction is refused with 403 (no incident exists yet)."""
+    if action != "report" and not principal.covers_codes(units):
+        raise NotVisible()
     roles = REPORT_ROLES if action == "report" else ACTION_ROLES.get(action, frozenset())
     if principal.role not in roles and not _platform(principal):
         raise StepRefused(403, f"role {principal.role!r} may not {action}", "action")
     if not principal.covers_codes(units):
-        raise StepRefused(403, f"incident is outside the jurisdiction of {principal.unit_code}",
-                          None)
+        raise StepRefused(403, f"the place is outside the jurisdiction of {principal.unit_code}", None)
 
 
 def check_department(principal: Principal, action: str, department: str | None) -> None:
@@ -115,8 +125,8 @@ def _platform(principal: Principal) -> bool:
 
 def plan(principal: Principal, action: str, state: str, units: list[str],
          department: str | None) -> Step:
-    """Validate a step for this caller on an incident in ``state``: role and jurisdiction (403),
-    then the state (409), then the department (403). Returns the planned step."""
+    """Validate a step for this caller on an incident in ``state``: jurisdiction (404) and role
+    (403), then the state (409), then the department (403). Returns the planned step."""
     if action in STEPS:
         check_role(principal, action, units)
     target = next_state(action, state)

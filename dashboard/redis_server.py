@@ -48,7 +48,7 @@ class EmbeddedRedis:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
             [_redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--dir", str(self.dir), "--appendonly", "yes", "--appendfsync", "everysec",
+             "--dir", str(self.dir), "--appendonly", "yes", "--appendfsync", "always",
              "--save", "", "--logfile", str(self.dir / "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             # Its own session: a terminal's Ctrl-C must not stop Redis before the workers that

@@ -29,7 +29,7 @@ class Services:
         engine = engine_for(settings)
         client = redis.Redis.from_url(settings.redis_url, decode_responses=True,
                                       health_check_interval=30, socket_keepalive=True)
-        return cls(settings=settings, engine=engine, Session=session_factory(engine),
+        return cls(settings=settings, engine=engine, Session=session_factory(engine, settings.audit_key()),
                    redis=client)
 
     def close(self) -> None:

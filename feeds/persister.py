@@ -26,11 +26,13 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from dashboard import audit
 from dashboard.config import Settings
 from dashboard.db import make_engine
 from dashboard.models import Incident, IncidentEvent, Position
 from feeds import contract, livestate, retention, schema
 from feeds.consumer import Consumer, Knobs
+from feeds.persist_audit import audit_records
 from feeds.schema import Entry, MalformedEntry, id_key
 
 log = logging.getLogger(__name__)
@@ -133,6 +135,7 @@ class Persister:
             held, applied = self._steps(session, steps)
             new_keys = self._events(session, reports, applied)
             deltas = self._apply(session, reports, applied, new_keys)
+            audit.append_many(session, audit_records(reports, applied, new_keys))
         livestate.apply_positions(self.redis, positions)
         livestate.apply_counts(self.redis, deltas)
         return held
@@ -251,7 +254,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         print("ingest needs DASHBOARD_REDIS_URL (run starts an embedded Redis for it)")
         return 2
     client = redis.Redis.from_url(settings.redis_url, decode_responses=True, health_check_interval=30)
-    Session = session_factory(writer_engine(settings.effective_database_url))  # noqa: N806
+    Session = session_factory(writer_engine(settings.effective_database_url), settings.audit_key())  # noqa: N806
     persister = Persister(Session, client)
     knobs = Knobs(count=args.count, block_ms=args.block_ms, claim_idle_ms=args.claim_idle_ms,
                   max_deliveries=args.max_deliveries)

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 import redis
 
-from dashboard import outbox
+from dashboard import audit_anchor, outbox
 from dashboard.services import Services
 from dashboard.timeutil import parse_timestamp, utcnow
 from feeds import schema
@@ -170,8 +170,10 @@ class Supervisor:
                                   daemon=True)
         thread.start()
         beat, counters = f"live:heartbeat:{WORKER}:{name}-scan", f"live:worker:{WORKER}:{name}-scan"
+        anchor = audit_anchor.Checkpointer(self.services.Session, self.services.redis)
         while not stop.is_set():
             started = time.monotonic()
+            anchor.tick(started)
             try:
                 out = self.scan()
                 # The scan loop beats on its own: a live consumer must not hide a stuck scan.
@@ -186,6 +188,7 @@ class Supervisor:
                     self.services.redis.hincrby(counters, "failed", 1)
             stop.wait(max(0.0, self.knobs.scan_every_s - (time.monotonic() - started)))
         thread.join(timeout=5)
+        anchor.close(time.monotonic())
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -30,6 +30,10 @@ DB_PREFIX = os.environ.get("DASHBOARD_TEST_DB_PREFIX", "dash")
 # Developers may keep a seeded world between runs (keyed by the seed code's hash); CI never does.
 REUSE_WORLD = bool(os.environ.get("DASHBOARD_TEST_REUSE_WORLD"))
 BACKENDS = ("sqlite", "postgresql")
+# The audit chain's key derives from the secret key: sessions built without settings (fixtures, the
+# CLI) must key the chain as the test apps do.
+TEST_SECRET_KEY = "test-secret-key-0123456789abcdef"
+os.environ.setdefault("DASHBOARD_SECRET_KEY", TEST_SECRET_KEY)
 
 
 def _unavailable(what: str, exc: Exception) -> None:
@@ -187,7 +191,7 @@ def make_settings(engine: Engine, tmp_path: Path, **extra) -> Settings:
         data_dir=tmp_path,
         database_url=engine.url.render_as_string(hide_password=False),
         redis_url=REDIS_URL,
-        secret_key="test-secret-key-0123456789abcdef",
+        secret_key=TEST_SECRET_KEY,
         testing=True,
         **extra,
     )

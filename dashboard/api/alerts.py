@@ -14,8 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from dashboard import outbox
 from dashboard.alert_titles import prime as prime_titles
 from dashboard.alerting import payload, scope
-from dashboard.alerting_actions import ActionError, find_repeat, parse_request, perform, record
+from dashboard.alerting_actions import ActionError, find_repeat, locked_alert, parse_request, perform, record
 from dashboard.api import ApiError, bp, current_principal, json_body, require, services
+from dashboard.auth import client_address
 from dashboard.models import Alert, Unit
 from dashboard.timeutil import utcnow
 from feeds import schema
@@ -63,10 +64,8 @@ def list_alerts():
         code = request.args.get("unit")
         if code:
             unit = session.get(Unit, code)
-            if unit is None:
+            if unit is None or not principal.covers(unit):  # the same answer for both
                 raise ApiError(404, f"unknown unit {code!r}", "unit")
-            if not principal.covers(unit):
-                raise ApiError(403, f"unit {code!r} is outside your jurisdiction", "unit")
             if unit.level in _SUBTREE:
                 query = query.where(_SUBTREE[unit.level] == code)
         total = session.execute(select(func.count()).select_from(query.subquery())).scalar()
@@ -80,7 +79,8 @@ def list_alerts():
 @bp.post("/alerts/<int(max=2147483647):alert_id>/<action>")
 @require(*DUTY_ROLES)
 def act_on_alert(alert_id: int, action: str):
-    """Acknowledge, assign, escalate or resolve an alert in the caller's jurisdiction."""
+    """Acknowledge, assign, escalate, resolve or add a note to an alert in the caller's jurisdiction
+    (only a note when the alert is above the caller's level)."""
     principal = current_principal()
     try:
         req = parse_request(action, json_body())
@@ -89,15 +89,12 @@ def act_on_alert(alert_id: int, action: str):
     svc = services()
     try:
         with svc.Session.begin() as session:
-            alert = session.execute(select(Alert).where(Alert.id == alert_id, scope(principal))
-                                    .with_for_update()).scalar()
-            if alert is None:
-                raise ApiError(404, f"no alert {alert_id} in your jurisdiction", "id")
+            alert = locked_alert(session, principal, alert_id)
             repeat = find_repeat(session, alert_id, req)
             if repeat is not None:
                 return jsonify(id=alert_id, alert=payload(alert), action=record(repeat), repeat=True), 200
-            ack, (type_, data) = perform(session, alert, req, actor=principal.name,
-                                         source_ip=request.remote_addr, now=_now())
+            ack, (type_, data) = perform(session, alert, req, principal, source_ip=client_address(),
+                                         now=_now())
             staged = outbox.stage(session, schema.ALERTS, type_, data).key
             body = {"id": alert_id, "alert": payload(alert), "action": record(ack), "repeat": False}
     except ActionError as exc:

@@ -19,6 +19,7 @@ from dashboard import lifecycle
 from dashboard.api import ApiError, bp, current_principal, json_body, require, services
 from dashboard.api import intake_fields as f
 from dashboard.api.intake_catalog import Catalog, catalog
+from dashboard.auth import client_address
 from dashboard.models import SOURCES, Incident, IncidentEvent
 from dashboard.timeutil import utcnow
 from feeds import producer, schema
@@ -42,8 +43,15 @@ def _known(kind: str, code: str, cat: Catalog | None = None) -> bool:
     return code in getattr(_catalog(refresh=True), kind)
 
 
-def _refused(exc: lifecycle.StepRefused) -> ApiError:
+def _refused(exc: lifecycle.StepRefused, incident_id: str | None = None) -> ApiError:
+    if isinstance(exc, lifecycle.NotVisible):
+        return _not_found(incident_id or "")
     return ApiError(exc.status, exc.message, exc.field)
+
+
+def _not_found(incident_id: str) -> ApiError:
+    """The one answer for an incident that does not exist and one outside the jurisdiction."""
+    return ApiError(404, f"no incident {incident_id!r}", "id")
 
 
 @bp.post("/positions")
@@ -71,9 +79,8 @@ def post_positions():
         rows[i]["grid"] = grid
     for i, row in enumerate(rows):
         _place(row, cat)
-        if not principal.covers_codes(row["units"]):
-            raise ApiError(403, f"staff {row['staff']} is outside the jurisdiction of "
-                                f"{principal.unit_code}", f"positions[{i}].staff")
+        if not principal.covers_codes(row["units"]):  # answered as for a staff id that does not exist
+            raise f.refuse(f"positions[{i}].staff", f"unknown staff id {row['staff']!r}")
     stream_id = producer.add(services().redis, schema.POSITIONS, schema.T_POSITIONS,
                              {"positions": rows, "units": ["putian"]})
     return jsonify(accepted=len(rows), stream_id=stream_id), 202
@@ -115,7 +122,7 @@ def post_incident():
     body = json_body()
     now, principal, svc = utcnow(), current_principal(), services()
     data = _incident(body, now)
-    data["actor"] = principal.name
+    data["actor"], data["source_ip"] = principal.name, client_address()
     try:
         lifecycle.check_actor(principal, "report", data["units"], None)
     except lifecycle.StepRefused as exc:
@@ -200,7 +207,7 @@ def _load_from_db(incident_id: str) -> dict | None:
 def post_transition(incident_id: str):
     """Take one step of the loop on an incident."""
     if not f.ID_PATTERN.match(incident_id):
-        raise ApiError(404, f"no incident {incident_id!r}", "id")
+        raise _not_found(incident_id)
     body = json_body()
     f.unknown_fields(body, TRANSITION_FIELDS)
     action = f.choice(body, "action", lifecycle.ACTIONS)
@@ -217,22 +224,25 @@ def post_transition(incident_id: str):
     for _ in range(MAX_ATTEMPTS):
         state = producer.incident_state(svc.redis, incident_id) or _load_from_db(incident_id)
         if state is None:
-            raise ApiError(404, f"no incident {incident_id!r}", "id")
+            raise _not_found(incident_id)
+        units = json.loads(state["units"])
+        if not principal.covers_codes(units):  # before anything that answers differently
+            raise _not_found(incident_id)
         if key and state.get(f"key:{key}"):
             return jsonify(id=incident_id, stream_id=state[f"key:{key}"]), 200
         if not key and _is_retry(state, action, principal.name, department):
             return jsonify(id=incident_id, stream_id=state.get("stream_id")), 200
-        units = json.loads(state["units"])
         try:
             step = lifecycle.plan(principal, action, state["state"], units, state["department"] or None)
         except lifecycle.StepRefused as exc:
-            raise _refused(exc) from exc
+            raise _refused(exc, incident_id) from exc
         at = f.when(body, "at", now, required=False, not_before=datetime.fromisoformat(state["at"])) or now
         version = int(state["version"]) + 1
         dept = department if action == "dispatch" else (state["department"] or None)
         data = {"incident": incident_id, "action": action, "from": step.from_state,
                 "to": step.to_state, "at": f.stamp(at), "actor": principal.name, "department": dept,
-                "note": note, "key": f"{incident_id}:v{version}", "version": version, "units": units}
+                "note": note, "key": f"{incident_id}:v{version}", "version": version, "units": units,
+                "source_ip": client_address()}
         fields = {"state": step.to_state, "version": version, "department": dept or "",
                   "at": f.stamp(at), "last": json.dumps([action, principal.name, department])}
         result = producer.sequence(svc.redis, incident_id, version - 1, schema.T_TRANSITION, data,

@@ -1,10 +1,10 @@
 """The read API: units with children, boundary and figures; incidents; catalogue; search.
 
 Every read needs a caller (any role) and is scoped to the caller's jurisdiction on the server:
-- a unit code that does not exist answers 404; one that exists outside the jurisdiction answers
-  403 (the unit tree is public knowledge, the figures are not), naming the parameter;
-- an incident outside the jurisdiction does not exist for the caller: 404, as for a missing id
-  (the same rule as the alerts API);
+- a unit, incident or alert outside the caller's jurisdiction does not exist for the caller: the
+  answer is the 404 a missing one gets, body and all (the same rule on every endpoint);
+- an incident the API has accepted but ingest has not stored yet answers at once with the state
+  ``accepted for processing`` (read your own writes);
 - lists and search without a unit cover the caller's whole jurisdiction and nothing else.
 Errors are `{"error": <message>, "field": <parameter or null>}`.
 """
@@ -20,6 +20,10 @@ from dashboard import queries, queries_catalog, queries_incidents
 from dashboard.api import ApiError, bp, current_principal, require, services
 from dashboard.models import Incident, Unit
 from dashboard.timeutil import Period, PeriodError, parse_period
+from feeds import producer
+
+# What GET /api/v1/incidents/<id> answers for an accepted incident not yet stored by ingest.
+PENDING_STATE = "accepted for processing"
 
 
 def _period() -> Period:
@@ -58,10 +62,8 @@ def scoped_unit(session: Session, code: str | None, field: str) -> Unit:
     principal = current_principal()
     code = code or principal.unit_code
     unit = queries.unit(session, code)
-    if unit is None:
+    if unit is None or not principal.covers(unit):
         raise ApiError(404, f"unknown unit {code!r}", field)
-    if not principal.covers(unit):
-        raise ApiError(403, f"unit {code!r} is outside your jurisdiction", field)
     return unit
 
 
@@ -118,9 +120,30 @@ def list_incidents():
 def get_incident(incident_id: str):
     """One incident with its state, step times, supervision items and timeline."""
     with services().Session() as session:
-        if not _visible(queries_incidents.incident_row(session, incident_id)):
-            raise ApiError(404, f"no incident {incident_id!r}", "id")
-        return jsonify(queries_incidents.incident(session, incident_id))
+        row = queries_incidents.incident_row(session, incident_id)
+        if row is not None:
+            if not _visible(row):
+                raise ApiError(404, f"no incident {incident_id!r}", "id")
+            return jsonify(queries_incidents.incident(session, incident_id))
+    pending = _pending(incident_id)
+    if pending is None:
+        raise ApiError(404, f"no incident {incident_id!r}", "id")
+    return jsonify(pending)
+
+
+def _pending(incident_id: str) -> dict | None:
+    """An incident the sequencer has accepted but the database does not hold yet, if the caller
+    may see it: its id, the state ``accepted for processing`` and what the stream knows."""
+    state = producer.incident_state(services().redis, incident_id)
+    if not state or not state.get("units"):
+        return None
+    units = json.loads(state["units"])
+    if not current_principal().covers_codes(units):
+        return None
+    return {"id": incident_id, "state": PENDING_STATE, "sequenced_state": state.get("state"),
+            "version": int(state.get("version") or 1), "reported_at": state.get("reported_at"),
+            "grid_code": units[-1], "units": units, "department_code": state.get("department") or None,
+            "timeline": [], "stored": False}
 
 
 @bp.get("/business-items")

@@ -189,7 +189,7 @@ def test_audit_is_exported_by_unit_and_period_for_administrators_only(site):
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     assert f'filename="audit-putian-{today}-{today}.csv"' in csv.headers["Content-Disposition"]
     lines = csv.get_data(as_text=True).splitlines()
-    assert lines[0] == "id,at,actor,action,target,unit_code,detail,source_ip,prev_hash,hash"
+    assert lines[0] == "\ufeffid,at (Asia/Shanghai),actor,action,target,unit_code,detail,source_ip,prev_hash,hash"
     assert any(",boss,login.success,boss,putian," in line for line in lines)
     town = admin.get(f"/api/v1/audit?unit=licheng-zhenhai&from={today}&to={today}").get_json()
     assert {(e["action"], e["target"]) for e in town["entries"]} == {
@@ -218,8 +218,8 @@ def test_audit_page_shows_entries_and_a_broken_chain(site):
         first = s.scalar(select(AuditEntry.id).order_by(AuditEntry.id).limit(1))
         s.execute(text("UPDATE audit_log SET actor = 'nobody' WHERE id = :i"), {"i": first})
     assert f"哈希链在第 {first} 条处断开" in admin.get("/audit?lang=zh").get_data(as_text=True)
-    assert admin.get("/api/v1/audit/verify").get_json() == {"intact": False, "first_bad": first,
-                                                           "entries": 4}
+    verdict = admin.get("/api/v1/audit/verify").get_json()
+    assert (verdict["intact"], verdict["first_bad"], verdict["entries"]) == (False, first, 4)
     bad = admin.get("/audit?unit=atlantis&lang=zh").get_data(as_text=True)
     assert "atlantis" in bad and "unknown unit" in bad
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, text
 
-from dashboard import audit
+from dashboard import audit, audit_export
 from dashboard.models import AuditEntry, Unit
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
@@ -92,11 +92,11 @@ def test_csv_export_by_unit_and_period(Session):
     _fill(Session)
     out = io.StringIO()
     with Session() as s:
-        n = audit.export_csv(s, out, "licheng", T0, T0 + timedelta(minutes=4))
+        n = audit_export.export_csv(s, out, "licheng", T0, T0 + timedelta(minutes=4))
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     # Entries 1 and 3 belong to a town under licheng; entry 5 is outside the period.
     assert n == 2
     assert [r["target"] for r in rows] == ["alert:1", "alert:3"]
     assert "已电话联系 1" in rows[0]["detail"]
     with Session() as s:
-        assert audit.export_csv(s, io.StringIO(), "putian", T0, T0 + timedelta(days=1)) == 5
+        assert audit_export.export_csv(s, io.StringIO(), "putian", T0, T0 + timedelta(days=1)) == 5
