@@ -189,7 +189,8 @@ def test_audit_is_exported_by_unit_and_period_for_administrators_only(site):
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     assert f'filename="audit-putian-{today}-{today}.csv"' in csv.headers["Content-Disposition"]
     lines = csv.get_data(as_text=True).splitlines()
-    assert lines[0] == "\ufeffid,at (Asia/Shanghai),actor,action,target,unit_code,detail,source_ip,prev_hash,hash"
+    assert lines[0] == ("\ufeffid,at (Asia/Shanghai),actor,action,target,unit_code,detail,source_ip,"
+                        "prev_hash,hash")
     assert any(",boss,login.success,boss,putian," in line for line in lines)
     town = admin.get(f"/api/v1/audit?unit=licheng-zhenhai&from={today}&to={today}").get_json()
     assert {(e["action"], e["target"]) for e in town["entries"]} == {
