@@ -27,7 +27,7 @@ from dashboard.alerting_actions import parse_request, perform
 from dashboard.db import session_factory
 from dashboard.i18n import unit_name
 from dashboard.models import Alert, Staff, Unit
-from dashboard.principal import issue_token
+from dashboard.principal import Principal, issue_token
 from dashboard.queries import unit_ref
 from feeds import schema
 from tests.conftest import BACKENDS, REDIS_URL, seeded_world
@@ -325,7 +325,8 @@ def test_wall_survives_a_server_restart_and_resumes_with_missed_events(wall_page
     factory = session_factory(wall_stack.engine)
     with factory.begin() as s:
         alert = s.get(Alert, acked_later)
-        _, (type_, data) = perform(s, alert, parse_request("ack", {"note": "现场处置"}), actor="e2e-duty",
+        desk = Principal("e2e-duty", "duty")
+        _, (type_, data) = perform(s, alert, parse_request("ack", {"note": "现场处置"}), desk,
                                    source_ip="127.0.0.1", now=datetime.now(UTC) + timedelta(seconds=1))
         outbox.stage(s, schema.ALERTS, type_, data)
     publish(wall_stack)

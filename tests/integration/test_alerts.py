@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from dashboard.alerting_actions import Request, perform
 from dashboard.models import Alert, Incident
+from dashboard.principal import Principal
 from feeds import producer, schema
 from feeds.supervisor import Supervisor
 from tests.integration.supervision_world import (
@@ -23,6 +24,8 @@ from tests.integration.supervision_world import (
     build_world,
     reported_payload,
 )
+
+DUTY = Principal(name="duty1", role="duty")  # a city desk
 
 
 @pytest.fixture
@@ -96,7 +99,7 @@ def test_an_expired_ack_fires_again_while_the_cause_persists(sup):
     sup.handle([_report(sup, "C1", severity=4)])
     with sup.services.Session.begin() as s:
         alert = s.get(Alert, _alerts(sup)[0].id)
-        perform(s, alert, Request(action="ack", note="已通知", expires_minutes=10), "duty1", None,
+        perform(s, alert, Request(action="ack", note="已通知", expires_minutes=10), DUTY, None,
                 T0 + timedelta(minutes=1))
     sup.scan(T0 + timedelta(minutes=10))
     assert _alerts(sup)[0].state == "acked"
@@ -112,7 +115,7 @@ def test_an_expired_ack_does_not_fire_when_the_cause_is_gone(sup):
     sup.handle([_report(sup, "C1", severity=4)])
     with sup.services.Session.begin() as s:
         perform(s, s.get(Alert, _alerts(sup)[0].id), Request(action="ack", expires_minutes=10),
-                "duty1", None, T0 + timedelta(minutes=1))
+                DUTY, None, T0 + timedelta(minutes=1))
         incident = s.get(Incident, "C1")
         incident.state, incident.closed_at = "closed", T0 + timedelta(minutes=5)
     sup.scan(T0 + timedelta(minutes=11))

@@ -72,7 +72,7 @@ def test_list_is_scoped_and_most_severe_first(desk):
     by_unit = desk.call("GET", "/api/v1/alerts", who="city", query_string={"unit": "chengxiang"})
     assert [a["unit"] for a in by_unit.get_json()["alerts"]] == [OTHER_GRID]
     refused = desk.call("GET", "/api/v1/alerts", query_string={"unit": "chengxiang"})
-    assert refused.status_code == 403 and refused.get_json()["field"] == "unit"
+    assert refused.status_code == 404 and refused.get_json()["field"] == "unit"
     bad = desk.call("GET", "/api/v1/alerts", query_string={"state": "sleeping"})
     assert bad.status_code == 400 and bad.get_json()["field"] == "state"
     assert desk.call("GET", "/api/v1/alerts", query_string={"state": "resolved"}).get_json()["alerts"] == []

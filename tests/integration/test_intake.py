@@ -162,7 +162,8 @@ def test_a_device_may_not_report_for_another_grid(env):
     reply = env.http.post("/api/v1/positions", headers=env.device,
                           json={"positions": [{"staff": "S0002", "ts": now_iso(), "lat": G2_POINT[0],
                                                "lon": G2_POINT[1]}]})
-    assert reply.status_code == 403 and reply.json["field"] == "positions[0].staff"
+    # Answered as for a staff id that does not exist (issue 14: no probing of foreign ids).
+    assert reply.status_code == 422 and reply.json["field"] == "positions[0].staff"
 
 
 def _closed_port() -> int:

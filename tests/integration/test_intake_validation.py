@@ -160,7 +160,8 @@ def test_transition_of_unknown_incident_or_outside_jurisdiction(env):
     elsewhere = token(env.Session, "duty", unit="xianyou")
     reply = env.http.post(f"/api/v1/incidents/{incident['id']}/transitions", headers=elsewhere,
                           json={"action": "dispatch", "department": "market"})
-    assert reply.status_code == 403
+    assert reply.status_code == 404  # as for an incident that does not exist
+    assert reply.json == {"error": f"no incident {incident['id']!r}", "field": "id"}
     device = token(env.Session, "device", unit=G1)
     reply = env.http.post(f"/api/v1/incidents/{incident['id']}/transitions", headers=device,
                           json={"action": "cancel", "note": "重复"})

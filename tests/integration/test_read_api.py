@@ -89,14 +89,14 @@ def test_town_officer_sees_only_its_town(api):
     assert own.status_code == 200
     assert api.get(f"/api/v1/units/{GRIDS[0]}", token=api.town).status_code == 200
     for code in ("putian", "licheng", "licheng-gongchen", GRIDS[2]):
-        refused = api.get(f"/api/v1/units/{code}", token=api.town)
-        assert refused.status_code == 403, code
-        assert refused.get_json()["field"] == "code"
+        refused = api.get(f"/api/v1/units/{code}", token=api.town)  # as if it did not exist
+        assert refused.status_code == 404, code
+        assert refused.get_json() == {"error": f"unknown unit {code!r}", "field": "code"}
     listed = api.get("/api/v1/incidents", token=api.town, limit=500, **YEAR_ARGS).get_json()
     mine = {x.id for x in api.specs if x.under("licheng-zhenhai") and x.local.year == 2018}
     assert {row["id"] for row in listed["items"]} == mine and listed["unit"] == "licheng-zhenhai"
     other = api.get("/api/v1/incidents", token=api.town, unit="licheng-gongchen")
-    assert other.status_code == 403 and other.get_json()["field"] == "unit"
+    assert other.status_code == 404 and other.get_json()["field"] == "unit"
     foreign = next(x for x in api.specs if not x.under("licheng-zhenhai"))
     assert api.get(f"/api/v1/incidents/{foreign.id}", token=api.town).status_code == 404
     assert api.get(f"/api/v1/incidents/{foreign.id}").status_code == 200
@@ -104,7 +104,7 @@ def test_town_officer_sees_only_its_town(api):
     assert api.get(f"/api/v1/incidents/{local.id}", token=api.town).status_code == 200
     found = api.get("/api/v1/search", token=api.town, q="社区").get_json()
     assert found["units"] and all(u["code"].startswith("licheng-zhenhai") for u in found["units"])
-    assert api.get("/api/v1/search", token=api.town, q="社区", within="chengxiang").status_code == 403
+    assert api.get("/api/v1/search", token=api.town, q="社区", within="chengxiang").status_code == 404
 
 
 def test_incident_list_pages_newest_first(api):
@@ -206,7 +206,7 @@ def test_world_town_officer_is_scoped(world_api):
     from dashboard.models import Incident
 
     assert world_api.get("/api/v1/units/licheng-zhenhai-changshou", token=world_api.town).status_code == 200
-    assert world_api.get("/api/v1/units/hanjiang-hanxi", token=world_api.town).status_code == 403
+    assert world_api.get("/api/v1/units/hanjiang-hanxi", token=world_api.town).status_code == 404
     with world_api.Session() as s:
         foreign = s.scalar(select(Incident.id).where(Incident.town_code == "hanjiang-hanxi").limit(1))
         own = s.scalar(select(Incident.id).where(Incident.town_code == "licheng-zhenhai").limit(1))

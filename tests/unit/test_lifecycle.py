@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.lifecycle import ACTIONS, STEPS, StepRefused, check_actor, next_state, plan
+from dashboard.lifecycle import ACTIONS, STEPS, NotVisible, StepRefused, check_actor, next_state, plan
 from dashboard.models import OPEN_STATES, STATES
 from dashboard.principal import Principal
 
@@ -74,7 +74,10 @@ def test_who_may_take_which_step(principal, action, allowed):
     else:
         with pytest.raises(StepRefused) as err:
             check_actor(principal, action, GRID, "market")
-        assert err.value.status == 403
+        # Outside the jurisdiction the incident does not exist for the caller (issue 14, item 9).
+        outside = not principal.covers_codes(GRID)
+        assert err.value.status == (404 if outside else 403)
+        assert isinstance(err.value, NotVisible) == outside
 
 
 def test_plan_checks_role_then_state_then_department():
