@@ -153,7 +153,11 @@ def test_subscriptions_outside_jurisdiction_are_refused(live):
     ack = duty.subscribe("chengxiang")
     assert ack["ok"] is False and ack["field"] == "unit"
     duty.wait_for(has_event("refused"), "the refusal")
-    assert duty.subscribe("no-such-unit")["field"] == "unit"
+    missing = duty.subscribe("no-such-unit")
+    assert missing["field"] == "unit"
+    # A unit outside the jurisdiction is refused exactly as one that does not exist (issue 14, item 9).
+    assert {k: str(v).replace("chengxiang", "X") for k, v in ack.items()} == \
+        {k: str(v).replace("no-such-unit", "X") for k, v in missing.items()}
     assert duty.client.call("subscribe", {"unit": "licheng", "last": {"incidents": "yesterday"}},
                             timeout=10)["field"] == "last.incidents"
     assert duty.subscribe("licheng-zhenhai")["ok"] is True
