@@ -152,8 +152,8 @@ def act(action: str, target: Any, note: str | None, behalf: str | None, channel:
     return L.tr(f"done.{action}", lang, id=target), queue, board
 
 
-def on_action(n_ack, n_assign, n_escalate, n_resolve, target, note, behalf, channel, assign_to, lang,
-              submission=None):
+def on_action(n_ack, n_assign, n_escalate, n_resolve, n_note, target, note, behalf, channel, assign_to,
+              lang, submission=None):
     """Dash entry point: which button was pressed decides the action."""
     pressed = {v: k for k, v in L.BUTTONS.items()}.get(ctx.triggered_id)
     if pressed is None:

@@ -36,7 +36,7 @@ ASSIGN_LIST = "duty-assign-list"
 SOUND = "duty-sound"
 RESULT = "duty-result"
 BUTTONS = {"ack": "duty-ack", "assign": "duty-assign-btn", "escalate": "duty-escalate",
-           "resolve": "duty-resolve"}
+           "resolve": "duty-resolve", "note": "duty-note-btn"}
 CHANNELS = ("screen", "phone", "radio", "in_person")
 CRITICAL = 4  # severity that rings the bell
 
@@ -57,6 +57,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "channel.radio": ("对讲机", "Radio"), "channel.in_person": ("当面", "In person"),
     "done.ack": ("已确认 #{id}", "Acknowledged #{id}"), "done.assign": ("已指派 #{id}", "Assigned #{id}"),
     "done.escalate": ("已升级 #{id}", "Escalated #{id}"), "done.resolve": ("已办结 #{id}", "Resolved #{id}"),
+    # A desk below an escalated alert's level may only add a note (dashboard.alerting_actions).
+    "btn.note": ("添加备注", "Add note"), "done.note": ("已为 #{id} 添加备注", "Note added to #{id}"),
     "refused": ("不能执行：{reason}", "Refused: {reason}"),
     "forbidden": ("无权使用值班台", "You may not use the duty desk"),
     "empty": ("辖区内暂无待处置告警", "No open alerts in your jurisdiction"),
@@ -149,7 +151,8 @@ def action_panel(lang: str, departments: list[str]) -> html.Div:
         _field(tr("assign_to", lang), dcc.Input(id=ASSIGN, value="", maxLength=64, list=ASSIGN_LIST,
                                                 className="duty-input")),
         html.Datalist([html.Option(value=d) for d in departments], id=ASSIGN_LIST),
-        html.Div([html.Button(tr(a, lang), id=b, n_clicks=0, className=f"duty-btn duty-btn-{a}")
+        html.Div([html.Button(tr("btn.note" if a == "note" else a, lang), id=b, n_clicks=0,
+                              className=f"duty-btn duty-btn-{a}")
                   for a, b in BUTTONS.items()], className="duty-buttons"),
         html.Div(id=RESULT, className="duty-result", role="status"),
         dcc.Checklist(id=SOUND, options=[{"label": tr("sound", lang), "value": "on"}], value=[],

@@ -64,14 +64,16 @@ def test_a_lower_desk_may_only_add_a_note_through_the_api(desk):
 def test_the_dash_desk_is_refused_the_same_way(desk):
     server, alert_id, tokens, Session = desk
 
-    def act(who, action):
+    def act(who, action, note=""):
         headers = {"Authorization": f"Bearer {tokens[who]}"}
         with server.test_request_context("/_dash-update-component", method="POST", headers=headers):
-            return duty.act(action, alert_id, "", "", "screen", "", "en")[0]
+            return duty.act(action, alert_id, note, "", "screen", "", "en")[0]
 
     assert act("town", "resolve").startswith("Refused") and "add a note" in act("town", "ack")
+    assert act("town", "note", "街道已派人到场") == f"Note added to #{alert_id}"
     with Session() as s:
         assert s.get(Alert, alert_id).state == "open"
+        assert [a.action for a in s.scalars(select(AlertAck))] == ["note"]
     assert not act("district", "ack").startswith("Refused")
     with Session() as s:
         assert s.get(Alert, alert_id).state == "acked"
