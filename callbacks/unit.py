@@ -13,15 +13,16 @@ from dash.exceptions import MissingCallbackContextException, PreventUpdate
 
 from callbacks import data
 from callbacks.scope import ViewRefused
-from dashboard.i18n import fmt_int, lang_of, t
-from dashboard.models import CENTER_LEVELS, OPEN_STATES
+from dashboard.i18n import lang_of, t
 from layouts import ids
 from layouts.figures import (
     breakdown_figure,
     funnel_figure,
     loop_steps,
     open_by_state_figure,
+    open_by_state_patch,
     supervision_figure,
+    supervision_patch,
     trend_figure,
 )
 from layouts.figures_map import STAFF_TRACES_AT, map_figure, measure_value
@@ -62,12 +63,8 @@ def figures_for(view: dict | None, lang: str | None, live: bool) -> tuple[Any, A
     if live:
         if not f["live"]:
             return no_update, no_update, no_update
-        states, levels = Patch(), Patch()
-        counts = [f["open_by_state"].get(s, 0) for s in OPEN_STATES]
-        states["data"][0]["x"], states["data"][0]["text"] = counts, [fmt_int(c) for c in counts]
-        by_level = [f["supervision_by_level"].get(level, 0) for level in list(CENTER_LEVELS)[::-1]]
-        levels["data"][0]["y"], levels["data"][0]["text"] = by_level, [fmt_int(c) for c in by_level]
-        return kpi_tiles(f, lang), states, levels
+        return (kpi_tiles(f, lang), open_by_state_patch(f["open_by_state"], lang),
+                supervision_patch(f["supervision_by_level"], lang))
     return (kpi_tiles(f, lang), open_by_state_figure(f["open_by_state"], lang),
             supervision_figure(f["supervision_by_level"], lang))
 

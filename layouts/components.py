@@ -10,6 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.i18n import TABLE, t, unit_name
+from layouts.figures import placeholder_figure
 from layouts.theme import BACKGROUND, FONT_FAMILY, PANEL, TEXT
 
 GRAPH_CONFIG = {"displaylogo": False, "displayModeBar": False, "scrollZoom": True, "responsive": True}
@@ -50,9 +51,10 @@ def panel(title: str, body: Any, *, class_name: str = "", extra: Any = None) -> 
 
 
 def graph(component_id: str, height: str = "100%", class_name: str = "") -> dcc.Graph:
-    """A Plotly graph slot (figure filled by a callback), without the mode bar."""
-    return dcc.Graph(id=component_id, config=GRAPH_CONFIG, style={"height": height},
-                     className=f"graph {class_name}".strip())
+    """A Plotly graph slot (figure filled by a callback), without the mode bar; dark from its first
+    frame (an empty dcc.Graph would draw Plotly's white default while the figure is on its way)."""
+    return dcc.Graph(id=component_id, figure=placeholder_figure(), config=GRAPH_CONFIG,
+                     style={"height": height}, className=f"graph {class_name}".strip())
 
 
 def data_grid(component_id: str, columns: list[dict[str, Any]], lang: str, *,

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
+from dash import Patch
 
 from dashboard.i18n import (
     LEVEL_NAMES,
@@ -17,7 +18,15 @@ from dashboard.i18n import (
     t,
 )
 from dashboard.models import CENTER_LEVELS, OPEN_STATES
-from layouts.theme import LEVEL_COLOURS, MUTED, OKABE_ITO, STATE_COLOURS, base_layout, empty_figure
+from layouts.theme import (
+    LEVEL_COLOURS,
+    MUTED,
+    OKABE_ITO,
+    STATE_COLOURS,
+    TEXT,
+    base_layout,
+    empty_figure,
+)
 
 LOOP_ORDER = tuple(LOOP_STEPS)
 # Which open state stands at which loop step (the rest are counted elsewhere).
@@ -25,29 +34,77 @@ STEP_OF_STATE = {"reported": "discovery", "dispatched": "dispatch", "accepted": 
                  "resolved": "check"}
 
 
+def placeholder_figure() -> dict[str, Any]:
+    """What a graph shows before its first figure arrives: nothing, on the dark panel (no axes,
+    transparent paper), never Plotly's white default. A plain dict: no template to ship."""
+    hidden = {"visible": False, "fixedrange": True}
+    return {"data": [], "layout": {"paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+                                   "font": {"color": TEXT}, "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+                                   "xaxis": hidden, "yaxis": hidden, "showlegend": False}}
+
+
+def no_data_annotations(empty: bool, lang: str) -> list[dict[str, Any]]:
+    """The centred 暂无数据 / No data notice of an empty chart (none when it has data)."""
+    if not empty:
+        return []
+    return [dict(text=t("empty", lang), showarrow=False, font=dict(color=MUTED, size=16),
+                 xref="paper", yref="paper", x=0.5, y=0.5, name="no-data")]
+
+
+def _open_counts(open_by_state: dict[str, int]) -> list[int]:
+    return [open_by_state.get(s, 0) for s in OPEN_STATES]
+
+
+def _level_counts(by_level: dict[str, int]) -> list[int]:
+    return [by_level.get(level, 0) for level in list(CENTER_LEVELS)[::-1]]  # village … city
+
+
 def open_by_state_figure(open_by_state: dict[str, int], lang: str) -> go.Figure:
-    """Open incidents per stage as horizontal bars in loop order."""
+    """Open incidents per stage as horizontal bars in loop order ("No data" when none is open)."""
     states = list(OPEN_STATES)
-    counts = [open_by_state.get(s, 0) for s in states]
+    counts = _open_counts(open_by_state)
     fig = go.Figure(go.Bar(
         y=[name_of(STATE_NAMES, s, lang) for s in states], x=counts, orientation="h",
         marker_color=[STATE_COLOURS[s] for s in states], text=[fmt_int(c, lang) for c in counts],
         textposition="auto", hovertemplate="%{y}: %{x:,}<extra></extra>", meta="open_by_state"))
-    fig.update_layout(**base_layout(yaxis=dict(autorange="reversed", color=MUTED),
-                                    xaxis=dict(visible=False)))
+    empty = not any(counts)
+    fig.update_layout(**base_layout(yaxis=dict(autorange="reversed", color=MUTED, visible=not empty),
+                                    xaxis=dict(visible=False), annotations=no_data_annotations(empty, lang)))
     return fig
+
+
+def open_by_state_patch(open_by_state: dict[str, int], lang: str) -> Patch:
+    """A live change of `open_by_state_figure`: the counts, and the notice shown or cleared."""
+    counts = _open_counts(open_by_state)
+    patch = Patch()
+    patch["data"][0]["x"], patch["data"][0]["text"] = counts, [fmt_int(c, lang) for c in counts]
+    patch["layout"]["annotations"] = no_data_annotations(not any(counts), lang)
+    patch["layout"]["yaxis"]["visible"] = any(counts)
+    return patch
 
 
 def supervision_figure(by_level: dict[str, int], lang: str) -> go.Figure:
     """Open supervision items by the level they have climbed to (village up to city)."""
     levels = list(CENTER_LEVELS)[::-1]  # village … city, the way items climb
-    counts = [by_level.get(level, 0) for level in levels]
+    counts = _level_counts(by_level)
     fig = go.Figure(go.Bar(
         x=[name_of(LEVEL_NAMES, level, lang) for level in levels], y=counts,
         marker_color=[LEVEL_COLOURS[level] for level in levels], text=[fmt_int(c, lang) for c in counts],
         textposition="auto", hovertemplate="%{x}: %{y:,}<extra></extra>", meta="supervision"))
-    fig.update_layout(**base_layout(yaxis=dict(visible=False), xaxis=dict(color=MUTED)))
+    empty = not any(counts)
+    fig.update_layout(**base_layout(yaxis=dict(visible=False), xaxis=dict(color=MUTED, visible=not empty),
+                                    annotations=no_data_annotations(empty, lang)))
     return fig
+
+
+def supervision_patch(by_level: dict[str, int], lang: str) -> Patch:
+    """A live change of `supervision_figure`: the counts, and the notice shown or cleared."""
+    counts = _level_counts(by_level)
+    patch = Patch()
+    patch["data"][0]["y"], patch["data"][0]["text"] = counts, [fmt_int(c, lang) for c in counts]
+    patch["layout"]["annotations"] = no_data_annotations(not any(counts), lang)
+    patch["layout"]["xaxis"]["visible"] = any(counts)
+    return patch
 
 
 def loop_steps(funnel: pd.DataFrame, collected: int, patrolled: int | None,
@@ -77,8 +134,10 @@ def funnel_figure(steps: list[dict[str, Any]], lang: str) -> go.Figure:
         y=labels, x=[s["count"] or 0 for s in steps], orientation="h", text=texts,
         textposition="auto", insidetextanchor="start", marker_color=colours[: len(steps)],
         hovertemplate="%{y}: %{x:,}<extra></extra>", meta="funnel"))
-    fig.update_layout(**base_layout(yaxis=dict(autorange="reversed", color=MUTED),
-                                    xaxis=dict(visible=False, type="log" if _skewed(steps) else "linear")))
+    empty = not any(s["count"] for s in steps)
+    fig.update_layout(**base_layout(yaxis=dict(autorange="reversed", color=MUTED, visible=not empty),
+                                    xaxis=dict(visible=False, type="log" if _skewed(steps) else "linear"),
+                                    annotations=no_data_annotations(empty, lang)))
     return fig
 
 
@@ -89,7 +148,7 @@ def _skewed(steps: list[dict[str, Any]]) -> bool:
 
 def trend_figure(frame: pd.DataFrame, bucket: str, lang: str) -> go.Figure:
     """Collected and closed per hour, day or month, with the closure rate on its own axis."""
-    if frame.empty:
+    if frame.empty or not (frame["collected"].sum() or frame["closed"].sum()):
         return empty_figure(t("empty", lang))
     fig = go.Figure([
         go.Bar(x=frame["bucket"], y=frame["collected"], name=t("kpi.collected", lang),
@@ -107,7 +166,7 @@ def trend_figure(frame: pd.DataFrame, bucket: str, lang: str) -> go.Figure:
 
 def breakdown_figure(lines: pd.DataFrame, items: pd.DataFrame, lang: str) -> go.Figure:
     """Incidents by business line and, inside each, by item, as one treemap."""
-    if lines.empty:
+    if lines.empty or not lines["collected"].sum():
         return empty_figure(t("empty", lang))
     name_col = "name_en" if lang == "en" else "name"
     ids, labels, parents, values = [], [], [], []
