@@ -24,12 +24,14 @@
     return x[0] !== y[0] ? x[0] - y[0] : x[1] - y[1];
   }
 
+  /* Every store but live-state belongs to a view (a unit, a grid or a wall: they hold the view body).
+   * Pages without one (the duty desk) share the socket but not those stores, and Dash's set_props
+   * throws on an id missing from the layout ("reading 'length'"), so their events stop here. */
   function setProps(id, props) {
-    if (window.dash_clientside && window.dash_clientside.set_props && document.getElementById(id) !== null) {
-      window.dash_clientside.set_props(id, props);
-    } else if (window.dash_clientside && window.dash_clientside.set_props) {
-      window.dash_clientside.set_props(id, props);
-    }
+    var dc = window.dash_clientside;
+    if (!dc || !dc.set_props) { return; }
+    if (id !== "live-state" && document.getElementById("view-body") === null) { return; }
+    dc.set_props(id, props);
   }
 
   function publishState(state) {
