@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 from dash import ClientsideFunction, Dash, Input, Output, State, no_update
 
 from callbacks import scope
 from dashboard.i18n import ROLE_NAMES, lang_of, name_of, t, unit_name
 from layouts import ids
-from layouts.components import dropdown_labels, unit_path, view_href
+from layouts.components import unit_path, view_href
+from layouts.shell import search_list
+
+CLEAR_SEARCH = """function (pathname, search) {
+    var field = document.activeElement;
+    if (field && field.closest && field.closest(".search")) { field.blur(); }
+    return "";
+}"""
 
 
 def toggle_lang(n_clicks: int | None, lang: str | None) -> str:
@@ -29,51 +36,54 @@ def status_words(lang: str) -> dict[str, Any]:
             "lang": lang}
 
 
-def shell_labels(lang: str | None) -> tuple[str, str, dict, str, dict]:
-    """The title, search placeholder and words, switch label and status words in the chosen language."""
+def shell_labels(lang: str | None) -> tuple[str, str, str, dict]:
+    """The title, search placeholder, switch label and status words in the chosen language."""
     lang = lang_of(lang)
-    return (t("app.title", lang), t("search.placeholder", lang), dropdown_labels(lang),
-            t("lang.switch", lang), status_words(lang))
+    return t("app.title", lang), t("search.placeholder", lang), t("lang.switch", lang), status_words(lang)
 
 
-def search_options(text: str | None, lang: str | None, current: Any = None) -> list[dict[str, str]]:
-    """Units, grids and staff whose name matches, within the caller's jurisdiction."""
+def _trail(units: list[dict[str, Any]], lang: str) -> str:
+    return " › ".join(unit_name(u, lang) for u in units)
+
+
+def search_hits(text: str | None, lang: str | None, view: dict | None = None) -> list[dict[str, str]]:
+    """Units, grids and staff whose name matches, within the caller's jurisdiction, each once:
+    its name, where it is (a person's district › town › village › grid) and the link that opens
+    it, keeping the period and line on screen (a person opens their grid, ringed: `?staff=<id>`)."""
     from dashboard.models import Unit
     from dashboard.queries_catalog import search
 
     lang = lang_of(lang)
-    if not text or len(text.strip()) < 1:
-        return no_update if current else []
     principal = scope.current_principal()
-    if principal is None:
+    if not text or not text.strip() or principal is None:
         return []
+    query = (view or {}).get("query", {})
     with scope.session() as s:
-        within = s.get(Unit, principal.unit_code)
-        found = search(s, text, within=within, limit=15)
-    options = []
+        found = search(s, text, within=s.get(Unit, principal.unit_code), limit=15)
+    hits: dict[str, dict[str, str]] = {}
     for u in found["units"]:
-        trail = " › ".join(unit_name(p, lang) for p in u["path"][1:])
-        label = f"{unit_name(u, lang)}  ·  {trail}" if trail else unit_name(u, lang)
-        options.append({"label": label, "value": unit_path(u["code"]), "search": text})
+        hits.setdefault(f"unit:{u['code']}", {
+            "kind": "unit", "name": unit_name(u, lang), "place": _trail(u["path"][1:], lang),
+            "href": view_href(unit_path(u["code"]), query)})
     for person in found["staff"]:
-        where = person.get("grid") or person.get("unit")
-        options.append({"label": f"{person['name']}  ·  {t('search.staff', lang)} · "
-                                 f"{name_of(ROLE_NAMES, person['role'], lang)}",
-                        "value": f"{unit_path(where)}?{urlencode({'staff': person['id']})}", "search": text})
-    return options
+        href = view_href(unit_path(person.get("grid") or person.get("unit")), query)
+        href += ("&" if "?" in href else "?") + urlencode({"staff": person["id"]})
+        role = f"{t('search.staff', lang)} · {name_of(ROLE_NAMES, person['role'], lang)}"
+        hits.setdefault(f"staff:{person['id']}", {
+            "kind": "staff", "name": person["name"], "href": href,
+            "place": f"{role} · {_trail(person['place'][1:], lang)}"})
+    return list(hits.values())
 
 
-def go_to_search(value: str | None, view: dict | None) -> str:
-    """Navigate to the picked unit, or to a staff member's grid with them ringed on the map
-    (`?staff=<id>`), keeping the period and line."""
-    if not value:
-        return no_update
-    path, _, picked = value.partition("?")
-    href = view_href(path, (view or {}).get("query", {}))
-    staff = parse_qs(picked).get("staff")
-    if staff:
-        href += ("&" if "?" in href else "?") + urlencode({"staff": staff[0]})
-    return href
+def search_results(text: str | None, lang: str | None, view: dict | None = None) -> list[Any]:
+    """The list under the search field: one link per match, or a line saying nothing matched."""
+    return search_list(search_hits(text, lang, view), bool(text and text.strip()), lang_of(lang))
+
+
+def go_to_first(n_submit: int | None, text: str | None, lang: str | None, view: dict | None = None) -> str:
+    """Enter in the search field opens the first match."""
+    hits = search_hits(text, lang, view) if n_submit else []
+    return hits[0]["href"] if hits else no_update
 
 
 def register(app: Dash) -> None:
@@ -81,13 +91,18 @@ def register(app: Dash) -> None:
     app.callback(Output(ids.LANG, "data"), Input(ids.LANG_SWITCH, "n_clicks"), State(ids.LANG, "data"),
                  prevent_initial_call=True)(toggle_lang)
     app.callback(Output(ids.TITLE, "children"), Output(ids.SEARCH, "placeholder"),
-                 Output(ids.SEARCH, "labels"), Output(ids.LANG_SWITCH, "children"),
-                 Output(ids.STATUS_WORDS, "data"), Input(ids.LANG, "data"))(shell_labels)
-    app.callback(Output(ids.SEARCH, "options"), Input(ids.SEARCH, "search_value"),
-                 State(ids.LANG, "data"), State(ids.SEARCH, "value"),
-                 prevent_initial_call=True)(search_options)
-    app.callback(Output(ids.PAGES_LOCATION, "href", allow_duplicate=True), Input(ids.SEARCH, "value"),
-                 State(ids.VIEW, "data", allow_optional=True), prevent_initial_call=True)(go_to_search)
+                 Output(ids.LANG_SWITCH, "children"), Output(ids.STATUS_WORDS, "data"),
+                 Input(ids.LANG, "data"))(shell_labels)
+    view = State(ids.VIEW, "data", allow_optional=True)
+    app.callback(Output(ids.SEARCH_RESULTS, "children"), Input(ids.SEARCH, "value"), State(ids.LANG, "data"),
+                 view, prevent_initial_call=True)(search_results)
+    app.callback(Output(ids.PAGES_LOCATION, "href", allow_duplicate=True), Input(ids.SEARCH, "n_submit"),
+                 State(ids.SEARCH, "value"), State(ids.LANG, "data"), view,
+                 prevent_initial_call=True)(go_to_first)
+    # Once a match is opened (or any navigation), the field empties and lets go of the focus.
+    app.clientside_callback(CLEAR_SEARCH, Output(ids.SEARCH, "value", allow_duplicate=True),
+                            Input(ids.PAGES_LOCATION, "pathname"), Input(ids.PAGES_LOCATION, "search"),
+                            prevent_initial_call=True)
     # A new language re-renders the view on screen: the browser re-stamps the page's VIEW store.
     app.clientside_callback(ClientsideFunction("gridLive", "relabel"), Output(ids.LANG_SWITCH, "title"),
                             Input(ids.LANG, "data"), State(ids.VIEW, "data", allow_optional=True))

@@ -57,7 +57,8 @@ def _contains(column: Any, text: str) -> Any:
 def search(session: Session, text: str, within: Unit | None = None,
            limit: int = 20) -> dict[str, list[dict[str, Any]]]:
     """Units (any level) and staff whose Chinese or English/pinyin name (or code/id) contains
-    `text`, limited to the subtree of `within` when given; exact and prefix matches first.
+    `text`, limited to the subtree of `within` when given; exact and prefix matches first. Units
+    carry their `path` above them, staff their `place` (city down to their grid).
     Staff names are Chinese only: a Latin query also matches their pinyin (linzhi → 林志强)."""
     text = text.strip()
     limit = max(1, min(limit, MAX_SEARCH))
@@ -89,8 +90,12 @@ def search(session: Session, text: str, within: Unit | None = None,
     rows = list(session.scalars(staff_q))
     if _LATIN.match(text):
         rows = _by_pinyin(session, text, staff_scope, rows, limit)
+    # Namesakes are common (three 刘芳 in the demo city): each person carries where they work, the
+    # chain of units from the city down to their grid, so a list can tell them apart.
     staff = [{"id": s.id, "name": s.name, "role": s.role, "unit": s.unit_code, "grid": s.grid_code,
-              "department": s.department_code} for s in rows]
+              "department": s.department_code,
+              "place": [unit_ref(u) for u in ancestors(session, s.grid_code or s.unit_code)]}
+             for s in rows]
     return {"units": units, "staff": staff}
 
 

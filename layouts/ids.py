@@ -5,7 +5,8 @@ PAGES_LOCATION = "_pages_location"
 LANG = "shell-lang"  # dcc.Store, storage_type="local": the remembered language
 LANG_SWITCH = "shell-lang-switch"
 TITLE = "shell-title"
-SEARCH = "shell-search"
+SEARCH = "shell-search"  # the search field (dcc.Input)
+SEARCH_RESULTS = "shell-search-results"  # its matches, links to each place
 STATUS = "shell-status"  # the connection mark (connected / reconnecting / resynced + data age)
 STATUS_WORDS = "shell-status-words"  # the status words in the page's language, for pages without a view
 STATUS_TICK = "shell-status-tick"  # client-side clock for the age text; never calls the server

@@ -11,7 +11,6 @@ from dash import dcc, html
 
 from dashboard.i18n import DEFAULT_LANG, t
 from layouts import ids
-from layouts.components import dropdown_labels
 
 GRID_CODE = re.compile(r"-g\d+$")
 
@@ -27,8 +26,7 @@ def shell(lang: str = DEFAULT_LANG) -> html.Div:
             html.Div([html.Span(className="brand-mark"),
                       html.H1(t("app.title", lang), id=ids.TITLE, className="brand-title")],
                      className="brand"),
-            dcc.Dropdown(id=ids.SEARCH, options=[], placeholder=t("search.placeholder", lang),
-                         searchable=True, clearable=True, className="search", labels=dropdown_labels(lang)),
+            search_box(lang),
             html.Div([html.Span(className="status-dot"), html.Span(t("status.connecting", lang),
                                                                     className="status-text")],
                      id=ids.STATUS, className="status status-connecting", **{"data-state": "connecting"}),
@@ -36,6 +34,27 @@ def shell(lang: str = DEFAULT_LANG) -> html.Div:
         ], className="topbar"),
         html.Main(dash.page_container, className="page"),
     ], className="app", **{"data-ag-theme-mode": "dark"})
+
+
+def search_box(lang: str) -> html.Div:
+    """One text field that takes typing at the first tap, and the list of matches under it (shown
+    while the field or the list has the focus; callbacks/shell_cb.py fills it)."""
+    return html.Div([
+        dcc.Input(id=ids.SEARCH, type="search", value="", placeholder=t("search.placeholder", lang),
+                  debounce=0.25, autoComplete="off", spellCheck=False, inputMode="search",
+                  className="search-input"),
+        html.Ul(id=ids.SEARCH_RESULTS, className="search-results", role="listbox"),
+    ], className="search")
+
+
+def search_list(hits: list[dict[str, str]], asked: bool, lang: str) -> list[html.Li]:
+    """The matches as links (name, then where it is), or a line saying nothing matched."""
+    if not hits:
+        return [html.Li(t("dropdown.no_options_found", lang), className="search-none")] if asked else []
+    return [html.Li(dcc.Link([html.Span(h["name"], className="hit-name"),
+                              html.Span(h["place"], className="hit-place")], href=h["href"],
+                             className="search-hit"), role="option", className=f"search-option {h['kind']}")
+            for h in hits]
 
 
 def view_kind(code: str) -> str:

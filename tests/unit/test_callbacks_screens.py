@@ -209,14 +209,29 @@ def test_navigation_keeps_period_and_line(app):
 
 
 def test_search_finds_units_and_staff(app):
-    options = shell_cb.search_options("长寿", "zh")
-    assert options[0]["value"] == "/unit/licheng-zhenhai-changshou"
-    staff = shell_cb.search_options("林芳", "en")
-    assert staff[0]["value"] == f"/unit/{ui_world.GRID}?staff=s001"
-    href = shell_cb.go_to_search(staff[0]["value"], _view("putian", period="7d"))
-    assert href == f"/unit/{ui_world.GRID}?period=7d&staff=s001"
-    assert shell_cb.go_to_search(staff[0]["value"], None) == f"/unit/{ui_world.GRID}?staff=s001"
+    units = shell_cb.search_hits("长寿", "zh")
+    assert units[0]["href"] == "/unit/licheng-zhenhai-changshou"
+    assert units[0]["place"] == "荔城区 › 镇海街道"
+    staff = shell_cb.search_hits("林芳", "en", _view("putian", period="7d"))
+    assert [h["href"] for h in staff] == [f"/unit/{ui_world.GRID}?period=7d&staff=s001"]  # once
+    assert staff[0]["name"] == "林芳"
+    assert staff[0]["place"].endswith("Licheng › Zhenhai › Changshou › Changshou grid 1")
+    assert shell_cb.search_hits("林芳", "zh")[0]["href"] == f"/unit/{ui_world.GRID}?staff=s001"
+    assert shell_cb.search_hits("  ", "zh") == [] and shell_cb.search_results("", "zh") == []
+    assert shell_cb.go_to_first(1, "长寿", "zh") == "/unit/licheng-zhenhai-changshou"
+    assert shell_cb.go_to_first(1, "nowhere-at-all", "zh") is no_update
     assert shell_cb.toggle_lang(1, "zh") == "en" and shell_cb.toggle_lang(2, "en") == "zh"
+
+
+def test_search_results_are_links_with_their_place_or_say_nothing_matched(app):
+    (person,) = shell_cb.search_results("林芳", "zh")
+    assert person.role == "option"
+    link = person.children
+    assert link.href == f"/unit/{ui_world.GRID}?staff=s001"
+    assert [span.children for span in link.children][0] == "林芳"
+    assert "镇海街道 › 长寿社区" in link.children[1].children
+    (none,) = shell_cb.search_results("不存在的名字", "en")
+    assert (none.children, none.className) == ("No matches", "search-none")
 
 
 def test_views_outside_the_jurisdiction_are_refused(app):
