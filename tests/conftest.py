@@ -23,10 +23,21 @@ from dashboard.services import Services
 
 PG_URL = os.environ.get("DASHBOARD_TEST_POSTGRES_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("DASHBOARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 REQUIRE_ALL = bool(os.environ.get("DASHBOARD_TEST_REQUIRE_ALL"))
 # Several developers may run suites at once on one machine: each picks a prefix for its databases.
-DB_PREFIX = os.environ.get("DASHBOARD_TEST_DB_PREFIX", "dash")
+# Under pytest-xdist each worker (gw0, gw1, ...) gets its own databases and its own Redis database
+# (the base number minus the worker's), so parallel workers never flush or seed each other's state.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_WORKER_N = int(_WORKER[2:]) if _WORKER.startswith("gw") else 0
+DB_PREFIX = os.environ.get("DASHBOARD_TEST_DB_PREFIX", "dash") + (f"{_WORKER_N}" if _WORKER else "")
+
+
+def _worker_redis_url(url: str) -> str:
+    base, _, db = url.rpartition("/")
+    return f"{base}/{int(db or 0) - _WORKER_N}" if _WORKER_N else url
+
+
+REDIS_URL = _worker_redis_url(os.environ.get("DASHBOARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/14"))
 # Developers may keep a seeded world between runs (keyed by the seed code's hash); CI never does.
 REUSE_WORLD = bool(os.environ.get("DASHBOARD_TEST_REUSE_WORLD"))
 BACKENDS = ("sqlite", "postgresql")
