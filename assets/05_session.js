@@ -1,7 +1,7 @@
 /* Session hook (dashboard.auth): when the server answers a Dash request with 401 the session has
- * ended (expired, logged out elsewhere, password changed, account disabled). A wall opened with
- * ?token= reloads, which logs it in again from its token; anyone else goes to the log-in page and
- * comes back to the same view afterwards. Owned by the accounts code, separate from the screens.
+ * ended (expired, logged out elsewhere, password changed, account disabled, wall token revoked or
+ * expired): the log-in page, and back to the same view afterwards. (A wall's token never stays in
+ * its URL: the server swaps it for a session at first use.) Owned by the accounts code, separate from the screens.
  */
 (function () {
   "use strict";
@@ -19,11 +19,7 @@
       if (response.status === 401 && !leaving && url(input).indexOf("/_dash-") !== -1) {
         leaving = true;
         var here = window.location.pathname + window.location.search;
-        if (new URLSearchParams(window.location.search).get("token")) {
-          window.location.reload();
-        } else {
-          window.location.assign("/login?next=" + encodeURIComponent(here));
-        }
+        window.location.assign("/login?next=" + encodeURIComponent(here));
       }
       return response;
     });

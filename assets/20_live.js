@@ -204,22 +204,11 @@
     S.socket.emit("subscribe", {unit: S.sub.unit, last: S.last});
   }
 
-  /* Wall screens open their URL with ?token=…; keep it for reconnects after drill-down. */
-  function token() {
-    var fromUrl = new URLSearchParams(window.location.search).get("token");
-    try {
-      if (fromUrl) { window.sessionStorage.setItem("gridLiveToken", fromUrl); }
-      return fromUrl || window.sessionStorage.getItem("gridLiveToken");
-    } catch (e) {
-      return fromUrl;
-    }
-  }
-
+  /* A wall opens its URL with ?token= once: the server swaps the token for a session cookie and
+     sends the page on without it, so every screen's socket rides on its session cookie. */
   function connect() {
     if (S.socket || typeof window.io === "undefined") { return; }
-    var tok = token();
-    S.socket = window.io({transports: ["websocket", "polling"], reconnectionDelayMax: 5000,
-                          auth: tok ? {token: tok} : {}});
+    S.socket = window.io({transports: ["websocket", "polling"], reconnectionDelayMax: 5000});
     S.socket.on("refused", function () { publishState("refused"); });
     /* The server ended this socket: its token was revoked, its account disabled or changed.
        Reload, so the page's own gate says why (the log-in page, or a refused wall). */

@@ -153,10 +153,8 @@
 
   function alertSocket() {
     if (W.asock || typeof window.io === "undefined" || !W.conf) { return; }
-    var tok = new URLSearchParams(window.location.search).get("token");
-    try { tok = tok || window.sessionStorage.getItem("gridLiveToken"); } catch (e) { /* no storage */ }
-    var s = W.asock = window.io({forceNew: true, transports: ["websocket", "polling"], reconnectionDelayMax: 5000,
-                                 auth: tok ? {token: tok} : {}});
+    var s = W.asock = window.io({forceNew: true, transports: ["websocket", "polling"],
+                                 reconnectionDelayMax: 5000});  /* the wall session's cookie */
     s.on("connect", function () {
       W.aready = false; W.abuffer = [];
       s.emit("subscribe", {unit: W.conf.home, last: {incidents: null, supervision: null, alerts: W.lastAlert}});

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify
 
+from dashboard import auth_guard, auth_proxies
 from dashboard.config import Settings, load_settings
 from dashboard.extensions import socketio, socketio_channel
 from dashboard.realtime_queue import client_manager
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     server.extensions["dashboard"] = services
 
     _register_optional(server, services)
+    auth_guard.init_app(server)
     # The Redis message queue, with what a dropped subscription missed filled from the streams.
     socketio.init_app(server, client_manager=client_manager(settings.redis_url,
                                                             socketio_channel(settings.redis_url)),
@@ -32,6 +34,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                       # None = same origin only; [] would switch the Origin check off and let any
                       # site open a socket with a logged-in user's cookie.
                       cors_allowed_origins=None, json=None)
+    # Outermost, so the API, the screens and Socket.IO all see the same client address and scheme.
+    server.wsgi_app = auth_proxies.wrap(server.wsgi_app, settings.trusted_proxies)
 
     @server.errorhandler(404)
     def not_found(_err):

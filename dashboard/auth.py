@@ -9,31 +9,35 @@ account or token, never a value the browser sends.
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from dash.exceptions import PreventUpdate
 from flask import Flask, current_app, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
-from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from dashboard.auth_accounts import principal_of, session_fingerprint
+from dashboard.auth_sessions import (
+    IDLE_MINUTES,
+    SESSION_HOURS,
+    end_session_row,
+    note_seen,
+    session_principals,
+)
+from dashboard.auth_walls import default_wall_path
 from dashboard.demo_accounts import demo_accounts
-from dashboard.models import ApiToken, Unit, User
+from dashboard.models import Unit
 from dashboard.principal import Principal
 from dashboard.services import Services
 
-SESSION_HOURS = 12  # a session ends this long after log-in, whatever happens
-IDLE_MINUTES = 120  # ... or after this long without a request
 SCREEN_ROLES = frozenset({"admin", "leader", "duty", "liaison", "viewer", "wall"})
 
 
 @dataclass
 class SessionUser(UserMixin):
-    """The Flask-Login user: `u:<id>:<fingerprint>` for an account, `w:<token id>` for a wall."""
+    """The Flask-Login user: `s:<secret>`, a server-side session (dashboard.auth_sessions)."""
 
     id: str
     principal: Principal
@@ -43,54 +47,22 @@ class SessionUser(UserMixin):
         return self.id
 
 
-def default_wall_path(unit_code: str) -> str:
-    """The wall URL of a unit: /wall/city for the city, else /wall/unit/<code>."""
-    return "/wall/city" if unit_code == "putian" else f"/wall/unit/{unit_code}"
-
-
 def _services() -> Services:
     return current_app.extensions["dashboard"]
 
 
 def load_user(user_id: str) -> SessionUser | None:
-    """Rebuild the session's user from the database; None ends the session (disabled, revoked,
-    password changed, or an id this code does not know)."""
-    with _services().Session() as s:
+    """Rebuild the session's user from its row; None ends the session (logged out, ended, account
+    disabled or changed, wall token revoked or expired, or an id this code does not know)."""
+    with _services().Session.begin() as s:
         principal = login_principals(s, [user_id]).get(user_id)
     return SessionUser(user_id, principal) if principal is not None else None
 
 
 def login_principals(s: DbSession, user_ids: list[str]) -> dict[str, Principal]:
-    """{Flask-Login id: principal} for the ids that still stand for someone: `u:<id>:<fingerprint>`
-    of an active account whose password is unchanged, `w:<token id>` of an unrevoked wall token.
-    A few queries for any number of ids (open sockets are checked again with it)."""
-    accounts: dict[int, list[tuple[str, str]]] = {}  # account id -> [(Flask-Login id, fingerprint)]
-    walls: dict[int, str] = {}
-    for user_id in user_ids:
-        kind, _, rest = user_id.partition(":")
-        if kind == "u":
-            raw_id, _, fingerprint = rest.partition(":")
-            if raw_id.isdigit():
-                accounts.setdefault(int(raw_id), []).append((user_id, fingerprint))
-        elif kind == "w" and rest.isdigit():
-            walls[int(rest)] = user_id
-    found: dict[str, Principal] = {}
-    if accounts:
-        rows = s.execute(select(User, Unit.level).join(Unit, Unit.code == User.unit_code)
-                         .where(User.id.in_(list(accounts)), User.active.is_(True)))
-        for user, level in rows:
-            for user_id, fingerprint in accounts[user.id]:
-                if session_fingerprint(user.password_hash) == fingerprint:
-                    found[user_id] = principal_of(user, level)
-    if walls:
-        rows = s.execute(select(ApiToken, Unit.level).join(Unit, Unit.code == ApiToken.unit_code)
-                         .where(ApiToken.id.in_(list(walls)), ApiToken.revoked_at.is_(None),
-                                ApiToken.role == "wall"))
-        for tok, level in rows:
-            found[walls[tok.id]] = Principal(
-                name=tok.name, role="wall", unit_code=tok.unit_code, unit_level=level,
-                wall_path=tok.wall_path or default_wall_path(tok.unit_code), via="session")
-    return found
+    """{Flask-Login id: principal} for the ids whose sessions still stand (open sockets are checked
+    again with it); the caller commits, so that lapsed sessions stay ended."""
+    return session_principals(s, user_ids)
 
 
 def app_now(app: Flask) -> float:
@@ -104,15 +76,27 @@ def _now() -> float:
 
 
 def start_session(user: SessionUser) -> None:
-    """Log a user in on a fresh session (no state carried over from before the log-in)."""
+    """Log a user in on a fresh session (no state carried over from before the log-in; a session
+    the browser held before is ended on the server)."""
+    previous = session.get("_user_id")
+    if previous and previous != user.id:
+        with _services().Session.begin() as s:
+            end_session_row(s, previous, "replaced")
     session.clear()
     login_user(user)
     session.permanent = True
     session["auth_at"] = session["seen_at"] = _now()
+    if user.principal.role == "wall":
+        session["wall"] = True
 
 
 def end_session() -> None:
-    """Log out and forget everything in the session."""
+    """Log out: end the session on the server (its cookie is worthless wherever it was copied) and
+    forget everything in this one."""
+    login_id = session.get("_user_id")
+    if login_id:
+        with _services().Session.begin() as s:
+            end_session_row(s, login_id, "logout")
     logout_user()
     session.clear()
 
@@ -132,16 +116,19 @@ def session_ends_at() -> float | None:
     """When this request's session passes its lifetime (epoch seconds); None for a wall's log-in,
     which has no cap. Open sockets are ended then (dashboard.realtime.revalidate)."""
     auth_at = session.get("auth_at")
-    if str(session.get("_user_id", "")).startswith("w:") or not isinstance(auth_at, int | float):
+    if session.get("wall") or not isinstance(auth_at, int | float):
         return None
     return auth_at + current_app.config["DASHBOARD_SESSION_HOURS"] * 3600
 
 
 def touch_session() -> None:
-    """Note activity (at most once a minute, so the cookie is not rewritten on every request)."""
+    """Note activity (at most once a minute, so the cookie and the row are not rewritten on every
+    request)."""
     now = _now()
     if now - session.get("seen_at", 0) >= 60:
         session["seen_at"] = now
+        with _services().Session.begin() as s:
+            note_seen(s, session.get("_user_id", ""))
 
 
 def session_principal() -> Principal | None:
@@ -156,15 +143,9 @@ def session_principal() -> Principal | None:
 
 
 def client_address() -> str:
-    """The caller's address: the proxy's last X-Forwarded-For hop when the request comes through a
-    proxy on this machine (deploy/nginx.conf.template), else the connection's own address."""
-    remote = request.remote_addr or ""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    try:
-        local = ipaddress.ip_address(remote).is_loopback
-    except ValueError:
-        local = False
-    return forwarded.split(",")[-1].strip()[:64] if forwarded and local else remote
+    """The caller's address: the connection's, or the one the trusted proxies forwarded
+    (DASHBOARD_TRUSTED_PROXIES, applied to every request by dashboard.auth_proxies)."""
+    return (request.remote_addr or "")[:64]
 
 
 def scope_unit(code: str | None) -> str:
@@ -180,6 +161,15 @@ def scope_unit(code: str | None) -> str:
     return code
 
 
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie (which holds only the session id, auth times and the CSRF secret),
+    marked Secure whenever the request came over https (directly or through a trusted proxy)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Secure when configured so, or when this request is https."""
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
 def init_app(server: Flask, services: Services) -> None:
     """Install log-in, the session lookup, the gate, the log-in pages and the audit API."""
     from dashboard import auth_audit, auth_gate, auth_views
@@ -193,6 +183,7 @@ def init_app(server: Flask, services: Services) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="dashboard_session",
     )
+    server.session_interface = _SessionInterface()
     manager = LoginManager()
     manager.user_loader(load_user)
     manager.init_app(server)

@@ -40,9 +40,9 @@ class AccountError(ValueError):
 
 @dataclass(frozen=True)
 class LoginResult:
-    """The outcome of a log-in attempt: the session id and principal, or why not."""
+    """The outcome of a log-in attempt: the account and principal, or why not."""
 
-    session_id: str | None  # u:<user id>:<fingerprint of the password hash>
+    user: User | None
     principal: Principal | None
     reason: str | None  # None on success, else unknown | password | disabled
 
@@ -125,10 +125,13 @@ def _existing(session: Session, username: str) -> User:
 
 def set_password(session: Session, username: str, password: str, actor: str = "cli",
                  source_ip: str | None = None) -> User:
-    """Replace an account's password (audited); its open sessions stop working."""
+    """Replace an account's password (audited); its open sessions end for good."""
+    from dashboard.auth_sessions import end_user_sessions
+
     user = _existing(session, username)
     _check_password_text(password)
     user.password_hash = hash_password(password)
+    end_user_sessions(session, user.id, "password")
     audit.append(session, actor, "account.password", target=username, unit_code=user.unit_code,
                  source_ip=source_ip)
     return user
@@ -136,11 +139,30 @@ def set_password(session: Session, username: str, password: str, actor: str = "c
 
 def set_active(session: Session, username: str, active: bool, actor: str = "cli",
                source_ip: str | None = None) -> User:
-    """Disable (or re-enable) an account (audited); a disabled account's sessions end at once."""
+    """Disable (or re-enable) an account (audited); a disabled account's sessions end for good
+    (re-enabling revives none of them)."""
+    from dashboard.auth_sessions import end_user_sessions
+
     user = _existing(session, username)
     user.active = active
+    if not active:
+        end_user_sessions(session, user.id, "disabled")
     audit.append(session, actor, "account.enable" if active else "account.disable", target=username,
                  unit_code=user.unit_code, source_ip=source_ip)
+    return user
+
+
+def set_unit(session: Session, username: str, unit_code: str, actor: str = "cli",
+             source_ip: str | None = None) -> User:
+    """Move an account to another unit (audited); its open sessions end for good."""
+    from dashboard.auth_sessions import end_user_sessions
+
+    user = _existing(session, username)
+    unit = _check_post(session, user.role, unit_code, user.department_code)
+    before, user.unit_code = user.unit_code, unit.code
+    end_user_sessions(session, user.id, "moved")
+    audit.append(session, actor, "account.move", target=username, unit_code=unit.code,
+                 detail={"from": before}, source_ip=source_ip)
     return user
 
 
@@ -161,13 +183,8 @@ def attempt_login(session: Session, username: str, password: str, source_ip: str
                      source_ip=source_ip)
         return LoginResult(None, None, reason)
     if _hasher.check_needs_rehash(user.password_hash):
+        # New hash parameters: the account's other open sessions lapse (their stamp changes).
         user.password_hash = hash_password(password)
     audit.append(session, user.username, "login.success", target=user.username, unit_code=user.unit_code,
                  source_ip=source_ip)
-    return LoginResult(f"u:{user.id}:{session_fingerprint(user.password_hash)}", principal_of(user, level),
-                       None)
-
-
-def session_fingerprint(password_hash: str) -> str:
-    """A short piece of the password hash kept in the session: a new password ends old sessions."""
-    return password_hash[-12:]
+    return LoginResult(user, principal_of(user, level), None)

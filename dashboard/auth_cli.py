@@ -1,4 +1,4 @@
-"""The account side of `python -m dashboard users`: add, passwd, disable, enable, list-accounts,
+"""The account side of `python -m dashboard users`: add, passwd, move, disable, enable, list-accounts,
 audit-verify and audit-export. Passwords come from standard input, never from the command line."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import sys
 from sqlalchemy import select
 
 from dashboard import audit_anchor, audit_export
-from dashboard.auth_accounts import LOGIN_ROLES, AccountError, create_user, set_active, set_password
+from dashboard.auth_accounts import LOGIN_ROLES, AccountError, create_user, set_active, set_password, set_unit
 from dashboard.models import Unit, User
 from dashboard.timeutil import PeriodError, parse_period
 
-COMMANDS = ("add", "passwd", "disable", "enable", "list-accounts", "audit-verify", "audit-export")
+COMMANDS = ("add", "passwd", "move", "disable", "enable", "list-accounts", "audit-verify", "audit-export")
 
 
 def add_arguments(sub) -> None:
@@ -27,6 +27,9 @@ def add_arguments(sub) -> None:
     add.add_argument("--display-name", default="", help="the name shown on screens")
     passwd = sub.add_parser("passwd", help="set a new password, read from standard input")
     passwd.add_argument("name")
+    move = sub.add_parser("move", help="move an account to another unit (its sessions end)")
+    move.add_argument("name")
+    move.add_argument("--unit", required=True, help="the new jurisdiction unit code")
     for verb, what in (("disable", "disable an account (its sessions end)"),
                        ("enable", "re-enable an account")):
         sub.add_parser(verb, help=what).add_argument("name")
@@ -67,6 +70,10 @@ def run(Session, args: argparse.Namespace, settings=None) -> int:  # noqa: N803 
             with Session.begin() as s:
                 set_password(s, args.name, password)
             print(f"password of {args.name} changed; its open sessions have ended")
+        elif command == "move":
+            with Session.begin() as s:
+                set_unit(s, args.name, args.unit)
+            print(f"account {args.name} moved to unit {args.unit}; its open sessions have ended")
         elif command in ("disable", "enable"):
             with Session.begin() as s:
                 set_active(s, args.name, command == "enable")

@@ -5,15 +5,17 @@ state-changing request that carries the session cookie must come from this site.
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from flask import Flask, current_app, jsonify, redirect, render_template, request
-from sqlalchemy import select
+from flask_login import current_user
 
-from dashboard.auth import SessionUser, default_wall_path, session_principal, start_session, touch_session
+from dashboard.auth import SessionUser, client_address, session_principal, start_session, touch_session
 from dashboard.auth_i18n import page_lang, texts
-from dashboard.models import ApiToken, Unit
-from dashboard.principal import Principal, hash_token
+from dashboard.auth_sessions import open_session
+from dashboard.auth_walls import check_wall_token, default_wall_path
+from dashboard.models import Unit
+from dashboard.principal import Principal
 
 # Reached without a session: the log-in pages, health checks, static files, and Socket.IO (whose
 # connect handler authenticates and whose server refuses foreign origins itself).
@@ -52,22 +54,20 @@ def home_of(principal: Principal) -> str:
     return "/city" if principal.unit_level == "city" else f"/unit/{principal.unit_code}"
 
 
-def _wall_login(token: str):
-    """Open a wall session from `?token=` on the token's own wall URL; a response if refused."""
-    with current_app.extensions["dashboard"].Session() as s:
-        row = s.execute(select(ApiToken, Unit.level).join(Unit, Unit.code == ApiToken.unit_code)
-                        .where(ApiToken.token_hash == hash_token(token),
-                               ApiToken.revoked_at.is_(None))).first()
-    if row is None:
-        return _refuse_page(401, "token_invalid")
-    tok, level = row
-    wall_path = tok.wall_path or default_wall_path(tok.unit_code)
-    if tok.role != "wall" or request.path.rstrip("/") != wall_path.rstrip("/"):
-        return _refuse_page(403, "token_elsewhere")
-    start_session(SessionUser(f"w:{tok.id}", Principal(
-        name=tok.name, role="wall", unit_code=tok.unit_code, unit_level=level, wall_path=wall_path,
-        via="session")))
-    return None
+def _wall_exchange(token: str):
+    """Exchange `?token=` on the token's own wall URL for a wall session, and send the page on to
+    the same URL without the token (out of history, storage and Referer); a refusal page if not."""
+    with current_app.extensions["dashboard"].Session.begin() as s:
+        found = check_wall_token(s, token, request.path)
+        if found.refusal is not None:
+            return _refuse_page(401 if found.refusal == "token_invalid" else 403, found.refusal)
+        login_id = open_session(s, token=found.token, source_ip=client_address(),
+                                user_agent=request.headers.get("User-Agent", ""))
+    start_session(SessionUser(login_id, found.principal))
+    rest = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "token"])
+    response = redirect(request.path + ("?" + rest if rest else ""), 303)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def _unit_of_path(path: str) -> str | None:
@@ -106,11 +106,13 @@ def gate():
             and current_app.config["SESSION_COOKIE_NAME"] in request.cookies and not same_origin():
         return _refuse_json(403, "cross-site request refused: Origin or Referer must be this site", "Origin")
     is_api, is_dash = path.startswith("/api/"), path.startswith("/_dash-")
+    if request.headers.get("Authorization") and (is_dash or current_user.is_authenticated):
+        return _refuse_json(400, "one caller per request: send the session cookie or an "
+                                 "Authorization header, not both (screens never send a token)",
+                            "Authorization")
     token = request.args.get("token")
     if token and request.method == "GET" and not is_api and not is_dash:
-        refused = _wall_login(token)
-        if refused is not None:
-            return refused
+        return _wall_exchange(token)
     if is_api and _bearer():
         return None  # the token decides (dashboard.api.require); walls are stopped by _wall_on_api
     principal = session_principal()
@@ -154,6 +156,7 @@ def _wall_on_api():
 def _headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
 
 

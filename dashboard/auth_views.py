@@ -1,13 +1,12 @@
-"""/login and /logout: the form (CSRF token), attempts rate-limited per account and per address in
-Redis, every attempt and every log-out audited."""
+"""/login and /logout: the form (CSRF token), failed attempts slowed per account and address
+(dashboard.auth_throttle), a server-side session per log-in, every attempt and log-out audited."""
 
 from __future__ import annotations
 
-import math
-import time
+import unicodedata
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, make_response, redirect, render_template, request, session
-from flask_limiter import Limiter, RequestLimit
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from dashboard import audit
@@ -15,12 +14,9 @@ from dashboard.auth import SessionUser, client_address, end_session, session_pri
 from dashboard.auth_accounts import attempt_login
 from dashboard.auth_gate import home_of
 from dashboard.auth_i18n import LANG_COOKIE, page_lang, texts
+from dashboard.auth_sessions import open_session
+from dashboard.auth_throttle import note_failure, note_success, wait_seconds
 from dashboard.services import Services
-
-# Failed log-ins per account name and per address, in a sliding window. Successful ones are not
-# counted, so a whole shift logging in from one center's address at 08:00 is never locked out.
-ACCOUNT_LIMIT = "5 per 15 minutes"
-ADDRESS_LIMIT = "20 per 15 minutes"
 
 csrf = CSRFProtect()
 
@@ -31,33 +27,26 @@ def _page(message: str | None = None, status: int = 200, username: str = "", **p
     text = words[message].format(**params) if message else None
     response = make_response(render_template(
         "login.html", t=words, lang=lang, message=text, username=username, principal=session_principal(),
-        next=_next_param(), other_lang="zh" if lang == "en" else "en"), status)
+        next=safe_next(request.values.get("next", "")), other_lang="zh" if lang == "en" else "en"), status)
     if request.args.get("lang"):
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="Lax")
     return response
 
 
-def _next_param() -> str:
-    target = request.values.get("next", "")
-    # Only a path on this site: never //host or a scheme, so the form cannot bounce elsewhere.
-    if not target.startswith("/") or target.startswith("//") or "\\" in target \
-            or target.startswith(("/login", "/logout")):
+def safe_next(target: str) -> str:
+    """`target` if it is a path on this site to go to after log-in, else "" (go home): no scheme,
+    no host, no // or backslash, no control or invisible characters (browsers drop some of those
+    and would read what is left as another host), not the log-in pages themselves."""
+    if not isinstance(target, str) or not target.startswith("/") or len(target) > 2000:
+        return ""
+    if "\\" in target or any(c.isspace() or unicodedata.category(c)[0] == "C" for c in target):
+        return ""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//") or not parts.path.startswith("/"):
+        return ""
+    if parts.path.rstrip("/") in ("/login", "/logout"):
         return ""
     return target
-
-
-def _account_key() -> str:
-    return "account:" + request.form.get("username", "").strip().lower()[:64]
-
-
-def _failed(response) -> bool:
-    return response.status_code == 401
-
-
-def _breached(limit: RequestLimit):
-    minutes = max(1, math.ceil((limit.reset_at - time.time()) / 60))
-    return _page("rate_limited", 429, username=request.form.get("username", "").strip()[:64],
-                 minutes=minutes)
 
 
 def login():
@@ -69,17 +58,26 @@ def login():
         csrf.protect()
     except CSRFError:
         return _page("csrf", 400)
-    username = request.form.get("username", "").strip()
+    username = request.form.get("username", "").strip()[:64]
     password = request.form.get("password", "")
     if not username or not password:
-        return _page("missing", 400, username=username[:64])
-    with current_app.extensions["dashboard"].Session.begin() as s:
-        result = attempt_login(s, username, password, client_address())
+        return _page("missing", 400, username=username)
+    services = current_app.extensions["dashboard"]
+    address = client_address()
+    wait = wait_seconds(services.redis, username, address)
+    if wait:
+        return _page("throttled", 429, username=username, seconds=wait)
+    with services.Session.begin() as s:
+        result = attempt_login(s, username, password, address)
+        login_id = None if result.user is None else open_session(
+            s, user=result.user, source_ip=address, user_agent=request.headers.get("User-Agent", ""))
     if result.principal is None:
+        note_failure(services.redis, username, address)
         key = "disabled" if result.reason == "disabled" else "bad_credentials"
-        return _page(key, 401, username=username[:64])
-    target = _next_param() or home_of(result.principal)
-    start_session(SessionUser(result.session_id, result.principal))
+        return _page(key, 401, username=username)
+    note_success(services.redis, username, address)
+    target = safe_next(request.form.get("next", "")) or home_of(result.principal)
+    start_session(SessionUser(login_id, result.principal))
     return redirect(target, 303)
 
 
@@ -104,15 +102,8 @@ def logout():
 
 
 def init_app(server: Flask, services: Services) -> None:
-    """Register /login and /logout with CSRF protection and Redis-backed attempt limits."""
+    """Register /login and /logout with CSRF protection."""
     server.config.update(WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None)
     csrf.init_app(server)
-    limiter = Limiter(client_address, app=server, storage_uri=services.settings.redis_url,
-                      strategy="moving-window", key_prefix="dashboard-login", headers_enabled=False,
-                      # Redis down: count in this process until it is back, rather than refuse log-ins.
-                      in_memory_fallback_enabled=True)
-    view = limiter.limit(ACCOUNT_LIMIT, key_func=_account_key, methods=["POST"], deduct_when=_failed,
-                         on_breach=_breached)(login)
-    view = limiter.limit(ADDRESS_LIMIT, methods=["POST"], deduct_when=_failed, on_breach=_breached)(view)
-    server.add_url_rule("/login", "login", view, methods=["GET", "POST"])
+    server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", logout, methods=["GET", "POST"])

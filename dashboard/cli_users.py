@@ -1,4 +1,5 @@
-"""users: API and wall tokens (token, revoke, list), and log-in accounts (dashboard.auth_cli: add,
+"""users: API and wall tokens (token, revoke, list; tokens: dashboard.auth_cli_sessions), log-in
+sessions (sessions, end-sessions), and log-in accounts (dashboard.auth_cli: add,
 passwd, disable, enable, list-accounts, audit-verify, audit-export). Tokens are shown once and
 stored hashed; token changes are audited."""
 
@@ -9,11 +10,11 @@ import sys
 
 from sqlalchemy import select
 
-from dashboard import audit, auth_cli
+from dashboard import audit, auth_cli, auth_cli_sessions
 from dashboard.config import Settings
 from dashboard.db import engine_for, session_factory
 from dashboard.models import ROLES, ApiToken, Department, Unit
-from dashboard.principal import issue_token, revoke_token
+from dashboard.principal import TOKEN_DAYS, issue_token, revoke_token
 from dashboard.timeutil import utcnow
 
 
@@ -28,10 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     token.add_argument("--department", help="department code (liaison and department systems)")
     token.add_argument("--wall-path", help="the one wall URL a wall token opens: /wall/city or "
                                            "/wall/unit/<code> (default: its unit's wall)")
+    token.add_argument("--days", type=int, default=TOKEN_DAYS,
+                       help=f"the token expires after this many days (default {TOKEN_DAYS})")
     revoke = sub.add_parser("revoke", help="revoke every live token of that name")
     revoke.add_argument("name")
     sub.add_parser("list", help="list tokens (never the secrets)")
     auth_cli.add_arguments(sub)
+    auth_cli_sessions.add_arguments(sub)
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
@@ -49,6 +53,8 @@ def _run(Session, args: argparse.Namespace, settings: Settings | None = None) ->
         return _token(Session, args)
     if command in auth_cli.COMMANDS:
         return auth_cli.run(Session, args, settings)
+    if command in auth_cli_sessions.COMMANDS:
+        return auth_cli_sessions.run(Session, args)
     if command == "revoke":
         with Session.begin() as session:
             n = revoke_token(session, args.name, utcnow())
@@ -84,6 +90,8 @@ def _wall_unit(args: argparse.Namespace) -> str | None:
 
 def _token(Session, args: argparse.Namespace) -> int:  # noqa: N803
     problem = _wall_unit(args)
+    if not problem and not 1 <= args.days <= 3650:
+        problem = f"error: --days: must be 1-3650, got {args.days}"
     if problem:
         print(problem, file=sys.stderr)
         return 2
@@ -99,7 +107,7 @@ def _token(Session, args: argparse.Namespace) -> int:  # noqa: N803
             print("error: --department: a liaison token needs its department", file=sys.stderr)
             return 2
         token = issue_token(session, args.name, args.role, unit_code=args.unit,
-                            department_code=args.department, wall_path=args.wall_path)
+                            department_code=args.department, wall_path=args.wall_path, days=args.days)
         audit.append(session, "cli", "token.issue", target=args.name, unit_code=args.unit,
                      detail={"role": args.role, "department": args.department, "wall_path": args.wall_path})
     print(f"token for {args.name} ({args.role}, unit {args.unit}"

@@ -7,6 +7,7 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass, field, replace
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -40,6 +41,9 @@ class Settings:
     port: int = DEFAULT_PORT
     async_mode: str = "threading"
     map_tiles: str | None = None  # None: the map draws only our own boundaries, fully offline
+    # Which peers' X-Forwarded-For and X-Forwarded-Proto are believed: a count of proxy hops, or
+    # networks; None (the default) believes no one (dashboard.auth_proxies).
+    trusted_proxies: int | tuple[IPv4Network | IPv6Network, ...] | None = None
     # Tunables that tests and benchmarks set explicitly; not part of the public env surface.
     stream_maxlen: int = 2_000_000
     testing: bool = False
@@ -144,6 +148,24 @@ def _map_tiles(name: str, value: str) -> str:
     return value
 
 
+def _trusted_proxies(name: str, value: str) -> int | tuple[IPv4Network | IPv6Network, ...]:
+    """A count of proxy hops in front of the web process (1 for one nginx), or a comma-separated
+    list of proxy addresses or networks."""
+    if value.isdigit():
+        count = int(value)
+        if not 1 <= count <= 10:
+            raise SettingsError(name, f"a count of proxy hops must be 1-10, got {value!r}")
+        return count
+    networks = []
+    for part in value.split(","):
+        try:
+            networks.append(ip_network(part.strip(), strict=False))
+        except ValueError as exc:
+            raise SettingsError(name, f"expected a count of proxies or addresses/networks such as "
+                                      f"10.0.0.0/8,::1, got {part.strip()!r}") from exc
+    return tuple(networks)
+
+
 def load_settings(environ: dict[str, str] | None = None, **explicit) -> Settings:
     """Build Settings from explicit values, then DASHBOARD_* variables, then defaults."""
     env = os.environ if environ is None else environ
@@ -157,6 +179,7 @@ def load_settings(environ: dict[str, str] | None = None, **explicit) -> Settings
         "PORT": ("port", _port),
         "ASYNC_MODE": ("async_mode", _async_mode),
         "MAP_TILES": ("map_tiles", _map_tiles),
+        "TRUSTED_PROXIES": ("trusted_proxies", _trusted_proxies),
     }
     for suffix, (attr, parse) in parsers.items():
         name = ENV_PREFIX + suffix

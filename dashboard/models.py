@@ -386,6 +386,27 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
     last_used_at: Mapped[datetime | None] = mapped_column()
+    expires_at: Mapped[datetime | None] = mapped_column()  # None: never (tokens issued before expiry)
+
+
+class LoginSession(Base):
+    """A browser's log-in (an account's, or a wall's opened from its token): the cookie carries only
+    a random secret whose SHA-256 is the id. An ended session never comes back."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"), index=True)
+    # Digest of what the account was at log-in (password hash, role, unit, department): any change
+    # ends the session, however the row was changed.
+    stamp: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column()
+    seen_at: Mapped[datetime] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column(index=True)
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+    source_ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str] = mapped_column(String(128), default="")
 
 
 class AuditEntry(Base):

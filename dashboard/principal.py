@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from dashboard.models import ApiToken, Unit
+from dashboard.timeutil import utcnow
 
 TOKEN_PREFIX = "pt_"
+TOKEN_DAYS = 180  # default lifetime of a new token (`users token --days`)
 
 
 @dataclass(frozen=True)
@@ -50,14 +52,14 @@ def new_token() -> str:
 
 def issue_token(session: Session, name: str, role: str, unit_code: str = "putian",
                 department_code: str | None = None, wall_path: str | None = None,
-                now: datetime | None = None) -> str:
-    """Create a token row and return the token itself (shown once, stored hashed)."""
-    from dashboard.timeutil import utcnow
-
+                now: datetime | None = None, days: int | None = TOKEN_DAYS) -> str:
+    """Create a token row and return the token itself (shown once, stored hashed); it expires
+    after `days` (None: never)."""
+    now = now or utcnow()
     token = new_token()
     session.add(ApiToken(name=name, token_hash=hash_token(token), role=role, unit_code=unit_code,
-                         department_code=department_code, wall_path=wall_path,
-                         created_at=now or utcnow()))
+                         department_code=department_code, wall_path=wall_path, created_at=now,
+                         expires_at=None if days is None else now + timedelta(days=days)))
     return token
 
 
@@ -68,11 +70,12 @@ def principal_for_token(session: Session, token: str) -> Principal | None:
 
 
 def principals_for_hashes(session: Session, hashes: list[str]) -> dict[str, Principal]:
-    """{token hash: principal} for the tokens among these that are known and not revoked (one
+    """{token hash: principal} for the tokens among these that are known, unexpired and not revoked (one
     query; open sockets are checked again with it, dashboard.realtime)."""
     rows = session.execute(
         select(ApiToken, Unit.level).join(Unit, Unit.code == ApiToken.unit_code)
-        .where(ApiToken.token_hash.in_(hashes), ApiToken.revoked_at.is_(None)))
+        .where(ApiToken.token_hash.in_(hashes), ApiToken.revoked_at.is_(None),
+               or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow())))
     return {tok.token_hash: Principal(name=tok.name, role=tok.role, unit_code=tok.unit_code,
                                       unit_level=level, department_code=tok.department_code,
                                       wall_path=tok.wall_path, via="token")

@@ -115,7 +115,7 @@ def still_granted(Session, grants: list[Grant]) -> dict[Grant, Principal]:  # no
     """{grant: the principal it stands for now} for the grants still valid (a few queries)."""
     hashes = sorted({g.token_hash for g in grants if g.token_hash})
     logins = sorted({g.login_id for g in grants if g.login_id})
-    with Session() as s:
+    with Session.begin() as s:  # sessions found lapsed are ended for good
         by_hash = principals_for_hashes(s, hashes) if hashes else {}
         by_login = login_principals(s, logins) if logins else {}
     found = {}

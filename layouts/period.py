@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from dashboard.i18n import t
-from dashboard.timeutil import Period, PeriodError, local_today, parse_period
+from dashboard.timeutil import FIRST_DATE, Period, PeriodError, local_today, parse_period
 
 RELATIVE = ("today", "7d", "30d", "year")
 FIRST_YEAR = 2018
@@ -28,10 +28,14 @@ def resolve_period(query: dict[str, Any], now: datetime | None = None) -> tuple[
             return Period(date(today.year, 1, 1), today), choice
         days = 7 if choice == "7d" else 30
         return Period(today - timedelta(days=days - 1), today), choice
-    if choice and choice not in RELATIVE and not (isinstance(choice, str) and choice.isdigit()):
+    is_year = isinstance(choice, str) and choice.isascii() and choice.isdigit() and len(choice) == 4
+    if choice and choice not in RELATIVE and not is_year:
         raise PeriodError("period", "period.err.choice", choices=", ".join(RELATIVE), value=repr(choice))
-    if isinstance(choice, str) and choice.isdigit() and not query.get("from"):
+    if is_year and not query.get("from"):
         year = int(choice)
+        if not FIRST_DATE.year <= year <= today.year:
+            raise PeriodError("period", "period.err.range", first=FIRST_DATE.year, last=today.year,
+                              value=repr(choice))
         return Period(date(year, 1, 1), min(date(year, 12, 31), today)), str(year)
     period = parse_period(query, now)
     if period.start == period.end == today and not query.get("from"):

@@ -77,6 +77,10 @@ class WallStack:
         """The city wall's own URL with its token (what the screen is configured with)."""
         return f"{self.base}/wall/city?token={self.wall}" + (f"&{query}" if query else "")
 
+    def opened_url(self, query: str = "") -> str:
+        """Where the wall is once open: its URL without the token (swapped for a session cookie)."""
+        return f"{self.base}/wall/city" + (f"?{query}" if query else "")
+
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def wall_stack(request, world_dir: Path, tmp_path_factory) -> Iterator[WallStack]:
@@ -199,11 +203,11 @@ def test_wall_tours_the_city_and_its_districts(wall_page, wall_stack):
     wall_page.wait_for_function("() => window.gridWall.history.length >= 2", timeout=60_000)
     first, code = wall_page.evaluate("() => window.gridWall.history.slice(0, 2)")
     assert first == "putian" and code in districts  # the city, then its first district
-    # The stop shows that district's own view, inside the same page (no navigation, same token URL).
+    # The stop shows that district's own view, inside the same page (no navigation, same URL).
     wall_page.wait_for_selector('.wall-body .view[data-level="district"]', timeout=60_000)
     wall_page.wait_for_function("(names) => names.some(n => document.querySelector('#wall-title')"
                                 ".textContent.includes(n))", arg=list(districts.values()), timeout=30_000)
-    assert wall_page.url == wall_stack.wall_url("tour=5")
+    assert wall_page.url == wall_stack.opened_url("tour=5")
     wait_state(wall_page, "connected")
     # One screen, no scroll bars.
     assert wall_page.evaluate("() => document.documentElement.scrollHeight <= window.innerHeight && "
@@ -225,7 +229,7 @@ def test_scheduled_soft_reload_reopens_the_walls_own_url(wall_page, wall_stack):
                                 " && window.gridWall.reloadAt > 0", timeout=60_000, polling=200)
     wall_page.evaluate("() => { window.gridWall.reloadAt = 0; }")
     wall_page.wait_for_selector(".wall-body .view", timeout=60_000)
-    assert wall_page.url == wall_stack.wall_url(query)
+    assert wall_page.url == wall_stack.opened_url(query)
     wait_state(wall_page, "connected")
 
 

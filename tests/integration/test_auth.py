@@ -114,17 +114,13 @@ def test_bad_accounts_are_refused_naming_the_field(site):
         assert refused.value.field == field, change
 
 
-def test_failed_logins_are_limited_per_account_and_per_address(site):
+def test_failed_logins_slow_down_the_pair_but_lock_nobody_out(site):
     client = site.app.test_client()
-    for _ in range(5):
+    for _ in range(3):
         assert login(client, "zhenhai", "guess guess").status_code == 401
-    locked = login(client, "zhenhai")  # even the right password waits now
-    assert locked.status_code == 429 and "登录尝试过于频繁" in locked.get_data(as_text=True)
+    held = login(client, "zhenhai")  # even the right password waits its second now
+    assert held.status_code == 429 and "登录失败次数过多" in held.get_data(as_text=True)
     assert login(client, "boss").status_code == 303  # another account from the same address is fine
-    other = site.app.test_client()
-    for i in range(15):  # 5 failures so far from this address; 20 allowed
-        assert login(other, f"name-{i}", "guess guess").status_code == 401
-    assert login(other, "boss").status_code == 429
 
 
 def test_sessions_expire_after_their_lifetime_or_when_idle(site):
@@ -142,7 +138,9 @@ def test_sessions_expire_after_their_lifetime_or_when_idle(site):
     assert client.post("/_dash-update-component", json={}, headers=ORIGIN).status_code == 401
     wall = site.app.test_client()
     token = add_token(site.Session, "wall-licheng", "wall", "licheng")
-    assert wall.get(f"/wall/unit/licheng?token={token}").status_code == 200
+    opened = wall.get(f"/wall/unit/licheng?token={token}")
+    assert opened.status_code == 303 and opened.headers["Location"] == "/wall/unit/licheng"
+    assert wall.get("/wall/unit/licheng").status_code == 200
     with wall.session_transaction() as sess:
         sess["auth_at"] -= 30 * 24 * 3600  # a wall runs for weeks; its token is checked on each request
     assert wall.get("/wall/unit/licheng").status_code == 200
@@ -225,17 +223,12 @@ def test_audit_page_shows_entries_and_a_broken_chain(site):
     assert "atlantis" in bad and "unknown unit" in bad
 
 
-def test_behind_the_local_proxy_each_client_address_counts_alone(site):
+def test_forwarded_addresses_are_ignored_unless_proxies_are_trusted(site):
     client = site.app.test_client()
-    def post(username: str, password: str, address: str) -> int:
-        token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
-        form = {"username": username, "password": password, "csrf_token": token}
-        return client.post("/login", data=form, headers={**ORIGIN, "X-Forwarded-For": address}).status_code
-
-    for i in range(20):  # twenty names, so only the address limit can trip
-        assert post(f"n{i}", "guess guess", "10.0.0.7") == 401
-    assert post("boss", PASSWORD, "10.0.0.7") == 429
-    assert post("boss", PASSWORD, "10.0.0.8") == 303
+    token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
+    form = {"username": "boss", "password": PASSWORD, "csrf_token": token}
+    forged = {**ORIGIN, "X-Forwarded-For": "10.0.0.7"}
+    assert client.post("/login", data=form, headers=forged).status_code == 303
     with site.Session() as s:
         addresses = set(s.scalars(select(AuditEntry.source_ip).where(AuditEntry.action.like("login.%"))))
-    assert addresses == {"10.0.0.7", "10.0.0.8"}
+    assert addresses == {"127.0.0.1"}

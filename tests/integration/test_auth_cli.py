@@ -123,7 +123,9 @@ def test_demo_accounts_one_per_role_idempotent_and_printed_by_run(engine, Sessio
     for name in names:
         assert login(app.test_client(), name, DEMO_PASSWORD).status_code == 303, name
     wall_url = re.search(r"(/wall/\S+)", again[-1]).group(1)
-    assert app.test_client().get(wall_url).status_code == 200
+    opened = app.test_client().get(wall_url, follow_redirects=True)
+    assert opened.status_code == 200 and opened.request.path == "/wall/unit/licheng"
+    assert "token" not in opened.request.query_string.decode()
     printed = demo_lines(services.settings, {})
     assert f"admin / {DEMO_PASSWORD}  [admin, 莆田市 (putian)]" in "\n".join(printed)
     assert any("/wall/unit/licheng?token=" in line for line in printed)

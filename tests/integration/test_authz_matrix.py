@@ -84,7 +84,8 @@ def _as(site, role: str, level: str) -> tuple[Browser, str, str]:
     if role in SESSION_ROLES:
         assert browser.login(secret).status_code == 303
     elif role == "wall":
-        assert browser.get(f"{default_wall_path(unit)}?token={secret}").status_code == 200
+        opened = browser.get(f"{default_wall_path(unit)}?token={secret}")  # swapped for a session
+        assert opened.status_code == 303 and opened.headers["Location"] == default_wall_path(unit)
     return browser, secret, unit
 
 
@@ -137,7 +138,9 @@ def test_town_officer_cannot_reach_another_towns_alert_by_id(site):
 def test_wall_token_opens_its_wall_and_nothing_else(site):
     token, unit = site.creds[("wall", "district")]
     wall = Browser(site.base)
-    assert wall.get(f"/wall/unit/{unit}?token={token}&tour=30").status_code == 200
+    opened = wall.get(f"/wall/unit/{unit}?token={token}&tour=30")
+    assert opened.status_code == 303 and opened.headers["Location"] == f"/wall/unit/{unit}?tour=30"
+    assert wall.get(f"/wall/unit/{unit}?tour=30").status_code == 200
     assert wall.get("/duty").status_code == 403
     assert wall.get(f"/duty?token={token}").status_code == 403
     assert wall.get(f"/unit/{unit}?token={token}").status_code == 403

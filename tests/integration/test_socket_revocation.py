@@ -60,13 +60,13 @@ def change(Session, how: str) -> None:  # noqa: N803
             set_active(s, "zhenhai", False, actor="test")
         elif how == "password changed":
             set_password(s, "zhenhai", "another horse 2", actor="test")
-        else:  # moved to another town: the socket's jurisdiction is no longer its principal's
+        else:  # moved to another town (by hand in the database): the session lapses for good
             s.execute(update(User).where(User.id == find_user(s, "zhenhai").id)
                       .values(unit_code="chengxiang-longqiao"))
 
 
 @pytest.mark.parametrize("how, reason", [("disabled", "revoked"), ("password changed", "revoked"),
-                                         ("moved", "changed")])
+                                         ("moved", "revoked")])
 def test_an_account_changed_under_an_open_socket_loses_it(site, how, reason):
     duty = screen(site, "licheng-zhenhai", username="zhenhai")
     leader = screen(site, "putian", username="boss")
