@@ -104,7 +104,9 @@ def test_matrix(site, role, level):
         check("page", target, role in SESSION_ROLES and inside, browser.get(page).status_code == 200)
         wall = default_wall_path(target)
         if role == "wall":
-            opened = browser.get(f"{wall}?token={secret}").status_code == 200
+            answer = browser.get(f"{wall}?token={secret}")  # swapped for a session, then the bare URL
+            opened = answer.status_code == 303 and answer.headers["Location"] == wall \
+                and browser.get(wall).status_code == 200
             check("wall page", target, target == unit, opened)
         else:
             check("wall page", target, role in SESSION_ROLES and inside, browser.get(wall).status_code == 200)
