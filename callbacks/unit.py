@@ -100,9 +100,9 @@ def _patch_map(children: list[dict[str, Any]], groups: list[dict[str, Any]] | No
     if measure not in ("per_1000", "per_patrol_hour", "coverage"):
         patch["data"][0]["z"] = [measure_value({"figures": c["figures"]}, measure) for c in children]
         touched = True
-    if groups is not None:
+    if groups is not None:  # every town of the view, in the figure's order: only counts move
         for at, trace in enumerate(staff_traces(groups, lang), start=STAFF_TRACES_AT):
-            for key in ("lat", "lon", "ids", "customdata", "text"):
+            for key in ("customdata", "text"):
                 if trace[key] is not None:
                     patch["data"][at][key] = list(trace[key])
             patch["data"][at]["marker"]["size"] = list(trace.marker.size)

@@ -39,13 +39,14 @@ def towns_under(session: Session, u: Unit) -> tuple[dict[str, str], dict[str, di
 def count_positions(positions: list[dict[str, Any]], unit_of_grid: dict[str, str],
                     units: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """The positions counted per unit (the one holding each position's grid) by status: every
-    unit in `units` order with anyone in it, its counts summing to its positions."""
+    unit in `units` order, nobody there included (a town where nobody reports is news), its
+    counts summing to its positions."""
     counts = {code: dict.fromkeys(STATUSES, 0) for code in units}
     for p in positions:
         unit = unit_of_grid.get(p.get("grid"))
         if unit in counts:
             counts[unit][p.get("status", "offline")] += 1
-    return [{**units[code], **c} for code, c in counts.items() if sum(c.values())]
+    return [{**units[code], **c} for code, c in counts.items()]
 
 
 def patrol_hours_by_child(session: Session, u: Unit, period: Period) -> dict[str, float]:

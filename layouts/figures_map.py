@@ -141,20 +141,27 @@ def regions_trace(children: list[dict[str, Any]], measure: str, lang: str) -> go
     )
 
 
-def label_point(region: dict[str, Any]) -> tuple[float, float]:
-    """Where a region's name goes: its stored centroid, else the middle of its outline's box."""
-    centroid = region.get("centroid")
-    if centroid:
-        return centroid["lat"], centroid["lon"]
+def deg_per_px(lat: float, zoom: float) -> float:
+    """Degrees of latitude one screen pixel spans at this latitude and MapLibre zoom."""
+    return math.cos(math.radians(lat)) * 360 / (512 * 2 ** zoom)
+
+
+def label_point(region: dict[str, Any], alone: bool = False) -> tuple[float, float]:
+    """Where a region's name goes: its stored centroid, else the middle of its outline's box. A
+    region alone on its map (a grid's view) is named near its top, clear of its own markers."""
     points = list(_coords(region["boundary"])) or [(119.0, 25.43)]
     lons, lats = [p[0] for p in points], [p[1] for p in points]
-    return (min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2
+    centroid = region.get("centroid") or {"lat": (min(lats) + max(lats)) / 2,
+                                          "lon": (min(lons) + max(lons)) / 2}
+    if alone:
+        return max(lats) - (max(lats) - min(lats)) * 0.12, centroid["lon"]
+    return centroid["lat"], centroid["lon"]
 
 
 def labels_trace(regions: list[dict[str, Any]], lang: str) -> go.Scattermap:
     """Every region's name written on the map (MapLibre draws the glyphs with the browser's own
     fonts: no glyph server). Takes no pointer, so a tap on a name still drills."""
-    where = [label_point(r) for r in regions]
+    where = [label_point(r, alone=len(regions) == 1) for r in regions]
     return go.Scattermap(
         _validate=False, lat=[w[0] for w in where], lon=[w[1] for w in where], mode="text",
         text=[unit_name(r, lang) for r in regions], textposition="middle center",
@@ -179,8 +186,8 @@ def map_figure(regions: list[dict[str, Any]], measure: str, lang: str, *,
     traces = [regions_trace(regions, measure, lang)]
     if len(regions) == 1:  # a grid's own boundary: a colour scale of one value says nothing
         traces[0].update(showscale=False)
-    if staff_groups is not None:
-        traces += layers.staff_traces(staff_groups, lang)  # at STAFF_TRACES_AT
+    if staff_groups is not None:  # at STAFF_TRACES_AT
+        traces += layers.staff_traces(staff_groups, lang, deg_per_px(centre["lat"], zoom))
     if tracks is not None:
         traces.append(layers.tracks_trace(tracks, lang))
     traces += [layers.supervision_trace(list(supervision), lang),

@@ -78,9 +78,11 @@ def disc_size(count: int) -> float:
     return round(10 + 1.6 * math.sqrt(max(count, 0)), 1)
 
 
-def staff_traces(groups: list[dict[str, Any]], lang: str) -> list[go.Scattermap]:
+def staff_traces(groups: list[dict[str, Any]], lang: str, deg_per_px: float = 0.0) -> list[go.Scattermap]:
     """Staff counted per town: a purple disc for everyone reporting there, a white one inside it
-    for those on duty (online or stale) with their number. A tap on one drills into its town."""
+    for those on duty (online or stale) with their number. A tap on one drills into its town.
+    Each disc hangs just below its town's centre (`deg_per_px` degrees of latitude per pixel at
+    the map's zoom), so the town's name written there stays readable."""
     on_duty = [g["online"] + g["stale"] for g in groups]
     hover = [t("staff.aggregate", lang, unit=unit_name(g, lang), on_duty=fmt_int(n),
                total=fmt_int(g["online"] + g["stale"] + g["offline"]), online=fmt_int(g["online"]),
@@ -88,11 +90,13 @@ def staff_traces(groups: list[dict[str, Any]], lang: str) -> list[go.Scattermap]
              for g, n in zip(groups, on_duty, strict=True)]
     # Navigation drills on DRILL_TAG; the detail panel ignores a customdata of three.
     custom = [[g["code"], DRILL_TAG, h] for g, h in zip(groups, hover, strict=True)]
-    lat, lon = [g["lat"] for g in groups], [g["lon"] for g in groups]
+    totals = [g["online"] + g["stale"] + g["offline"] for g in groups]
+    lat = [g["lat"] - (disc_size(n) / 2 + 10) * deg_per_px for g, n in zip(groups, totals, strict=True)]
+    lon = [g["lon"] for g in groups]
     everyone = go.Scattermap(
         _validate=False, lat=lat, lon=lon, mode="markers", ids=[g["code"] for g in groups],
         customdata=custom, hovertemplate="%{customdata[2]}<extra></extra>",
-        marker=dict(size=[disc_size(g["online"] + g["stale"] + g["offline"]) for g in groups],
+        marker=dict(size=[disc_size(n) for n in totals],
                     color=STATUS_COLOURS["offline"], opacity=0.85),
         meta=TRACE_STAFF_ALL, name=t("legend.staff_all", lang))
     duty = go.Scattermap(

@@ -27,6 +27,7 @@ PALETTE = {"states": STATE_COLOURS, "roles": ROLE_COLOURS, "levels": LEVEL_COLOU
            "status": STATUS_COLOURS, "severity": {str(k): v for k, v in SEVERITY_SIZE.items()}}
 
 BACKGROUND = "#0b1220"
+PALETTE["halo"] = BACKGROUND  # around region names on the map (assets/35_map_labels.js)
 PANEL = "#111a2e"
 TEXT = "#dce6f5"
 MUTED = "#8a9bb8"

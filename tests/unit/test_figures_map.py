@@ -39,8 +39,12 @@ def test_every_region_is_named_on_the_map_in_the_screen_language():
     assert labels.mode == "text" and labels.hoverinfo == "skip"  # a tap on a name still drills
     # The name sits inside its region (no stored centroid here: the middle of its outline).
     assert 119.0 < labels.lon[0] < 119.1 and 25.4 < labels.lat[0] < 25.5
-    centred = map_figure([{**REGIONS[0], "centroid": {"lat": 25.41, "lon": 119.02}}], "open", "zh")
-    assert (_trace(centred, "labels").lat[0], _trace(centred, "labels").lon[0]) == (25.41, 119.02)
+    centred = map_figure(REGIONS + [{**REGIONS[0], "code": "c", "centroid": {"lat": 25.41, "lon": 119.02}}],
+                         "open", "zh")
+    assert (_trace(centred, "labels").lat[2], _trace(centred, "labels").lon[2]) == (25.41, 119.02)
+    # A grid alone on its map: named near its top, clear of the markers at its centre.
+    alone = _trace(map_figure([REGIONS[0]], "open", "zh"), "labels")
+    assert 25.48 < alone.lat[0] < 25.5 and list(alone.text) == ["荔城区"]
 
 
 def test_the_legend_names_every_layer_and_its_categories():
@@ -115,7 +119,12 @@ def test_staff_counted_per_town_sum_to_the_positions_they_summarise():
     duty = _trace(fig, "staff-on-duty")
     assert list(duty.text) == [str(g["online"] + g["stale"]) for g in groups]
     assert f"在岗 {zhenhai['online'] + zhenhai['stale']} / " in _trace(fig, "staff-all").customdata[0][2]
-    assert count_positions([], TOWN_OF_GRID, TOWNS) == []
+    # Nobody anywhere: every town still has its disc, reading 0.
+    nobody = count_positions([], TOWN_OF_GRID, TOWNS)
+    assert [g["code"] for g in nobody] == list(TOWNS) and {g["online"] + g["offline"] for g in nobody} == {0}
+    # Each disc hangs below its town's centre, where the town's name is written.
+    assert all(lat < g["lat"] for lat, g in zip(duty.lat, groups, strict=True))
+    assert list(duty.lon) == [g["lon"] for g in groups]
 
 
 def test_a_tap_drills_unless_it_lands_on_a_marker():
