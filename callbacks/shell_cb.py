@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlencode
 
 from dash import ClientsideFunction, Dash, Input, Output, State, no_update
 
 from callbacks import scope
-from dashboard.i18n import ROLE_NAMES, lang_of, name_of, t, unit_name
+from dashboard.i18n import LANGS, ROLE_NAMES, lang_of, name_of, t, unit_name
 from layouts import ids
 from layouts.components import unit_path, view_href
 from layouts.shell import search_list
@@ -86,8 +87,18 @@ def go_to_first(n_submit: int | None, text: str | None, lang: str | None, view: 
     return hits[0]["href"] if hits else no_update
 
 
+# ?lang= in a page's URL chooses its language and becomes the remembered one (as the switch does).
+LANG_FROM_URL = ("function (search) {\n"
+                 "    var lang = new URLSearchParams(search || '').get('lang');\n"
+                 f"    return {json.dumps(list(LANGS))}.indexOf(lang) >= 0 ? lang\n"
+                 "        : window.dash_clientside.no_update;\n"
+                 "}")
+
+
 def register(app: Dash) -> None:
     """Attach the shell callbacks."""
+    app.clientside_callback(LANG_FROM_URL, Output(ids.LANG, "data", allow_duplicate=True),
+                            Input(ids.PAGES_LOCATION, "search"), prevent_initial_call="initial_duplicate")
     app.callback(Output(ids.LANG, "data"), Input(ids.LANG_SWITCH, "n_clicks"), State(ids.LANG, "data"),
                  prevent_initial_call=True)(toggle_lang)
     app.callback(Output(ids.TITLE, "children"), Output(ids.SEARCH, "placeholder"),

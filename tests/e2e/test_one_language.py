@@ -3,7 +3,8 @@
 Each page is opened in Chromium on the seeded world and its visible text (DOM text, placeholders,
 the map's drawn labels) is checked by tests/e2e/language.py for words of the other language. The
 English walk takes its language from the switch on /city and then from the remembered setting (the
-wall banner once mixed languages exactly there); the log-in and audit pages take ?lang=.
+wall banner once mixed languages exactly there); the log-in and audit pages take ?lang=, and a last
+view is opened with ?lang= of the other language.
 """
 
 from __future__ import annotations
@@ -112,6 +113,12 @@ def test_every_page_speaks_one_language(browser, stack, admin, allowed, lang):
         page.goto(stack.url("/city?from=2018-13-01"))  # a refused period speaks the page's language too
         page.wait_for_selector(".view-message", timeout=60_000)
         _read(page, lang, "/city?from=2018-13-01", allowed, problems, minimum=3)
+        other = "zh" if lang == "en" else "en"  # ?lang= wins over the remembered language
+        page.goto(stack.url(f"/unit/licheng?lang={other}"))
+        page.wait_for_selector('[data-kpi="collected"] .kpi-label:text-is("%s")'
+                               % ("Collected" if other == "en" else "采集事件"), timeout=60_000)
+        wait_for_view(page, "district")
+        _read(page, other, f"/unit/licheng?lang={other}", allowed, problems)
     finally:
         context.close()
     report = "\n".join(f"{where} {at}: {words} in {text!r}" for where, at, text, words in problems)
