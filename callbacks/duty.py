@@ -18,13 +18,14 @@ from flask import current_app
 from sqlalchemy import select
 
 from callbacks import scope
+from callbacks.shell_cb import status_words
 from dashboard import outbox
 from dashboard.alert_titles import prime as prime_titles
 from dashboard.alerting import payload, wire_time
 from dashboard.alerting import scope as alert_scope
 from dashboard.alerting_actions import ActionError, find_repeat, locked_alert, parse_request, perform
 from dashboard.auth import client_address
-from dashboard.i18n import LEVEL_NAMES, SEVERITY_NAMES, lang_of, name_of, t, unit_name
+from dashboard.i18n import LEVEL_NAMES, SEVERITY_NAMES, lang_of, name_of, unit_name
 from dashboard.models import Alert, AlertAck, Department, Unit
 from dashboard.principal import Principal
 from dashboard.timeutil import utcnow
@@ -47,10 +48,7 @@ def names(lang: str) -> dict[str, Any]:
     """The label tables the browser needs to turn a live event into a row."""
     return {"severities": {str(k): name_of(SEVERITY_NAMES, k, lang) for k in SEVERITY_NAMES},
             "levels": {lv: name_of(LEVEL_NAMES, lv, lang) for lv in LEVEL_NAMES},
-            "kinds": {k: L.tr(f"kind.{k}", lang) for k in KINDS},
-            "status": {k: t(f"status.{k}", lang)
-                       for k in ("connected", "reconnecting", "resynced", "connecting", "refused")},
-            "age": t("status.age", lang)}
+            "kinds": {k: L.tr(f"kind.{k}", lang) for k in KINDS}, **status_words(lang)}
 
 
 def alert_row(data: dict[str, Any], lang: str, table: dict[str, Any],

@@ -7,6 +7,7 @@ from typing import Any
 from dash import Dash, Input, Output, State
 
 from callbacks import scope
+from callbacks.shell_cb import status_words
 from dashboard.i18n import (
     LEVEL_NAMES,
     MONTH_NAMES,
@@ -38,9 +39,7 @@ def live_names(kids: list[dict[str, Any]], items: list[dict[str, Any]], lang: st
             "levels": {lv: name_of(LEVEL_NAMES, lv, lang) for lv in LEVEL_NAMES},
             "stages": {st: name_of(STAGE_NAMES, st, lang) for st in STAGE_NAMES},
             "severities": {str(k): name_of(SEVERITY_NAMES, k, lang) for k in SEVERITY_NAMES},
-            "status": {k: t(f"status.{k}", lang)
-                       for k in ("connected", "reconnecting", "resynced", "connecting", "refused")},
-            "age": t("status.age", lang),
+            **status_words(lang),
             # Wall mode's marks and clock (assets/25_wall.js).
             "wall": {**{k: t(f"wall.fresh.{k}", lang) for k in ("ok", "amber", "red")},
                      "critical": t("wall.critical", lang), "more": t("wall.more", lang)},
