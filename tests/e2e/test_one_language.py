@@ -75,6 +75,7 @@ def _read(page, lang: str, where: str, allowed: Allowed, problems: list, minimum
     problems += [(where, *found) for found in foreign(texts, lang, allowed)]
 
 
+@pytest.mark.timeout(1800)  # twelve pages in a row on a loaded machine, after the world is seeded
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_page_speaks_one_language(browser, stack, admin, allowed, lang):
     problems: list[tuple] = []
