@@ -61,8 +61,13 @@ def _wall_ready(page) -> None:
     page.wait_for_selector(".wall-body .view", timeout=60_000)
     page.wait_for_function("() => { const g = document.querySelector('#unit-map .js-plotly-plot');"
                            " return g && g.data && g.data.length > 0; }", timeout=60_000)
-    page.wait_for_selector("#wall-banner:not([hidden])", timeout=60_000)  # the seeded critical alerts
-    page.wait_for_selector('#wall-conn[data-state="connected"]', timeout=60_000)
+    # The seeded critical alerts in the banner, and the live mark (polled: a loaded wall's main thread
+    # is busy drawing, and a selector wait once timed out on a banner already shown).
+    page.wait_for_function("() => { const b = document.getElementById('wall-banner');"
+                           " return b && !b.hidden && b.textContent.length > 0; }",
+                           timeout=120_000, polling=500)
+    page.wait_for_function("() => document.getElementById('wall-conn').getAttribute('data-state')"
+                           " === 'connected'", timeout=120_000, polling=500)
 
 
 def _read(page, lang: str, where: str, allowed: Allowed, problems: list, minimum: int = 10) -> None:
