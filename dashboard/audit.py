@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from dashboard.models import AuditEntry
@@ -80,16 +80,12 @@ class Record:
     at: datetime | None = None
 
 
-def append_many(session: Session, records: list[Record]) -> list[AuditEntry]:
-    """Append entries in order to the chain inside the caller's transaction (one lock, one read
-    of the tail, whatever the count); returns them."""
-    if not records:
-        return []
+def _rows(session: Session, records: list[Record]) -> list[dict]:
+    """The chained rows of these records after the current tail (the caller holds the lock)."""
     key = chain_key(session)
-    lock_chain(session)
     prev = session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
     prev = prev or GENESIS
-    entries = []
+    rows = []
     for r in records:
         at = r.at or datetime.now(UTC)
         if at.tzinfo is None:
@@ -97,21 +93,33 @@ def append_many(session: Session, records: list[Record]) -> list[AuditEntry]:
         at = at.astimezone(UTC)
         detail = json.loads(canonical(r.detail or {}))  # what the database will give back
         fields = _fields(at, r.actor, r.action, r.target, r.unit_code, detail, r.source_ip)
-        entry = AuditEntry(at=at, actor=r.actor, action=r.action, target=r.target,
-                           unit_code=r.unit_code, detail=detail, source_ip=r.source_ip,
-                           prev_hash=prev, hash=entry_hash(key, prev, fields))
-        entries.append(entry)
-        prev = entry.hash
-    session.add_all(entries)
-    session.flush()
-    return entries
+        prev_hash, prev = prev, entry_hash(key, prev, fields)
+        rows.append({"at": at, "actor": r.actor, "action": r.action, "target": r.target,
+                     "unit_code": r.unit_code, "detail": detail, "source_ip": r.source_ip,
+                     "prev_hash": prev_hash, "hash": prev})
+    return rows
+
+
+def append_many(session: Session, records: list[Record]) -> int:
+    """Append entries in order to the chain inside the caller's transaction: one lock, one read of
+    the tail and one multi-row INSERT, whatever the count (the persister's batches); returns it."""
+    if not records:
+        return 0
+    lock_chain(session)
+    session.execute(insert(AuditEntry), _rows(session, records))
+    return len(records)
 
 
 def append(session: Session, actor: str, action: str, target: str = "", unit_code: str | None = None,
            detail: dict | None = None, source_ip: str | None = None,
            now: datetime | None = None) -> AuditEntry:
     """Append one entry to the chain inside the caller's transaction and return it."""
-    return append_many(session, [Record(actor, action, target, unit_code, detail, source_ip, now)])[0]
+    lock_chain(session)
+    record = Record(actor, action, target, unit_code, detail, source_ip, now)
+    entry = AuditEntry(**_rows(session, [record])[0])
+    session.add(entry)
+    session.flush()
+    return entry
 
 
 def walk(session: Session, batch: int = 1000):

@@ -1,0 +1,61 @@
+"""Cost of the audit entries the persister appends (feeds/persist_audit.py): 3 batches of 500
+incident reports per backend, with and without them, twice. `python -m bench.audit_persist`
+(uses the test Redis and PostgreSQL of tests/conftest.py and a scratch SQLite file in var/)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import redis
+
+import feeds.persister as persister_mod
+from dashboard.db import drop_all, make_engine, session_factory, upgrade
+from feeds import schema
+from feeds.persister import Persister
+from tests.conftest import DB_PREFIX, REDIS_URL, pg_database_url
+from tests.integration.intake_support import build_world, report_data
+
+BATCHES, SIZE = 3, 500
+
+
+def _batches() -> list[list[schema.Entry]]:
+    base = int(time.time() * 1000)
+    return [[schema.Entry(schema.INCIDENTS, f"{base + b}-{i}", schema.T_REPORTED,
+                          report_data(str(uuid.uuid4()))) for i in range(SIZE)] for b in range(BATCHES)]
+
+
+def run(name: str, url: str, client: redis.Redis) -> None:
+    """Print reports/s with and without the audit entries on one backend."""
+    engine = make_engine(url)
+    drop_all(engine)
+    upgrade(engine)
+    Session = session_factory(engine, b"k" * 32)  # noqa: N806
+    build_world(Session)
+    persister, real = Persister(Session, client), persister_mod.audit_records
+    try:
+        for label, records in (("with audit", real), ("without", lambda *a: [])) * 2:
+            persister_mod.audit_records = records
+            batches = _batches()
+            started = time.perf_counter()
+            for batch in batches:
+                persister(batch)
+            took = time.perf_counter() - started
+            print(f"{name:10s} {label:11s} {BATCHES * SIZE / took:7.0f} reports/s ({took:.2f} s)")
+    finally:
+        persister_mod.audit_records = real
+        engine.dispose()
+
+
+def main() -> None:
+    """Both backends."""
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    try:
+        run("sqlite", "sqlite:///var/bench-audit.sqlite3", client)
+        run("postgresql", pg_database_url(f"{DB_PREFIX}_bench_audit"), client)
+    finally:
+        client.flushdb()
+
+
+if __name__ == "__main__":
+    main()
