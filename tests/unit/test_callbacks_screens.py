@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from dash import Patch, no_update
@@ -16,6 +17,7 @@ from tests.unit import ui_world
 
 TOWN = "licheng-zhenhai"
 YEAR_2018 = period_query("2018")
+SEEN = ui_world.NOW - timedelta(days=1)  # s001's latest position: a day old, so offline
 
 
 @pytest.fixture
@@ -24,7 +26,7 @@ def app(Session, engine, services_for):  # noqa: N803 - the fixture is a session
     with Session.begin() as s:
         ui_world.build(s)
     services = services_for(engine)
-    latest = {"lat": 25.41, "lon": 119.01, "ts": "2026-11-27T06:00:00+00:00", "grid": ui_world.GRID,
+    latest = {"lat": 25.41, "lon": 119.01, "ts": SEEN.isoformat(), "grid": ui_world.GRID,
               "role": "patrol"}
     services.redis.hset("live:pos", "s001", json.dumps(latest))
     server = create_app(services.settings, services)
@@ -158,7 +160,7 @@ def test_incidents_per_patrol_hour_on_the_city_map(app):
         s.add_all([Position(staff_id="s001", ts=start + timedelta(minutes=m), lat=25.41, lon=119.01,
                             grid_code=ui_world.GRID) for m in (0, 60, 120)])
         s.commit()
-    fig = unit.map_for(_view("putian", **{"from": "2026-11-27", "to": "2026-11-27"}), "per_patrol_hour",
+    fig = unit.map_for(_view("putian", **{"from": ui_world.DAY, "to": ui_world.DAY}), "per_patrol_hour",
                        None, "en", live=False)
     regions = next(t for t in fig.data if t.meta == "regions")
     # Licheng: 5 incidents over 2 patrol hours; Chengxiang: nobody patrolled.
@@ -186,7 +188,8 @@ def test_lists_ticker_overdue_children_departments(app):
 def test_grid_staff_with_status(app):
     rows = grid.update_staff(_view(ui_world.GRID), None, "zh")
     assert rows == [{"id": "s001", "name": "林芳", "role": "patrol", "role_label": "网格巡逻巡查员",
-                     "status": "offline", "status_label": "离线", "last_seen": "11月27日 14:00"}]
+                     "status": "offline", "status_label": "离线",
+                     "last_seen": f"{SEEN.month}月{SEEN.day}日 14:00"}]
 
 
 def test_detail_panel_from_a_row_and_from_the_map(app):

@@ -7,7 +7,7 @@ rows whose every number is known by construction.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -22,8 +22,19 @@ from dashboard.models import (
     SupervisionItem,
     Unit,
 )
+from dashboard.timeutil import LOCAL_TZ
 
-NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)  # 14:00 in Putian
+
+def _last_afternoon() -> datetime:
+    """14:00 in Putian on the latest day that has reached it: always past, always within a week."""
+    local = datetime.now(LOCAL_TZ)
+    day = local.date() if local.hour >= 14 else local.date() - timedelta(days=1)
+    return datetime.combine(day, time(14), LOCAL_TZ).astimezone(UTC)
+
+
+# The world moves with the calendar, so "the last 7 days" always holds its incidents.
+NOW = _last_afternoon()
+DAY = NOW.astimezone(LOCAL_TZ).date().isoformat()  # NOW's local date, as periods spell it
 
 
 def _box(lon: float, lat: float, size: float) -> str:
