@@ -41,6 +41,11 @@ REDIS_URL = _worker_redis_url(os.environ.get("DASHBOARD_TEST_REDIS_URL", "redis:
 # Developers may keep a seeded world between runs (keyed by the seed code's hash); CI never does.
 REUSE_WORLD = bool(os.environ.get("DASHBOARD_TEST_REUSE_WORLD"))
 BACKENDS = ("sqlite", "postgresql")
+# Browser tests drive the screens through real processes on one backend: SQLite, what `make run`
+# gives every user (its locking under serve + ingest is what a browser run can catch); PostgreSQL
+# runs under real processes in the fault suite, and every query runs on both in the integration
+# tests. DASHBOARD_TEST_BROWSER_BACKENDS=sqlite,postgresql runs the browser tests on both.
+BROWSER_BACKENDS = tuple(os.environ.get("DASHBOARD_TEST_BROWSER_BACKENDS", "sqlite").split(","))
 # The audit chain's key derives from the secret key: sessions built without settings (fixtures, the
 # CLI) must key the chain as the test apps do.
 TEST_SECRET_KEY = "test-secret-key-0123456789abcdef"

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from dashboard.auth_accounts import create_user
 from dashboard.db import session_factory
 from dashboard.principal import issue_token
-from tests.conftest import BACKENDS, REDIS_URL, seeded_world
+from tests.conftest import BROWSER_BACKENDS, REDIS_URL, seeded_world
 from tests.e2e.stack import chromium, free_port, log_in, running, stack_env, watch_console
 
 PASSWORD = "e2e-password-0123456789"
@@ -34,7 +34,7 @@ class Stack:
         return f"{self.base}{path}"
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="module", params=BROWSER_BACKENDS)
 def stack(request, world_dir: Path, tmp_path_factory) -> Iterator[Stack]:
     """serve + ingest + fanout on the seeded world of each backend, with a flushed test Redis."""
     engine = seeded_world(request.param, world_dir)

@@ -30,7 +30,7 @@ from dashboard.models import Alert, Staff, Unit
 from dashboard.principal import Principal, issue_token
 from dashboard.queries import unit_ref
 from feeds import schema
-from tests.conftest import BACKENDS, REDIS_URL, seeded_world
+from tests.conftest import BROWSER_BACKENDS, REDIS_URL, seeded_world
 from tests.e2e.stack import BENIGN, ROOT, chromium, free_port, stack_env, wait_until_up
 
 pytestmark = pytest.mark.e2e
@@ -82,7 +82,7 @@ class WallStack:
         return f"{self.base}/wall/city" + (f"?{query}" if query else "")
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="module", params=BROWSER_BACKENDS)
 def wall_stack(request, world_dir: Path, tmp_path_factory) -> Iterator[WallStack]:
     """The product on the seeded world of each backend, a city wall token and a duty officer's token."""
     engine = seeded_world(request.param, world_dir)
