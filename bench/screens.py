@@ -149,28 +149,38 @@ def run_stage(scale: float, speed: float, args, browser, state, base, bare_base,
         "--seed", str(seed), "--everyone-on-duty", "--senders", "4", "--city-start", CITY_START,
         "--url", base, "--token", token, "--status-every", "10"])
     time.sleep(args.warmup)
-    out = {"scale": scale, "speed": speed, "cold": [], "drill": {},
+    out = {"scale": scale, "speed": speed, "cold": [], "drill": {}, "figures": [], "cold_bare": [],
+           "drill_bare": {},
            "feed": {"row": [], "marker": [], "bare": []},
            "posted": 0, "positions": r.hlen("live:pos")}
     tag = f"{scale:g}×"
     try:
-        for _ in range(args.cold_runs):
-            try:
-                out["cold"].append(sb.cold_load(browser, state, base, r.hlen("live:pos")))
-            except Exception as exc:  # noqa: BLE001 - the report says what did not finish
-                notes.append(f"- {tag}: a cold load did not finish ({type(exc).__name__}: {str(exc)[:300]}).")
+        for _ in range(args.cold_runs):  # product and bare map page alternate, in the same browser
+            for name, url, st in (("product", base + "/city", state), ("bare", bare_base + "/map/", None)):
+                try:
+                    drawn, figures = sb.cold_load(browser, st, url, r.hlen("live:pos"))
+                    out["cold" if name == "product" else "cold_bare"].append(drawn)
+                    if figures is not None:
+                        out["figures"].append(figures)
+                except Exception as exc:  # noqa: BLE001 - the report says what did not finish
+                    notes.append(f"- {tag}: a {name} cold load did not finish ({type(exc).__name__}: "
+                                 f"{str(exc)[:300]}).")
         for _ in range(args.drill_runs):
-            page = None
-            try:
-                page = sb.open_city(browser, state, base, r.hlen("live:pos"))
-                counts = {code: len(live_positions(r, code)) for code, *_ in chain}
-                for level, value in sb.drill(page, chain, counts):
-                    out["drill"].setdefault(level, []).append(value)
-            except Exception as exc:  # noqa: BLE001
-                notes.append(f"- {tag}: a drill run did not finish ({type(exc).__name__}: {str(exc)[:300]}).")
-            finally:
-                if page is not None:
-                    page.context.close()
+            for name in ("product", "bare"):
+                page = None
+                try:
+                    page = (sb.open_city(browser, state, base, r.hlen("live:pos")) if name == "product"
+                            else sb.open_bare_map(browser, bare_base, r.hlen("live:pos")))
+                    counts = {code: len(live_positions(r, code)) for code, *_ in chain}
+                    into = out["drill" if name == "product" else "drill_bare"]
+                    for level, value in sb.drill(page, chain, counts, bare=name == "bare"):
+                        into.setdefault(level, []).append(value)
+                except Exception as exc:  # noqa: BLE001
+                    notes.append(f"- {tag}: a {name} drill run did not finish ({type(exc).__name__}: "
+                                 f"{str(exc)[:300]}).")
+                finally:
+                    if page is not None:
+                        page.context.close()
         product = bare = None
         try:
             product = sb.open_city(browser, state, base, r.hlen("live:pos"))
@@ -189,7 +199,8 @@ def run_stage(scale: float, speed: float, args, browser, state, base, bare_base,
         sim.terminate()
         sim.wait(30)
     out["load"] = (load0, os.getloadavg()[0])
-    print(f"stage {tag}: cold {out['cold']} drill {out['drill']} "
+    print(f"stage {tag}: cold {out['cold']} bare {out['cold_bare']} figures {out['figures']} "
+          f"drill {out['drill']} bare {out['drill_bare']} "
           f"row p50 {statistics.median(out['feed']['row']) if out['feed']['row'] else None}", flush=True)
     return out
 

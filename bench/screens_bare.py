@@ -1,4 +1,5 @@
-"""The bare page the screens benchmark compares the product with: Redis → Socket.IO → one Dash div.
+"""The bare pages the screens benchmark compares the product with: Redis → Socket.IO → one Dash
+div at /, and one map graph at /map/ (bench/screens_bare_map.py).
 
     DASHBOARD_REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python -m bench.screens_bare --port 8061
 
@@ -25,6 +26,7 @@ from dash import html
 from flask import Flask, Response
 from flask_socketio import SocketIO, join_room
 
+from bench.screens_bare_map import add_bare_map
 from dashboard.extensions import socketio_channel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +87,7 @@ def create_bare_app(redis_url: str) -> Flask:
     def glue_js():
         return Response(GLUE, mimetype="text/javascript")
 
+    add_bare_map(server)
     app = dash.Dash(__name__, server=server, url_base_pathname="/", include_assets_files=False,
                     external_scripts=["/bare/socket.io.js", "/bare/glue.js"])
     app.layout = html.Div([html.H1("bare"), html.Div("", id="last")])

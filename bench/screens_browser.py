@@ -16,10 +16,13 @@ from tests.e2e.stack import log_in
 # Installed before any page script runs: notes the first moment the view is drawn, and the last
 # mouse press (the drill clicks), in epoch milliseconds.
 WATCH = """
-window.__bench = {target: null, drawnAt: 0, pressAt: 0, readyFrame: false};
+window.__bench = {target: null, drawnAt: 0, pressAt: 0, readyFrame: false, figuresAt: 0};
 document.addEventListener('mousedown', () => { window.__bench.pressAt = Date.now(); }, true);
 (function tick() {
   const b = window.__bench;
+  // Figures readable: the KPI tiles hold numbers and the sub-unit list has its rows.
+  if (!b.figuresAt && document.querySelector('#unit-kpis .kpi-value')
+      && document.querySelector('#unit-children .ag-row')) { b.figuresAt = Date.now(); }
   // Drawn is stamped one frame after the check first holds, so the frame that shows the map
   // (and, without a GPU, its canvas read-back) is inside the time.
   if (b.target && !b.drawnAt && b.readyFrame) { b.drawnAt = Date.now(); }
@@ -29,7 +32,9 @@ document.addEventListener('mousedown', () => { window.__bench.pressAt = Date.now
   requestAnimationFrame(tick);
 })();
 window.__benchDrawn = function (t) {
-  const view = document.querySelector(`.view[data-level="${t.level}"]`);
+  const bareLevel = document.getElementById('bare-level');  // the bare map page (screens_bare_map)
+  const view = bareLevel ? (bareLevel.textContent === t.level ? bareLevel : null)
+                         : document.querySelector(`.view[data-level="${t.level}"]`);
   if (document.querySelector('#unit-map.map-drawing')) { return false; }  // canvas not shown yet
   const gd = document.querySelector('#unit-map .js-plotly-plot');
   if (!view || !gd || !gd.data || !gd._fullLayout || !gd._fullLayout.map) { return false; }
@@ -119,13 +124,18 @@ def wait_drawn(page, code: str, level: str, positions: int, timeout_s: float) ->
     return int(page.evaluate("window.__bench.drawnAt"))
 
 
-def cold_load(browser, state: dict, base: str, positions: int, timeout_s: float = 90) -> float:
-    """Milliseconds from navigation start of /city to the city map drawn with every position."""
+def cold_load(browser, state: dict | None, url: str, positions: int,
+              timeout_s: float = 90) -> tuple[float, float | None]:
+    """Milliseconds from navigation start of the url (the product's /city or the bare map page)
+    to the city map drawn with every position, and to the figures readable (KPI tiles and the
+    sub-unit list; None on the bare page, which has neither)."""
     page = new_page(browser, state)
     try:
-        page.goto(f"{base}/city", wait_until="commit")
+        page.goto(url, wait_until="commit")
         drawn = wait_drawn(page, "putian", "city", positions, timeout_s)
-        return drawn - float(page.evaluate("performance.timeOrigin"))
+        origin = float(page.evaluate("performance.timeOrigin"))
+        figures = int(page.evaluate("window.__bench.figuresAt"))
+        return drawn - origin, (figures - origin if figures else None)
     finally:
         page.context.close()
 
@@ -152,13 +162,16 @@ def click_region(page, code: str, lon: float, lat: float) -> None:
 
 
 def drill(page, chain: list[tuple[str, str, float, float]], counts: dict[str, int],
-          timeout_s: float = 60) -> list[tuple[str, float]]:
-    """From a drawn city view, click down the chain (map for the district, sub-unit rows below);
-    returns (level, ms from the mouse press to the new view drawn) per step."""
+          timeout_s: float = 60, bare: bool = False) -> list[tuple[str, float]]:
+    """From a drawn city view, click down the chain (map for the district, sub-unit rows below;
+    on the bare map page its child buttons); returns (level, ms from the mouse press to the new
+    view drawn) per step."""
     steps = []
     for i, (code, level, lon, lat) in enumerate(chain):
         page.evaluate("() => Object.assign(window.__bench, {target: null, pressAt: 0, readyFrame: false})")
-        if i == 0:
+        if bare:
+            page.click(f'#bare-children button:text-is("{code}")')
+        elif i == 0:
             click_region(page, code, lon, lat)
         else:
             page.click(f'#unit-children .ag-row[row-id="{code}"] .ag-cell >> nth=0')
@@ -173,6 +186,14 @@ def open_city(browser, state: dict, base: str, positions: int, timeout_s: float 
     page.goto(f"{base}/city")
     wait_drawn(page, "putian", "city", positions, timeout_s)
     page.wait_for_selector("#shell-status.status-connected", timeout=timeout_s * 1000)
+    return page
+
+
+def open_bare_map(browser, bare_base: str, positions: int, timeout_s: float = 90):
+    """The bare map page with the city drawn."""
+    page = new_page(browser, None)
+    page.goto(f"{bare_base}/map/")
+    wait_drawn(page, "putian", "city", positions, timeout_s)
     return page
 
 

@@ -33,12 +33,24 @@ def render(stages: list[dict], meta: dict) -> str:
         rows.append(f"| {label} | " + " | ".join(cells) + " |")
 
     row("live positions on the city view", [f"{st['positions']:,}" for st in stages])
-    row("city cold load, median (ms; runs)", [
-        f"{ms(statistics.median(st['cold'])) if st['cold'] else '—'} ({len(st['cold'])})" for st in stages])
-    row("city cold load, slowest (ms)", [ms(max(st["cold"]) if st["cold"] else None) for st in stages])
+    row("city cold load to the map drawn, product: median (ms; runs)", [
+        f"{ms(med(st['cold']))} ({len(st['cold'])})" for st in stages])
+    row("city cold load to the map drawn, bare map page: median (ms; runs)", [
+        f"{ms(med(st.get('cold_bare', [])))} ({len(st.get('cold_bare', []))})" for st in stages])
+    row("cold load ratio product / bare (target ≤ 1.1)",
+        [over(med(st["cold"]), med(st.get("cold_bare", []))) for st in stages])
+    row("city cold load, product slowest (ms)",
+        [ms(max(st["cold"]) if st["cold"] else None) for st in stages])
+    row("figures and tables readable after navigation, product: median / slowest (ms; target ≤ 1,000)", [
+        f"{ms(med(st.get('figures', [])))} / {ms(max(st['figures']) if st.get('figures') else None)}"
+        for st in stages])
     for level in ("district", "town", "village", "grid"):
-        row(f"drill step → {level}, median (ms)", [
-            ms(statistics.median(st["drill"][level]) if st["drill"].get(level) else None) for st in stages])
+        row(f"drill step → {level}: product / bare, median (ms)", [
+            f"{ms(med(st['drill'].get(level, [])))} / {ms(med(st.get('drill_bare', {}).get(level, [])))}"
+            for st in stages])
+        row(f"drill step → {level}: ratio (target ≤ 1.0)", [
+            over(med(st["drill"].get(level, [])), med(st.get("drill_bare", {}).get(level, [])))
+            for st in stages])
     for key, label in (("row", "feed-to-screen, product ticker row"),
                        ("marker", "feed-to-screen, product map marker"),
                        ("bare", "feed-to-screen, bare page div")):
@@ -53,6 +65,16 @@ def render(stages: list[dict], meta: dict) -> str:
     parts = [SECTION, "", meta["intro"], "", f"Command: `{meta['command']}` ({meta['when']}).", "",
              f"Machine: {meta['machine']}.", "", head, *rows, "", *meta["notes"]]
     return "\n".join(parts).rstrip() + "\n"
+
+
+def med(values: list[float]) -> float | None:
+    """The median, or None when there are no values."""
+    return statistics.median(values) if values else None
+
+
+def over(a: float | None, b: float | None) -> str:
+    """a / b to two places, or a dash."""
+    return "—" if a is None or not b else f"{a / b:.2f}"
 
 
 def ratio(stage: dict) -> str:
