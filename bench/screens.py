@@ -41,6 +41,7 @@ from bench.pipeline_procs import (
     wait_http,
 )
 from bench.screens_report import render, write_section
+from bench.screens_trace import summary
 from dashboard.config import load_settings
 from dashboard.db import engine_for, session_factory
 from dashboard.demo_accounts import DEMO_PASSWORD, demo_accounts
@@ -69,6 +70,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--drill-runs", type=int, default=2)
     p.add_argument("--incidents", type=int, default=50)
     p.add_argument("--gap", type=float, default=0.3, help="seconds between posted incidents")
+    p.add_argument("--trace", action="store_true", help="also record one cold load and one drill of "
+                   "the product and of the bare map page with Chrome tracing and the V8 profiler "
+                   "(bench/screens_trace.py) and report where their time went")
     p.add_argument("--write", action="store_true", help="write the section into docs/benchmarks.md")
     p.add_argument("--doc", type=Path, default=ROOT / "docs" / "benchmarks.md")
     return p.parse_args(argv)
@@ -181,6 +185,8 @@ def run_stage(scale: float, speed: float, args, browser, state, base, bare_base,
                 finally:
                     if page is not None:
                         page.context.close()
+        if args.trace:
+            trace_stage(browser, state, base, bare_base, chain, r, out, tag, notes)
         product = bare = None
         try:
             product = sb.open_city(browser, state, base, r.hlen("live:pos"))
@@ -203,6 +209,29 @@ def run_stage(scale: float, speed: float, args, browser, state, base, bare_base,
           f"drill {out['drill']} bare {out['drill_bare']} "
           f"row p50 {statistics.median(out['feed']['row']) if out['feed']['row'] else None}", flush=True)
     return out
+
+
+def trace_stage(browser, state, base, bare_base, chain, r, out: dict, tag: str, notes: list[str]) -> None:
+    """One traced cold load and drill of the product and of the bare map page (out["traces"])."""
+    out["traces"] = {}
+    for name, url, st in (("product", base + "/city", state), ("bare map page", bare_base + "/map/", None)):
+        records: list = []
+        page = None
+        try:
+            sb.cold_load(browser, st, url, r.hlen("live:pos"), traces=records)
+            page = (sb.open_city(browser, st, base, r.hlen("live:pos")) if st
+                    else sb.open_bare_map(browser, bare_base, r.hlen("live:pos")))
+            counts = {code: len(live_positions(r, code)) for code, *_ in chain}
+            sb.drill(page, chain, counts, bare=st is None, traces=records)
+        except Exception as exc:  # noqa: BLE001
+            notes.append(f"- {tag}: the traced {name} run did not finish ({type(exc).__name__}: "
+                         f"{str(exc)[:300]}).")
+        finally:
+            if page is not None:
+                page.context.close()
+        out["traces"][name] = records
+        for label, record in records:
+            notes.extend(summary(f"{tag} {name}, {label}", record))
 
 
 def describe(args, argv, engine, notes: list[str]) -> dict:

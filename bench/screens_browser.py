@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 
+from bench.screens_trace import Recorder
 from tests.e2e.stack import log_in
 
 # Installed before any page script runs: notes the first moment the view is drawn, and the last
@@ -125,15 +126,21 @@ def wait_drawn(page, code: str, level: str, positions: int, timeout_s: float) ->
 
 
 def cold_load(browser, state: dict | None, url: str, positions: int,
-              timeout_s: float = 90) -> tuple[float, float | None]:
+              timeout_s: float = 90, traces: list | None = None) -> tuple[float, float | None]:
     """Milliseconds from navigation start of the url (the product's /city or the bare map page)
     to the city map drawn with every position, and to the figures readable (KPI tiles and the
-    sub-unit list; None on the bare page, which has neither)."""
+    sub-unit list; None on the bare page, which has neither). With `traces`, Chrome's record of
+    the load is appended to it (bench/screens_trace.py)."""
     page = new_page(browser, state)
+    recorder = Recorder(browser, page) if traces is not None else None
     try:
+        if recorder:
+            recorder.start()
         page.goto(url, wait_until="commit")
         drawn = wait_drawn(page, "putian", "city", positions, timeout_s)
         origin = float(page.evaluate("performance.timeOrigin"))
+        if recorder:
+            traces.append(("cold load", recorder.stop(origin, drawn)))
         figures = int(page.evaluate("window.__bench.figuresAt"))
         return drawn - origin, (figures - origin if figures else None)
     finally:
@@ -162,13 +169,17 @@ def click_region(page, code: str, lon: float, lat: float) -> None:
 
 
 def drill(page, chain: list[tuple[str, str, float, float]], counts: dict[str, int],
-          timeout_s: float = 60, bare: bool = False) -> list[tuple[str, float]]:
+          timeout_s: float = 60, bare: bool = False, traces: list | None = None) -> list[tuple[str, float]]:
     """From a drawn city view, click down the chain (map for the district, sub-unit rows below;
     on the bare map page its child buttons); returns (level, ms from the mouse press to the new
     view drawn) per step."""
     steps = []
+    recorder = Recorder(page.context.browser, page) if traces is not None else None
     for i, (code, level, lon, lat) in enumerate(chain):
         page.evaluate("() => Object.assign(window.__bench, {target: null, pressAt: 0, readyFrame: false})")
+        if recorder:
+            page.wait_for_timeout(1500)  # let the last step's panels settle: this step's time alone
+            recorder.start()
         if bare:
             page.click(f'#bare-children button:text-is("{code}")')
         elif i == 0:
@@ -176,7 +187,10 @@ def drill(page, chain: list[tuple[str, str, float, float]], counts: dict[str, in
         else:
             page.click(f'#unit-children .ag-row[row-id="{code}"] .ag-cell >> nth=0')
         drawn = wait_drawn(page, code, level, counts[code], timeout_s)
-        steps.append((level, drawn - float(page.evaluate("window.__bench.pressAt"))))
+        pressed = float(page.evaluate("window.__bench.pressAt"))
+        steps.append((level, drawn - pressed))
+        if recorder:
+            traces.append((f"drill → {level}", recorder.stop(pressed, drawn)))
     return steps
 
 
