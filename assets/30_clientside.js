@@ -270,9 +270,9 @@
         return code === "putian" ? locs.length > 0
                                  : locs.some(function (c) { return c === code || c.indexOf(code + "-") === 0; });
       };
-      var holder = document.getElementById("unit-map");
-      if (holder && !showsView(document.querySelector("#unit-map .js-plotly-plot"))) {
-        holder.classList.add("map-drawing");  // a drill reuses the element: hide until drawn again
+      var holder = document.getElementById("unit-map"), shown = document.querySelector("#unit-map .js-plotly-plot");
+      if (holder && !showsView(shown) && !(shown && shown._fullLayout && shown._fullLayout.map)) {
+        holder.classList.add("map-drawing");  // a new map: hide until drawn (a drill in place keeps the last one)
       }
       var styled = 0;  // when this view's regions first stood on a map whose style is set up
       return new Promise(function (resolve) {
@@ -305,6 +305,8 @@
     subscribe: function (sub) {
       if (sub && sub.palette) { dc.gridLive.palette = sub.palette; }
       if (window.gridLive) { window.gridLive.setView(sub); }
+      // The children's regions (31_drill.js), once the view has had the machine for its own map.
+      setTimeout(function () { if (dc.gridLive.prefetchRegions) { dc.gridLive.prefetchRegions(sub); } }, 1500);
       return dc.no_update;
     },
 

@@ -39,9 +39,19 @@ window.__benchDrawn = function (t) {
   if (document.querySelector('#unit-map.map-drawing')) { return false; }  // canvas not shown yet
   const gd = document.querySelector('#unit-map .js-plotly-plot');
   if (!view || !gd || !gd.data || !gd._fullLayout || !gd._fullLayout.map) { return false; }
-  const regions = gd.data.find(d => d.meta === 'regions');
-  const locs = (regions && regions.locations) || [];
-  if (t.code !== 'putian' && !locs.some(c => c === t.code || c.startsWith(t.code + '-'))) { return false; }
+  // The regions Plotly has finished plotting (plotly_afterplot comes after every asynchronous
+  // step, such as fetching a GeoJSON URL), not merely the ones it was handed.
+  if (!gd.__benchHooked && gd.on) {
+    gd.__benchHooked = true;
+    gd.on('plotly_afterplot', () => {
+      const r = (gd.data || []).find(d => d.meta === 'regions');
+      gd.__benchLocs = (r && r.locations) || [];
+    });
+  }
+  const locs = gd.__benchLocs || [];
+  if (!locs.length || (t.code !== 'putian' && !locs.some(c => c === t.code || c.startsWith(t.code + '-')))) {
+    return false;
+  }
   const pos = gd.data.find(d => d.meta === 'positions');
   if (!pos || (pos.lat || []).length < t.positions) { return false; }
   const sub = gd._fullLayout.map._subplot;

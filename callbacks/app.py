@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dash import Dash
+from dash import Dash, State
 from flask import Flask
 
 from dashboard.services import Services
+from layouts import ids
 from layouts.shell import register_pages, shell
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -30,7 +31,9 @@ def create_dash(server: Flask) -> Dash:
     app = Dash(__name__, server=server, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
                url_base_pathname="/", serve_locally=True, suppress_callback_exceptions=True,
                title="莆田市网格化指挥中心", update_title=None, compress=False,
-               meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
+               meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+               # A drill in place tells the router the page is already showing the view.
+               routing_callback_inputs={"view_shown": State(ids.VIEW_SHOWN, "data")})
     app.index_string = INDEX
     register_pages()
     app.layout = shell

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from callbacks import scope
-from dashboard import queries, queries_incidents, queries_patrol, queries_stats, queries_views
+from dashboard import boundaries, queries, queries_incidents, queries_patrol, queries_stats, queries_views
 from dashboard.models import Staff, Unit
 from dashboard.queries import LEVEL_COLUMN, unit_ref
 from dashboard.queries_catalog import business_items
@@ -112,6 +112,7 @@ def map_rows(view: dict | None, measure: str | None = None) -> dict[str, Any]:
         if u.level == "grid":
             tracks = queries_views.tracks_today(s, [p["id"] for p in queries_views.grid_staff(s, u.code)])
         highlight = _highlight(s, svc.redis, u, vs.query.get("staff"))
+        geojson = boundaries.url(s, u)
         positions = queries_views.live_positions(svc.redis, u.code)
         groups = None
         if u.level in AGGREGATE_LEVELS:
@@ -123,7 +124,8 @@ def map_rows(view: dict | None, measure: str | None = None) -> dict[str, Any]:
                 p["name"] = staff_names.get(p["staff"], p["staff"])
     return {"regions": regions, "incidents": incidents, "supervision": supervision,
             "positions": positions, "staff_groups": groups, "caps": caps, "tracks": tracks,
-            "code": u.code, "level": u.level, "highlight": highlight, "tiles": svc.settings.map_tiles}
+            "code": u.code, "level": u.level, "highlight": highlight, "tiles": svc.settings.map_tiles,
+            "geojson": geojson}
 
 
 def staff_groups(view: dict | None) -> list[dict[str, Any]] | None:

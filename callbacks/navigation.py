@@ -4,13 +4,18 @@ forward work and a view can be bookmarked; period and line ride along in the que
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
-from dash import Dash, Input, Output, State, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, no_update
+from sqlalchemy.orm import Session
 
+from dashboard import boundaries
+from dashboard.models import Unit
 from layouts import ids
 from layouts.components import unit_path, view_href
 from layouts.map_layers import DRILL_TAG
 from layouts.period import period_query
+from layouts.shell import view_of
 
 NAV = Output(ids.PAGES_LOCATION, "href", allow_duplicate=True)
 
@@ -41,23 +46,28 @@ def show_range(choice: str | None) -> dict[str, str]:
 
 
 def map_drill(click: dict | None, view: dict | None) -> Any:
-    """A tap on a child region of the map (or on a town's staff disc) opens that unit's view."""
+    """A tap on a town's staff disc opens that town's view (a tap on a child region is a drill in
+    the browser: `child_links`)."""
     points = (click or {}).get("points") or []
     point = points[0] if points else {}
     custom = point.get("customdata")
     tagged = isinstance(custom, list) and len(custom) == 3 and custom[1] == DRILL_TAG
-    code = point.get("location") or (custom[0] if tagged else None)
-    if not code or not view or view.get("kind") == "grid":
+    if point.get("location") or not tagged or not view or view.get("kind") == "grid":
         return no_update
-    return view_href(unit_path(code), _query(view))
+    return view_href(unit_path(custom[0]), _query(view))
 
 
-def list_drill(cell: dict | None, view: dict | None) -> Any:
-    """A click on a row of the children list opens that child's view."""
-    code = (cell or {}).get("rowId")
-    if not code or not view:
-        return no_update
-    return view_href(unit_path(code), _query(view))
+def child_links(session: Session, kids: list[Unit], view: dict) -> dict[str, dict[str, Any]]:
+    """What the browser needs to drill into each child without asking the server: its URL (the
+    period and line kept), the view that URL names, and its regions document's URL (prefetched).
+    A drill is then a client-side callback (assets/31_drill.js): between unit views it puts the
+    child's view on screen in place, and the router, seeing VIEW_SHOWN, leaves the page as it is."""
+    links = {}
+    for kid in kids:
+        href = view_href(unit_path(kid.code), _query(view))
+        links[kid.code] = {"href": href, "view": view_of(kid.code, dict(parse_qsl(urlsplit(href).query))),
+                           "regions": boundaries.url(session, kid)}
+    return links
 
 
 def register(app: Dash) -> None:
@@ -70,5 +80,11 @@ def register(app: Dash) -> None:
                  prevent_initial_call=True)(show_range)
     app.callback(NAV, Input(ids.MAP, "clickData"), State(ids.VIEW, "data"),
                  prevent_initial_call=True)(map_drill)
-    app.callback(NAV, Input(ids.CHILDREN, "cellClicked"), State(ids.VIEW, "data"),
-                 prevent_initial_call=True)(list_drill)
+    taps = ((Input(ids.MAP, "clickData"), "drillMap"), (Input(ids.CHILDREN, "cellClicked"), "drillList"))
+    for source, fn in taps:
+        app.clientside_callback(ClientsideFunction("gridLive", fn), NAV, source, State(ids.VIEW, "data"),
+                                State(ids.LIVE_SUB, "data"), prevent_initial_call=True)
+    # The router rendered a page: no view is on screen by a drill in place any more.
+    app.clientside_callback("function () { return null; }",
+                            Output(ids.VIEW_SHOWN, "data", allow_duplicate=True),
+                            Input(ids.PAGES_CONTENT, "children"), prevent_initial_call=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Dash, Input, Output, State
+from dash import Dash, Input, Output, Patch, State
 
 from callbacks import scope
+from callbacks.navigation import child_links
 from callbacks.shell_cb import status_words
 from dashboard.i18n import (
     LEVEL_NAMES,
@@ -24,6 +25,7 @@ from dashboard.queries import ancestors, children, unit_ref
 from dashboard.queries_catalog import business_items, business_lines
 from layouts import ids
 from layouts.components import message
+from layouts.controls import control_bar
 from layouts.figures_map import AGGREGATE_LEVELS
 from layouts.grid import grid_body
 from layouts.period import is_live
@@ -48,28 +50,37 @@ def live_names(kids: list[dict[str, Any]], items: list[dict[str, Any]], lang: st
                       "months": [name_of(MONTH_NAMES, m, lang) for m in range(1, 13)]}}
 
 
-def render_view(view: dict | None, lang: str | None) -> tuple[Any, dict | None]:
-    """The body of the view (unit or grid) and the live subscription for it."""
+def render_view(view: dict | None, lang: str | None, shown: dict | None = None) -> tuple[Any, dict | None]:
+    """The body of the view (unit or grid) and the live subscription for it. When the page
+    already shows a unit view's body in this language (`shown`, its live subscription) and the new
+    view is a unit view too (a drill in place), only the parts that differ are sent: the control
+    bar and the level; the map and every panel stay mounted and their callbacks refill them."""
     lang = lang_of(lang)
     try:
         with scope.session() as s:
             vs = scope.open_view(s, view)
             path = [unit_ref(u) for u in ancestors(s, vs.unit.code)]
             lines = business_lines(s)
-            kids = [unit_ref(c) for c in children(s, vs.unit.code)]
+            units = children(s, vs.unit.code)
+            kids = [unit_ref(c) for c in units]
             items = business_items(s)
+            links = child_links(s, units, view)
     except scope.ViewRefused as refused:
         return message(refused.key, lang, **refused.params), None
     period_range = (vs.period.start.isoformat(), vs.period.end.isoformat())
-    build = grid_body if vs.unit.level == "grid" else unit_body
-    body = build(path, vs.query, vs.choice, period_range, lines, lang)
     sub = {"unit": vs.unit.code, "level": vs.unit.level, "depth": len(path), "lang": lang,
            "live": is_live(vs.period), "line": vs.line, "names": live_names(kids, items, lang),
-           "palette": PALETTE, "aggregate": vs.unit.level in AGGREGATE_LEVELS}
-    return body, sub
+           "palette": PALETTE, "aggregate": vs.unit.level in AGGREGATE_LEVELS, "children": links}
+    if shown and shown.get("lang") == lang and "grid" not in (shown.get("level"), vs.unit.level):
+        body = Patch()
+        body["props"]["children"][0] = control_bar(path, vs.query, vs.choice, period_range, lines, lang)
+        body["props"]["data-level"] = vs.unit.level
+        return body, sub
+    build = grid_body if vs.unit.level == "grid" else unit_body
+    return build(path, vs.query, vs.choice, period_range, lines, lang), sub
 
 
 def register(app: Dash) -> None:
     """Attach the view renderer."""
     app.callback(Output(ids.VIEW_BODY, "children"), Output(ids.LIVE_SUB, "data"),
-                 Input(ids.VIEW, "data"), State(ids.LANG, "data"))(render_view)
+                 Input(ids.VIEW, "data"), State(ids.LANG, "data"), State(ids.LIVE_SUB, "data"))(render_view)

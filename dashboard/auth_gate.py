@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from flask import Flask, current_app, jsonify, redirect, render_template, request
 from flask_login import current_user
 
+from dashboard import boundaries
 from dashboard.auth import SessionUser, client_address, session_principal, start_session, touch_session
 from dashboard.auth_i18n import page_lang, texts
 from dashboard.auth_sessions import open_session
@@ -117,7 +118,8 @@ def gate():
         return None  # the token decides (dashboard.api.require); walls are stopped by _wall_on_api
     principal = session_principal()
     if is_api:
-        if principal is not None and principal.role == "wall":
+        if principal is not None and principal.role == "wall" and not boundaries.is_route(path):
+            # The one exception: its map's region boundaries (jurisdiction still checked there).
             return _refuse_json(403, "a wall screen opens its wall URL and nothing else", "Authorization")
         if principal is not None:
             touch_session()

@@ -116,15 +116,18 @@ def colorbar_ticks(values: list[float | None], measure: str,
     return ticks, labels, lo, hi
 
 
-def regions_trace(children: list[dict[str, Any]], measure: str, lang: str) -> go.Choroplethmap:
-    """The current unit's children, coloured by the measure; a tap on one drills into it."""
-    features = [{"type": "Feature", "id": c["code"], "properties": {}, "geometry": c["boundary"]}
-                for c in children]
+def regions_trace(children: list[dict[str, Any]], measure: str, lang: str,
+                  geojson: str | None = None) -> go.Choroplethmap:
+    """The current unit's children, coloured by the measure; a tap on one drills into it. With
+    `geojson` (the URL of the regions' document, dashboard/boundaries.py) the boundaries are not
+    in the figure: the browser fetches them once and keeps them."""
+    features = [] if geojson else [{"type": "Feature", "id": c["code"], "properties": {},
+                                    "geometry": c["boundary"]} for c in children]
     values = [measure_value(c, measure) for c in children]
     ticks, labels, zmin, zmax = colorbar_ticks(values, measure, lang)
     return go.Choroplethmap(
         _validate=False,  # trusted rows; see map_figure
-        geojson={"type": "FeatureCollection", "features": features},
+        geojson=geojson or {"type": "FeatureCollection", "features": features},
         locations=[c["code"] for c in children],
         z=[v if v is not None else float("nan") for v in values],
         customdata=[[unit_name(c, lang), _measure_text(v, measure, lang)]
@@ -175,15 +178,16 @@ def map_figure(regions: list[dict[str, Any]], measure: str, lang: str, *,
                staff_groups: list[dict[str, Any]] | None = None,
                caps: dict[str, tuple[int, int]] | None = None,
                revision: str = "", tiles: str | None = None,
-               highlight: dict[str, Any] | None = None) -> go.Figure:
+               highlight: dict[str, Any] | None = None, geojson: str | None = None) -> go.Figure:
     """The whole map of a view; `revision` (the unit code) keeps the viewport across updates.
     `staff_groups` (counts per town) replaces the dots of `positions` on wide views; `caps` names
     the layers drawn short of their total ({"incidents": (500, 1596)}); `tiles` is a raster tile
-    URL drawn under the regions (none: fully offline); `highlight` is a person to ring and name."""
+    URL drawn under the regions (none: fully offline); `highlight` is a person to ring and name;
+    `geojson` the URL of the regions' boundaries (else they are in the figure)."""
     if measure not in MEASURES:
         raise ValueError(f"measure: unknown map measure {measure!r}")
     centre, zoom = view_window([r["boundary"] for r in regions])
-    traces = [regions_trace(regions, measure, lang)]
+    traces = [regions_trace(regions, measure, lang, geojson)]
     if len(regions) == 1:  # a grid's own boundary: a colour scale of one value says nothing
         traces[0].update(showscale=False)
     if staff_groups is not None:  # at STAFF_TRACES_AT

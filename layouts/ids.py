@@ -2,6 +2,7 @@
 
 # The shell around every page (dash.page_container adds `_pages_location` and `_pages_content`).
 PAGES_LOCATION = "_pages_location"
+PAGES_CONTENT = "_pages_content"
 LANG = "shell-lang"  # dcc.Store, storage_type="local": the remembered language
 LANG_SWITCH = "shell-lang-switch"
 TITLE = "shell-title"
@@ -23,6 +24,9 @@ LIVE_DIRTY = "live-dirty"  # bumped (coalesced) when counts under the view chang
 VIEW = "view"  # dcc.Store {code, kind, query}
 VIEW_BODY = "view-body"
 VIEW_READY = "view-ready"  # dcc.Store: the view, set once its map is drawn (secondary panels follow)
+# In the shell: the view a drill has just put on screen in place (the page router then keeps the
+# page as it is); cleared whenever the router renders a page.
+VIEW_SHOWN = "view-shown"
 
 # Unit view (city, district, town, village).
 PERIOD = "unit-period"

@@ -20,6 +20,7 @@ def shell(lang: str = DEFAULT_LANG) -> html.Div:
     return html.Div([
         dcc.Store(id=ids.LANG, storage_type="local", data=DEFAULT_LANG),
         dcc.Store(id=ids.LIVE_STATE), dcc.Store(id=ids.STATUS_WORDS),
+        dcc.Store(id=ids.VIEW_SHOWN),
         # A browser-side clock for the data-age text only: its callback is client-side.
         dcc.Interval(id=ids.STATUS_TICK, interval=1000),
         html.Header([
@@ -62,12 +63,22 @@ def view_kind(code: str) -> str:
     return "grid" if GRID_CODE.search(code or "") else "unit"
 
 
-def view_skeleton(code: str, query: dict[str, Any]) -> html.Div:
-    """What a page returns: the view's identity, its live stores and an empty body to render.
+def view_of(code: str, query: dict[str, Any]) -> dict[str, Any]:
+    """The view a URL names: {code, kind, query} (the VIEW store's data)."""
+    return {"code": code, "kind": view_kind(code), "query": {k: v for k, v in query.items() if v}}
+
+
+def view_skeleton(code: str, query: dict[str, Any]) -> Any:
+    """What a page returns: the view's identity, its live stores and an empty body to render;
+    nothing new (no_update) when a drill has already put this very view on screen in place
+    (VIEW_SHOWN, passed to the page by the router as `view_shown`).
 
     Everything a view's callbacks listen to lives inside the page, so no callback of a view
     fires while another page (or none) is on screen."""
-    view = {"code": code, "kind": view_kind(code), "query": {k: v for k, v in query.items() if v}}
+    shown = query.pop("view_shown", None)
+    view = view_of(code, query)
+    if shown is not None and shown == view:
+        return dash.no_update
     return html.Div([
         dcc.Store(id=ids.VIEW, data=view),
         dcc.Store(id=ids.LIVE_SUB), dcc.Store(id=ids.LIVE_FEED), dcc.Store(id=ids.LIVE_FEED_MAP),

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 
-from flask import jsonify, request
+from flask import Response, jsonify, request
 from sqlalchemy.orm import Session
 
-from dashboard import queries, queries_catalog, queries_incidents
+from dashboard import boundaries, queries, queries_catalog, queries_incidents
 from dashboard.api import ApiError, bp, current_principal, require, services
 from dashboard.models import Incident, Unit
 from dashboard.timeutil import Period, PeriodError, parse_period
@@ -89,6 +89,23 @@ def get_unit(code: str):
             boundary=json.loads(unit.boundary), centroid=[unit.centroid_lon, unit.centroid_lat],
             area_km2=unit.area_km2, population=unit.population,
             period=_period_json(period), line=line)
+
+
+@bp.get("/units/<code>/boundaries.geojson")
+@require()
+def get_unit_boundaries(code: str):
+    """The unit's map regions (children, or a grid itself) as GeoJSON, feature ids the codes. Asked
+    for with its current version (`?v=`, as the screens' figures name it), it is immutable: the
+    browser keeps it and never asks again; any other request is answered fresh."""
+    with services().Session() as session:
+        unit = scoped_unit(session, code, "code")
+        version, body = boundaries.document(session, unit)
+    response = Response(body, mimetype="application/geo+json")
+    response.set_etag(version)
+    # private: the answer depends on who asks (jurisdiction); shared caches must not keep it.
+    response.headers["Cache-Control"] = ("private, max-age=31536000, immutable"
+                                         if request.args.get("v") == version else "private, no-cache")
+    return response.make_conditional(request)
 
 
 @bp.get("/incidents")

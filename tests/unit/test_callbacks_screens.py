@@ -13,6 +13,7 @@ from dashboard.app import create_app
 from layouts import ids
 from layouts.figures_map import STAFF_TRACES_AT
 from layouts.period import period_query
+from layouts.shell import view_skeleton
 from tests.unit import ui_world
 
 TOWN = "licheng-zhenhai"
@@ -202,13 +203,38 @@ def test_detail_panel_from_a_row_and_from_the_map(app):
 
 def test_navigation_keeps_period_and_line(app):
     current = _view("putian", period="7d", line="food")
-    drilled = navigation.map_drill({"points": [{"location": "licheng"}]}, current)
-    assert drilled == "/unit/licheng?period=7d&line=food"
-    assert navigation.list_drill({"rowId": TOWN}, current) == f"/unit/{TOWN}?period=7d&line=food"
+    _body, sub = view.render_view(current, "zh")
+    # The links a drill follows in the browser (assets/31_drill.js): the child's URL, the view it
+    # names (what the page would render from that URL) and its regions document.
+    licheng = sub["children"]["licheng"]
+    assert licheng["href"] == "/unit/licheng?period=7d&line=food"
+    assert licheng["view"] == {"code": "licheng", "kind": "unit", "query": {"period": "7d", "line": "food"}}
+    assert licheng["regions"].startswith("/api/v1/units/licheng/boundaries.geojson?v=")
+    _body, town_sub = view.render_view(_view("licheng", period="7d", line="food"), "zh")
+    assert town_sub["children"][TOWN]["href"] == f"/unit/{TOWN}?period=7d&line=food"
     year = navigation.filters_changed("2018", None, None, "", current)
     assert year == "/city?from=2018-01-01&to=2018-12-31"
     assert navigation.filters_changed("7d", None, None, "food", current) is no_update
     assert navigation.filters_changed("custom", None, None, "", current) is no_update
+
+
+def test_a_drill_between_unit_views_happens_in_place(app):
+    _body, city = view.render_view(_view("putian"), "zh")
+    body, sub = view.render_view(_view("licheng"), "zh", city)
+    # Only the control bar and the level are sent: the map and the panels stay mounted.
+    assert isinstance(body, Patch) and sub["unit"] == "licheng"
+    ops = {tuple(op["location"]): op["params"]["value"] for op in body.to_plotly_json()["operations"]}
+    assert set(ops) == {("props", "children", 0), ("props", "data-level")}
+    assert ops[("props", "data-level")] == "district"
+    # Into a grid, or in another language, the body is built anew.
+    _body, village = view.render_view(_view(ui_world.GRID.rsplit("-", 1)[0]), "zh")
+    assert not isinstance(view.render_view(_view(ui_world.GRID), "zh", village)[0], Patch)
+    assert not isinstance(view.render_view(_view("licheng"), "en", city)[0], Patch)
+    # The router leaves the page alone for the view a drill already put on screen, and only then.
+    shown = city["children"]["licheng"]["view"]
+    assert view_skeleton("licheng", {"view_shown": shown}) is no_update
+    assert view_skeleton("licheng", {"view_shown": shown, "period": "7d"}) is not no_update
+    assert view_skeleton("licheng", {"view_shown": None}) is not no_update
 
 
 def test_search_finds_units_and_staff(app):
