@@ -289,6 +289,10 @@
           if (!resolved && (drawn || waited > 1500)) {
             resolved = true;
             dc.gridLive.pendingView = null;
+            if (dc.gridLive.panelsFor === key) {  // a drill in place (31_drill.js): the panels' turn
+              dc.gridLive.panelsFor = null;
+              dc.set_props("view-panels", {data: view});
+            }
             resolve(view);
           }
           if (drawn || waited > 10000) {  // show the map: whole, or whatever it has after 10 s

@@ -17,10 +17,17 @@
     if (!target) { return dc.no_update; }
     if (view.kind === "unit" && target.view.kind === "unit") {
       dc.set_props("view-shown", {data: target.view});
+      live.panelsFor = JSON.stringify(target.view);  // the panels follow once its map is drawn
       dc.set_props("view", {data: target.view});
     }
     return target.href;
   }
+
+  /* The view the panels show: the view itself, except on a drill in place, where 30_clientside.js
+   * (viewReady) sets it once the new map is drawn. */
+  live.panelsView = function (view) {
+    return live.panelsFor && live.panelsFor === JSON.stringify(view) ? dc.no_update : view;
+  };
 
   /* A tap on a child region of the map (a marker has no location: its detail opens instead). */
   live.drillMap = function (click, view, sub) {

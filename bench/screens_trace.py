@@ -26,6 +26,10 @@ KINDS = {
 }
 
 
+STATIC = ("/assets/", "/_dash-component-suites/", "/map/_dash-component-suites/", "/_favicon",
+          "/map/_favicon")
+
+
 class Recorder:
     """Tracing, JS profile and requests of one page around one action."""
 
@@ -106,9 +110,13 @@ def _top_functions(profile: dict, n: int = 12) -> list[tuple[str, float]]:
 def summary(label: str, record: dict) -> list[str]:
     """Markdown lines for one record."""
     main = ", ".join(f"{k} {v:,} ms" for k, v in record["main"].items())
-    lines = [f"- **{label}** ({record['window_ms']:,.0f} ms): main thread: {main}.",
-             "  Slowest functions (self ms): "
-             + "; ".join(f"{n} {ms}" for n, ms in record["functions"][:8]) + ".",
-             "  Requests (start–end ms after the action): " + "; ".join(
-                 f"{r['method']} {r['path']} {r['start']}–{r['end']}" for r in record["requests"][:25]) + "."]
-    return lines
+    static = [r for r in record["requests"] if r["path"].startswith(STATIC)]
+    calls = [r for r in record["requests"] if not r["path"].startswith(STATIC)]
+    files = (f"{len(static)} static files {min(r['start'] for r in static)}–{max(r['end'] for r in static)}; "
+             if static else "")
+    return [f"- **{label}** ({record['window_ms']:,.0f} ms): main thread: {main}.",
+            "  Slowest functions (self ms): "
+            + "; ".join(f"{n} {ms}" for n, ms in record["functions"][:8]) + ".",
+            "  Requests (start–end ms after the action): " + files + "; ".join(
+                f"{r['method']} {r['path'].replace('/_dash-update-component', 'callback')} "
+                f"{r['start']}–{r['end']}" for r in calls[:30]) + "."]

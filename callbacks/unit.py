@@ -47,26 +47,9 @@ def _live_patch(view: dict | None, ready: dict | None) -> bool:
     return _live_trigger() and ready is not None and ready == view
 
 
-def _panels_wait(view: dict | None, ready: dict | None, shown: dict | None) -> None:
-    """On a drill in place (`shown` is the view) the panels follow the map: they start when the
-    map is drawn (VIEW_READY), so the map has the server and the page to itself; on a page load
-    they start at once (figures readable before the map). Raises PreventUpdate for the trigger
-    that is not the panels' turn."""
-    try:
-        trigger = ctx.triggered_id
-    except MissingCallbackContextException:
-        return
-    drilled = shown is not None and shown == view
-    if trigger == ids.VIEW and drilled and ready != view:
-        raise PreventUpdate
-    if trigger == ids.VIEW_READY and not (drilled and ready == view):
-        raise PreventUpdate
-
-
 def update_figures(view: dict | None, dirty: Any, lang: str | None,
-                   ready: dict | None = None, shown: dict | None = None) -> tuple[Any, Any, Any]:
+                   ready: dict | None = None) -> tuple[Any, Any, Any]:
     """KPI tiles, open-by-stage and supervision-by-level; live changes patch the bars."""
-    _panels_wait(view, ready, shown)
     return figures_for(view, lang, live=_live_patch(view, ready))
 
 
@@ -128,10 +111,9 @@ def _patch_map(children: list[dict[str, Any]], groups: list[dict[str, Any]] | No
 
 
 def update_lists(view: dict | None, dirty: Any, lang: str | None,
-                 ready: dict | None = None, shown: dict | None = None) -> tuple[Any, Any]:
+                 ready: dict | None = None) -> tuple[Any, Any]:
     """The ticker of newest incidents and the open supervision items (re-read after a resync;
     otherwise live rows arrive by row transactions in the browser)."""
-    _panels_wait(view, ready, shown)
     if _live_patch(view, ready) and not (dirty or {}).get("resync"):
         return no_update, no_update
     lang = lang_of(lang)
@@ -184,10 +166,8 @@ def update_breakdown(view: dict | None, lang: str | None) -> Any:
     return breakdown_figure(lines, items, lang)
 
 
-def update_children(view: dict | None, dirty: Any, lang: str | None, ready: dict | None = None,
-                    shown: dict | None = None) -> Any:
+def update_children(view: dict | None, dirty: Any, lang: str | None) -> Any:
     """The children list with figures (also refreshed on live changes)."""
-    _panels_wait(view, ready, shown)
     lang = lang_of(lang)
     try:
         return children_rows(data.children_rows(view), lang)
@@ -210,15 +190,18 @@ def register(app: Dash) -> None:
     view, lang = Input(ids.VIEW, "data"), State(ids.LANG, "data")
     dirty = Input(ids.LIVE_DIRTY, "data")
     drawn = State(ids.VIEW_READY, "data")
-    # On a drill in place these follow the map (_panels_wait): VIEW_READY is their second trigger.
-    turn, shown = Input(ids.VIEW_READY, "data"), State(ids.VIEW_SHOWN, "data")
+    # The panels read the view from VIEW_PANELS: a copy of the view (they fill at once, before the
+    # map), except on a drill in place, where it is set once the map is drawn: they follow it.
+    app.clientside_callback(ClientsideFunction("gridLive", "panelsView"), Output(ids.VIEW_PANELS, "data"),
+                            view)
+    panels = Input(ids.VIEW_PANELS, "data")
     app.callback(Output(ids.KPIS, "children"), Output(ids.OPEN_BY_STATE, "figure"),
-                 Output(ids.SUPERVISION, "figure"), view, dirty, lang, turn, shown)(update_figures)
+                 Output(ids.SUPERVISION, "figure"), panels, dirty, lang, drawn)(update_figures)
     app.callback(Output(ids.MAP, "figure"), view, Input(ids.MEASURE, "value"), dirty, lang,
                  drawn)(update_map)
-    app.callback(Output(ids.TICKER, "rowData"), Output(ids.OVERDUE_LIST, "rowData"), view, dirty,
-                 lang, turn, shown)(update_lists)
-    app.callback(Output(ids.CHILDREN, "rowData"), view, dirty, lang, turn, shown)(update_children)
+    app.callback(Output(ids.TICKER, "rowData"), Output(ids.OVERDUE_LIST, "rowData"), panels, dirty,
+                 lang, drawn)(update_lists)
+    app.callback(Output(ids.CHILDREN, "rowData"), panels, dirty, lang)(update_children)
     # The rest waits for the map (assets/30_clientside.js, viewReady).
     app.clientside_callback(ClientsideFunction("gridLive", "viewReady"), Output(ids.VIEW_READY, "data"),
                             Input(ids.MAP, "figure"), State(ids.VIEW, "data"), State(ids.VIEW_READY, "data"))

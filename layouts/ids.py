@@ -24,6 +24,7 @@ LIVE_DIRTY = "live-dirty"  # bumped (coalesced) when counts under the view chang
 VIEW = "view"  # dcc.Store {code, kind, query}
 VIEW_BODY = "view-body"
 VIEW_READY = "view-ready"  # dcc.Store: the view, set once its map is drawn (secondary panels follow)
+VIEW_PANELS = "view-panels"  # dcc.Store: the view the panels show (on a drill, once the map is drawn)
 # In the shell: the view a drill has just put on screen in place (the page router then keeps the
 # page as it is); cleared whenever the router renders a page.
 VIEW_SHOWN = "view-shown"

@@ -80,7 +80,7 @@ def view_skeleton(code: str, query: dict[str, Any]) -> Any:
     if shown is not None and shown == view:
         return dash.no_update
     return html.Div([
-        dcc.Store(id=ids.VIEW, data=view),
+        dcc.Store(id=ids.VIEW, data=view), dcc.Store(id=ids.VIEW_PANELS),
         dcc.Store(id=ids.LIVE_SUB), dcc.Store(id=ids.LIVE_FEED), dcc.Store(id=ids.LIVE_FEED_MAP),
         dcc.Store(id=ids.LIVE_POSITIONS), dcc.Store(id=ids.LIVE_DIRTY, data={"n": 0}),
         html.Div(id=ids.VIEW_BODY, className="view-body"),

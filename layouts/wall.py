@@ -97,7 +97,7 @@ def wall_page(home: str, query: dict[str, Any]) -> html.Div:
         dcc.Store(id=CONF, data=conf), dcc.Store(id=TOUR),
         # The unit on screen ({code, kind, query, day}); the tour moves it, the view's callbacks
         # fill the panels from it.
-        dcc.Store(id=ids.VIEW),
+        dcc.Store(id=ids.VIEW), dcc.Store(id=ids.VIEW_PANELS),
         # The view's map callback reads its measure from the control bar; a wall shows open incidents.
         dcc.Dropdown(id=ids.MEASURE, options=[{"label": "open", "value": "open"}], value="open",
                      style={"display": "none"}),
