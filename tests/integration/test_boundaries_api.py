@@ -65,10 +65,11 @@ def test_a_grid_draws_itself(api):
 def test_refused_outside_the_callers_jurisdiction(api):
     inside = api.get("/api/v1/units/licheng-zhenhai/boundaries.geojson", token=api.town)
     assert inside.status_code == 200
+    # Outside it a unit is refused as if it did not exist (the read API's one answer), no geometry.
     for code in ("putian", "licheng", "chengxiang"):
         response = api.get(f"/api/v1/units/{code}/boundaries.geojson", token=api.town)
-        assert response.status_code == 403, code
-        assert response.get_json()["field"] == "code"
+        assert response.status_code == 404, code
+        assert response.get_json() == {"error": f"unknown unit {code!r}", "field": "code"}
         assert "Cache-Control" not in response.headers or "immutable" not in response.headers["Cache-Control"]
 
 
