@@ -12,7 +12,8 @@
   var STALE = {positions: 60, incidents: 300, supervision: 900};
   var W = {conf: null, view: null, tour: [], step: 0, stepAt: 0, started: 0, day: null, timer: null,
            seen: {}, hooked: null, rendered: null, renderedAt: 0, alerts: {}, gone: {}, asock: null,
-           lastAlert: null, aready: false, history: [], abuffer: [], refreshN: 0, reloadAt: 0};
+           lastAlert: null, aready: false, history: [], abuffer: [], refreshN: 0, reloadAt: 0,
+           bannerId: null, bannerAt: 0, bannerCycle: 0};
   /* The words come from the server with the view's subscription (callbacks/view.py live_names), in
    * the view's language; until the first view is drawn the wall shows none rather than guess. */
   function names() {
@@ -140,6 +141,7 @@
     var a = ev.data || {};
     if (a.state === "open" && a.severity >= 4) {
       delete W.gone[a.id];
+      if (!W.alerts[a.id]) { W.bannerId = a.id; W.bannerAt = Date.now(); }  // a new one is shown at once
       W.alerts[a.id] = Object.assign({}, W.alerts[a.id] || {}, a);
       W.refreshN += 1;
       setProps("wall-alerts-refresh", {data: W.refreshN});  // the server spells out the place
@@ -175,22 +177,43 @@
     s.on("disconnect", function () { W.aready = false; });
   }
 
-  function banner() {
+  /* One open critical alert at a time, newest first, each for ?rotate= seconds; a new one is shown at
+   * once. "2/5" says how many there are, so every one is seen within one cycle. */
+  function banner(now) {
     var el = document.getElementById("wall-banner");
     if (!el) { return; }
+    now = now || Date.now();
     var list = Object.keys(W.alerts).map(function (k) { return W.alerts[k]; });
     list.sort(function (a, b) { return (b.last_at || "").localeCompare(a.last_at || "") || b.id - a.id; });
     if (!list.length) { el.hidden = true; el.textContent = ""; el.removeAttribute("data-alert"); return; }
-    var a = list[0], l = lang(), words = names().wall;
+    var ids = list.map(function (a) { return a.id; });
+    var at = Math.max(0, ids.indexOf(W.bannerId));
+    if (W.bannerId != null && now - W.bannerAt >= (W.conf && W.conf.rotate || 8) * 1000 && list.length > 1) {
+      at = (at + 1) % list.length;
+      W.bannerAt = now;
+      if (at === 0) { W.bannerCycle += 1; }
+    }
+    if (W.bannerId !== ids[at]) { W.bannerId = ids[at]; W.bannerAt = W.bannerAt || now; }
+    var a = list[at], l = lang(), words = names().wall;
     if (!words) { return; }  // tick() calls again once the view's words are in
     var title = (l === "en" && a.title_en) ? a.title_en : a.title;
     var t = a.last_at ? local(new Date(a.last_at).getTime()) : null;
     var parts = [words.critical, title, a.place || "", t ? pad(t.getUTCHours()) + ":" + pad(t.getUTCMinutes()) : ""];
-    if (list.length > 1) { parts.push(words.more.replace("{n}", list.length - 1)); }
-    var text = parts.filter(Boolean).join("  ·  ");
-    if (el.textContent !== text) { el.textContent = text; }
+    var text = parts.filter(Boolean).join("  ·  "), pos = list.length > 1 ? (at + 1) + " / " + list.length : "";
+    if (el.getAttribute("data-text") !== text + pos) {
+      el.textContent = "";
+      if (pos) {
+        var span = document.createElement("span");
+        span.className = "wall-banner-pos";
+        span.textContent = pos;
+        el.appendChild(span);
+      }
+      el.appendChild(document.createTextNode(text));
+      el.setAttribute("data-text", text + pos);
+    }
     el.setAttribute("data-alert", String(a.id));
     el.setAttribute("data-count", String(list.length));
+    el.setAttribute("data-cycle", String(W.bannerCycle));
     el.hidden = false;
   }
 
@@ -217,34 +240,12 @@
     if (layer.getAttribute("data-html") !== next) { layer.innerHTML = next; layer.setAttribute("data-html", next); }
   }
 
-  /* Chart type follows the screen (the figures are built for a desk at 1920×1080): re-applied
-   * whenever a figure arrives from the server. */
-  function scaleCharts() {
-    if (!window.Plotly) { return; }
-    var k = Math.max(1, scale()), size = Math.round(19 * k);
-    document.querySelectorAll(".wall-root .js-plotly-plot").forEach(function (gd) {
-      if (!gd.layout || !gd.data) { return; }
-      var sub = gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-      if (sub) {
-        // The server fits the map to a desk-sized panel: a bigger screen shows it one step closer
-        // per doubling. The first zoom this map showed is the server's.
-        var ml = sub.map;
-        if (gd.layout.font && gd.layout.font.size !== size) { window.Plotly.relayout(gd, {"font.size": size}); return; }
-        if (gd._wallBase === undefined) { gd._wallBase = gd._fullLayout.map.zoom; }
-        var target = gd._wallBase + Math.log2(k);
-        if (ml && ml.getStyle() && Math.abs(ml.getZoom() - target) > 0.01) { ml.jumpTo({zoom: target}); }
-        return;
-      }
-      if (gd.layout.font && gd.layout.font.size === size) { return; }
-      window.Plotly.relayout(gd, {"font.size": size});
-      window.Plotly.restyle(gd, {"textfont.size": size});
-    });
-  }
-
   function tick() {
     var now = Date.now();
-    clock(now); hook(); connection(); freshness(now); tour(now); rollover(now); reload(now); banner(); flash();
-    scaleCharts();
+    clock(now); hook(); connection(); freshness(now); tour(now); rollover(now); reload(now); flash();
+    banner(now);
+    if (window.gridWallCharts) { window.gridWallCharts.scale(Math.max(1, scale())); }
+    if (window.gridWallLists) { window.gridWallLists.tick(now, (W.conf && W.conf.rotate) || 8); }
   }
 
   dc.wall = {

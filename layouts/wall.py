@@ -18,7 +18,7 @@ from layouts import ids
 
 # Component ids of the wall; the view's own (VIEW, VIEW_BODY, the live stores) are reused, so the
 # view's callbacks and the socket glue's client-side patches apply to the wall unchanged.
-CONF = "wall-conf"  # {home, tour, views, reload, stale, lang}: the URL's settings, fixed per page
+CONF = "wall-conf"  # {home, tour, views, reload, stale, rotate, lang}: the URL's settings, fixed per page
 TOUR = "wall-tour"  # the codes the tour rotates through (scoped on the server)
 ALERTS = "wall-alerts"  # open critical alerts of the wall's unit when last read from the database
 ALERTS_REFRESH = "wall-alerts-refresh"  # bumped by the browser after a resync
@@ -31,8 +31,10 @@ TEXT_TABLE = {
     "wall.suffix": ("网格化指挥大屏", "Grid Command Wall"),
     "wall.bad_query": ("大屏地址参数有误：{reason}", "Wall URL parameter not usable: {reason}"),
     "wall.critical": ("紧急告警", "Critical alert"),
-    "wall.more": ("另有{n}条", "+{n} more"),
 }
+# Seconds each page of a list that does not fit (and each alert of the banner) stays on screen: a
+# watcher glancing up every half minute sees three or four of them.
+ROTATE = 8.0
 # ?stale= replaces the browser's per-feed thresholds (seconds before amber; red at three times).
 CODE = re.compile(r"^[a-z0-9-]{1,64}$")
 
@@ -69,7 +71,8 @@ def _number(query: dict[str, Any], name: str, default: float, low: float, high: 
 
 def wall_conf(home: str, query: dict[str, Any]) -> dict[str, Any]:
     """The wall's settings from its URL: ?tour= seconds, ?views=a,b, ?reload= hours, ?stale= seconds,
-    ?lang=zh|en. Raises WallQueryError naming the field for bad input."""
+    ?rotate= seconds per page of a list or alert of the banner, ?lang=zh|en. Raises WallQueryError
+    naming the field for bad input."""
     views = [v.strip() for v in str(query.get("views") or "").split(",") if v.strip()]
     bad = [v for v in views if not CODE.match(v)]
     if bad:
@@ -82,7 +85,8 @@ def wall_conf(home: str, query: dict[str, Any]) -> dict[str, Any]:
         raise WallQueryError("lang", f"must be one of {', '.join(LANGS)}, got {lang!r}")
     return {"home": home, "tour": tour, "views": views or None,
             "reload": _number(query, "reload", 24.0, 0, 24 * 30),
-            "stale": _number(query, "stale", 0, 1, 86400) or None, "lang": lang}
+            "stale": _number(query, "stale", 0, 1, 86400) or None,
+            "rotate": _number(query, "rotate", ROTATE, 2, 600), "lang": lang}
 
 
 def wall_page(home: str, query: dict[str, Any]) -> html.Div:

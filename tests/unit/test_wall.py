@@ -50,14 +50,15 @@ def critical(Session, grid: str = GRID, severity: int = 4, key: str = "a"):  # n
 
 # ---- the URL's settings ----
 
-def test_conf_reads_tour_views_reload_stale_and_lang():
+def test_conf_reads_tour_views_reload_stale_rotate_and_lang():
     conf = wall.wall_conf("licheng", {"tour": "30", "views": "licheng-zhenhai, chengxiang", "reload": "6",
-                                      "stale": "5", "lang": "en"})
+                                      "stale": "5", "rotate": "4", "lang": "en"})
     assert conf == {"home": "licheng", "tour": 30.0, "views": ["licheng-zhenhai", "chengxiang"],
-                    "reload": 6.0, "stale": 5.0, "lang": "en"}
+                    "reload": 6.0, "stale": 5.0, "rotate": 4.0, "lang": "en"}
     plain = wall.wall_conf("putian", {})
     assert plain["tour"] == 0 and plain["views"] is None and plain["reload"] == 24 and plain["lang"] is None
     assert plain["stale"] is None  # the browser's own per-feed thresholds
+    assert plain["rotate"] == wall.ROTATE
     assert wall.wall_conf("putian", {"views": "licheng"})["tour"] == 60  # a list of views tours by default
 
 
@@ -65,6 +66,7 @@ def test_conf_reads_tour_views_reload_stale_and_lang():
     ({"tour": "soon"}, "tour"), ({"tour": "2"}, "tour"), ({"tour": "-5"}, "tour"),
     ({"reload": "9999"}, "reload"),
     ({"views": "licheng,<script>"}, "views"), ({"lang": "fr"}, "lang"), ({"stale": "0.5"}, "stale"),
+    ({"rotate": "1"}, "rotate"), ({"rotate": "often"}, "rotate"),
 ])
 def test_bad_wall_parameters_name_the_field(query, field):
     with pytest.raises(wall.WallQueryError) as err:

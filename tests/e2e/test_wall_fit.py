@@ -1,0 +1,257 @@
+"""The wall read from five metres, in Chromium at the sizes walls have: no cell of a list cut short
+(times keep their minutes, the grids of a village keep their numbers, levels their names, in
+Chinese and in English), text at least 2.2 % of the screen's height, lists that do not fit paging
+so that every row is seen within one rotation, a banner that rotates through every open critical
+alert, and a stale mark at least as visible as the ok mark.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import requests
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dashboard.db import session_factory
+from dashboard.models import BusinessItem, Unit
+from dashboard.principal import issue_token
+from tests.e2e.test_wall import browser, raise_critical, wait_state, wall_stack  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.e2e
+VILLAGE = "licheng-zhenhai-changshou"  # 长寿社区: eight grids whose names differ only in their number
+FLOOR = 0.022  # the smallest text, as a share of the screen's height
+
+# Every list on the wall, once its columns are sized: cells and headers whose text is wider than
+# their box (the browser's own measure of "…"), wrapped cells taller than theirs, and columns that
+# reach past the list's right edge.
+CUT_CELLS = """() => {
+  const cut = [], lists = [];
+  document.querySelectorAll('.wall-body .data-grid[id]').forEach(grid => {
+    if (!grid.getClientRects().length) return;
+    const edge = grid.querySelector('.ag-root-wrapper').getBoundingClientRect().right + 1;
+    lists.push([grid.id, grid.querySelectorAll('.ag-center-cols-container .ag-row').length]);
+    grid.querySelectorAll('.ag-header-cell, .ag-cell').forEach(cell => {
+      const text = cell.querySelector('.ag-header-cell-text') || cell;
+      const where = [grid.id, cell.getAttribute('col-id'), text.textContent];
+      if (text.scrollWidth > text.clientWidth) cut.push(['wider', ...where]);
+      const wraps = cell.classList.contains('wall-wrap');
+      if (wraps && cell.scrollHeight > cell.clientHeight + 1) cut.push(['taller', ...where]);
+      if (cell.getBoundingClientRect().right > edge) cut.push(['past the edge', ...where]);
+    });
+  });
+  return {cut, lists};
+}"""
+
+# Font sizes of every piece of text a watcher can see: HTML text and the charts' SVG text.
+SMALLEST_TEXT = """() => {
+  const out = [];
+  const shown = el => { const r = el.getBoundingClientRect(), s = getComputedStyle(el);
+    return r.width > 2 && r.height > 2 && s.visibility !== 'hidden' && s.display !== 'none'
+      && s.opacity !== '0' && r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth; };
+  document.querySelectorAll('.wall-root *').forEach(el => {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !shown(el) || el.closest('[hidden]')) return;
+    out.push([parseFloat(getComputedStyle(el).fontSize), el.tagName, el.textContent.trim().slice(0, 30)]);
+  });
+  document.querySelectorAll('.wall-root [data-fresh-text]').forEach(el => {
+    const size = parseFloat(getComputedStyle(el, '::after').fontSize);
+    out.push([size, 'mark', el.getAttribute('data-fresh-text')]);
+  });
+  out.sort((a, b) => a[0] - b[0]);
+  return out;
+}"""
+
+# Records which rows of a list were shown whole (not hidden as cut) from one turn of its rotation
+# to the next: resolves with the rows seen, every row the list holds, and its number of pages.
+ONE_ROTATION = """(id) => new Promise(resolve => {
+  const grid = document.getElementById(id), seen = new Set();
+  const api = dash_ag_grid.getApi(id);
+  let start = null;
+  const timer = setInterval(() => {
+    const cycle = grid.getAttribute('data-cycle');
+    if (start === null) { start = cycle; return; }
+    const turned = Number(cycle) - Number(start);
+    if (turned >= 1) {
+      const box = grid.querySelector('.ag-body-viewport').getBoundingClientRect();
+      grid.querySelectorAll('.ag-center-cols-container .ag-row').forEach(row => {
+        const r = row.getBoundingClientRect();
+        if (!row.classList.contains('wall-cut') && r.top >= box.top - 1 && r.bottom <= box.bottom + 1
+            && getComputedStyle(row).visibility !== 'hidden') seen.add(row.getAttribute('row-id'));
+      });
+    }
+    if (turned >= 2) {
+      clearInterval(timer);
+      const all = [];
+      api.forEachNode(n => all.push(n.id));
+      resolve({seen: [...seen], all, pages: Number(grid.getAttribute('data-pages'))});
+    }
+  }, 100);
+})"""
+
+# The freshness mark of each state as first seen: size, weight, colours, and its opacity sampled
+# through its animation.
+MARK_STYLES = """() => new Promise(resolve => {
+  const found = {};
+  const timer = setInterval(() => {
+    ['ok', 'amber', 'red'].forEach(level => {
+      const head = document.querySelector(`.wall-body .panel[data-fresh="${level}"] > .panel-head`);
+      if (!head) return;
+      const s = getComputedStyle(head, '::after'), panel = getComputedStyle(head.closest('.panel'));
+      const f = found[level] = found[level] || {opacity: [], content: s.content,
+        size: parseFloat(s.fontSize), weight: Number(s.fontWeight), color: s.color,
+        background: s.backgroundColor, panel: panel.backgroundColor};
+      f.opacity.push(Number(s.opacity));
+    });
+    if (found.red && found.red.opacity.length >= 20) { clearInterval(timer); resolve(found); }
+  }, 100);
+})"""
+
+
+def rgb(css: str) -> tuple[float, float, float, float]:
+    """A computed CSS colour as r, g, b, alpha."""
+    parts = [float(p) for p in css[css.index("(") + 1:css.index(")")].replace("/", ",").split(",")]
+    return (*parts[:3], parts[3] if len(parts) > 3 else 1.0)
+
+
+def contrast(fg: str, bg: str) -> float:
+    """WCAG contrast ratio of two opaque colours."""
+    def lum(c: str) -> float:
+        chan = [v / 255 for v in rgb(c)[:3]]
+        lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in chan]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    hi, lo = sorted((lum(fg), lum(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def post_long_incidents(stack) -> None:
+    """One new incident in each grid of the village, with the business items whose names are the
+    longest in either language, so the lists hold the widest cells they can."""
+    with Session(stack.engine) as s:
+        grids = s.scalars(select(Unit).where(Unit.parent_code == VILLAGE).order_by(Unit.code)).all()
+        items = sorted(s.scalars(select(BusinessItem)).all(),
+                       key=lambda i: (len(i.name_en or ""), len(i.name)))
+    longest = items[-len(grids):]
+    for grid, item in zip(grids, longest, strict=True):
+        response = requests.post(f"{stack.base}/api/v1/incidents", timeout=10,
+                                 headers={"Authorization": f"Bearer {stack.system}"},
+                                 json={"id": str(uuid.uuid4()), "reported_at": datetime.now(UTC).isoformat(),
+                                       "lat": grid.centroid_lat, "lon": grid.centroid_lon, "grid": grid.code,
+                                       "business_item": item.code, "source": "patrol", "severity": 2,
+                                       "description": "大屏列宽测试"})
+        assert response.status_code in (200, 202), response.text
+
+
+@pytest.fixture(scope="module")
+def village_wall(wall_stack) -> str:  # noqa: F811 - the fixture imported above
+    """The village's wall URL with its own wall token, after the village's grids reported."""
+    with session_factory(wall_stack.engine).begin() as s:
+        token = issue_token(s, f"e2e-wall-village-{uuid.uuid4().hex[:8]}", "wall", VILLAGE,
+                            wall_path=f"/wall/unit/{VILLAGE}")
+    post_long_incidents(wall_stack)
+    return f"{wall_stack.base}/wall/unit/{VILLAGE}?token={token}"
+
+
+def screen(browser, width: int, height: int):  # noqa: F811
+    """A wall screen of this size whose console errors are collected."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.console_errors = []
+    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    return context, page
+
+
+def open_lists(page, url: str) -> None:
+    """Open a wall and wait until its lists hold rows and are sized to them."""
+    page.goto(url)
+    page.wait_for_selector(".wall-body .view", timeout=180_000)
+    page.wait_for_function("() => { const g = [...document.querySelectorAll('.wall-body .data-grid[id]')]"
+                           ".filter(e => e.getClientRects().length); return g.length >= 3 && g.every(e =>"
+                           " e.hasAttribute('data-sized')) && ['unit-ticker', 'unit-children'].every(id =>"
+                           " document.querySelector(`#${id} .ag-center-cols-container .ag-row`)); }",
+                           timeout=180_000)
+    page.wait_for_timeout(1500)  # one more pass of the sizing after the last rows arrived
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160)], ids=["1080p", "4k"])
+def test_no_key_column_is_cut_and_text_reads_from_five_metres(browser, wall_stack, village_wall,  # noqa: F811
+                                                                width, height, lang):
+    context, page = screen(browser, width, height)
+    try:
+        for url in (wall_stack.wall_url(f"lang={lang}"), f"{village_wall}&lang={lang}"):
+            open_lists(page, url)
+            found = page.evaluate(CUT_CELLS)
+            assert len(found["lists"]) == 3, found["lists"]  # new incidents, overdue items, sub-units
+            assert found["cut"] == [], f"{url}: cells cut short: {found['cut'][:10]}"
+            smallest = page.evaluate(SMALLEST_TEXT)
+            assert smallest and smallest[0][0] >= FLOOR * height, f"text under {FLOOR:.1%}: {smallest[:5]}"
+            assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth"
+                                 " && document.documentElement.scrollHeight <= innerHeight")
+        # The village wall: its grids' names keep their numbers (the review saw five "长寿…").
+        names = page.locator(".wall-body #unit-ticker .ag-cell[col-id='unit']").all_inner_texts()
+        assert len(names) >= 2 and len(set(names)) == len(names), names  # one incident per grid
+        assert all(any(ch.isdigit() for ch in n) for n in names), names
+        assert page.console_errors == []
+    finally:
+        context.close()
+
+
+def test_every_sub_unit_is_seen_within_one_rotation(browser, wall_stack):  # noqa: F811
+    context, page = screen(browser, 1920, 1080)
+    try:
+        open_lists(page, wall_stack.wall_url("rotate=3"))
+        found = page.evaluate(ONE_ROTATION, "unit-children")
+        assert found["pages"] > 1  # seven districts do not fit at once on a 1080p wall
+        assert len(found["all"]) == 7 and sorted(found["seen"]) == sorted(found["all"])
+        assert page.console_errors == []
+    finally:
+        context.close()
+
+
+def test_banner_rotates_through_every_open_critical_alert(browser, wall_stack):  # noqa: F811
+    context, page = screen(browser, 1920, 1080)
+    try:
+        page.goto(wall_stack.wall_url("rotate=2"))
+        page.wait_for_function("() => window.gridWall && window.gridWall.aready", timeout=90_000)
+        raised = [raise_critical(wall_stack, uuid.uuid4().hex[:8]) for _ in range(3)]
+        page.wait_for_function("(ids) => ids.every(id => window.gridWall.alerts[id])", arg=raised,
+                               timeout=30_000)
+        shown = page.evaluate("""() => new Promise(resolve => {
+          const el = document.getElementById('wall-banner'), seen = new Set();
+          const start = Number(el.getAttribute('data-cycle'));
+          const timer = setInterval(() => {
+            const turned = Number(el.getAttribute('data-cycle')) - start;
+            if (turned >= 1) seen.add(Number(el.getAttribute('data-alert')));
+            if (turned >= 2) { clearInterval(timer);
+              resolve({seen: [...seen], open: Object.keys(window.gridWall.alerts).map(Number),
+                       text: el.textContent}); }
+          }, 100);
+        })""")
+        assert set(raised) <= set(shown["open"])
+        assert sorted(shown["seen"]) == sorted(shown["open"])
+        assert f"/ {len(shown['open'])}" in shown["text"]  # the banner says how many there are
+    finally:
+        context.close()
+
+
+def test_stale_mark_is_at_least_as_visible_as_the_ok_mark(browser, wall_stack):  # noqa: F811
+    context, page = screen(browser, 1920, 1080)
+    try:
+        # Nothing feeds this wall: the marks are ok for 8 s from the view's render, amber until 24 s,
+        # then red.
+        page.goto(wall_stack.wall_url("stale=8"))
+        page.wait_for_selector(".wall-body .view", timeout=90_000)
+        marks = page.evaluate(MARK_STYLES)
+        ok = marks["ok"]
+        for level in ("amber", "red"):
+            stale = marks[level]
+            assert stale["size"] >= ok["size"] and stale["weight"] >= ok["weight"], (level, stale, ok)
+            back = stale["background"] if rgb(stale["background"])[3] == 1 else stale["panel"]
+            assert contrast(stale["color"], back) >= contrast(ok["color"], ok["panel"]), (level, stale, ok)
+            assert min(stale["opacity"]) == 1  # it never fades (a blink may not make it fainter)
+            assert len(stale["content"]) > len(ok["content"])  # and it says what is wrong in words
+    finally:
+        context.close()
