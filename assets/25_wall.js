@@ -13,7 +13,7 @@
   var W = {conf: null, view: null, tour: [], step: 0, stepAt: 0, started: 0, day: null, timer: null,
            seen: {}, hooked: null, rendered: null, renderedAt: 0, alerts: {}, gone: {}, asock: null,
            lastAlert: null, aready: false, history: [], abuffer: [], refreshN: 0, reloadAt: 0,
-           bannerId: null, bannerAt: 0, bannerCycle: 0};
+           bannerId: null, bannerAt: 0, bannerCycle: 0, bannerLog: []};
   /* The words come from the server with the view's subscription (callbacks/view.py live_names), in
    * the view's language; until the first view is drawn the wall shows none rather than guess. */
   function names() {
@@ -186,16 +186,22 @@
     var list = Object.keys(W.alerts).map(function (k) { return W.alerts[k]; });
     list.sort(function (a, b) { return (b.last_at || "").localeCompare(a.last_at || "") || b.id - a.id; });
     if (!list.length) { el.hidden = true; el.textContent = ""; el.removeAttribute("data-alert"); return; }
+    var words = names().wall;
+    if (!words) { return; }  // tick() calls again once the view's words are in
     var ids = list.map(function (a) { return a.id; });
-    var at = Math.max(0, ids.indexOf(W.bannerId));
-    if (W.bannerId != null && now - W.bannerAt >= (W.conf && W.conf.rotate || 8) * 1000 && list.length > 1) {
-      at = (at + 1) % list.length;
-      W.bannerAt = now;
+    var at = ids.indexOf(W.bannerId);
+    if (at < 0) {  // the first, or the one shown was acknowledged: start from the newest
+      at = 0; W.bannerAt = now;
+    } else if (list.length > 1 && now - W.bannerAt >= ((W.conf && W.conf.rotate) || 8) * 1000) {
+      at = (at + 1) % list.length; W.bannerAt = now;
       if (at === 0) { W.bannerCycle += 1; }
     }
-    if (W.bannerId !== ids[at]) { W.bannerId = ids[at]; W.bannerAt = W.bannerAt || now; }
-    var a = list[at], l = lang(), words = names().wall;
-    if (!words) { return; }  // tick() calls again once the view's words are in
+    if (W.bannerId !== ids[at]) {  // what was shown, in which turn: the wall's own record (tests read it)
+      W.bannerLog.push([W.bannerCycle, ids[at]]);
+      if (W.bannerLog.length > 500) { W.bannerLog.shift(); }
+    }
+    W.bannerId = ids[at];
+    var a = list[at], l = lang();
     var title = (l === "en" && a.title_en) ? a.title_en : a.title;
     var t = a.last_at ? local(new Date(a.last_at).getTime()) : null;
     var parts = [words.critical, title, a.place || "", t ? pad(t.getUTCHours()) + ":" + pad(t.getUTCMinutes()) : ""];

@@ -16,9 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.db import session_factory
+from dashboard.i18n import unit_name
 from dashboard.models import BusinessItem, Unit
 from dashboard.principal import issue_token
-from tests.e2e.test_wall import browser, raise_critical, wait_state, wall_stack  # noqa: F401 - fixtures
+from dashboard.queries import unit_ref
+from tests.e2e.test_wall import browser, raise_critical, wall_stack  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.e2e
 VILLAGE = "licheng-zhenhai-changshou"  # 长寿社区: eight grids whose names differ only in their number
@@ -66,7 +68,8 @@ SMALLEST_TEXT = """() => {
 
 # Records which rows of a list were shown whole (not hidden as cut) from one turn of its rotation
 # to the next: resolves with the rows seen, every row the list holds, and its number of pages.
-ONE_ROTATION = """(id) => new Promise(resolve => {
+ONE_ROTATION = """(id) => new Promise((resolve, reject) => {
+  setTimeout(() => reject(new Error('no whole rotation within 4 minutes')), 240000);
   const grid = document.getElementById(id), seen = new Set();
   const api = dash_ag_grid.getApi(id);
   let start = null;
@@ -93,7 +96,8 @@ ONE_ROTATION = """(id) => new Promise(resolve => {
 
 # The freshness mark of each state as first seen: size, weight, colours, and its opacity sampled
 # through its animation.
-MARK_STYLES = """() => new Promise(resolve => {
+MARK_STYLES = """() => new Promise((resolve, reject) => {
+  setTimeout(() => reject(new Error('no red mark within 3 minutes')), 180000);
   const found = {};
   const timer = setInterval(() => {
     ['ok', 'amber', 'red'].forEach(level => {
@@ -191,9 +195,12 @@ def test_no_key_column_is_cut_and_text_reads_from_five_metres(browser, wall_stac
             assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth"
                                  " && document.documentElement.scrollHeight <= innerHeight")
         # The village wall: its grids' names keep their numbers (the review saw five "长寿…").
-        names = page.locator(".wall-body #unit-ticker .ag-cell[col-id='unit']").all_inner_texts()
-        assert len(names) >= 2 and len(set(names)) == len(names), names  # one incident per grid
-        assert all(any(ch.isdigit() for ch in n) for n in names), names
+        with Session(wall_stack.engine) as s:
+            grids = {unit_name(unit_ref(u), lang)
+                     for u in s.scalars(select(Unit).where(Unit.parent_code == VILLAGE))}
+        names = page.evaluate("() => [...document.querySelectorAll(\"#unit-ticker .ag-cell[col-id='unit']\")]"
+                              ".map(c => c.textContent.trim())")
+        assert names and set(names) <= grids, (names, grids)
         assert page.console_errors == []
     finally:
         context.close()
@@ -219,19 +226,15 @@ def test_banner_rotates_through_every_open_critical_alert(browser, wall_stack): 
         raised = [raise_critical(wall_stack, uuid.uuid4().hex[:8]) for _ in range(3)]
         page.wait_for_function("(ids) => ids.every(id => window.gridWall.alerts[id])", arg=raised,
                                timeout=30_000)
-        shown = page.evaluate("""() => new Promise(resolve => {
-          const el = document.getElementById('wall-banner'), seen = new Set();
-          const start = Number(el.getAttribute('data-cycle'));
-          const timer = setInterval(() => {
-            const turned = Number(el.getAttribute('data-cycle')) - start;
-            if (turned >= 1) seen.add(Number(el.getAttribute('data-alert')));
-            if (turned >= 2) { clearInterval(timer);
-              resolve({seen: [...seen], open: Object.keys(window.gridWall.alerts).map(Number),
-                       text: el.textContent}); }
-          }, 100);
-        })""")
+        # One whole turn of the banner, from the wall's own record of what it showed in which turn.
+        start = page.evaluate("() => window.gridWall.bannerCycle")
+        page.wait_for_function("(c) => window.gridWall.bannerCycle >= c + 2", arg=start, timeout=300_000)
+        shown = page.evaluate("""(c) => ({
+          seen: window.gridWall.bannerLog.filter(e => e[0] === c + 1).map(e => e[1]),
+          open: Object.keys(window.gridWall.alerts).map(Number),
+          text: document.getElementById('wall-banner').textContent})""", start)
         assert set(raised) <= set(shown["open"])
-        assert sorted(shown["seen"]) == sorted(shown["open"])
+        assert sorted(shown["seen"]) == sorted(shown["open"])  # each once, none left out
         assert f"/ {len(shown['open'])}" in shown["text"]  # the banner says how many there are
     finally:
         context.close()
