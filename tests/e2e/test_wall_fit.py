@@ -54,7 +54,8 @@ SMALLEST_TEXT = """() => {
     return r.width > 2 && r.height > 2 && s.visibility !== 'hidden' && s.display !== 'none'
       && s.opacity !== '0' && r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth; };
   document.querySelectorAll('.wall-root *').forEach(el => {
-    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    // Words and figures; a lone symbol (a legend's "●" swatch, sized by what it stands for) is not text.
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && /[\\p{L}\\p{N}]/u.test(n.textContent));
     if (!own || !shown(el) || el.closest('[hidden]')) return;
     out.push([parseFloat(getComputedStyle(el).fontSize), el.tagName, el.textContent.trim().slice(0, 30)]);
   });
