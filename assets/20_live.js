@@ -64,9 +64,15 @@
     catch (e) { return null; }
   }
 
-  function transaction(t) {
-    return t && t !== window.dash_clientside.no_update
-      ? {add: t.add, update: t.update, remove: t.remove, addIndex: t.addIndex} : null;
+  /* AG Grid throws (error #4) on an update or a removal of a row it does not hold, e.g. a
+   * supervision item closing or climbing that was never in the list: those are left out, and a
+   * new row the grid already holds is an update. */
+  function transaction(t, api) {
+    if (!t || t === window.dash_clientside.no_update) { return null; }
+    var held = function (r) { return !!api.getRowNode(String(r.id)); };
+    var fresh = function (r) { return !held(r); };
+    return {add: (t.add || []).filter(fresh), update: (t.update || []).filter(held).concat((t.add || []).filter(held)),
+            remove: (t.remove || []).filter(held), addIndex: t.addIndex};
   }
 
   /* New rows go straight into the lists' grids: a Dash round of callbacks can queue behind a
@@ -77,7 +83,7 @@
     var rows = [];
     ticker.forEachNode(function (node) { if (node.data) { rows.push(node.data); } });
     var out = dc.gridLive.applyFeed(batch, null, S.sub, rows);
-    var t = transaction(out[1]), o = transaction(out[2]);
+    var t = transaction(out[1], ticker), o = transaction(out[2], overdue);
     if (t) { ticker.applyTransaction(t); }
     if (o) { overdue.applyTransaction(o); }
     return true;
