@@ -196,7 +196,7 @@ def test_live_incident_and_position_reach_city_and_grid_views(browser, page, sta
     _post(stack, "/api/v1/incidents", {
         "id": incident_id, "reported_at": datetime.now(UTC).isoformat(), "lat": grid.centroid_lat,
         "lon": grid.centroid_lon, "grid": GRID, "business_item": item, "source": "patrol", "severity": 3,
-        "description": "浏览器测试事件"})
+        "description": "浏览器测试事件 " + "W" * 300})  # an unbroken word must not stretch the panel
     posted = time.monotonic()
     for p in (page, grid_page):
         p.wait_for_selector(f'#unit-ticker .ag-row[row-id="{incident_id}"]', timeout=10_000)
@@ -209,6 +209,9 @@ def test_live_incident_and_position_reach_city_and_grid_views(browser, page, sta
         p.wait_for_function(DRAWN, arg=[incident_id, grid.centroid_lon, grid.centroid_lat], timeout=10_000)
     grid_page.mouse.click(*map_point(grid_page, grid.centroid_lon, grid.centroid_lat))
     grid_page.locator(f"#{ids.DETAIL_BODY}", has_text="浏览器测试事件").wait_for(timeout=10_000)
+    panel = grid_page.evaluate("""() => { const p = document.querySelector('.detail-panel');
+        return [p.scrollWidth, p.clientWidth, p.getBoundingClientRect().width, innerWidth]; }""")
+    assert panel[0] <= panel[1] + 1 and panel[2] <= panel[3], f"detail panel overflows: {panel}"
 
     lat, lon = grid.centroid_lat + 0.0004, grid.centroid_lon - 0.0004
     _post(stack, "/api/v1/positions", {"positions": [
