@@ -6,6 +6,7 @@ published 2018 totals the demo world is built to match.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from datetime import UTC, datetime
@@ -223,13 +224,18 @@ def test_live_incident_and_position_reach_city_and_grid_views(browser, page, sta
     grid_page.close()
 
 
+def search(page, name: str) -> None:
+    """Type into the search field and tap the match whose name is exactly ``name``."""
+    page.fill("#shell-search", name)
+    exact = page.locator(".hit-name", has_text=re.compile(f"^{re.escape(name)}$"))
+    page.locator("#shell-search-results a.search-hit", has=exact).first.click(timeout=30_000)
+
+
 def test_search_box_opens_a_unit(page, stack):
     village = "licheng-zhenhai-changshou"
     page.goto(stack.url("/city?period=7d"))
     wait_for_view(page, "city")
-    page.click("#shell-search")
-    page.fill(".dash-dropdown-search", "长寿社区")
-    page.get_by_role("option", name="长寿社区").first.click()
+    search(page, "长寿社区")
     page.wait_for_url(f"**/unit/{village}?period=7d")
     expect_view(page, stack, village, "village", {"period": "7d"})
 
@@ -250,9 +256,7 @@ def test_search_for_a_person_rings_them_on_their_grid_map(page, stack):
     live.close()
     page.goto(stack.url("/city?period=7d"))
     wait_for_view(page, "city")
-    page.click("#shell-search")
-    page.fill(".dash-dropdown-search", person.name)
-    page.get_by_role("option", name=person.name).first.click()
+    search(page, person.name)
     page.wait_for_url(f"**/unit/{GRID}?period=7d&staff={person.id}")
     wait_for_view(page, "grid")
     ringed = ("([lat, name]) => { const g = document.querySelector('#unit-map .js-plotly-plot');"
