@@ -70,6 +70,13 @@ def child_links(session: Session, kids: list[Unit], view: dict) -> dict[str, dic
     return links
 
 
+def disc_drill(click: dict | None, _map_id: str, view: dict | None) -> Any:
+    """`map_drill` as registered: with the map's id as a second input, because Dash names a callback
+    with a duplicate output by its inputs alone, and the browser's `drillMap` (31_drill.js) listens to
+    the same tap with the same output; under one name the browser's entry replaced the server's."""
+    return map_drill(click, view)
+
+
 def register(app: Dash) -> None:
     """Attach the navigation callbacks."""
     app.callback(NAV, Input(ids.PERIOD, "value"), Input(ids.PERIOD_RANGE, "start_date"),
@@ -78,8 +85,8 @@ def register(app: Dash) -> None:
                  prevent_initial_call=True)(filters_changed)
     app.callback(Output(ids.PERIOD_RANGE, "style"), Input(ids.PERIOD, "value"),
                  prevent_initial_call=True)(show_range)
-    app.callback(NAV, Input(ids.MAP, "clickData"), State(ids.VIEW, "data"),
-                 prevent_initial_call=True)(map_drill)
+    app.callback(NAV, Input(ids.MAP, "clickData"), Input(ids.MAP, "id"), State(ids.VIEW, "data"),
+                 prevent_initial_call=True)(disc_drill)
     taps = ((Input(ids.MAP, "clickData"), "drillMap"), (Input(ids.CHILDREN, "cellClicked"), "drillList"))
     for source, fn in taps:
         app.clientside_callback(ClientsideFunction("gridLive", fn), NAV, source, State(ids.VIEW, "data"),

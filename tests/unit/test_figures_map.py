@@ -138,3 +138,18 @@ def test_a_tap_drills_unless_it_lands_on_a_marker():
     assert map_drill({"points": [{"customdata": ["inc-1", "待派遣"]}]}, view) is no_update
     # Only a tap within a few pixels of a marker is about the marker (Plotly's hover distance).
     assert map_figure(REGIONS, "open", "zh").layout.hoverdistance == TAP_SLACK_PX <= 4
+
+
+def test_every_server_tap_callback_keeps_its_function():
+    """The server's disc drill and the browser's region drill share the tap and the output: both
+    must stay registered (a shadowed server entry answered every tap with an error)."""
+    from dash import Dash
+
+    from callbacks import navigation
+    from layouts import ids
+
+    app = Dash(__name__)
+    navigation.register(app)
+    taps = [e for e in app.callback_map.values()
+            if {"id": ids.MAP, "property": "clickData"} in e["inputs"]]
+    assert any(callable(e.get("callback")) for e in taps), taps
