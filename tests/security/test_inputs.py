@@ -21,7 +21,8 @@ def view_body(code: str, query: dict) -> dict:
             "outputs": [{"id": ids.VIEW_BODY, "property": "children"},
                         {"id": ids.LIVE_SUB, "property": "data"}],
             "inputs": [{"id": ids.VIEW, "property": "data", "value": view}],
-            "state": [{"id": ids.LANG, "property": "data", "value": "zh"}],
+            "state": [{"id": ids.LANG, "property": "data", "value": "zh"},
+                      {"id": ids.LIVE_SUB, "property": "data", "value": None}],
             "changedPropIds": [f"{ids.VIEW}.data"]}
 
 
