@@ -159,7 +159,8 @@ class Browser:
                 "outputs": [{"id": ids.VIEW_BODY, "property": "children"},
                             {"id": ids.LIVE_SUB, "property": "data"}],
                 "inputs": [{"id": ids.VIEW, "property": "data", "value": view}],
-                "state": [{"id": ids.LANG, "property": "data", "value": "zh"}],
+                "state": [{"id": ids.LANG, "property": "data", "value": "zh"},
+                          {"id": ids.LIVE_SUB, "property": "data", "value": None}],
                 "changedPropIds": [f"{ids.VIEW}.data"]}
         return self.post("/_dash-update-component", origin=origin, json=body)
 
