@@ -102,5 +102,6 @@ def transition_payload(row: Incident, action: str, to: str, at: datetime, versio
 
 
 def token(session: Session, name: str, role: str, unit: str) -> str:
-    """A bearer token for a caller at a unit."""
-    return issue_token(session, name, role, unit_code=unit, now=T0)
+    """A bearer token for a caller at a unit, issued now: tokens expire by the real clock, which the
+    world's fake clock (set to T0) does not move."""
+    return issue_token(session, name, role, unit_code=unit)

@@ -69,10 +69,12 @@ def test_form_view_live_socket_and_back_to_the_form_when_the_session_ends(site, 
 def test_wall_opens_with_its_token_and_stops_when_revoked(site, page, Session):  # noqa: N803
     token = add_token(Session, "wall-zhenhai", "wall", TOWN)
     page.goto(f"{site}/wall/unit/{TOWN}?token={token}")
-    assert page.url == f"{site}/wall/unit/{TOWN}?token={token}"
+    assert page.url == f"{site}/wall/unit/{TOWN}"  # the token was swapped for a wall session
     page.goto(f"{site}/duty")
     assert "无权访问" in page.locator("#auth-message").inner_text()
     with Session.begin() as s:
         revoke_token(s, "wall-zhenhai", utcnow())
+    page.goto(f"{site}/wall/unit/{TOWN}")
+    assert "/login" in page.url  # the wall session ended with its token
     page.goto(f"{site}/wall/unit/{TOWN}?token={token}")
     assert "已吊销" in page.locator("#auth-message").inner_text()
