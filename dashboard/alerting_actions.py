@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard import audit
+from dashboard import audit, instruction_receipts
 from dashboard.alerting import Event, level_unit, next_level, payload, scope, wire_time
 from dashboard.i18n import Message
 from dashboard.models import Alert, AlertAck
@@ -169,4 +169,5 @@ def perform(session: Session, alert: Alert, req: Request, principal: Principal, 
               "expires_at": wire_time(expires), "state": alert.state, "level": alert.level, **extra}
     audit.append(session, actor=actor, action=f"alert.{req.action}", target=f"alert:{alert.id}",
                  unit_code=alert.unit_code, detail=detail, source_ip=source_ip, now=now)
+    instruction_receipts.on_action(session, actor, f"alert.{req.action}", now, alert_id=alert.id)
     return ack, (type_, payload(alert, ack=record(ack), by=actor, **extra))

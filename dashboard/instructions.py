@@ -8,18 +8,16 @@ read and every write: a target outside the caller's subtree is "not found".
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select, true
+from sqlalchemy import ColumnElement, select, true
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dashboard import audit, outbox
-from dashboard.alert_titles import prime as prime_titles
-from dashboard.alerting import LIVE_STATES, payload, wire_time
-from dashboard.alerting import scope as alert_scope
-from dashboard.models import Alert, BusinessItem, Incident, Instruction, SupervisionItem
+from dashboard.alerting import payload, wire_time
+from dashboard.models import Alert, Incident, Instruction, SupervisionItem
 from dashboard.principal import Principal
 from feeds import schema
 
@@ -28,8 +26,10 @@ WRITE_ROLES = frozenset({"admin", "leader"})
 KINDS = ("supervision", "alert", "incident")
 MAX_TEXT = 500
 CRITICAL = 4  # alert severity 1 low .. 4 critical
-LEVEL_ORDER = ("city", "district", "town", "village")  # highest first: the oldest climbs are worst
+LEVEL_ORDER = ("city", "district", "town", "village")  # highest first
 LIMIT = 200
+MAX_REQUEST_ID = 64
+WITH_DEPARTMENT = ("dispatched", "accepted")  # incident states in which a department holds the work
 
 
 class InstructionError(ValueError):
@@ -41,7 +41,7 @@ class InstructionError(ValueError):
         self.field = field
 
 
-def _within(principal: Principal, model: Any) -> ColumnElement[bool]:
+def within(principal: Principal, model: Any) -> ColumnElement[bool]:
     """SQL condition: the row's grid lies inside the principal's jurisdiction."""
     if principal.unit_level == "city":
         return true()
@@ -70,61 +70,15 @@ def check_role(principal: Principal | None, write: bool = False) -> Principal:
 def record(row: Instruction) -> dict:
     """An instruction as JSON."""
     return {"id": row.id, "target_kind": row.target_kind, "target_id": row.target_id,
-            "incident": row.incident_id, "unit": row.unit_code, "author": row.author, "text": row.text,
-            "at": wire_time(row.at)}
+            "incident": row.incident_id, "unit": row.unit_code, "department_code": row.department_code,
+            "author": row.author, "text": row.text, "at": wire_time(row.at)}
 
 
-def _instructions(session: Session, targets: list[tuple[str, str]]) -> dict[tuple[str, str], list[dict]]:
-    found: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for kind in KINDS:
-        ids = [i for k, i in targets if k == kind]
-        if not ids:
-            continue
-        rows = session.execute(select(Instruction).where(Instruction.target_kind == kind,
-                                                         Instruction.target_id.in_(ids))
-                               .order_by(Instruction.at, Instruction.id)).scalars()
-        for row in rows:
-            found[(kind, row.target_id)].append(record(row))
-    return found
-
-
-def briefing(session: Session, principal: Principal, limit: int = LIMIT) -> dict[str, Any]:
-    """Open supervision items by level (highest first, oldest first; at most ``limit``) and open
-    critical or escalated alerts in the caller's jurisdiction, each with the instructions already
-    left on it; ``totals`` counts every open item by level."""
-    check_role(principal)
-    level_rank = case({lv: n for n, lv in enumerate(LEVEL_ORDER)}, value=SupervisionItem.level,
-                      else_=len(LEVEL_ORDER))
-    rows = session.execute(
-        select(SupervisionItem, Incident.description, Incident.severity, BusinessItem.name,
-               BusinessItem.name_en)
-        .join(Incident, Incident.id == SupervisionItem.incident_id)
-        .join(BusinessItem, BusinessItem.code == Incident.business_item_code)
-        .where(SupervisionItem.state == "open", _within(principal, SupervisionItem))
-        .order_by(level_rank, SupervisionItem.opened_at, SupervisionItem.id).limit(limit)).all()
-    items = [{"kind": "supervision", "id": str(it.id), "incident": it.incident_id, "stage": it.stage,
-              "level": it.level, "unit": it.unit_code, "grid": it.grid_code,
-              "opened_at": wire_time(it.opened_at), "due_at": wire_time(it.due_at),
-              "escalations": it.escalations, "description": desc, "severity": sev,
-              "item": name, "item_en": name_en} for it, desc, sev, name, name_en in rows]
-    alerts = session.execute(
-        select(Alert).where(Alert.state.in_(LIVE_STATES), alert_scope(principal),
-                            (Alert.severity >= CRITICAL) | (Alert.level != "village"))
-        .order_by(Alert.first_at, Alert.id).limit(limit)).scalars().all()
-    prime_titles(session, alerts)
-    alert_rows = [{**payload(a), "kind": "alert", "alert_kind": a.kind, "id": str(a.id)} for a in alerts]
-    notes = _instructions(session, [("supervision", i["id"]) for i in items]
-                          + [("alert", a["id"]) for a in alert_rows])
-    for entry in items + alert_rows:
-        entry["instructions"] = notes.get((entry["kind"], entry["id"]), [])
-    open_items = select(SupervisionItem.level, func.count()).where(
-        SupervisionItem.state == "open", _within(principal, SupervisionItem)).group_by(SupervisionItem.level)
-    totals = dict(session.execute(open_items).all())
-    return {"supervision": items, "alerts": alert_rows, "totals": totals}
-
-
-def parse(kind: Any, target_id: Any, text: Any) -> tuple[str, str, str]:
-    """Validate an instruction's target and text; InstructionError names the bad field."""
+def parse(kind: Any, target_id: Any, text: Any, request_id: Any = None) -> tuple[str, str, str]:
+    """Validate an instruction's target, text and request id; InstructionError names the bad field."""
+    if request_id is not None and (not isinstance(request_id, str) or not request_id.strip()
+                                   or len(request_id) > MAX_REQUEST_ID):
+        raise InstructionError(422, f"request_id must be text of 1-{MAX_REQUEST_ID} characters", "request_id")
     if kind not in KINDS:
         raise InstructionError(422, f"target kind must be one of {', '.join(KINDS)}", "target_kind")
     if isinstance(target_id, bool) or not isinstance(target_id, str | int) or str(target_id).strip() == "":
@@ -147,25 +101,39 @@ def _target(session: Session, principal: Principal, kind: str, target_id: str) -
         key: Any = int(target_id)
     else:
         key = target_id
-    row = session.execute(select(model).where(model.id == key, _within(principal, model))).scalar()
+    row = session.execute(select(model).where(model.id == key, within(principal, model))).scalar()
     return row
 
 
+def _department(session: Session, incident_id: str | None) -> str | None:
+    incident = session.get(Incident, incident_id) if incident_id else None
+    if incident is not None and incident.state in WITH_DEPARTMENT:
+        return incident.department_code
+    return None
+
+
 def instruct(session: Session, principal: Principal, kind: Any, target_id: Any, text: Any,
-             source_ip: str | None, now: datetime) -> tuple[Instruction, str]:
+             source_ip: str | None, now: datetime, request_id: Any = None) -> tuple[Instruction, str | None]:
     """Record an instruction on a target inside the caller's jurisdiction, with its audit entry and
-    its ``alert.instructed`` event (staged in the outbox; returns the outbox key to flush)."""
+    its ``alert.instructed`` event (staged in the outbox; returns the outbox key to flush). A retry
+    with the same request id returns the first row and a None key, and writes nothing."""
     check_role(principal, write=True)
-    kind, target_id, text = parse(kind, target_id, text)
+    kind, target_id, text = parse(kind, target_id, text, request_id)
     target = _target(session, principal, kind, target_id)
     if target is None:
         raise InstructionError(404, f"no {kind} {target_id} in your jurisdiction", "target_id")
+    request_key = f"{kind}:{target_id}:{request_id.strip()}" if request_id else None
+    if request_key is not None:
+        earlier = session.scalar(select(Instruction).where(Instruction.request_key == request_key))
+        if earlier is not None:
+            return earlier, None
     incident = target.id if kind == "incident" else target.incident_id
     unit = target.grid_code if kind == "incident" else target.unit_code
     row = Instruction(target_kind=kind, target_id=target_id, incident_id=incident, unit_code=unit,
                       district_code=target.district_code, town_code=target.town_code,
                       village_code=target.village_code, grid_code=target.grid_code,
-                      author=principal.name, text=text, at=now)
+                      author=principal.name, text=text, at=now,
+                      department_code=_department(session, incident), request_key=request_key)
     session.add(row)
     session.flush()
     audit.append(session, actor=principal.name, action="instruction", target=f"{kind}:{target_id}",
@@ -176,3 +144,22 @@ def instruct(session: Session, principal: Principal, kind: Any, target_id: Any, 
             "instruction": record(row), "by": principal.name}
     key = outbox.stage(session, schema.ALERTS, "alert.instructed", data, now).key
     return row, key
+
+
+def instruct_once(Session: Any, principal: Principal, kind: Any, target_id: Any, text: Any,  # noqa: N803
+                  source_ip: str | None, now: datetime, request_id: Any = None) -> tuple[dict, str | None]:
+    """``instruct`` in its own transaction; two requests with one request id racing in leave one
+    row, and the loser answers with the winner's. Returns the instruction as JSON and the outbox
+    key to flush (None for a repeat)."""
+    try:
+        with Session.begin() as session:
+            row, key = instruct(session, principal, kind, target_id, text, source_ip, now, request_id)
+            return record(row), key
+    except IntegrityError:
+        if request_id is None:
+            raise
+        with Session() as session:
+            row, key = instruct(session, principal, kind, target_id, text, source_ip, now, request_id)
+            if key is not None:
+                raise
+            return record(row), None

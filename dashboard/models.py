@@ -331,8 +331,29 @@ class Instruction(Base):
     author: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column()
+    # Where it went: the target unit's desk (unit_code) and, while the incident is with a department
+    # (dispatched or accepted), that department.
+    department_code: Mapped[str | None] = mapped_column(String(32))
+    request_key: Mapped[str | None] = mapped_column(String(96))  # a retried request finds its row
 
-    __table_args__ = (Index("ix_instructions_target", "target_kind", "target_id"),)
+    __table_args__ = (Index("ix_instructions_target", "target_kind", "target_id"),
+                      UniqueConstraint("request_key", name="uq_instructions_request_key"))
+
+
+class InstructionReceipt(Base):
+    """An instruction read by its target desk, or acted on (a step or duty action on its target);
+    one of each kind per instruction (the first), never updated."""
+
+    __tablename__ = "instruction_receipts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    instruction_id: Mapped[int] = mapped_column(ForeignKey("instructions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # read | acted
+    actor: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32), default="")  # what was done: ack, dispatch, ...
+    at: Mapped[datetime] = mapped_column()
+
+    __table_args__ = (UniqueConstraint("instruction_id", "kind", name="uq_instruction_receipts_kind"),)
 
 
 class OutboxEvent(Base):

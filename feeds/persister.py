@@ -26,10 +26,10 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard import audit
+from dashboard import audit, instruction_receipts
 from dashboard.config import Settings
 from dashboard.db import make_engine
-from dashboard.models import Incident, IncidentEvent, Position
+from dashboard.models import Incident, IncidentEvent, Instruction, Position
 from feeds import contract, livestate, retention, schema
 from feeds.consumer import Consumer, Knobs
 from feeds.persist_audit import audit_records
@@ -218,7 +218,17 @@ class Persister:
                 row.department_code = e.data.get("department") or row.department_code
                 row.updated_at = max(row.updated_at, at)
             deltas.update(livestate.count_deltas(e.data["units"], e.data["from"], e.data["to"]))
+        self._receipts(session, fresh)
         return deltas
+
+    def _receipts(self, session: Session, fresh: list[Entry]) -> None:
+        """A first-applied step acts on the instructions left on its incident (one query when none)."""
+        instructed = set(session.scalars(select(Instruction.incident_id).distinct().where(
+            Instruction.incident_id.in_({e.data["incident"] for e in fresh}))))
+        for e in fresh:
+            if e.data["incident"] in instructed:
+                instruction_receipts.on_action(session, e.data.get("actor"), e.data["action"],
+                                               _time(e.data["at"]), incident_ids=[e.data["incident"]])
 
 
 def _rebuild(Session: sessionmaker, client) -> None:  # noqa: N803

@@ -1,4 +1,5 @@
-"""The leaders' briefing page (/briefing): overdue and escalated items, each with one tap to instruct."""
+"""The leaders' briefing page (/briefing): overdue and escalated items, highest level and newest first,
+filtered by level, district and age, each with one tap to instruct and a link to print it as a PDF."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.i18n import LEVEL_NAMES, SEVERITY_NAMES, STAGE_NAMES, name_of
+from dashboard.briefing import AGES
+from dashboard.briefing_text import age_text, bt, place_text, receipt_text, sent_to
+from dashboard.i18n import LEVEL_NAMES, SEVERITY_NAMES, STAGE_NAMES, fmt_datetime, name_of
 from dashboard.instructions import LEVEL_ORDER, MAX_TEXT
 from dashboard.timeutil import LOCAL_TZ
+from layouts import ids
 
 ROOT = "briefing-root"
 BODY = "briefing-body"
@@ -25,63 +29,43 @@ SUBMIT = "briefing-submit"
 CANCEL = "briefing-cancel"
 FEEDBACK = "briefing-feedback"  # inside the dialog: why it was refused
 NOTICE = "briefing-notice"  # on the page: "instruction recorded"
-# Cards shown per level (the oldest first; the heading counts them all, a line says how many more):
+FILTER_LEVEL = "briefing-filter-level"
+FILTER_DISTRICT = "briefing-filter-district"
+FILTER_AGE = "briefing-filter-age"
+FILTERS = (FILTER_LEVEL, FILTER_DISTRICT, FILTER_AGE)
+FILTER_LABELS = ("briefing-label-level", "briefing-label-district", "briefing-label-age")
+PRINT = "briefing-print"  # a link to the PDF of what the page shows (same filters, same language)
+# Cards shown per level (the newest first; the heading counts them all, a line says how many more):
 # the 200 cards of a city's briefing took Dash's renderer 16-29 s on a loaded 2-core machine.
 PER_LEVEL = 15
 INSTRUCT = "briefing-instruct"  # type of every item's button id (no callback listens to it)
 PICK = "briefing-pick"  # {kind, id, n}: the item whose button was tapped (set by assets/27_tablet.js)
 
-STRINGS: dict[str, tuple[str, str]] = {
-    "title": ("领导批阅", "Leaders' briefing"),
-    "sub": ("辖区内超期督办与升级告警，点选即可批示",
-            "Overdue and escalated in your jurisdiction: tap to instruct"),
-    "supervision": ("超期督办", "Overdue supervision"),
-    "alerts": ("紧急与升级告警", "Critical and escalated alerts"),
-    "level": ("{level}级督办", "{level}-level supervision"),
-    "none": ("暂无", "None"),
-    "more": ("另有{n}项未列出（最久的在前）", "{n} more not listed (oldest shown first)"),
-    "instruct": ("批示", "Instruct"),
-    "dialog": ("批示", "Instruction"),
-    "placeholder": ("批示内容（{n}字以内）", "Instruction text (up to {n} characters)"),
-    "submit": ("提交批示", "Record instruction"),
-    "cancel": ("取消", "Cancel"),
-    "recorded": ("批示已记录并推送值班人员：{subject}",
-                 "Instruction recorded and sent to duty officers: {subject}"),
-    "opened": ("超期 {age}", "overdue {age}"),
-    "raised": ("发生于 {age}前", "raised {age} ago"),
-    "stage": ("{stage}环节", "{stage} stage"),
-    "escalations": ("已升级{n}次", "escalated {n}×"),
-    "count": ("{n}次", "{n} times"),
-    "by": ("{author} 批示于 {at}", "{author}, {at}"),
-    "forbidden": ("领导批阅仅限领导、值班人员和管理员",
-                  "The briefing is for leaders, duty officers and administrators"),
-    "kpi.supervision": ("超期督办", "Overdue items"),
-    "kpi.high": ("区级以上", "District or city level"),
-    "kpi.alerts": ("紧急告警", "Critical alerts"),
-    "kpi.instructed": ("已批示", "Instructed"),
-}
-
-
-def bt(key: str, lang: str, **params: Any) -> str:
-    """A briefing string in the language, with {params} filled in."""
-    zh, en = STRINGS[key]
-    return (en if lang == "en" else zh).format(**params)
-
-
-def age_text(since: datetime, now: datetime, lang: str) -> str:
-    """How long ago, in days, hours or minutes (3天4小时 / 3 d 4 h)."""
-    minutes = max(0, int((now - since).total_seconds() // 60))
-    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
-    if lang == "en":
-        parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", "" if days else f"{mins} min"]
-    else:
-        parts = [f"{days}天" if days else "", f"{hours}小时" if hours else "", "" if days else f"{mins}分钟"]
-    return (" " if lang == "en" else "").join(p for p in parts if p) or ("0 min" if lang == "en" else "0分钟")
-
-
 def local_time(iso: str) -> str:
     """A wire time as local MM-DD HH:MM."""
     return datetime.fromisoformat(iso).astimezone(LOCAL_TZ).strftime("%m-%d %H:%M")
+
+
+def filter_bar() -> html.Div:
+    """Level, district and age filters and the print link; the callbacks fill in their words."""
+    controls = []
+    for label, dropdown in zip(FILTER_LABELS, FILTERS, strict=True):
+        controls += [html.Label(id=label, htmlFor=dropdown, className="control-label"),
+                     dcc.Dropdown(id=dropdown, options=[], value="", clearable=False, searchable=False,
+                                  className=f"control {dropdown}")]
+    return html.Div([html.Div(controls, className="controls"),
+                     html.A(id=PRINT, href="/api/v1/briefing.pdf", target="_blank",
+                            className="touch-button secondary print-button")],
+                    className="control-bar briefing-filters")
+
+
+def filter_options(districts: list[dict], lang: str) -> tuple[list[dict], list[dict], list[dict]]:
+    """The three filters' choices in the language ("" is all)."""
+    every = [{"label": bt("f.all", lang), "value": ""}]
+    return (every + [{"label": name_of(LEVEL_NAMES, lv, lang), "value": lv} for lv in LEVEL_ORDER],
+            every + [{"label": d["name_en"] if lang == "en" else d["name"], "value": d["code"]}
+                     for d in districts],
+            every + [{"label": bt(f"age.{a}", lang), "value": a} for a in AGES])
 
 
 def briefing_page(**_query: Any) -> html.Div:
@@ -91,6 +75,8 @@ def briefing_page(**_query: Any) -> html.Div:
         dcc.Store(id=REFRESH, data=0),
         dcc.Store(id=TARGET),
         dcc.Store(id=PICK),
+        dcc.Store(id=ids.LIVE_SUB),  # the live status mark's subscription to the caller's unit
+        filter_bar(),
         html.Div(id=NOTICE, className="briefing-notice", role="status"),
         html.Div(id=BODY, className="briefing-body"),
         dbc.Modal([
@@ -113,7 +99,12 @@ def _instructions(notes: list[dict], lang: str) -> html.Ul | None:
         return None
     return html.Ul([html.Li([html.Span(n["text"], className="note-text"),
                              html.Span(bt("by", lang, author=n["author"], at=local_time(n["at"])),
-                                       className="note-by")], className="note")
+                                       className="note-by"),
+                             html.Span(sent_to(n, lang), className="note-to"),
+                             *[html.Span(r, className=f"note-receipt {kind}", **{"data-receipt": kind})
+                               for kind, r in zip(("read", "acted"), receipt_text(n, lang), strict=True)]],
+                            className="note", **{"data-read": "1" if "read" in n["receipts"] else "0",
+                                                 "data-acted": "1" if "acted" in n["receipts"] else "0"})
                     for n in notes], className="briefing-notes")
 
 
@@ -128,11 +119,13 @@ def _button(kind: str, ident: str, can_write: bool, lang: str) -> html.Button | 
                        **{"data-kind": kind, "data-id": ident})
 
 
-def supervision_card(item: dict, place: str, now: datetime, can_write: bool, lang: str) -> html.Article:
-    """One overdue supervision item."""
+def supervision_card(item: dict, now: datetime, can_write: bool, lang: str) -> html.Article:
+    """One overdue supervision item: its place, its stage deadline and how late it is."""
     what = item["item_en"] if lang == "en" else item["item"]
-    meta = [bt("opened", lang, age=age_text(datetime.fromisoformat(item["opened_at"]), now, lang)),
-            bt("stage", lang, stage=name_of(STAGE_NAMES, item["stage"], lang))]
+    place = place_text(item["place"], lang)
+    late = age_text(datetime.fromisoformat(item["deadline"]), now, lang)
+    meta = [bt("stage", lang, stage=name_of(STAGE_NAMES, item["stage"], lang)),
+            bt("deadline", lang, at=fmt_datetime(item["deadline"], lang), late=late)]
     if item["escalations"]:
         meta.append(bt("escalations", lang, n=item["escalations"]))
     return html.Article([
@@ -149,8 +142,9 @@ def supervision_card(item: dict, place: str, now: datetime, can_write: bool, lan
                                     "data-incident": item["incident"]})
 
 
-def alert_card(alert: dict, place: str, now: datetime, can_write: bool, lang: str) -> html.Article:
+def alert_card(alert: dict, now: datetime, can_write: bool, lang: str) -> html.Article:
     """One open critical or escalated alert."""
+    place = place_text(alert["place"], lang)
     title = (alert.get("title_en") or alert["title"]) if lang == "en" else alert["title"]
     meta = [bt("raised", lang, age=age_text(datetime.fromisoformat(alert["first_at"]), now, lang)),
             name_of(SEVERITY_NAMES, alert["severity"], lang)]
@@ -181,8 +175,7 @@ def kpi_row(data: dict[str, Any], lang: str) -> html.Div:
                     className="kpis briefing-kpis")
 
 
-def briefing_body(data: dict[str, Any], places: dict[str, str], now: datetime, can_write: bool,
-                  lang: str) -> html.Div:
+def briefing_body(data: dict[str, Any], now: datetime, can_write: bool, lang: str) -> html.Div:
     """The page: numbers, then supervision by level (highest first), then alerts."""
     sections = []
     for level in LEVEL_ORDER:
@@ -194,11 +187,11 @@ def briefing_body(data: dict[str, Any], places: dict[str, str], now: datetime, c
                     ] if total > len(rows) else []
             sections.append(html.Section([
                 html.H3(f"{heading} · {total}", className="briefing-level"),
-                html.Div([supervision_card(i, places.get(i["grid"], i["grid"]), now, can_write, lang)
-                          for i in rows], className="briefing-cards"),
+                html.Div([supervision_card(i, now, can_write, lang) for i in rows],
+                         className="briefing-cards"),
                 *more,
             ], className="briefing-group", **{"data-level": level}))
-    alerts = [alert_card(a, places.get(a["unit"], a["unit"]), now, can_write, lang) for a in data["alerts"]]
+    alerts = [alert_card(a, now, can_write, lang) for a in data["alerts"]]
     return html.Div([
         html.Div([html.H2(bt("title", lang), className="briefing-title"),
                   html.Div(bt("sub", lang), className="muted")], className="briefing-head"),

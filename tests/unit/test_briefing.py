@@ -95,7 +95,7 @@ def _kpis(body) -> dict[str, str]:
 
 def test_leader_sees_overdue_and_critical_with_a_button_each(app, Session):  # noqa: N803
     as_(CITY_LEADER)
-    body, title, placeholder, submit, cancel = cb.render_briefing(0, 0, "zh", now=ui_world.NOW)
+    body, title, placeholder, submit, cancel, *_ = cb.render_briefing(0, 0, "zh", now=ui_world.NOW)
     item, alert = _ids(Session, SupervisionItem)[0], _ids(Session, Alert)[0]
     assert _cards(body) == [("supervision", item, True), ("alert", alert, True)]
     assert (title, submit) == ("批示", "提交批示") and str(MAX_TEXT) in placeholder
@@ -125,7 +125,10 @@ def test_tap_opens_the_dialog_with_the_servers_own_subject(app, Session):  # noq
     item = _ids(Session, SupervisionItem)[0]
     is_open, target, subject, text, feedback = cb.open_dialog({"kind": "supervision", "id": item}, True,
                                                               False, "zh")
-    assert is_open and target == {"kind": "supervision", "id": item}
+    assert is_open and (target["kind"], target["id"]) == ("supervision", item)
+    assert len(target["request"]) == 32  # a fresh request id per opening: a double submit acts once
+    assert cb.open_dialog({"kind": "supervision", "id": item}, True, False, "zh")[1]["request"] != \
+        target["request"]
     assert subject == "无证经营 · 事件4" and text == "" and feedback == ""
     assert cb.open_dialog(None, False, True, "zh")[:2] == (False, None)
     as_(OTHER_DISTRICT)  # an item outside the jurisdiction opens nothing

@@ -1,0 +1,73 @@
+"""The leaders' briefing over HTTP: the list (GET /briefing), its A4 PDF (GET /briefing.pdf) and
+instructions (POST /instructions). Same query, filters and jurisdiction as the page
+(dashboard.briefing), same action function (dashboard.instructions.instruct_once)."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, jsonify, request
+
+from dashboard import briefing_pdf, outbox
+from dashboard.api import ApiError, bp, current_principal, json_body, require, services
+from dashboard.auth import client_address
+from dashboard.briefing import briefing, parse_filters
+from dashboard.i18n import lang_of
+from dashboard.instructions import READ_ROLES, WRITE_ROLES, InstructionError, instruct_once
+from dashboard.timeutil import utcnow
+
+INSTRUCTION_FIELDS = {"target_kind", "target_id", "text", "request_id"}
+
+
+def _now():
+    return current_app.extensions.get("dashboard.clock", utcnow)()
+
+
+def _read() -> tuple[dict, object]:
+    principal, now, svc = current_principal(), _now(), services()
+    try:
+        with svc.Session.begin() as session:
+            return briefing(session, principal, now, parse_filters(session, request.args)), now
+    except InstructionError as exc:
+        raise ApiError(exc.status, str(exc), exc.field) from exc
+
+
+@bp.get("/briefing")
+@require(*READ_ROLES)
+def get_briefing():
+    """Open supervision items and critical or escalated alerts in jurisdiction, highest level and
+    newest first; ?level=, ?district=, ?age= (1d, 7d, 30d, older) filter."""
+    data, _ = _read()
+    return jsonify(data)
+
+
+@bp.get("/briefing.pdf")
+@require(*READ_ROLES)
+def get_briefing_pdf():
+    """The same briefing as an A4 PDF; ?lang=en for English."""
+    data, now = _read()
+    lang = lang_of(request.args.get("lang"))
+    body = briefing_pdf.render(data, current_principal().name, now, lang)
+    stamp = now.strftime("%Y%m%d-%H%M")
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="briefing-{stamp}.pdf"'})
+
+
+@bp.post("/instructions")
+@require(*WRITE_ROLES)
+def post_instruction():
+    """Record an instruction (批示) on a supervision item, alert or incident in jurisdiction; a
+    repeated request_id answers 200 with the first instruction and records nothing."""
+    body = json_body()
+    unknown = sorted(set(body) - INSTRUCTION_FIELDS)
+    if unknown:
+        raise ApiError(422, f"unknown field {unknown[0]!r}", unknown[0])
+    svc = services()
+    try:
+        row, key = instruct_once(svc.Session, current_principal(), body.get("target_kind"),
+                                 body.get("target_id"), body.get("text"), client_address(), _now(),
+                                 body.get("request_id"))
+    except InstructionError as exc:
+        raise ApiError(exc.status, str(exc), exc.field) from exc
+    if key is None:
+        return jsonify(instruction=row, repeat=True), 200
+    outbox.try_flush(svc.Session, svc.redis)
+    return jsonify(instruction=row, repeat=False), 202
