@@ -3,11 +3,13 @@ critical alert, on the supervision tests' small world (its clock at T0)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.models import Alert, SupervisionItem
+from dashboard.models import Alert, SupervisionItem, Unit
 from tests.integration.supervision_world import (
     CHAIN,
     GRID,
@@ -28,6 +30,15 @@ ITEMS = {
     "C": ("town", OTHER_GRID, timedelta(days=5), "reported"),
 }
 DEFAULT_ORDER = ["E", "D", "B", "A", "C"]  # highest level first, then newest
+ENGLISH = {"licheng": "Licheng", "licheng-zhenhai": "Zhenhai", "licheng-zhenhai-changshou": "Changshou",
+           GRID: "Changshou grid 01", GRID2: "Changshou grid 02", "chengxiang": "Chengxiang",
+           "chengxiang-longqiao": "Longqiao", "chengxiang-longqiao-xingan": "Xing'an",
+           OTHER_GRID: "Xing'an grid 03",
+           "putian": "Putian"}
+
+
+BOX = json.dumps({"type": "Polygon", "coordinates": [[[118.99, 25.42], [119.01, 25.42], [119.01, 25.44],
+                                                    [118.99, 25.44], [118.99, 25.42]]]})
 
 
 def _unit(level: str, chain: dict) -> str:
@@ -35,24 +46,28 @@ def _unit(level: str, chain: dict) -> str:
             "village": chain["village_code"]}[level]
 
 
-def build(session: Session) -> dict[str, str]:
-    """The world and its items; returns {name: supervision id}, plus "alert": the alert's id."""
+def build(session: Session, now: datetime = T0) -> dict[str, str]:
+    """The world and its items, aged as of ``now``; returns {name: supervision id}, plus "alert"."""
     build_world(session)
+    for unit in session.scalars(select(Unit)):
+        unit.name_en = ENGLISH.get(unit.code, unit.name_en)
+        unit.boundary = BOX  # the intake API's catalogue reads every boundary
     ids = {}
     for name, (level, grid, age, state) in ITEMS.items():
         chain = OTHER_CHAIN if grid == OTHER_GRID else CHAIN
-        incident = add_incident(session, f"inc-{name}", T0 - age - timedelta(hours=1), state=state, grid=grid)
+        incident = add_incident(session, f"inc-{name}", now - age - timedelta(hours=1), state=state,
+                                grid=grid)
         incident.description = f"事件{name}"
         item = SupervisionItem(incident_id=incident.id, stage="dispatch", level=level,
-                               unit_code=_unit(level, chain), grid_code=grid, opened_at=T0 - age,
-                               due_at=T0 + timedelta(hours=1),
+                               unit_code=_unit(level, chain), grid_code=grid, opened_at=now - age,
+                               due_at=now + timedelta(hours=1),
                                escalations=0, state="open", **chain)
         session.add(item)
         session.flush()
         ids[name] = str(item.id)
     alert = Alert(kind="severe_incident", group_key="severe:A", unit_code=CHAIN["town_code"], grid_code=GRID,
-                  severity=4, title="紧急事件：占道经营", detail={}, first_at=T0 - timedelta(minutes=30),
-                  last_at=T0, state="open", level="town", incident_id="inc-A", **CHAIN)
+                  severity=4, title="紧急事件：占道经营", detail={}, first_at=now - timedelta(minutes=30),
+                  last_at=now, state="open", level="town", incident_id="inc-A", **CHAIN)
     session.add(alert)
     session.flush()
     ids["alert"] = str(alert.id)
