@@ -67,13 +67,13 @@ def render_briefing(_tick: Any, _refresh: Any, lang: str | None, level: str | No
             bt("f.level", lang), bt("f.district", lang), bt("f.age", lang), href, bt("print", lang))
 
 
-def live_subscription(_root: Any, lang: str | None) -> dict | None:
-    """The caller's unit room for the live status mark (the page itself refreshes every minute)."""
+def live_subscription(_root: Any) -> dict | None:
+    """The caller's unit room for the live status mark (the page itself refreshes every minute). No
+    words and no language: the mark takes the shell's, which follow the language switch."""
     principal = scope.current_principal()
     if principal is None:
         return None
-    return {"unit": principal.unit_code, "level": principal.unit_level, "lang": lang_of(lang), "live": False,
-            "briefing": True}
+    return {"unit": principal.unit_code, "level": principal.unit_level, "live": False, "briefing": True}
 
 
 def subject_of(kind: str, ident: str, lang: str) -> str:
@@ -145,7 +145,7 @@ def register(app: Dash) -> None:
                  Input(lb.TICK, "n_intervals"), Input(lb.REFRESH, "data"), Input(ids.LANG, "data"),
                  *[Input(f, "value") for f in lb.FILTERS])(render_briefing)
     app.callback(Output(ids.LIVE_SUB, "data", allow_duplicate=True), Input(lb.ROOT, "id"),
-                 State(ids.LANG, "data"), prevent_initial_call="initial_duplicate")(live_subscription)
+                 prevent_initial_call="initial_duplicate")(live_subscription)
     app.callback(Output(lb.DIALOG, "is_open"), Output(lb.TARGET, "data"),
                  Output(lb.DIALOG_SUBJECT, "children"), Output(lb.TEXT, "value"),
                  Output(lb.FEEDBACK, "children"),

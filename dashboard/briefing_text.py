@@ -30,6 +30,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "escalations": ("已升级{n}次", "escalated {n}×"),
     "count": ("{n}次", "{n} times"),
     "by": ("{author} 批示于 {at}", "{author}, {at}"),
+    "instruction": ("批示", "Instruction"),
     "sent_to": ("送达 {to}", "to {to}"),
     "desk": ("{unit}值班台", "{unit} duty desk"),
     "read": ("已阅 {at}", "read {at}"),
@@ -72,9 +73,11 @@ def age_text(since: datetime, now: datetime, lang: str) -> str:
     minutes = max(0, int((now - since).total_seconds() // 60))
     days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
     if lang == "en":
-        parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", "" if days else f"{mins} min"]
+        parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{mins} min" if mins else ""]
     else:
-        parts = [f"{days}天" if days else "", f"{hours}小时" if hours else "", "" if days else f"{mins}分钟"]
+        parts = [f"{days}天" if days else "", f"{hours}小时" if hours else "", f"{mins}分钟" if mins else ""]
+    if days:  # minutes are noise beside days
+        parts = parts[:2]
     return (" " if lang == "en" else "").join(p for p in parts if p) or ("0 min" if lang == "en" else "0分钟")
 
 

@@ -97,7 +97,8 @@ def briefing_page(**_query: Any) -> html.Div:
 def _instructions(notes: list[dict], lang: str) -> html.Ul | None:
     if not notes:
         return None
-    return html.Ul([html.Li([html.Span(n["text"], className="note-text"),
+    return html.Ul([html.Li([html.Span(bt("instruction", lang), className="note-label"),
+                             html.Span(n["text"], className="note-text"),
                              html.Span(bt("by", lang, author=n["author"], at=local_time(n["at"])),
                                        className="note-by"),
                              html.Span(sent_to(n, lang), className="note-to"),

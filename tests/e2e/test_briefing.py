@@ -144,6 +144,7 @@ def _shoot(page, out: Path) -> None:
     page.click("#shell-lang-switch")
     page.locator(".briefing-title", has_text="Leaders' briefing").wait_for(timeout=30_000)
     page.locator("#briefing-print", has_text="Print").wait_for(timeout=30_000)
+    page.locator("#shell-status", has_text="Connected").wait_for(timeout=30_000)
     page.screenshot(path=str(out / "briefing-en.png"))
     page.click("#shell-lang-switch")  # the language is remembered per browser: leave it Chinese
     page.locator(".briefing-title", has_text="领导批阅").wait_for(timeout=30_000)

@@ -66,8 +66,10 @@ def build(session: Session, now: datetime = T0) -> dict[str, str]:
         session.flush()
         ids[name] = str(item.id)
     alert = Alert(kind="severe_incident", group_key="severe:A", unit_code=CHAIN["town_code"], grid_code=GRID,
-                  severity=4, title="紧急事件：占道经营", detail={}, first_at=now - timedelta(minutes=30),
-                  last_at=now, state="open", level="town", incident_id="inc-A", **CHAIN)
+                  severity=4, title="紧急事件：占道经营",
+                  detail={"title_en": "Critical incident: Street vending"},
+                  first_at=now - timedelta(minutes=30), last_at=now, state="open", level="town",
+                  incident_id="inc-A", **CHAIN)
     session.add(alert)
     session.flush()
     ids["alert"] = str(alert.id)

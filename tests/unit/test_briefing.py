@@ -187,3 +187,37 @@ def test_refused_writes_change_nothing(app, Session, principal, target, text, fi
     with Session() as s:
         assert s.execute(select(func.count()).select_from(Instruction)).scalar() == 0
         assert s.execute(select(func.count()).select_from(OutboxEvent)).scalar() == 0
+
+
+def test_filters_choices_print_link_and_live_subscription(app):
+    as_(TOWN_LEADER)
+    out = cb.render_briefing(0, 0, "zh", "town", "licheng", "1d", now=ui_world.NOW)
+    body, levels, districts, ages, *labels, href, print_text = out[0], *out[5:]
+    assert [c[0] for c in _cards(body)] == ["supervision", "alert"]
+    assert [o["label"] for o in levels][:2] == ["全部", "市"]
+    assert [o["value"] for o in districts] == ["", "licheng"]  # the districts of the jurisdiction
+    assert [o["value"] for o in ages] == ["", "1d", "7d", "30d", "older"]
+    assert labels == ["督办层级", "区县", "超期时长"] and print_text == "打印/导出 PDF"
+    assert href == "/api/v1/briefing.pdf?level=town&district=licheng&age=1d&lang=zh"
+    assert _cards(cb.render_briefing(0, 0, "en", "city", None, None, now=ui_world.NOW)[0]) == []
+    assert cb.live_subscription("briefing-root") == {"unit": T, "level": "town", "live": False,
+                                                     "briefing": True}
+
+
+def test_place_and_deadline_on_the_card(app):
+    as_(CITY_LEADER)
+    text = json.dumps(_tree(cb.render_briefing(0, 0, "zh", now=ui_world.NOW)[0]), ensure_ascii=False)
+    assert "荔城区 › 镇海街道 › 长寿社区 › 长寿社区第1网格" in text and "已超时 3小时" in text
+    english = json.dumps(_tree(cb.render_briefing(0, 0, "en", now=ui_world.NOW)[0]), ensure_ascii=False)
+    assert "Licheng › Zhenhai › Changshou › Changshou grid 1" in english and "3 h late" in english
+
+
+def test_a_double_submit_of_one_dialog_records_once(app, Session):  # noqa: N803
+    as_(CITY_LEADER)
+    item = _ids(Session, SupervisionItem)[0]
+    target = cb.open_dialog({"kind": "supervision", "id": item}, True, False, "zh")[1]
+    assert cb.submit_instruction(1, "请核实", target, 0, "zh")[1] == 1
+    assert cb.submit_instruction(2, "请核实", target, 1, "zh")[1] == 2  # answered as done, not redone
+    with Session() as s:
+        assert s.execute(select(func.count()).select_from(Instruction)).scalar() == 1
+        assert s.execute(select(func.count()).select_from(OutboxEvent)).scalar() == 1
