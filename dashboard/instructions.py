@@ -96,7 +96,8 @@ def parse(kind: Any, target_id: Any, text: Any, request_id: Any = None) -> tuple
 def _target(session: Session, principal: Principal, kind: str, target_id: str) -> Any:
     model = {"supervision": SupervisionItem, "alert": Alert, "incident": Incident}[kind]
     if kind != "incident":
-        if not target_id.isdigit() or int(target_id) > 2_147_483_647:
+        # isdigit() alone takes "²" (a digit to Unicode, not to int()).
+        if not (target_id.isascii() and target_id.isdigit()) or int(target_id) > 2_147_483_647:
             return None
         key: Any = int(target_id)
     else:

@@ -189,3 +189,10 @@ def test_pdf_is_a4_with_chinese_place_names_and_the_same_filters(brief, tmp_path
     english = _pdf_text(brief.call("GET", "/api/v1/briefing.pdf?lang=en").data, tmp_path)
     assert "Leaders'briefing" in english and "领导批阅" not in english
     assert brief.call("GET", "/api/v1/briefing.pdf?age=3d").json["field"] == "age"
+
+
+def test_a_unicode_digit_is_no_target_id(brief):
+    # "²".isdigit() is true, int("²") raises: found by the schema fuzzer as a 500.
+    answer = brief.call("POST", "/api/v1/instructions", json={"target_kind": "alert", "target_id": "²",
+                                                              "text": "x"})
+    assert answer.status_code == 404 and answer.json["field"] == "target_id"
