@@ -3,6 +3,7 @@ filtered by level, district and age, each with one tap to instruct and a link to
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -94,11 +95,17 @@ def briefing_page(**_query: Any) -> html.Div:
     ], id=ROOT, className="view briefing-view")
 
 
+def _written_in(text: str) -> str:
+    return "zh-CN" if re.search(r"[\u3400-\u9fff]", text) else "en"
+
+
 def _instructions(notes: list[dict], lang: str) -> html.Ul | None:
     if not notes:
         return None
     return html.Ul([html.Li([html.Span(bt("instruction", lang), className="note-label"),
-                             html.Span(n["text"], className="note-text"),
+                             # The leader's own words, declared as such (not the page's language).
+                             html.Span(n["text"], className="note-text user-text",
+                                       lang=_written_in(n["text"])),
                              html.Span(bt("by", lang, author=n["author"], at=local_time(n["at"])),
                                        className="note-by"),
                              html.Span(sent_to(n, lang), className="note-to"),
