@@ -1,9 +1,12 @@
-"""The leaders' briefing: what is overdue or escalated in a jurisdiction, and instructions (批示) on it.
+"""Instructions (批示) on what is overdue or escalated: who may give and read them, and giving one.
 
 An instruction is written with its audit entry and an ``alert.instructed`` event staged in the outbox,
 in one transaction; the event goes to the rooms of every unit from the city down to the target's grid,
-so the duty officers of the units concerned see it. Jurisdiction is checked on the server for every
-read and every write: a target outside the caller's subtree is "not found".
+so the duty officers of the units concerned see it. It records where it went (the target's unit desk
+and the department holding the incident). Jurisdiction is checked on the server for every read and
+every write: a target outside the caller's subtree is "not found". A request id makes a retry
+harmless: the API and the page (dashboard.briefing is their list) both act through
+``instruct_once``, and the same id answers with the first instruction and writes nothing.
 """
 
 from __future__ import annotations
