@@ -152,7 +152,8 @@ def init_app(server: Flask, _services: Services) -> None:
     """Register the API blueprint with every API module's routes."""
     import importlib
 
-    for name in ("dashboard.api.read", "dashboard.api.intake", "dashboard.api.alerts"):
+    for name in ("dashboard.api.read", "dashboard.api.intake", "dashboard.api.alerts",
+                 "dashboard.api.escalation"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
