@@ -73,7 +73,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action.done.snooze": ("已暂缓 #{id}", "Snoozed #{id}"),
     "action.done.resolve": ("已办结 #{id}", "Resolved #{id}"),
     "action.done.note": ("已为 #{id} 添加备注", "Note added to #{id}"),
-    "action.escalated": ("已升级至 {unit} {desk}", "Escalated to {unit} ({desk})"),
+    "action.escalated": ("已升级至 {unit} {desk}", "Escalated to the {desk} of {unit}"),
     "action.already_acked": ("已由 {who} 于 {at} 确认", "Already acknowledged by {who} at {at}"),
     "desk.village": ("村级值班台", "village desk"), "desk.town": ("镇街级值班台", "town desk"),
     "desk.district": ("区级值班台", "district desk"), "desk.city": ("市级值班台", "city desk"),

@@ -117,7 +117,7 @@ def test_a_hand_escalation_goes_above_the_desk_that_pressed_and_names_it(desk):
     answer = resp.get_json()
     assert resp.status_code == 202 and answer["alert"]["level"] == "town"
     assert answer["message_zh"] == "已升级至 镇海街道 镇街级值班台"
-    assert answer["message"] == "Escalated to licheng-zhenhai (town desk)"  # the world's English names
+    assert answer["message"] == "Escalated to the town desk of licheng-zhenhai"  # the world's English names
     assert answer["action"]["detail"]["to_unit"] == "licheng-zhenhai"
     # The town desk presses next: the district desk gets it, not the town desk again.
     answer = desk.call("POST", f"/api/v1/alerts/{alert_id}/escalate", json={}).get_json()
