@@ -191,7 +191,9 @@ def on_action(*args):
     """Dash entry point: which button was pressed decides the action (the buttons' clicks come
     first, in L.BUTTONS order, then the form's state)."""
     pressed = {v: k for k, v in L.BUTTONS.items()}.get(ctx.triggered_id)
-    if pressed is None:
+    clicks = dict(zip(L.BUTTONS, args[:len(L.BUTTONS)], strict=True))
+    # A freshly drawn desk reports every button at 0 clicks: that is no press.
+    if pressed is None or not clicks.get(pressed):
         return (no_update,) * 6
     target, note, behalf, channel, assign_to, lang, submission, minutes = args[len(L.BUTTONS):]
     message, queue, board = act(pressed, target, note, behalf, channel, assign_to, lang, submission,

@@ -157,10 +157,13 @@ def clear(alert: Alert, now: datetime, reason: str) -> Event:
     return "alert.resolved", payload(alert, by="system", reason=reason)
 
 
-def live_alerts(session: Session, kinds: tuple[str, ...]) -> list[Alert]:
-    """Open and acknowledged alerts of these kinds (the ones whose cause is worth re-checking)."""
-    return list(session.execute(select(Alert).where(Alert.state.in_(LIVE_STATES),
-                                                    Alert.kind.in_(kinds))).scalars())
+def live_alerts(session: Session, kinds: tuple[str, ...], only: set[int] | None = None) -> list[Alert]:
+    """Open, acknowledged and snoozed alerts of these kinds (the ones whose cause is worth
+    re-checking); ``only`` narrows them to some ids (a test watching its own alerts in a big world)."""
+    query = select(Alert).where(Alert.state.in_(LIVE_STATES), Alert.kind.in_(kinds))
+    if only is not None:
+        query = query.where(Alert.id.in_(only))
+    return list(session.execute(query).scalars())
 
 
 def scope(principal: Principal) -> ColumnElement[bool]:

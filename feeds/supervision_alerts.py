@@ -164,12 +164,12 @@ def _persisting(session: Session, alerts, silent: set[str] | None,
 
 
 def recheck(session: Session, now: datetime, silent: set[str] | None,
-            stalled: set[str] | None) -> list[Event]:
+            stalled: set[str] | None, only: set[int] | None = None) -> list[Event]:
     """Resolve alerts whose cause is gone; reopen acknowledged ones whose ack expired meanwhile and
     snoozed ones whose snooze ended."""
     kinds = ("severe_incident", "supervision_new", "supervision_escalated", "staff_silent",
              "feed_stalled")
-    alerts = live_alerts(session, kinds)
+    alerts = live_alerts(session, kinds, only)
     events: list[Event] = []
     verdicts = _persisting(session, alerts, silent, stalled)
     for alert in alerts:

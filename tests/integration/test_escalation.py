@@ -169,6 +169,9 @@ def test_a_snoozed_alert_leaves_the_queue_and_returns_at_expiry(desk):
     resp = desk.call("POST", f"/api/v1/alerts/{alert_id}/snooze",
                      json={"note": "等待供电公司回复", "expires_minutes": 10})
     assert resp.status_code == 202 and resp.get_json()["alert"]["state"] == "snoozed"
+    type_, data = _last_event(desk)  # a well-formed entry every screen's consumer accepts
+    assert (type_, data["state"], data["snoozed_until"]) == (
+        "alert.snoozed", "snoozed", (T0 + timedelta(minutes=10)).isoformat(timespec="milliseconds"))
     assert desk.call("GET", "/api/v1/alerts").get_json()["alerts"] == []
     assert [a["id"] for a in desk.call("GET", "/api/v1/alerts", query_string={"state": "snoozed"})
             .get_json()["alerts"]] == [alert_id]
