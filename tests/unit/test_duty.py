@@ -187,3 +187,39 @@ def test_picking_a_row_names_the_target(desk):
     assert duty.pick_target(None, None, "en") == (None, L.tr("none_selected", "en"))
     with as_("town"):
         assert duty.act("ack", None, "", "", "screen", "", "en")[0] == L.tr("none_selected", "en")
+
+
+def _find(component, id_: str):
+    """The component of this id in a Dash tree (None if absent)."""
+    if getattr(component, "id", None) == id_:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and not isinstance(child, str):
+            found = _find(child, id_)
+            if found is not None:
+                return found
+    return None
+
+
+def test_the_desk_offers_its_filters_and_rows_carry_what_they_filter_on(desk):
+    as_, alerts, _, _ = desk
+    with as_("town"):
+        body, sub = duty.render_desk("zh")
+        queue, _ = duty.desk_rows(duty.desk_principal(), "zh")
+    districts = _find(body, L.FILTER_DISTRICT).options
+    assert [(o["value"], o["label"]) for o in districts] == [("licheng", "荔城区")]  # its own only
+    levels = [o["value"] for o in _find(body, L.FILTER_LEVEL).options]
+    assert levels == ["city", "district", "town", "village"]
+    assert len(_find(body, L.FILTER_KIND).options) == len(duty.KINDS)
+    assert _find(body, L.FOCUS).data == {"me": ["duty-zhenhai"], "level": "town"}
+    assert [o["value"] for o in _find(body, L.VIEW).options] == ["all", "mine", "desk"]
+    row = next(r for r in queue if r["id"] == alerts["low"])
+    assert (row["district"], row["level"], row["level_rank"]) == ("licheng", "village", 1)
+    # The browser builds the same rank for a live row from the table the page is handed.
+    assert sub["names"]["ranks"]["village"] == 1 and sub["names"]["ranks"]["city"] == 4
+    # The queue's grid sorts by the one order, the board says what is empty.
+    grid = _find(body, L.QUEUE)
+    assert [(c["field"], c["sort"]) for c in grid.columnDefs if c.get("sort")] == \
+        [("severity", "desc"), ("level_rank", "desc"), ("first_at", "asc"), ("id", "asc")]
+    assert _find(body, L.BOARD).dashGridOptions["localeText"]["noRowsToShow"] == "暂无已确认未办结的告警"
