@@ -19,16 +19,18 @@ def list_policies():
         return jsonify(policies=[p.as_json() for p in policies(session)])
 
 
-@bp.put("/escalation-policies/<kind>/<int:severity>")
+@bp.put("/escalation-policies/<kind>/<severity>")
 @require("admin")
-def change_policy(kind: str, severity: int):
+def change_policy(kind: str, severity: str):
     """Set the minutes of some levels of one policy: {"village": 5, "town": 10, "district": 15}."""
+    if severity not in ("1", "2", "3", "4"):
+        raise ApiError(422, "severity must be 1-4", "severity")
     body = json_body()
     if not body:
         raise ApiError(422, "give the minutes of at least one level (village, town, district)", "village")
     try:
         with services().Session.begin() as session:
-            policy = set_policy(session, kind, severity, body, actor=current_principal().name,
+            policy = set_policy(session, kind, int(severity), body, actor=current_principal().name,
                                 now=_now(), source_ip=client_address())
             answer = policy.as_json()
     except PolicyError as exc:

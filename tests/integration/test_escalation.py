@@ -48,6 +48,10 @@ def test_policies_are_seeded_and_an_admin_changes_them_audited(desk):
         assert resp.status_code == 422 and resp.get_json()["field"] == field, body
     bad_kind = desk.call("PUT", "/api/v1/escalation-policies/weather/3", who="admin", json={"town": 5})
     assert bad_kind.get_json()["field"] == "kind"
+    for severity in ("9", "-1", "x"):
+        bad = desk.call("PUT", f"/api/v1/escalation-policies/severe_incident/{severity}", who="admin",
+                        json={"town": 5})
+        assert bad.status_code == 422 and bad.get_json()["field"] == "severity"
     resp = desk.call("PUT", path, who="admin", json={"village": 2, "town": 4})
     assert resp.status_code == 200
     assert (resp.get_json()["policy"]["village"], resp.get_json()["policy"]["town"]) == (2, 4)
