@@ -76,11 +76,13 @@ class Timer:
 def chain(stack):
     """Duty officers at a village, its town and its district, and the grid they share."""
     tag = uuid.uuid4().hex[:6]
-    earlier = re.compile(r"^severe_incident:[0-9a-f]{6}:(timer|low|hand|ack|snooze)$")
+    earlier = re.compile(r"^(severe_incident|staff_silent):[0-9a-f]{6}:"
+                         r"(timer|low|hand|ack|snooze|filtered|f)$")
     with session_factory(stack.engine).begin() as s:
         # A reused test world keeps earlier runs' alerts of this module: resolve them.
         for alert in s.execute(select(Alert).where(Alert.state != "resolved",
-                                                   Alert.group_key.like("severe_incident:%"))).scalars():
+                                                   Alert.kind.in_(("severe_incident", "staff_silent")))
+                              ).scalars():
             if earlier.match(alert.group_key):
                 alert.state = "resolved"
         grid = s.execute(select(Unit).where(Unit.level == "grid", Unit.district_code == DISTRICT)
@@ -106,11 +108,12 @@ def timer(stack):
     t.client.close()
 
 
-def _raise(stack, place: Place, key: str, severity: int, title: str, ago_min: float = 0) -> int:
+def _raise(stack, place: Place, key: str, severity: int, title: str, ago_min: float = 0,
+           kind: str = "severe_incident") -> int:
     """A new alert at the village level, published as the supervise worker publishes it."""
     factory = session_factory(stack.engine)
     with factory.begin() as s:
-        type_, data = raise_alert(s, kind="severe_incident", group_key=key, occurrence=key, cause=key,
+        type_, data = raise_alert(s, kind=kind, group_key=key, occurrence=key, cause=key,
                                   place=place, severity=severity, title=title, title_en=title,
                                   now=utcnow() - timedelta(minutes=ago_min))
         outbox.stage(s, schema.ALERTS, type_, data)
@@ -270,3 +273,45 @@ def test_a_snoozed_alert_leaves_the_queues_and_returns_at_expiry(stack, chain, d
         page.wait_for_function(HAS, arg=["duty-queue", alert_id], timeout=5_000)
     with session_factory(stack.engine)() as s:
         assert s.get(Alert, alert_id).state == "open"
+
+
+def _shown(page) -> list[dict]:
+    return page.evaluate(SHOWN, "duty-queue")
+
+
+def test_filters_and_views_narrow_the_queue_live(stack, chain, desks):
+    place, names, _units, tag = chain
+    town = desks["town"]
+    silent = _raise(stack, place, f"staff_silent:{tag}:f", 2, "网格员失联：筛选", kind="staff_silent")
+    town.wait_for_function(HAS, arg=["duty-queue", silent], timeout=10_000)
+    # A cause picked from the filter: only that cause shows, a live alert of another cause too
+    # arrives hidden, and it shows again once the filter is cleared.
+    town.evaluate("() => dash_clientside.set_props('duty-filter-kind', {value: 'staff_silent'})")
+    town.wait_for_function("() => document.getElementById('duty-filters')"
+                           ".classList.contains('duty-filtering')")
+    assert {r["kind"] for r in _shown(town)} == {"staff_silent"}
+    live = _raise(stack, place, f"severe_incident:{tag}:filtered", 3, "高危事件：筛选中到达")
+    town.wait_for_function(HAS, arg=["duty-queue", live], timeout=10_000)
+    assert live not in [r["id"] for r in _shown(town)]
+    town.evaluate("() => dash_clientside.set_props('duty-filter-kind', {value: null})")
+    town.wait_for_function("id => { const r = []; dash_ag_grid.getApi('duty-queue')"
+                           ".forEachNodeAfterFilterAndSort(n => r.push(n.data.id)); return r.includes(id); }",
+                           arg=live)
+    _in_order(town)
+    # The city level holds nothing of a town's; the desk's own district shows everything again.
+    town.evaluate("() => dash_clientside.set_props('duty-filter-level', {value: 'city'})")
+    town.wait_for_function("() => dash_ag_grid.getApi('duty-queue').getDisplayedRowCount() === 0")
+    town.evaluate("() => dash_clientside.set_props('duty-filter-level', {value: null})")
+    town.evaluate(f"() => dash_clientside.set_props('duty-filter-district', {{value: '{DISTRICT}'}})")
+    town.wait_for_function("id => !!dash_ag_grid.getApi('duty-queue').getRowNode(String(id)) && "
+                           "dash_ag_grid.getApi('duty-queue').getDisplayedRowCount() > 0", arg=live)
+    # "Assigned to me": the officer assigns the alert to themself, and the view keeps only it.
+    _select(town, live)
+    town.fill("#duty-assign", names["town"])
+    town.click("#duty-assign-btn")
+    _result(town, f"已指派 #{live}")
+    town.click("#duty-view label:has-text('指派给我')")
+    town.wait_for_function("id => { const r = []; dash_ag_grid.getApi('duty-queue')"
+                           ".forEachNodeAfterFilterAndSort(n => r.push(n.data.id));"
+                           " return r.length === 1 && r[0] === id; }", arg=live)
+
