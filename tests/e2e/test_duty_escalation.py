@@ -95,7 +95,10 @@ def chain(stack):
             create_user(s, names[level], PASSWORD, "duty", unit)
         units = {u.code: u.name for u in s.execute(select(Unit).where(
             Unit.code.in_((grid.town_code, grid.district_code)))).scalars()}
-    return place, names, units, tag
+    yield place, names, units, tag
+    with session_factory(stack.engine).begin() as s:  # leave the shared world as it was
+        for alert in s.execute(select(Alert).where(Alert.group_key.like(f"%:{tag}:%"))).scalars():
+            alert.state = "resolved"
 
 
 @pytest.fixture
@@ -109,12 +112,12 @@ def timer(stack):
 
 
 def _raise(stack, place: Place, key: str, severity: int, title: str, ago_min: float = 0,
-           kind: str = "severe_incident") -> int:
+           kind: str = "severe_incident", title_en: str = "Test alert") -> int:
     """A new alert at the village level, published as the supervise worker publishes it."""
     factory = session_factory(stack.engine)
     with factory.begin() as s:
         type_, data = raise_alert(s, kind=kind, group_key=key, occurrence=key, cause=key,
-                                  place=place, severity=severity, title=title, title_en=title,
+                                  place=place, severity=severity, title=title, title_en=title_en,
                                   now=utcnow() - timedelta(minutes=ago_min))
         outbox.stage(s, schema.ALERTS, type_, data)
     client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
