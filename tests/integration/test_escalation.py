@@ -40,6 +40,7 @@ def test_policies_are_seeded_and_an_admin_changes_them_audited(desk):
     for kind in ("severe_incident", "staff_silent"):
         fast, slow = by_key[(kind, 4)], by_key[(kind, 1)]
         assert all(fast[lv] < slow[lv] for lv in ("village", "town", "district"))
+    assert desk.call("GET", "/api/v1/escalation-policies", who="viewer").status_code == 403
     path = "/api/v1/escalation-policies/severe_incident/3"
     assert desk.call("PUT", path, json={"village": 2}).status_code == 403  # a duty officer
     for body, field in (({"village": 0}, "village"), ({"town": "5"}, "town"), ({"city": 5}, "city"),
