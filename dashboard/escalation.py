@@ -112,15 +112,21 @@ def set_policy(session: Session, kind: str, severity: int, minutes: dict[str, in
 
 
 def due_alerts(session: Session, now: datetime, only: set[int] | None = None) -> list[Alert]:
-    """Open alerts that waited at their level longer than their policy allows, locked."""
+    """Open alerts that waited at their level longer than their policy allows, locked. Candidates
+    are found unlocked and only the due ones locked and checked again (a desk may have acted)."""
     table = {(p.kind, p.severity): p for p in policies(session)}
     query = select(Alert).where(Alert.state == "open", Alert.level.in_((*TIMED_LEVELS, "grid")))
     if only is not None:
         query = query.where(Alert.id.in_(only))
-    due = []
-    for alert in session.execute(query.order_by(Alert.id).with_for_update()).scalars():
+
+    def due(alert: Alert) -> bool:
         minutes = minutes_at(table, alert)
         since = alert.waiting_since or alert.first_at
-        if minutes is not None and since + timedelta(minutes=minutes) <= now:
-            due.append(alert)
-    return due
+        return minutes is not None and since + timedelta(minutes=minutes) <= now
+
+    ids = [a.id for a in session.execute(query).scalars() if due(a)]
+    if not ids:
+        return []
+    locked = session.execute(query.where(Alert.id.in_(ids)).order_by(Alert.id).with_for_update()
+                             .execution_options(populate_existing=True)).scalars()
+    return [a for a in locked if due(a)]
