@@ -26,6 +26,24 @@
   var fns = window.dashAgGridFunctions = window.dashAgGridFunctions || {};
   fns.dutyAge = fmtAge;
 
+  /* The desk's filters (kind, level, district) and views ("mine", "my desk"), set by `focus`;
+   * the grids ask these for every row, the rows live events insert included. */
+  D.filter = {};
+  fns.dutyFiltering = function () {
+    var f = D.filter;
+    return !!(f.kind || f.level || f.district || (f.view && f.view !== "all"));
+  };
+  fns.dutyShown = function (row) {
+    var f = D.filter;
+    if (!row) { return false; }
+    if (f.kind && row.kind !== f.kind) { return false; }
+    if (f.level && row.level !== f.level) { return false; }
+    if (f.district && row.district !== f.district) { return false; }
+    if (f.view === "mine" && (f.me || []).indexOf(row.assigned_to) < 0) { return false; }
+    if (f.view === "desk" && row.level !== f.myLevel) { return false; }
+    return true;
+  };
+
   function tone() {
     try {
       var Ctx = window.AudioContext || window.webkitAudioContext;
@@ -98,6 +116,8 @@
             title: en ? (d.title_en || d.title) : d.title, kind: d.kind,
             kind_label: (n.kinds || {})[d.kind] || d.kind, group_key: d.group_key, count: d.count,
             state: d.state, level: d.level, level_label: (n.levels || {})[d.level] || d.level,
+            level_rank: (n.ranks || {})[d.level] || 0,
+            district: d.units && d.units.length > 1 ? d.units[1] : null,
             first_at: d.first_at, last_at: d.last_at, assigned_to: d.assigned_to || "",
             acked_by: ack ? (ack.on_behalf_of || ack.user) : (prev ? prev.acked_by : ""),
             acked_at: ack ? ack.at : (prev ? prev.acked_at : d.last_at)};
@@ -143,6 +163,17 @@
     relang: function (lang) {
       if (onDesk()) { dc.set_props("duty-lang", {data: lang}); }
       return lang === "en" ? "zh" : "en";
+    },
+
+    focus: function (kind, level, district, view, me) {
+      D.filter = {kind: kind || null, level: level || null, district: district || null, view: view || "all",
+                  me: (me && me.me) || [], myLevel: me && me.level};
+      ["duty-queue", "duty-board"].forEach(function (id) {
+        var g = api(id);
+        if (g) { g.onFilterChanged(); }
+      });
+      updateCount();
+      return fns.dutyFiltering() ? "duty-filters duty-filtering" : "duty-filters";
     },
 
     tick: function (n, sound) {

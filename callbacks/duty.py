@@ -20,13 +20,23 @@ from sqlalchemy import select
 from callbacks import scope
 from callbacks.shell_cb import status_words
 from dashboard import outbox
+from dashboard.alert_order import level_rank, sql_order
 from dashboard.alert_titles import prime as prime_titles
 from dashboard.alerting import payload, wire_time
 from dashboard.alerting import scope as alert_scope
-from dashboard.alerting_actions import ActionError, find_repeat, locked_alert, parse_request, perform
+from dashboard.alerting_actions import (
+    LADDER,
+    ActionError,
+    AlreadyActed,
+    answer,
+    find_repeat,
+    locked_alert,
+    parse_request,
+    perform,
+)
 from dashboard.auth import client_address
 from dashboard.i18n import LEVEL_NAMES, SEVERITY_NAMES, lang_of, name_of, unit_name
-from dashboard.models import Alert, AlertAck, Department, Unit
+from dashboard.models import ALERT_KINDS, Alert, AlertAck, Department, Unit, User
 from dashboard.principal import Principal
 from dashboard.timeutil import utcnow
 from feeds import schema
@@ -34,7 +44,8 @@ from layouts import duty as L
 from layouts import ids
 
 DESK_ROLES = ("admin", "leader", "duty")
-KINDS = ("severe_incident", "supervision_new", "supervision_escalated", "staff_silent", "feed_stalled")
+KINDS = ALERT_KINDS
+QUEUE_STATES = ("open", "acked")  # a snoozed alert is off both lists until it returns
 MAX_ROWS = 500
 
 
@@ -48,6 +59,7 @@ def names(lang: str) -> dict[str, Any]:
     """The label tables the browser needs to turn a live event into a row."""
     return {"severities": {str(k): name_of(SEVERITY_NAMES, k, lang) for k in SEVERITY_NAMES},
             "levels": {lv: name_of(LEVEL_NAMES, lv, lang) for lv in LEVEL_NAMES},
+            "ranks": {lv: level_rank(lv) for lv in LEVEL_NAMES},
             "kinds": {k: L.tr(f"kind.{k}", lang) for k in KINDS}, **status_words(lang)}
 
 
@@ -61,6 +73,8 @@ def alert_row(data: dict[str, Any], lang: str, table: dict[str, Any],
             "kind_label": table["kinds"].get(data["kind"], data["kind"]),
             "group_key": data["group_key"], "count": data["count"], "state": data["state"],
             "level": data["level"], "level_label": table["levels"].get(data["level"], data["level"]),
+            "level_rank": level_rank(data["level"]),
+            "district": data["units"][1] if len(data.get("units") or ()) > 1 else None,
             "first_at": data["first_at"], "last_at": data["last_at"],
             "assigned_to": data.get("assigned_to") or "",
             "acked_by": (ack or {}).get("on_behalf_of") or (ack or {}).get("user") or "",
@@ -71,9 +85,8 @@ def desk_rows(principal: Principal, lang: str) -> tuple[list[dict], list[dict]]:
     """(queue of open alerts, board of acknowledged ones) in the principal's jurisdiction."""
     table = names(lang)
     with scope.session() as s:
-        alerts = s.execute(select(Alert).where(alert_scope(principal), Alert.state.in_(("open", "acked")))
-                           .order_by(Alert.severity.desc(), Alert.last_at.desc(), Alert.id.desc())
-                           .limit(MAX_ROWS)).scalars().all()
+        alerts = s.execute(select(Alert).where(alert_scope(principal), Alert.state.in_(QUEUE_STATES))
+                           .order_by(*sql_order()).limit(MAX_ROWS)).scalars().all()
         acked_ids = [a.id for a in alerts if a.state == "acked"]
         acks: dict[int, dict] = {}
         if acked_ids:
@@ -100,10 +113,26 @@ def render_desk(lang: str | None) -> tuple[Any, Any]:
         place = unit_name({"name": unit.name, "name_en": unit.name_en}, lang) if unit else principal.unit_code
         departments = [d.name_en if lang == "en" else d.name
                        for d in s.execute(select(Department).order_by(Department.code)).scalars()]
+        filters = focus_bar(s, principal, lang)
     heading = f"{L.tr('title', lang)} · {place}"
     sub = {"unit": principal.unit_code, "level": principal.unit_level, "lang": lang, "live": True,
            "desk": True, "names": names(lang), "critical": L.CRITICAL}
-    return L.desk_body(heading, queue, board, departments, lang), sub
+    return L.desk_body(heading, queue, board, departments, lang, filters), sub
+
+
+def focus_bar(s, principal: Principal, lang: str):
+    """The desk's filters: the causes, the desk levels, the districts in jurisdiction, and who "me" is."""
+    kinds = [(k, L.tr(f"kind.{k}", lang)) for k in KINDS]
+    levels = [(lv, name_of(LEVEL_NAMES, lv, lang)) for lv in reversed(LADDER[1:])]
+    query = select(Unit).where(Unit.level == "district").order_by(Unit.sort_key, Unit.code)
+    if principal.unit_level != "city":
+        unit = s.get(Unit, principal.unit_code)
+        query = query.where(Unit.code == (unit.district_code if unit else None))
+    districts = [(u.code, unit_name({"name": u.name, "name_en": u.name_en}, lang))
+                 for u in s.execute(query).scalars()]
+    shown = s.execute(select(User.display_name).where(User.username == principal.name)).scalar()
+    me = [n for n in (principal.name, shown) if n]
+    return L.filter_bar(lang, kinds, levels, districts, {"me": me, "level": principal.unit_level})
 
 
 def pick_target(queue_selected: list | None, board_selected: list | None, lang: str | None,
@@ -120,8 +149,11 @@ def pick_target(queue_selected: list | None, board_selected: list | None, lang: 
 
 
 def act(action: str, target: Any, note: str | None, behalf: str | None, channel: str | None,
-        assign_to: str | None, lang: str | None, submission: str | None = None) -> tuple[str, Any, Any]:
-    """Apply a duty action to the selected alert for the caller; (message, queue rows, board rows)."""
+        assign_to: str | None, lang: str | None, submission: str | None = None,
+        minutes: int | None = None) -> tuple[str, Any, Any]:
+    """Apply a duty action to the selected alert for the caller; (message, queue rows, board rows).
+    The message is what the action answers (an escalation names the desk it went to; a repeated
+    acknowledgement says who acknowledged it and when, and nothing is written)."""
     lang = lang_of(lang)
     principal = desk_principal()
     if principal is None:
@@ -132,6 +164,8 @@ def act(action: str, target: Any, note: str | None, behalf: str | None, channel:
     body = {"note": note or "", "on_behalf_of": (behalf or "").strip() or None,
             "channel": None if channel in (None, "", "screen") else channel, "to": (assign_to or "").strip(),
             "request_id": submission}
+    if action == "snooze" and minutes is not None:
+        body["expires_minutes"] = minutes
     svc = scope.services()
     try:
         req = parse_request(action, body)
@@ -141,22 +175,29 @@ def act(action: str, target: Any, note: str | None, behalf: str | None, channel:
                 return no_update, no_update, no_update
             # The same injectable clock as the API's actions (tests and replays set it).
             now = current_app.extensions.get("dashboard.clock", utcnow)()
-            _, (type_, data) = perform(s, alert, req, principal, source_ip=client_address(), now=now)
+            ack, (type_, data) = perform(s, alert, req, principal, source_ip=client_address(), now=now)
             outbox.stage(s, schema.ALERTS, type_, data)
+            said = answer(ack).text(lang)
+    except AlreadyActed as exc:
+        return exc.message.text(lang), no_update, no_update
     except ActionError as exc:
         return L.tr("refused", lang, reason=exc.message.text(lang)), no_update, no_update
     outbox.try_flush(svc.Session, svc.redis)  # Redis down: the worker's sweep sends it later
     queue, board = desk_rows(principal, lang)
-    return L.tr(f"done.{action}", lang, id=target), queue, board
+    return said, queue, board
 
 
-def on_action(n_ack, n_assign, n_escalate, n_resolve, n_note, target, note, behalf, channel, assign_to,
-              lang, submission=None):
-    """Dash entry point: which button was pressed decides the action."""
+def on_action(*args):
+    """Dash entry point: which button was pressed decides the action (the buttons' clicks come
+    first, in L.BUTTONS order, then the form's state)."""
     pressed = {v: k for k, v in L.BUTTONS.items()}.get(ctx.triggered_id)
-    if pressed is None:
+    clicks = dict(zip(L.BUTTONS, args[:len(L.BUTTONS)], strict=True))
+    # A freshly drawn desk reports every button at 0 clicks: that is no press.
+    if pressed is None or not clicks.get(pressed):
         return (no_update,) * 6
-    message, queue, board = act(pressed, target, note, behalf, channel, assign_to, lang, submission)
+    target, note, behalf, channel, assign_to, lang, submission, minutes = args[len(L.BUTTONS):]
+    message, queue, board = act(pressed, target, note, behalf, channel, assign_to, lang, submission,
+                                minutes)
     done = queue is not no_update  # a done action clears the form; a refused one keeps it to fix
     cleared = "" if done else no_update
     return message, queue, board, cleared, cleared, uuid.uuid4().hex if done else no_update
@@ -192,11 +233,15 @@ def register(app: Dash) -> None:
                  *[Input(b, "n_clicks") for b in L.BUTTONS.values()], State(L.TARGET, "data"),
                  State(L.NOTE, "value"), State(L.BEHALF, "value"), State(L.CHANNEL, "value"),
                  State(L.ASSIGN, "value"), State(ids.LANG, "data"), State(L.SUBMISSION, "data"),
-                 prevent_initial_call=True,
+                 State(L.SNOOZE_MINUTES, "value"), prevent_initial_call=True,
                  # The buttons are off while an action runs: a double click records it once.
                  running=[(Output(b, "disabled"), True, False) for b in L.BUTTONS.values()])(on_action)
     app.clientside_callback(ClientsideFunction("dutyDesk", "applyFeed"),
                             Output(L.QUEUE, "rowTransaction"), Output(L.BOARD, "rowTransaction"),
                             Input(L.FEED, "data"), State(ids.LIVE_SUB, "data"), prevent_initial_call=True)
+    app.clientside_callback(ClientsideFunction("dutyDesk", "focus"), Output(L.FILTERS, "className"),
+                            Input(L.FILTER_KIND, "value"), Input(L.FILTER_LEVEL, "value"),
+                            Input(L.FILTER_DISTRICT, "value"), Input(L.VIEW, "value"),
+                            State(L.FOCUS, "data"), prevent_initial_call=True)
     app.clientside_callback(ClientsideFunction("dutyDesk", "tick"), Output(L.TICK, "disabled"),
                             Input(L.TICK, "n_intervals"), Input(L.SOUND, "value"), prevent_initial_call=True)

@@ -18,6 +18,7 @@ VERBS = {
     "simulate": ("feeds.simulator", "drive the intake API with a believable city"),
     "run": ("dashboard.runner", "start everything in one process tree"),
     "users": ("dashboard.cli_users", "manage log-in accounts and API/wall tokens"),
+    "escalation": ("dashboard.cli_escalation", "list and change the escalation policies (minutes per desk)"),
 }
 
 

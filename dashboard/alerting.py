@@ -23,7 +23,7 @@ GROUP_WINDOW = timedelta(minutes=30)
 # Occurrence keys remembered per alert; a burst larger than this in one window is counted anyway.
 MAX_KEYS = 500
 MAX_CAUSES = 200
-LIVE_STATES = ("open", "acked")
+LIVE_STATES = ("open", "acked", "snoozed")
 # Escalation climbs from the grid's own center up to the city.
 LEVEL_UP = {"grid": "village", "village": "town", "town": "district", "district": "city"}
 
@@ -74,6 +74,7 @@ def payload(alert: Alert, **extra) -> dict:
         "supervision": alert.supervision_id, "staff": alert.staff_id,
         "lat": detail.get("lat"), "lon": detail.get("lon"), "assigned_to": alert.assigned_to,
         "ack_expires_at": wire_time(alert.ack_expires_at), "units": units_of(alert),
+        "waiting_since": wire_time(alert.waiting_since or alert.first_at),
     }
     data.update(extra)
     return data
@@ -118,13 +119,16 @@ def raise_alert(session: Session, *, kind: str, group_key: str, occurrence: str,
         live.count += 1
         live.last_at = max(live.last_at, now)
         live.severity = max(live.severity, severity)
+        if live.state == "snoozed":  # a repeat ends a snooze at once
+            live.state, live.ack_expires_at, live.waiting_since = "open", None, now
         session.flush()
         return "alert.updated", payload(live)
     alert = Alert(kind=kind, group_key=group_key, unit_code=place.unit_code,
                   district_code=place.district_code, town_code=place.town_code,
                   village_code=place.village_code, grid_code=place.grid_code, severity=severity,
                   title=title[:256], count=1, first_at=now, last_at=now, state="open", level=level,
-                  incident_id=incident_id, supervision_id=supervision_id, staff_id=staff_id,
+                  waiting_since=now, incident_id=incident_id, supervision_id=supervision_id,
+                  staff_id=staff_id,
                   detail={"keys": [occurrence], "causes": [cause], "title_en": title_en,
                           "lat": place.lat, "lon": place.lon,
                           **({PARTS: title_parts} if title_parts else {})})
@@ -137,9 +141,11 @@ def raise_alert(session: Session, *, kind: str, group_key: str, occurrence: str,
 
 
 def reopen(alert: Alert, now: datetime) -> Event:
-    """An acknowledgement expired while the cause persists: the alert fires again."""
+    """An acknowledgement or a snooze expired while the cause persists: the alert fires again and
+    waits, unacknowledged, from now (the escalation timer restarts)."""
     alert.state = "open"
     alert.ack_expires_at = None
+    alert.waiting_since = now
     alert.last_at = max(alert.last_at, now)
     return "alert.reopened", payload(alert)
 
@@ -151,10 +157,13 @@ def clear(alert: Alert, now: datetime, reason: str) -> Event:
     return "alert.resolved", payload(alert, by="system", reason=reason)
 
 
-def live_alerts(session: Session, kinds: tuple[str, ...]) -> list[Alert]:
-    """Open and acknowledged alerts of these kinds (the ones whose cause is worth re-checking)."""
-    return list(session.execute(select(Alert).where(Alert.state.in_(LIVE_STATES),
-                                                    Alert.kind.in_(kinds))).scalars())
+def live_alerts(session: Session, kinds: tuple[str, ...], only: set[int] | None = None) -> list[Alert]:
+    """Open, acknowledged and snoozed alerts of these kinds (the ones whose cause is worth
+    re-checking); ``only`` narrows them to some ids (a test watching its own alerts in a big world)."""
+    query = select(Alert).where(Alert.state.in_(LIVE_STATES), Alert.kind.in_(kinds))
+    if only is not None:
+        query = query.where(Alert.id.in_(only))
+    return list(session.execute(query).scalars())
 
 
 def scope(principal: Principal) -> ColumnElement[bool]:

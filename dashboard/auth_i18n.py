@@ -53,6 +53,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                               "Checkpoint ({length} entries, {at}) broken: its newest entry was deleted"),
     "audit.admin_only": ("仅管理员可查看审计日志。", "Only administrators may view the audit log."),
     "actor.cli": ("命令行", "command line"),
+    "actor.system": ("系统", "system"),  # the supervise worker (timer escalations)
     "col.at": ("时间", "Time"),
     "col.actor": ("操作人", "Actor"),
     "col.action": ("操作", "Action"),

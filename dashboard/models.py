@@ -285,13 +285,16 @@ class Alert(Base):
     count: Mapped[int] = mapped_column(Integer, default=1)
     first_at: Mapped[datetime] = mapped_column()
     last_at: Mapped[datetime] = mapped_column()
-    state: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open|acked|resolved
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open|acked|snoozed|resolved
     level: Mapped[str] = mapped_column(String(16), default="village")  # escalation level
+    # Since when it has waited unacknowledged at its level (raised, escalated or reopened): the
+    # escalation policy's timer runs from here. None on rows older than the policies: first_at.
+    waiting_since: Mapped[datetime | None] = mapped_column()
     incident_id: Mapped[str | None] = mapped_column(String(64))
     supervision_id: Mapped[int | None] = mapped_column(Integer)
     staff_id: Mapped[str | None] = mapped_column(String(32))
     assigned_to: Mapped[str | None] = mapped_column(String(64))
-    ack_expires_at: Mapped[datetime | None] = mapped_column()
+    ack_expires_at: Mapped[datetime | None] = mapped_column()  # also the end of a snooze
     resolved_at: Mapped[datetime | None] = mapped_column()
 
 
@@ -302,7 +305,7 @@ class AlertAck(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
-    action: Mapped[str] = mapped_column(String(16), default="ack")  # ack|assign|escalate|resolve|instruct
+    action: Mapped[str] = mapped_column(String(16), default="ack")  # ack|assign|escalate|snooze|resolve|...
     user: Mapped[str] = mapped_column(String(64))
     on_behalf_of: Mapped[str | None] = mapped_column(String(64))
     channel: Mapped[str | None] = mapped_column(String(16))  # phone | radio | in_person | screen
@@ -311,6 +314,25 @@ class AlertAck(Base):
     expires_at: Mapped[datetime | None] = mapped_column()
     source_ip: Mapped[str | None] = mapped_column(String(64))
     request_key: Mapped[str | None] = mapped_column(String(96), unique=True)
+    # What the action did beyond its columns: an escalation's from/to level and target desk.
+    detail: Mapped[dict | None] = mapped_column(JSON)
+
+
+class EscalationPolicy(Base):
+    """How long an alert of a kind and severity may wait unacknowledged at each level before it
+    moves up by itself (dashboard.escalation); the city is the top and never times out."""
+
+    __tablename__ = "escalation_policies"
+    __table_args__ = (UniqueConstraint("kind", "severity", name="uq_escalation_policies_kind_severity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[int] = mapped_column(SmallInteger)
+    village_minutes: Mapped[int] = mapped_column(Integer)
+    town_minutes: Mapped[int] = mapped_column(Integer)
+    district_minutes: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime | None] = mapped_column()
+    updated_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class Instruction(Base):

@@ -49,7 +49,7 @@ T_REPORTED = "incident.reported"
 T_TRANSITION = "incident.transition"
 SUPERVISION_TYPES = ("supervision.opened", "supervision.escalated", "supervision.closed")
 ALERT_TYPES = ("alert.raised", "alert.updated", "alert.acked", "alert.assigned", "alert.escalated",
-               "alert.resolved", "alert.reopened", "alert.instructed", "alert.noted")
+               "alert.resolved", "alert.reopened", "alert.instructed", "alert.noted", "alert.snoozed")
 TYPES = {
     POSITIONS: (T_POSITIONS,),
     INCIDENTS: (T_REPORTED, T_TRANSITION),

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.alert_titles import MASS_SILENCE, parts
-from dashboard.alerting import Event, Place, clear, live_alerts, raise_alert, reopen
+from dashboard.alerting import LIVE_STATES, Event, Place, clear, live_alerts, raise_alert, reopen
 from dashboard.models import OPEN_STATES, Alert, Incident, SupervisionItem
 from feeds.schema import MalformedEntry
 
@@ -120,7 +120,7 @@ def on_mass_silence(session: Session, silent: int, judged: int, now: datetime) -
     """Most people on shift are silent at once: one systemic alert instead of one per grid."""
     group_key = f"feed_stalled:{MASS_SILENCE}"
     live = session.execute(select(Alert.id).where(Alert.group_key == group_key,
-                                                  Alert.state.in_(("open", "acked")))).first()
+                                                  Alert.state.in_(LIVE_STATES))).first()
     if live is not None:
         return []
     event = raise_alert(
@@ -164,19 +164,21 @@ def _persisting(session: Session, alerts, silent: set[str] | None,
 
 
 def recheck(session: Session, now: datetime, silent: set[str] | None,
-            stalled: set[str] | None) -> list[Event]:
-    """Resolve alerts whose cause is gone; reopen acknowledged ones whose ack expired meanwhile."""
+            stalled: set[str] | None, only: set[int] | None = None) -> list[Event]:
+    """Resolve alerts whose cause is gone; reopen acknowledged ones whose ack expired meanwhile and
+    snoozed ones whose snooze ended."""
     kinds = ("severe_incident", "supervision_new", "supervision_escalated", "staff_silent",
              "feed_stalled")
-    alerts = live_alerts(session, kinds)
+    alerts = live_alerts(session, kinds, only)
     events: list[Event] = []
     verdicts = _persisting(session, alerts, silent, stalled)
     for alert in alerts:
         persists = verdicts[alert.id]
         if persists is False:
             events.append(clear(alert, now, "cause gone"))
-        elif persists and alert.state == "acked" and alert.ack_expires_at is not None \
-                and alert.ack_expires_at <= now:
+        elif alert.ack_expires_at is not None and alert.ack_expires_at <= now and (
+                (persists and alert.state == "acked") or alert.state == "snoozed"):
+            # A snooze is a promise of time: it ends even when the cause cannot be judged now.
             events.append(reopen(alert, now))
     session.flush()
     return events

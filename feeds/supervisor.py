@@ -2,7 +2,8 @@
 
 Two loops share one process: the consumer group ``supervise`` on feed:incidents (alerts for severe
 new incidents, closing supervision when a stage completes) and a periodic scan (deadlines,
-escalation, silent staff, stalled feeds, expired acknowledgements). Events are staged in the
+escalation, silent staff, stalled feeds, expired acknowledgements and snoozes, alerts past their
+escalation policy's wait). Events are staged in the
 outbox (dashboard.outbox) within the unit of work's transaction and appended to feed:supervision
 and feed:alerts after the commit; every pass also sweeps what earlier ones or the API left
 unpublished. Every domain time comes from an injectable clock.
@@ -26,6 +27,7 @@ from dashboard.services import Services
 from dashboard.timeutil import parse_timestamp, utcnow
 from feeds import schema
 from feeds.consumer import Consumer
+from feeds.escalation_timer import escalate_due
 from feeds.schema import Entry, MalformedEntry
 from feeds.supervision_alerts import (
     MASS_SILENCE,
@@ -144,6 +146,8 @@ class Supervisor:
             for person, last, since in (silent or {}).values():
                 out += _alerts(on_silent(session, person, last, since, now))
             out += _alerts(recheck(session, now, set(silent) if silent is not None else None, causes))
+            # After the recheck: an alert whose cause is gone is resolved, not escalated.
+            out += _alerts(escalate_due(session, now))
             outbox.stage_all(session, out)
         if reconcile:
             self._reconciled = now

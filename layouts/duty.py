@@ -14,6 +14,7 @@ from typing import Any
 import dash_ag_grid as dag
 from dash import dcc, html
 
+from dashboard.alert_order import ORDER
 from dashboard.i18n import DEFAULT_LANG
 from layouts import ids
 from layouts.components import GRID_THEME
@@ -36,7 +37,17 @@ ASSIGN_LIST = "duty-assign-list"
 SOUND = "duty-sound"
 RESULT = "duty-result"
 BUTTONS = {"ack": "duty-ack", "assign": "duty-assign-btn", "escalate": "duty-escalate",
-           "resolve": "duty-resolve", "note": "duty-note-btn"}
+           "resolve": "duty-resolve", "note": "duty-note-btn", "snooze": "duty-snooze"}
+SNOOZE_MINUTES = "duty-snooze-minutes"
+SNOOZE_CHOICES = (15, 30, 60, 120, 240)
+# Focus: filters by kind, level and district, and the views "all", "mine", "my desk".
+FILTER_KIND = "duty-filter-kind"
+FILTER_LEVEL = "duty-filter-level"
+FILTER_DISTRICT = "duty-filter-district"
+VIEW = "duty-view"
+VIEWS = ("all", "mine", "desk")
+FOCUS = "duty-focus"  # who "me" is and my desk's level, for the browser's filter
+FILTERS = "duty-filters"
 CHANNELS = ("screen", "phone", "radio", "in_person")
 CRITICAL = 4  # severity that rings the bell
 
@@ -55,13 +66,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "resolve": ("办结", "Resolve"), "sound": ("新紧急告警提示音", "Sound for new critical alerts"),
     "channel.screen": ("本人", "Myself"), "channel.phone": ("电话", "Phone"),
     "channel.radio": ("对讲机", "Radio"), "channel.in_person": ("当面", "In person"),
-    "done.ack": ("已确认 #{id}", "Acknowledged #{id}"), "done.assign": ("已指派 #{id}", "Assigned #{id}"),
-    "done.escalate": ("已升级 #{id}", "Escalated #{id}"), "done.resolve": ("已办结 #{id}", "Resolved #{id}"),
     # A desk below an escalated alert's level may only add a note (dashboard.alerting_actions).
-    "btn.note": ("添加备注", "Add note"), "done.note": ("已为 #{id} 添加备注", "Note added to #{id}"),
+    "btn.note": ("添加备注", "Add note"),
     "refused": ("不能执行：{reason}", "Refused: {reason}"),
     "forbidden": ("无权使用值班台", "You may not use the duty desk"),
-    "empty": ("辖区内暂无待处置告警", "No open alerts in your jurisdiction"),
+    "empty": ("暂无符合条件的待处置告警", "No open alerts match"),
+    "empty.board": ("暂无已确认未办结的告警", "No acknowledged alerts awaiting resolution"),
+    "snooze": ("暂缓", "Snooze"),
+    "snooze_for": ("暂缓时长（备注写明原因）", "Snooze for (give the reason as a note)"),
+    "minutes": ("{n} 分钟", "{n} min"),
+    "filter.kind": ("全部类型", "All causes"), "filter.level": ("全部层级", "All levels"),
+    "filter.district": ("全部区县", "All districts"),
+    "view.all": ("全部", "All"), "view.mine": ("指派给我", "Assigned to me"),
+    "view.desk": ("本级值班台", "My desk"),
     "kind.severe_incident": ("重大事件", "Severe incident"),
     "kind.supervision_new": ("超期督办", "Overdue supervision"),
     "kind.supervision_escalated": ("督办升级", "Supervision escalated"),
@@ -100,10 +117,11 @@ def _columns(lang: str, board: bool) -> list[dict[str, Any]]:
     sev = {"field": "severity_label", "headerName": tr("col.severity", lang), "width": 96,
            "cellClass": {"function": "'duty-sev duty-sev-' + params.data.severity"}}
     since = "acked_at" if board else "first_at"
-    # Hidden sort keys: the queue is most severe then newest first, the board oldest first.
+    # Hidden sort keys: the queue in the one order (dashboard.alert_order, also applied by the grid
+    # to rows a live event inserts), the board oldest first.
     order = ([{"field": "first_at", "hide": True, "sort": "asc", "sortIndex": 0}] if board else
-             [{"field": "severity", "hide": True, "sort": "desc", "sortIndex": 0},
-              {"field": "last_at", "hide": True, "sort": "desc", "sortIndex": 1}])
+             [{"colId": f"order-{field}", "field": field, "hide": True, "sort": direction, "sortIndex": n}
+              for n, (field, direction) in enumerate(ORDER)])
     cols = [*order, sev, {"field": "title", "headerName": tr("col.title", lang), "flex": 3, "minWidth": 260},
             {"field": "kind_label", "headerName": tr("col.kind", lang), "width": 170},
             {"field": "count", "headerName": tr("col.count", lang), "width": 80,
@@ -126,7 +144,10 @@ def alert_grid(grid_id: str, rows: list[dict[str, Any]], lang: str, board: bool)
                          "rowSelection": {"mode": "singleRow", "enableClickSelection": True,
                                           "checkboxes": False},
                          "suppressCellFocus": True, "animateRows": False,
-                         "localeText": {"noRowsToShow": tr("empty", lang)}},
+                         # The desk's filters (assets/26_duty.js) apply to both lists.
+                         "isExternalFilterPresent": {"function": "dutyFiltering()"},
+                         "doesExternalFilterPass": {"function": "dutyShown(params.data)"},
+                         "localeText": {"noRowsToShow": tr("empty.board" if board else "empty", lang)}},
         defaultColDef={"sortable": True, "resizable": True, "minWidth": 60},
         style={"height": "100%", "width": "100%"})
 
@@ -154,19 +175,44 @@ def action_panel(lang: str, departments: list[str]) -> html.Div:
         html.Div([html.Button(tr("btn.note" if a == "note" else a, lang), id=b, n_clicks=0,
                               className=f"duty-btn duty-btn-{a}")
                   for a, b in BUTTONS.items()], className="duty-buttons"),
+        snooze_field(lang),
         html.Div(id=RESULT, className="duty-result", role="status"),
         dcc.Checklist(id=SOUND, options=[{"label": tr("sound", lang), "value": "on"}], value=[],
                       persistence=True, persistence_type="local", className="duty-sound"),
     ], className="duty-panel")
 
 
+def snooze_field(lang: str) -> html.Label:
+    """How long a snooze lasts (its reason is the note)."""
+    return _field(tr("snooze_for", lang), dcc.Dropdown(
+        id=SNOOZE_MINUTES, value=SNOOZE_CHOICES[1], clearable=False, searchable=False,
+        options=[{"label": tr("minutes", lang, n=n), "value": n} for n in SNOOZE_CHOICES],
+        className="duty-snooze-minutes"))
+
+
+def filter_bar(lang: str, kinds: list[tuple[str, str]], levels: list[tuple[str, str]],
+               districts: list[tuple[str, str]], focus: dict[str, Any]) -> html.Div:
+    """Filters by kind, level and district and the views all / mine / my desk; (value, label) pairs."""
+    def pick(id_: str, placeholder: str, pairs: list[tuple[str, str]]) -> dcc.Dropdown:
+        return dcc.Dropdown(id=id_, options=[{"value": v, "label": lbl} for v, lbl in pairs],
+                            placeholder=tr(placeholder, lang), clearable=True, searchable=False,
+                            className="duty-filter")
+    return html.Div([
+        dcc.Store(id=FOCUS, data=focus),
+        pick(FILTER_KIND, "filter.kind", kinds), pick(FILTER_LEVEL, "filter.level", levels),
+        pick(FILTER_DISTRICT, "filter.district", districts),
+        dcc.RadioItems(id=VIEW, value="all", inline=True, className="duty-view",
+                       options=[{"label": tr(f"view.{v}", lang), "value": v} for v in VIEWS]),
+    ], id=FILTERS, className="duty-filters")
+
+
 def desk_body(heading: str, queue: list[dict], board: list[dict], departments: list[str],
-              lang: str) -> html.Div:
-    """The whole desk: heading, queue, board and the action panel."""
+              lang: str, filters: html.Div | None = None) -> html.Div:
+    """The whole desk: heading, filters, queue, board and the action panel."""
     return html.Div([
         html.Div([html.H1(heading, className="duty-heading"),
-                  html.Span(str(len(queue)), className="duty-count", **{"data-count": "queue"})],
-                 className="duty-head"),
+                  html.Span(str(len(queue)), className="duty-count", **{"data-count": "queue"}),
+                  filters], className="duty-head"),
         html.Div([
             html.Section([html.H2(tr("queue", lang), className="duty-panel-title"),
                           html.Div(alert_grid(QUEUE, queue, lang, board=False), className="duty-grid-box")],

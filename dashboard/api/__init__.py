@@ -153,7 +153,7 @@ def init_app(server: Flask, _services: Services) -> None:
     import importlib
 
     for name in ("dashboard.api.read", "dashboard.api.intake", "dashboard.api.alerts",
-                 "dashboard.api.briefing"):
+                 "dashboard.api.briefing", "dashboard.api.escalation"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -12,9 +12,19 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from dashboard import outbox
+from dashboard.alert_order import sql_order
 from dashboard.alert_titles import prime as prime_titles
 from dashboard.alerting import payload, scope
-from dashboard.alerting_actions import ActionError, find_repeat, locked_alert, parse_request, perform, record
+from dashboard.alerting_actions import (
+    ActionError,
+    AlreadyActed,
+    answer,
+    find_repeat,
+    locked_alert,
+    parse_request,
+    perform,
+    record,
+)
 from dashboard.api import ApiError, bp, current_principal, json_body, require, services
 from dashboard.auth import client_address
 from dashboard.models import Alert, Unit
@@ -23,7 +33,7 @@ from feeds import schema
 
 READ_ROLES = ("admin", "leader", "duty", "viewer", "wall")
 DUTY_ROLES = ("admin", "leader", "duty")
-STATES = ("open", "acked", "resolved")
+STATES = ("open", "acked", "snoozed", "resolved")
 _SUBTREE = {"district": Alert.district_code, "town": Alert.town_code,
             "village": Alert.village_code, "grid": Alert.grid_code}
 
@@ -56,7 +66,7 @@ def _limit(raw: str | None) -> int:
 @bp.get("/alerts")
 @require(*READ_ROLES)
 def list_alerts():
-    """Alerts in the caller's jurisdiction, most severe and newest first."""
+    """Alerts in the caller's jurisdiction in the queue's order (dashboard.alert_order)."""
     principal = current_principal()
     states, limit = _states(request.args.get("state")), _limit(request.args.get("limit"))
     query = select(Alert).where(scope(principal), Alert.state.in_(states))
@@ -69,8 +79,7 @@ def list_alerts():
             if unit.level in _SUBTREE:
                 query = query.where(_SUBTREE[unit.level] == code)
         total = session.execute(select(func.count()).select_from(query.subquery())).scalar()
-        rows = session.execute(query.order_by(Alert.severity.desc(), Alert.last_at.desc(),
-                                              Alert.id.desc()).limit(limit)).scalars().all()
+        rows = session.execute(query.order_by(*sql_order()).limit(limit)).scalars().all()
         prime_titles(session, rows)
         return jsonify(alerts=[payload(a) for a in rows], total=total)
 
@@ -93,10 +102,16 @@ def act_on_alert(alert_id: int, action: str):
             repeat = find_repeat(session, alert_id, req)
             if repeat is not None:
                 return jsonify(id=alert_id, alert=payload(alert), action=record(repeat), repeat=True), 200
-            ack, (type_, data) = perform(session, alert, req, principal, source_ip=client_address(),
-                                         now=_now())
+            try:
+                ack, (type_, data) = perform(session, alert, req, principal,
+                                             source_ip=client_address(), now=_now())
+            except AlreadyActed as exc:  # acknowledged already: who and when, and nothing written
+                return jsonify(id=alert_id, alert=payload(alert), action=record(exc.earlier), repeat=True,
+                               message=str(exc), message_zh=exc.message.text("zh")), 200
             staged = outbox.stage(session, schema.ALERTS, type_, data).key
-            body = {"id": alert_id, "alert": payload(alert), "action": record(ack), "repeat": False}
+            said = answer(ack)
+            body = {"id": alert_id, "alert": payload(alert), "action": record(ack), "repeat": False,
+                    "message": said.text("en"), "message_zh": said.text("zh")}
     except ActionError as exc:
         raise ApiError(exc.status, str(exc), exc.field) from exc
     except IntegrityError:

@@ -35,6 +35,9 @@ def desk(engine, Session, services_for):
             "zhenhai": token(s, "zhenhai-duty", "duty", "licheng-zhenhai"),
             "longqiao": token(s, "longqiao-duty", "duty", "chengxiang-longqiao"),
             "viewer": token(s, "zhenhai-viewer", "viewer", "licheng-zhenhai"),
+            "changshou": token(s, "changshou-duty", "duty", "licheng-zhenhai-changshou"),
+            "licheng": token(s, "licheng-duty", "duty", "licheng"),
+            "admin": token(s, "root-admin", "admin", "putian"),
         }
         entries = [schema.Entry(schema.INCIDENTS, f"1-{i}", schema.T_REPORTED, reported_payload(
             add_incident(s, f"X{i}", T0, grid=grid, severity=sev)))
@@ -140,14 +143,19 @@ def test_assign_escalate_resolve_are_audited_in_order(desk):
     assert desk.call("POST", f"/api/v1/alerts/{alert_id}/assign", json={}).get_json()["field"] == "to"
     assert desk.call("POST", f"/api/v1/alerts/{alert_id}/assign",
                      json={"to": "网格员张三", "note": "请现场核实"}).status_code == 202
-    resp = desk.call("POST", f"/api/v1/alerts/{alert_id}/escalate", json={"note": "需街道协调"})
-    assert resp.get_json()["alert"]["level"] == "town"
-    assert desk.call("POST", f"/api/v1/alerts/{alert_id}/resolve", json={"note": "已处置"}).status_code == 202
-    late = desk.call("POST", f"/api/v1/alerts/{alert_id}/ack", json={})
+    # The town desk escalates: the alert goes to the desk above it, and the answer says which.
+    resp = desk.call("POST", f"/api/v1/alerts/{alert_id}/escalate", json={"note": "需区里协调"})
+    assert resp.get_json()["alert"]["level"] == "district"
+    assert resp.get_json()["message_zh"] == "已升级至 荔城区 区级值班台"
+    # Above the town desk now: it may only add a note; the district desk resolves it.
+    assert desk.call("POST", f"/api/v1/alerts/{alert_id}/resolve", json={}).status_code == 403
+    assert desk.call("POST", f"/api/v1/alerts/{alert_id}/resolve", who="licheng",
+                     json={"note": "已处置"}).status_code == 202
+    late = desk.call("POST", f"/api/v1/alerts/{alert_id}/ack", who="licheng", json={})
     assert late.status_code == 409
     assert desk.call("POST", f"/api/v1/alerts/{alert_id}/frobnicate", json={}).status_code == 404
     [alert] = [a for a in _alerts(desk.Session) if a.id == alert_id]
-    assert (alert.state, alert.assigned_to, alert.level) == ("resolved", "网格员张三", "town")
+    assert (alert.state, alert.assigned_to, alert.level) == ("resolved", "网格员张三", "district")
     with desk.Session() as s:
         actions = s.execute(select(AuditEntry.action).order_by(AuditEntry.id)).scalars().all()
         assert actions == ["alert.assign", "alert.escalate", "alert.resolve"]
@@ -161,4 +169,6 @@ def test_an_acked_alert_reopens_through_the_worker_after_expiry(desk):
     desk.sup.scan(T0 + timedelta(minutes=5))
     listed = desk.call("GET", "/api/v1/alerts").get_json()["alerts"]
     assert [(a["id"], a["state"]) for a in listed] == [(alert_id, "open")]
-    assert _feed_types(desk)[-1] == "alert.reopened"
+    # (The other town's critical alert meanwhile climbs by its escalation policy's timer.)
+    mine = [schema.decode(schema.ALERTS, *e) for e in desk.redis.xrange(schema.ALERTS)]
+    assert [e.type for e in mine if e.data["id"] == alert_id][-1] == "alert.reopened"

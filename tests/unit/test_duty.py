@@ -43,6 +43,7 @@ def desk(Session, engine, services_for):  # noqa: N803 - the fixture is a sessio
                   "low": _raise(s, "here-low", 2, here, 1), "foreign": _raise(s, "there", 4, there, 2)}
         tokens = {"town": issue_token(s, "duty-zhenhai", "duty", TOWN),
                   "other": issue_token(s, "duty-chengxiang", "duty", "chengxiang"),
+                  "district": issue_token(s, "duty-licheng", "duty", "licheng"),
                   "viewer": issue_token(s, "viewer-city", "viewer", "putian"),
                   "wall": issue_token(s, "wall-licheng", "wall", "licheng", wall_path="/wall/unit/licheng"),
                   "liaison": issue_token(s, "liaison-market", "liaison", "putian", department_code="market")}
@@ -94,14 +95,20 @@ def test_a_double_click_acts_once_and_the_next_submission_acts_again(desk):
     with as_("town"):
         first = duty.act("ack", alerts["low"], "", "", "screen", "", "en", "sub-1")
         second = duty.act("ack", alerts["low"], "", "", "screen", "", "en", "sub-1")  # same submission
-        third = duty.act("ack", alerts["low"], "again", "", "screen", "", "en", "sub-2")
+        third = duty.act("note", alerts["low"], "again", "", "screen", "", "en", "sub-2")
+        # A new acknowledgement of the acknowledged alert: who did it and when, and nothing written.
+        fourth = duty.act("ack", alerts["low"], "twice", "", "screen", "", "zh", "sub-3")
     assert first[1] is not no_update  # done: the queue was re-read
     assert second == (no_update, no_update, no_update)
     assert third[1] is not no_update
+    assert fourth[0].startswith("已由 duty-zhenhai 于 ") and fourth[0].endswith(" 确认")
+    assert fourth[1] is no_update
     with Session() as s:
         notes = s.execute(select(AlertAck.note).where(AlertAck.alert_id == alerts["low"])
                           .order_by(AlertAck.id)).scalars().all()
-    assert notes == ["", "again"]
+        audits = s.execute(select(AuditEntry.action).where(AuditEntry.target == f"alert:{alerts['low']}")
+                           ).scalars().all()
+    assert notes == ["", "again"] and audits == ["alert.ack", "alert.note"]
 
 
 def test_ack_on_behalf_is_recorded_audited_and_published(desk):
@@ -150,8 +157,14 @@ def test_assign_escalate_and_resolve(desk):
         assert duty.act("assign", target, "", "", "screen", "", "en")[0].startswith("Refused")
         message, queue, _ = duty.act("assign", target, "", "", "screen", "市场监管局", "zh")
         assert message == f"已指派 #{target}" and queue[-1]["assigned_to"] == "市场监管局"
-        message, queue, _ = duty.act("escalate", target, "需街道协调", "", "screen", "", "en")
-        assert message == f"Escalated #{target}" and queue[-1]["level"] == "town"
+        # The town desk escalates: the alert goes above it, to the district desk, and the answer says so.
+        message, queue, _ = duty.act("escalate", target, "需区里协调", "", "screen", "", "zh")
+        assert message == "已升级至 荔城区 区级值班台"
+        assert [r["level"] for r in queue if r["id"] == target] == ["district"]
+        # In the queue's order: severity first, so the critical alert stays above it.
+        assert _ids(queue) == [alerts["critical"], target]
+        assert duty.act("resolve", target, "", "", "screen", "", "en")[0].startswith("Refused: the alert is")
+    with as_("district"):
         message, queue, board = duty.act("resolve", target, "", "", "screen", "", "en")
         assert target not in _ids(queue) + _ids(board)
         refused = duty.act("resolve", target, "", "", "screen", "", "en")[0]
@@ -174,3 +187,39 @@ def test_picking_a_row_names_the_target(desk):
     assert duty.pick_target(None, None, "en") == (None, L.tr("none_selected", "en"))
     with as_("town"):
         assert duty.act("ack", None, "", "", "screen", "", "en")[0] == L.tr("none_selected", "en")
+
+
+def _find(component, id_: str):
+    """The component of this id in a Dash tree (None if absent)."""
+    if getattr(component, "id", None) == id_:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and not isinstance(child, str):
+            found = _find(child, id_)
+            if found is not None:
+                return found
+    return None
+
+
+def test_the_desk_offers_its_filters_and_rows_carry_what_they_filter_on(desk):
+    as_, alerts, _, _ = desk
+    with as_("town"):
+        body, sub = duty.render_desk("zh")
+        queue, _ = duty.desk_rows(duty.desk_principal(), "zh")
+    districts = _find(body, L.FILTER_DISTRICT).options
+    assert [(o["value"], o["label"]) for o in districts] == [("licheng", "荔城区")]  # its own only
+    levels = [o["value"] for o in _find(body, L.FILTER_LEVEL).options]
+    assert levels == ["city", "district", "town", "village"]
+    assert len(_find(body, L.FILTER_KIND).options) == len(duty.KINDS)
+    assert _find(body, L.FOCUS).data == {"me": ["duty-zhenhai"], "level": "town"}
+    assert [o["value"] for o in _find(body, L.VIEW).options] == ["all", "mine", "desk"]
+    row = next(r for r in queue if r["id"] == alerts["low"])
+    assert (row["district"], row["level"], row["level_rank"]) == ("licheng", "village", 1)
+    # The browser builds the same rank for a live row from the table the page is handed.
+    assert sub["names"]["ranks"]["village"] == 1 and sub["names"]["ranks"]["city"] == 4
+    # The queue's grid sorts by the one order, the board says what is empty.
+    grid = _find(body, L.QUEUE)
+    assert [(c["field"], c["sort"]) for c in grid.columnDefs if c.get("sort")] == \
+        [("severity", "desc"), ("level_rank", "desc"), ("first_at", "asc"), ("id", "asc")]
+    assert _find(body, L.BOARD).dashGridOptions["localeText"]["noRowsToShow"] == "暂无已确认未办结的告警"

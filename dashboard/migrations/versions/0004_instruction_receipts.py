@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0004_instruction_receipts'
-down_revision = '0002_sessions'
+down_revision = '0003_escalation_policies'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,35 @@
+"""The escalation timer: alerts that waited unacknowledged at their level longer than their policy
+allows move up one level, through the same action as a hand escalation (dashboard.alerting_actions
+.perform), recorded as done by the supervise worker. A rerun scan changes nothing: each step has a
+request id made of the alert and the level it leaves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from dashboard.alerting import Event
+from dashboard.alerting_actions import Request, find_repeat, perform
+from dashboard.escalation import due_alerts
+from dashboard.principal import Principal
+
+WORKER_PRINCIPAL = Principal(name="system", role="system", unit_code="putian", unit_level="city",
+                             via="worker")
+
+
+def timer_request(alert_id: int, level: str) -> Request:
+    """The escalation the timer makes of an alert waiting at a level."""
+    return Request(action="escalate", request_id=f"timer-{alert_id}-{level}")
+
+
+def escalate_due(session: Session, now: datetime, only: set[int] | None = None) -> list[Event]:
+    """Escalate every open alert past its policy's wait; returns their feed events."""
+    events: list[Event] = []
+    for alert in due_alerts(session, now, only):
+        req = timer_request(alert.id, alert.level)
+        if find_repeat(session, alert.id, req) is not None:
+            continue
+        _ack, event = perform(session, alert, req, WORKER_PRINCIPAL, source_ip=None, now=now)
+        events.append(event)
+    return events
