@@ -148,8 +148,8 @@ def test_assign_escalate_and_resolve(desk):
     target = alerts["low"]
     with as_("town"):
         assert duty.act("assign", target, "", "", "screen", "", "en")[0].startswith("Refused")
-        message, queue, _ = duty.act("assign", target, "", "", "screen", "市场监管局", "zh")
-        assert message == f"已指派 #{target}" and queue[-1]["assigned_to"] == "市场监管局"
+        message, queue, _ = duty.act("assign", target, "", "", "screen", "s001", "zh")
+        assert message == f"已指派 #{target}" and queue[-1]["assigned_to"] == "s001"
         message, queue, _ = duty.act("escalate", target, "需街道协调", "", "screen", "", "en")
         assert message == f"Escalated #{target}" and queue[-1]["level"] == "town"
         message, queue, board = duty.act("resolve", target, "", "", "screen", "", "en")
