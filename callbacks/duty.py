@@ -19,14 +19,14 @@ from sqlalchemy import select
 
 from callbacks import scope
 from callbacks.shell_cb import status_words
-from dashboard import outbox
+from dashboard import outbox, roster
 from dashboard.alert_titles import prime as prime_titles
 from dashboard.alerting import payload, wire_time
 from dashboard.alerting import scope as alert_scope
 from dashboard.alerting_actions import ActionError, find_repeat, locked_alert, parse_request, perform
 from dashboard.auth import client_address
 from dashboard.i18n import LEVEL_NAMES, SEVERITY_NAMES, lang_of, name_of, unit_name
-from dashboard.models import Alert, AlertAck, Department, Unit
+from dashboard.models import Alert, AlertAck, Unit
 from dashboard.principal import Principal
 from dashboard.timeutil import utcnow
 from feeds import schema
@@ -85,6 +85,7 @@ def desk_rows(principal: Principal, lang: str) -> tuple[list[dict], list[dict]]:
         prime_titles(s, alerts)
         queue = [alert_row(payload(a), lang, table) for a in alerts if a.state == "open"]
         board = [alert_row(payload(a), lang, table, acks.get(a.id)) for a in alerts if a.state == "acked"]
+        roster.name_rows(s, queue + board, principal.name)  # "指派给我" on the officer's own
     return queue, board
 
 
@@ -98,12 +99,10 @@ def render_desk(lang: str | None) -> tuple[Any, Any]:
     with scope.session() as s:
         unit = s.get(Unit, principal.unit_code)
         place = unit_name({"name": unit.name, "name_en": unit.name_en}, lang) if unit else principal.unit_code
-        departments = [d.name_en if lang == "en" else d.name
-                       for d in s.execute(select(Department).order_by(Department.code)).scalars()]
     heading = f"{L.tr('title', lang)} · {place}"
     sub = {"unit": principal.unit_code, "level": principal.unit_level, "lang": lang, "live": True,
-           "desk": True, "names": names(lang), "critical": L.CRITICAL}
-    return L.desk_body(heading, queue, board, departments, lang), sub
+           "desk": True, "names": names(lang), "me": principal.name}
+    return L.desk_body(heading, queue, board, principal.unit_code, lang), sub
 
 
 def pick_target(queue_selected: list | None, board_selected: list | None, lang: str | None,
@@ -199,4 +198,7 @@ def register(app: Dash) -> None:
                             Output(L.QUEUE, "rowTransaction"), Output(L.BOARD, "rowTransaction"),
                             Input(L.FEED, "data"), State(ids.LIVE_SUB, "data"), prevent_initial_call=True)
     app.clientside_callback(ClientsideFunction("dutyDesk", "tick"), Output(L.TICK, "disabled"),
-                            Input(L.TICK, "n_intervals"), Input(L.SOUND, "value"), prevent_initial_call=True)
+                            Input(L.TICK, "n_intervals"), prevent_initial_call=True)
+    from callbacks import duty_story  # the story drawer and the roster (issue 15)
+
+    duty_story.register(app)

@@ -81,10 +81,12 @@ def _incident_entries(session: Session, alert: Alert) -> list[dict[str, Any]]:
         return []
     events = session.execute(select(IncidentEvent).where(IncidentEvent.incident_id == alert.incident_id)
                              .order_by(IncidentEvent.at, IncidentEvent.id)).scalars().all()
-    departments = dict(session.execute(select(Department.code, Department.name)).all())
+    departments = {code: (zh, en) for code, zh, en in
+                   session.execute(select(Department.code, Department.name, Department.name_en))}
     return [_entry(f"incident.{e.action}", e.at, e.actor, from_state=e.from_state, to_state=e.to_state,
-                   department=e.department_code, department_name=departments.get(e.department_code),
-                   note=e.note) for e in events]
+                   department=e.department_code, note=e.note,
+                   department_name=departments.get(e.department_code, (None, None))[0],
+                   department_name_en=departments.get(e.department_code, (None, None))[1]) for e in events]
 
 
 def _instruction_entries(session: Session, alert: Alert) -> list[dict[str, Any]]:

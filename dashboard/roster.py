@@ -101,3 +101,13 @@ def describe(session: Session, idents: set[str]) -> dict[str, Assignee]:
     for u in session.execute(select(User).where(User.username.in_(idents))).scalars():
         found[u.username] = _desk(u, session.get(Unit, u.unit_code))
     return found
+
+
+def name_rows(session: Session, rows: list[dict], me: str) -> list[dict]:
+    """Desk rows with their assignee's name and whether it is the officer looking (``mine``)."""
+    known = describe(session, {r.get("assigned_to") or "" for r in rows})
+    for row in rows:
+        who = known.get(row.get("assigned_to") or "")
+        row["assigned_name"] = who.name if who else row.get("assigned_to") or ""
+        row["mine"] = bool(row.get("assigned_to")) and row["assigned_to"] == me
+    return rows
