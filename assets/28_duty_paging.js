@@ -1,9 +1,10 @@
 /* Duty desk paging: while an unacknowledged alert of severity 3 or 4 is in the desk's queue, a
  * repeating tone, the tab title counting them ("(3) 值班台") and a system notification when the tab
- * is hidden. All of it follows one fact: the queue grid's rows. Every change to the queue (the
- * first render, a live event applied by 26_duty.js, an action's refreshed rows) ends in the grid's
- * `modelUpdated` event, and that is the one place the paging state is recomputed; an
- * acknowledgement anywhere moves the row out of every desk's queue and so stops the paging there.
+ * is hidden. One function (`recompute`) decides, from the queue grid's rows and the latest state
+ * the feed reported for each alert; it runs on the grid's `modelUpdated` (first render, rows moved
+ * by 26_duty.js, an action's refreshed rows) and on each feed:alerts event. The event path matters
+ * for stopping: an acknowledgement's event stops the paging the moment it reaches the socket,
+ * without waiting for the Dash round trip that moves the row (a few hundred ms on a busy machine).
  *
  * The control (#duty-paging, layouts/duty_roster.py) carries the threshold and the words; its one
  * click is the gesture browsers require before audio, and it asks for notifications too. The choice
@@ -13,8 +14,8 @@
 (function () {
   "use strict";
   var RING_EVERY_MS = 2500;
-  var P = {grid: null, severe: {}, count: 0, audio: null, ring: null, beeps: 0, notes: {},
-           baseTitle: null, title: null};
+  var P = {grid: null, socket: null, latest: {}, severe: {}, count: 0, audio: null, ring: null, beeps: 0,
+           notes: {}, baseTitle: null, title: null};
 
   function control() { return document.getElementById("duty-paging"); }
   function root() { return document.getElementById("duty-root"); }
@@ -110,8 +111,11 @@
     if (!c || !grid) { return; }
     var threshold = Number(c.dataset.severity) || 3, now = {};
     grid.forEachNode(function (node) {
-      var d = node.data;
-      if (d && d.state === "open" && d.severity >= threshold) { now[String(d.id)] = d; }
+      var d = node.data, last = d && P.latest[String(d.id)];
+      // A newer event than the row (an acknowledgement on its way into the grid) wins.
+      if (d && d.state === "open" && d.severity >= threshold && (!last || last.state === "open")) {
+        now[String(d.id)] = d;
+      }
     });
     Object.keys(P.severe).forEach(function (id) { if (!(id in now)) { closeNote(id); } });
     P.severe = now;
@@ -121,6 +125,15 @@
     applyTone();
   }
 
+  /* Each feed:alerts event records the alert's newest state (stream-id order), then recomputes. */
+  function onFeed(ev) {
+    if (!ev || ev.stream !== "alerts" || !ev.data || ev.data.id === null || ev.data.id === undefined) { return; }
+    var key = String(ev.data.id), seen = P.latest[key], cmp = window.gridLive.cmpId;
+    if (seen && cmp(ev.id, seen.id) <= 0) { return; }
+    P.latest[key] = {id: ev.id, state: ev.data.state};
+    recompute();
+  }
+
   function stop() {
     Object.keys(P.notes).forEach(closeNote);
     P.severe = {};
@@ -128,11 +141,17 @@
     if (P.ring) { clearInterval(P.ring); P.ring = null; }
     if (P.baseTitle !== null) { document.title = P.baseTitle; P.baseTitle = null; }
     P.grid = null;
+    P.latest = {};
   }
 
   /* The queue grid is re-created when the desk re-renders (a language switch): follow it. */
   setInterval(function () {
     if (!root()) { if (P.grid || P.count) { stop(); } return; }
+    var sock = window.gridLive && window.gridLive.state.socket;
+    if (sock && sock !== P.socket) {
+      P.socket = sock;
+      sock.on("feed", onFeed);
+    }
     var grid = null;
     try { grid = document.getElementById("duty-queue") ? window.dash_ag_grid.getApi("duty-queue") : null; }
     catch (e) { grid = null; }

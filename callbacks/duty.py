@@ -153,7 +153,9 @@ def on_action(n_ack, n_assign, n_escalate, n_resolve, n_note, target, note, beha
               lang, submission=None):
     """Dash entry point: which button was pressed decides the action."""
     pressed = {v: k for k, v in L.BUTTONS.items()}.get(ctx.triggered_id)
-    if pressed is None:
+    clicks = dict(zip(L.BUTTONS.values(), (n_ack, n_assign, n_escalate, n_resolve, n_note), strict=True))
+    # Buttons rendered afresh (the desk's first render) report n_clicks=0 as a change: not a press.
+    if pressed is None or not clicks.get(ctx.triggered_id):
         return (no_update,) * 6
     message, queue, board = act(pressed, target, note, behalf, channel, assign_to, lang, submission)
     done = queue is not no_update  # a done action clears the form; a refused one keeps it to fix

@@ -61,8 +61,8 @@ def _display(user: User) -> str:
 
 
 def candidates(session: Session, alert: Alert) -> list[Assignee]:
-    """Staff placed at the alert's unit or above it (grid staff, the town's officers), then the
-    duty accounts of those units, nearest desk first."""
+    """Staff placed at the alert's unit or above it (grid staff, the town's officers) and the duty
+    accounts of those units, nearest place first."""
     chain = unit_chain(session, alert.unit_code)
     units = {u.code: u for u in chain}
     rank = {u.code: i for i, u in enumerate(chain)}
@@ -71,8 +71,8 @@ def candidates(session: Session, alert: Alert) -> list[Assignee]:
     users = session.execute(select(User).where(User.unit_code.in_(units), User.role == DESK_ROLE,
                                                User.active.is_(True))).scalars()
     desks = [_desk(u, units[u.unit_code]) for u in users]
-    return (sorted(people, key=lambda a: (rank[a.unit], a.id))
-            + sorted(desks, key=lambda a: (rank[a.unit], a.id)))
+    # Nearest place first; at each place its people, then its duty desks.
+    return sorted(people + desks, key=lambda a: (rank[a.unit], a.kind == "desk", a.id))
 
 
 def _staff(s: Staff, unit: Unit | None) -> Assignee:

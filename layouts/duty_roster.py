@@ -22,13 +22,17 @@ PAGING_BUTTON = "duty-paging-toggle"
 PAGING_SEVERITY = 3  # severity 3 (重大) and 4 (特大) page until acknowledged
 
 
-def roster_picker(lang: str) -> html.Label:
-    """The assignee field: a searchable list the selected alert's roster fills."""
-    return html.Label([
+def roster_picker(lang: str) -> html.Div:
+    """The assignee field: a searchable list the selected alert's roster fills. A div, not a label:
+    a label around the dropdown's button would click it twice (open, then closed)."""
+    return html.Div([
         html.Span(tr("roster.label", lang), className="duty-field-label"),
         dcc.Dropdown(id=L.ASSIGN, options=[], value=None, searchable=True, clearable=True,
                      placeholder=tr("roster.placeholder", lang), className="duty-roster",
-                     optionHeight=44, maxHeight=320),
+                     optionHeight=44, maxHeight=320,
+                     labels={"search": tr("roster.search", lang), "clear_search": tr("roster.clear", lang),
+                             "clear_selection": tr("roster.clear", lang),
+                             "no_options_found": tr("roster.none", lang)}),
     ], className="duty-field")
 
 

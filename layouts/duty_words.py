@@ -29,7 +29,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "story.instruction": ("领导批示", "Instruction"),
     # Roster assignment.
     "roster.label": ("指派给（姓名或拼音检索）", "Assign to (search by name or pinyin)"),
-    "roster.placeholder": ("先选择告警，再输入姓名或拼音", "Select an alert, then type a name or pinyin"),
+    "roster.placeholder": ("选择告警后输入姓名或拼音", "Select an alert, then type a name or pinyin"),
+    "roster.search": ("姓名、拼音或首字母", "Name, pinyin or initials"), "roster.clear": ("清除", "Clear"),
     "roster.none": ("无匹配人员", "No one matches"),
     "roster.mine": ("指派给我", "Assigned to me"),
 }
