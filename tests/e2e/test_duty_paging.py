@@ -16,6 +16,7 @@ import time
 import uuid
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from dashboard.alerting import raise_alert
@@ -112,6 +113,15 @@ def _select(page, alert_id: int) -> None:
                            ".includes('#' + id)", arg=alert_id)
 
 
+def _result(page, text: str) -> None:
+    """Wait for the action's answer; on a timeout, say what the desk answered instead."""
+    try:
+        page.wait_for_function("t => document.getElementById('duty-result').textContent.includes(t)",
+                               arg=text, timeout=10_000)
+    except PlaywrightTimeout:
+        pytest.fail(f"expected {text!r}, the desk says {page.inner_text('#duty-result')!r}")
+
+
 def test_paging_starts_on_every_desk_and_stops_on_one_acknowledgement(browser, stack, desks):
     names, tag = desks
     opened = {level: _desk(browser, stack, names[level]) for level in ("village", "town", "district")}
@@ -193,6 +203,8 @@ def test_the_story_and_a_roster_assignment_reach_the_assignees_desk(browser, sta
         assert kinds == ["alert.created"]
         assert "告警产生" in district.inner_text("#duty-story")
         district.click("#duty-story .btn-close")
+        # Closed, and focus handed back (the drawer returns it to the row when its slide ends).
+        district.wait_for_selector("#duty-story", state="detached", timeout=10_000)
 
         # The roster: the village desk, found by its officer's pinyin initials.
         _select(district, alert_id)
@@ -210,8 +222,7 @@ def test_the_story_and_a_roster_assignment_reach_the_assignees_desk(browser, sta
         assert "村社区值班台" in option.inner_text()
         option.click()
         district.click("#duty-assign-btn")
-        district.wait_for_function("id => document.getElementById('duty-result').textContent"
-                                   ".includes('已指派 #' + id)", arg=alert_id, timeout=10_000)
+        _result(district, f"已指派 #{alert_id}")
 
         # Pushed to the village desk: its own row says "指派给我"; the district desk reads the name.
         cell = f'#duty-queue .ag-row[row-id="{alert_id}"] [col-id="assigned_to"]'
@@ -220,17 +231,20 @@ def test_the_story_and_a_roster_assignment_reach_the_assignees_desk(browser, sta
         district.wait_for_function(f"() => (document.querySelector('{cell}') || {{}}).textContent === "
                                    f"'{VILLAGE_OFFICER}'", timeout=10_000)
 
-        # A note, then the story again: the assignment by name, the note with its author.
+        # A note, then the story again: the assignment by name, the note with its author. (The
+        # action's fresh rows may have cleared the selection: pick the alert again, as a user would.)
+        _select(district, alert_id)
         district.fill("#duty-note", "已电话通知村值班员到场核实")
         district.click("#duty-note-btn")
-        district.wait_for_function("id => document.getElementById('duty-result').textContent"
-                                   ".includes('已为 #' + id)", arg=alert_id, timeout=10_000)
+        _result(district, f"已为 #{alert_id} 添加备注")
         district.click(f'#duty-queue .ag-row[row-id="{alert_id}"] [col-id="story"]')
         district.wait_for_function("() => document.querySelectorAll('#duty-story .duty-story-item')"
                                    ".length === 3")
         story = district.inner_text("#duty-story")
         assert f"指派给 {VILLAGE_OFFICER}" in story and "已电话通知村值班员到场核实" in story
-        if os.environ.get("DUTY_SCREENSHOTS"):
+        if os.environ.get("DUTY_SCREENSHOTS"):  # once the drawer has slid fully in
+            district.wait_for_function("() => Math.abs(document.getElementById('duty-story')"
+                                       ".getBoundingClientRect().right - window.innerWidth) < 1")
             district.screenshot(path=str(ROOT / "docs" / "screens" / "duty-story-zh.png"))
     finally:
         errors = district.console_errors + village.console_errors
