@@ -3,13 +3,13 @@
  *
  * The server puts the socket in the officer's own unit room only, so nothing from outside the
  * jurisdiction arrives here. Events of one alert are applied in stream-id order; an older one
- * (a replay crossing a live push) is dropped. A new critical alert flashes the desk and, when the
- * officer has turned the sound on, plays a short tone made with the Web Audio API (no audio file).
+ * (a replay crossing a live push) is dropped. Paging (tone, tab title, notifications) follows the
+ * queue's rows: assets/28_duty_paging.js.
  */
 (function () {
   "use strict";
   var dc = window.dash_clientside = window.dash_clientside || {};
-  var D = {attached: null, seen: {}, batch: [], timer: null, seq: 0, sound: false, audio: null, flash: null};
+  var D = {attached: null, seen: {}, batch: [], timer: null, seq: 0};
 
   function cmpId(a, b) { return window.gridLive ? window.gridLive.cmpId(a, b) : 0; }
   function onDesk() { return document.getElementById("duty-root") !== null; }
@@ -44,36 +44,6 @@
     return true;
   };
 
-  function tone() {
-    try {
-      var Ctx = window.AudioContext || window.webkitAudioContext;
-      if (!Ctx) { return; }
-      D.audio = D.audio || new Ctx();
-      var ctx = D.audio, t = ctx.currentTime;
-      [0, 0.22].forEach(function (offset) {
-        var osc = ctx.createOscillator(), gain = ctx.createGain();
-        osc.type = "sine";
-        osc.frequency.value = 880;
-        gain.gain.setValueAtTime(0.0001, t + offset);
-        gain.gain.exponentialRampToValueAtTime(0.3, t + offset + 0.02);
-        gain.gain.exponentialRampToValueAtTime(0.0001, t + offset + 0.18);
-        osc.connect(gain).connect(ctx.destination);
-        osc.start(t + offset);
-        osc.stop(t + offset + 0.2);
-      });
-    } catch (e) { /* no audio device: the visual cue remains */ }
-  }
-
-  function cue() {
-    var root = document.getElementById("duty-root");
-    if (root) {
-      root.classList.add("duty-critical");
-      clearTimeout(D.flash);
-      D.flash = setTimeout(function () { root.classList.remove("duty-critical"); }, 8000);
-    }
-    if (D.sound) { tone(); }
-  }
-
   function flush() {
     D.timer = null;
     if (!D.batch.length || !onDesk()) { D.batch = []; return; }
@@ -87,9 +57,6 @@
     var key = String(ev.data.id);
     if (D.seen[key] && cmpId(ev.id, D.seen[key]) <= 0) { return; }
     D.seen[key] = ev.id;
-    var sub = window.gridLive && window.gridLive.state.sub;
-    var critical = (sub && sub.critical) || 4;
-    if ((ev.type === "alert.raised" || ev.type === "alert.reopened") && ev.data.severity >= critical) { cue(); }
     D.batch.push(ev);
     if (!D.timer) { D.timer = setTimeout(flush, 30); }
   }
@@ -119,6 +86,10 @@
             level_rank: (n.ranks || {})[d.level] || 0,
             district: d.units && d.units.length > 1 ? d.units[1] : null,
             first_at: d.first_at, last_at: d.last_at, assigned_to: d.assigned_to || "",
+            // The name comes with the assignment's event only; later events keep the row's.
+            assigned_name: d.assigned_name || (prev && prev.assigned_to === (d.assigned_to || "") ?
+                                               prev.assigned_name : d.assigned_to || ""),
+            mine: !!d.assigned_to && d.assigned_to === sub.me,
             acked_by: ack ? (ack.on_behalf_of || ack.user) : (prev ? prev.acked_by : ""),
             acked_at: ack ? ack.at : (prev ? prev.acked_at : d.last_at)};
   }
@@ -142,7 +113,7 @@
         var d = ev.data, key = String(d.id);
         if (!(key in where)) {
           where[key] = has(qApi, key) ? "queue" : has(bApi, key) ? "board" : null;
-          var node = bApi && bApi.getRowNode(key);
+          var node = (bApi && bApi.getRowNode(key)) || (qApi && qApi.getRowNode(key));
           prev[key] = node ? node.data : null;
         }
         var want = d.state === "open" ? "queue" : d.state === "acked" ? "board" : null;
@@ -176,11 +147,7 @@
       return fns.dutyFiltering() ? "duty-filters duty-filtering" : "duty-filters";
     },
 
-    tick: function (n, sound) {
-      D.sound = Array.isArray(sound) && sound.indexOf("on") >= 0;
-      // A click on the switch is the user gesture browsers want before audio may start.
-      if (D.sound && D.audio === null && ctxSafe()) { D.audio = new (window.AudioContext || window.webkitAudioContext)(); }
-      if (D.audio && D.audio.state === "suspended") { D.audio.resume(); }
+    tick: function () {
       ["duty-queue", "duty-board"].forEach(function (id) {
         var g = api(id);
         if (g) { g.refreshCells({columns: ["age"], force: true}); }
@@ -190,7 +157,5 @@
     }
   };
 
-  function ctxSafe() { return !!(window.AudioContext || window.webkitAudioContext); }
-
-  window.dutyDesk = {state: D, tone: tone};
+  window.dutyDesk = {state: D};
 })();

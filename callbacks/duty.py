@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from callbacks import scope
 from callbacks.shell_cb import status_words
-from dashboard import outbox
+from dashboard import outbox, roster
 from dashboard.alert_order import level_rank, sql_order
 from dashboard.alert_titles import prime as prime_titles
 from dashboard.alerting import payload, wire_time
@@ -36,7 +36,7 @@ from dashboard.alerting_actions import (
 )
 from dashboard.auth import client_address
 from dashboard.i18n import LEVEL_NAMES, SEVERITY_NAMES, lang_of, name_of, unit_name
-from dashboard.models import ALERT_KINDS, Alert, AlertAck, Department, Unit, User
+from dashboard.models import ALERT_KINDS, Alert, AlertAck, Unit, User
 from dashboard.principal import Principal
 from dashboard.timeutil import utcnow
 from feeds import schema
@@ -98,6 +98,7 @@ def desk_rows(principal: Principal, lang: str) -> tuple[list[dict], list[dict]]:
         prime_titles(s, alerts)
         queue = [alert_row(payload(a), lang, table) for a in alerts if a.state == "open"]
         board = [alert_row(payload(a), lang, table, acks.get(a.id)) for a in alerts if a.state == "acked"]
+        roster.name_rows(s, queue + board, principal.name)  # "指派给我" on the officer's own
     return queue, board
 
 
@@ -111,13 +112,11 @@ def render_desk(lang: str | None) -> tuple[Any, Any]:
     with scope.session() as s:
         unit = s.get(Unit, principal.unit_code)
         place = unit_name({"name": unit.name, "name_en": unit.name_en}, lang) if unit else principal.unit_code
-        departments = [d.name_en if lang == "en" else d.name
-                       for d in s.execute(select(Department).order_by(Department.code)).scalars()]
         filters = focus_bar(s, principal, lang)
     heading = f"{L.tr('title', lang)} · {place}"
     sub = {"unit": principal.unit_code, "level": principal.unit_level, "lang": lang, "live": True,
-           "desk": True, "names": names(lang), "critical": L.CRITICAL}
-    return L.desk_body(heading, queue, board, departments, lang, filters), sub
+           "desk": True, "names": names(lang), "me": principal.name}
+    return L.desk_body(heading, queue, board, principal.unit_code, lang, filters), sub
 
 
 def focus_bar(s, principal: Principal, lang: str):
@@ -244,4 +243,7 @@ def register(app: Dash) -> None:
                             Input(L.FILTER_DISTRICT, "value"), Input(L.VIEW, "value"),
                             State(L.FOCUS, "data"), prevent_initial_call=True)
     app.clientside_callback(ClientsideFunction("dutyDesk", "tick"), Output(L.TICK, "disabled"),
-                            Input(L.TICK, "n_intervals"), Input(L.SOUND, "value"), prevent_initial_call=True)
+                            Input(L.TICK, "n_intervals"), prevent_initial_call=True)
+    from callbacks import duty_story  # the story drawer and the roster (issue 15)
+
+    duty_story.register(app)

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard import audit, instruction_receipts
+from dashboard import audit, instruction_receipts, roster
 from dashboard.alerting import Event, level_unit, next_level, payload, scope, wire_time
 from dashboard.i18n import Message
 from dashboard.models import Alert, AlertAck, Unit
@@ -228,7 +228,14 @@ def perform(session: Session, alert: Alert, req: Request, principal: Principal, 
     if not may_act(principal, alert, req.action):
         raise ActionError(403, "action.err.ladder", "action")
     actor = principal.name
+    named = {}
+    if req.action == "assign":  # a person or desk from the alert's roster, stored by id
+        assignee = roster.resolve(session, alert, req.assign_to or "")
+        if assignee is None:
+            raise ActionError(422, "action.err.assignee", "to", value=repr(req.assign_to))
+        named = {"assigned_name": assignee.name}
     type_, expires, extra = _apply(session, alert, req, principal, now)
+    extra = {**extra, **named} if type_ == "alert.assigned" else extra
     ack = AlertAck(alert_id=alert.id, action=req.action, user=actor, on_behalf_of=req.on_behalf_of,
                    channel=req.channel or "screen",
                    note=req.note, at=now, expires_at=expires, source_ip=source_ip,

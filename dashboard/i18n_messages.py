@@ -53,6 +53,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "time.err.zone": ("{field}须带时区：{value}", "{field} must include a time zone offset: {value}"),
     # Duty actions refused (dashboard.alerting_actions.ActionError).
     "action.err.unknown": ("未知操作：{value}", "unknown action {value}"),
+    "action.err.assignee": ("{field}须从该告警所在单位的人员或值班台中选择，收到 {value}",
+                            "{field} must be a staff id or duty account on the alert's roster, got {value}"),
     "action.err.required": ("请填写{field}", "{field} is required"),
     "action.err.not_text": ("{field}须为文本", "{field} must be a string"),
     "action.err.too_long": ("{field}不能超过 {limit} 个字符", "{field} is longer than {limit} characters"),

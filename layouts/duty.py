@@ -33,8 +33,6 @@ NOTE = "duty-note"
 BEHALF = "duty-behalf"
 CHANNEL = "duty-channel"
 ASSIGN = "duty-assign"
-ASSIGN_LIST = "duty-assign-list"
-SOUND = "duty-sound"
 RESULT = "duty-result"
 BUTTONS = {"ack": "duty-ack", "assign": "duty-assign-btn", "escalate": "duty-escalate",
            "resolve": "duty-resolve", "note": "duty-note-btn", "snooze": "duty-snooze"}
@@ -49,7 +47,6 @@ VIEWS = ("all", "mine", "desk")
 FOCUS = "duty-focus"  # who "me" is and my desk's level, for the browser's filter
 FILTERS = "duty-filters"
 CHANNELS = ("screen", "phone", "radio", "in_person")
-CRITICAL = 4  # severity that rings the bell
 
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("值班台", "Duty desk"),
@@ -61,9 +58,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "actions": ("处置", "Actions"), "none_selected": ("请在列表中选择一条告警", "Select an alert in a list"),
     "selected": ("已选：#{id} {title}", "Selected: #{id} {title}"),
     "note": ("备注", "Note"), "behalf": ("代他人确认（姓名）", "On behalf of (name)"),
-    "channel": ("方式", "Channel"), "assign_to": ("指派给部门或人员", "Assign to department or person"),
+    "channel": ("方式", "Channel"),
     "ack": ("确认", "Acknowledge"), "assign": ("指派", "Assign"), "escalate": ("升级", "Escalate"),
-    "resolve": ("办结", "Resolve"), "sound": ("新紧急告警提示音", "Sound for new critical alerts"),
+    "resolve": ("办结", "Resolve"),
     "channel.screen": ("本人", "Myself"), "channel.phone": ("电话", "Phone"),
     "channel.radio": ("对讲机", "Radio"), "channel.in_person": ("当面", "In person"),
     # A desk below an escalated alert's level may only add a note (dashboard.alerting_actions).
@@ -138,8 +135,11 @@ def _columns(lang: str, board: bool) -> list[dict[str, Any]]:
 
 def alert_grid(grid_id: str, rows: list[dict[str, Any]], lang: str, board: bool) -> dag.AgGrid:
     """One of the desk's lists; rows keep their alert id so live events update them in place."""
+    from layouts import duty_roster, duty_story  # built on this module's ids and words
+    columns = duty_roster.mark_assignee([*_columns(lang, board), duty_story.story_column(lang)], lang)
     return dag.AgGrid(
-        id=grid_id, rowData=rows, columnDefs=_columns(lang, board), className="data-grid duty-grid",
+        id=grid_id, rowData=rows, columnDefs=columns, className="data-grid duty-grid",
+        rowClassRules={"duty-row-mine": "params.data.mine"},
         dashGridOptions={"theme": GRID_THEME, "getRowId": {"function": "params.data.id + ''"},
                          "rowSelection": {"mode": "singleRow", "enableClickSelection": True,
                                           "checkboxes": False},
@@ -156,8 +156,9 @@ def _field(label: str, control: Any) -> html.Label:
     return html.Label([html.Span(label, className="duty-field-label"), control], className="duty-field")
 
 
-def action_panel(lang: str, departments: list[str]) -> html.Div:
-    """Note, on-behalf, channel, assignee and the four action buttons."""
+def action_panel(lang: str, desk: str) -> html.Div:
+    """Note, on-behalf, channel, assignee, the action buttons and the paging control."""
+    from layouts import duty_roster  # built on this module's ids and words
     channels = [{"label": tr(f"channel.{c}", lang), "value": c} for c in CHANNELS]
     return html.Div([
         html.H2(tr("actions", lang), className="duty-panel-title"),
@@ -168,17 +169,13 @@ def action_panel(lang: str, departments: list[str]) -> html.Div:
         ], className="duty-row"),
         _field(tr("channel", lang), dcc.RadioItems(id=CHANNEL, options=channels, value="screen", inline=True,
                                                    className="duty-channel")),
-        # Free text (a person's name) with the departments offered as suggestions.
-        _field(tr("assign_to", lang), dcc.Input(id=ASSIGN, value="", maxLength=64, list=ASSIGN_LIST,
-                                                className="duty-input")),
-        html.Datalist([html.Option(value=d) for d in departments], id=ASSIGN_LIST),
+        duty_roster.roster_picker(lang),  # a person or desk from the selected alert's roster
         html.Div([html.Button(tr("btn.note" if a == "note" else a, lang), id=b, n_clicks=0,
                               className=f"duty-btn duty-btn-{a}")
                   for a, b in BUTTONS.items()], className="duty-buttons"),
         snooze_field(lang),
         html.Div(id=RESULT, className="duty-result", role="status"),
-        dcc.Checklist(id=SOUND, options=[{"label": tr("sound", lang), "value": "on"}], value=[],
-                      persistence=True, persistence_type="local", className="duty-sound"),
+        duty_roster.paging_control(lang, desk),
     ], className="duty-panel")
 
 
@@ -206,9 +203,11 @@ def filter_bar(lang: str, kinds: list[tuple[str, str]], levels: list[tuple[str, 
     ], id=FILTERS, className="duty-filters")
 
 
-def desk_body(heading: str, queue: list[dict], board: list[dict], departments: list[str],
+def desk_body(heading: str, queue: list[dict], board: list[dict], desk: str,
               lang: str, filters: html.Div | None = None) -> html.Div:
-    """The whole desk: heading, filters, queue, board and the action panel."""
+    """The whole desk: heading, filters, queue, board, the action panel and the story drawer."""
+    from layouts.duty_story import story_drawer  # built on this module's ids and words
+
     return html.Div([
         html.Div([html.H1(heading, className="duty-heading"),
                   html.Span(str(len(queue)), className="duty-count", **{"data-count": "queue"}),
@@ -217,9 +216,10 @@ def desk_body(heading: str, queue: list[dict], board: list[dict], departments: l
             html.Section([html.H2(tr("queue", lang), className="duty-panel-title"),
                           html.Div(alert_grid(QUEUE, queue, lang, board=False), className="duty-grid-box")],
                          className="duty-queue"),
-            action_panel(lang, departments),
+            action_panel(lang, desk),
             html.Section([html.H2(tr("board", lang), className="duty-panel-title"),
                           html.Div(alert_grid(BOARD, board, lang, board=True), className="duty-grid-box")],
                          className="duty-board"),
         ], className="duty-layout"),
+        story_drawer(lang),
     ], className="duty", **{"data-lang": lang})

@@ -11,7 +11,8 @@ from flask import current_app, jsonify, request
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from dashboard import outbox
+from dashboard import alert_story as story
+from dashboard import outbox, roster
 from dashboard.alert_order import sql_order
 from dashboard.alert_titles import prime as prime_titles
 from dashboard.alerting import payload, scope
@@ -126,3 +127,32 @@ def act_on_alert(alert_id: int, action: str):
     body["stream_id"] = outbox.try_flush(svc.Session, svc.redis).get(staged) or \
         outbox.stream_id(svc.Session, staged)
     return jsonify(body), 202
+
+
+def _visible(session, alert_id: int) -> Alert:
+    alert = story.visible_alert(session, current_principal(), alert_id)
+    if alert is None:  # foreign and missing answer alike, as for the actions
+        exc = ActionError(404, "action.err.not_found", "id", id=alert_id)
+        raise ApiError(exc.status, str(exc), exc.field)
+    return alert
+
+
+@bp.get("/alerts/<int(max=2147483647):alert_id>/story")
+@require(*READ_ROLES)
+def alert_story(alert_id: int):
+    """Every event of an alert in the caller's jurisdiction and of its incident, oldest first."""
+    with services().Session() as session:
+        alert = _visible(session, alert_id)
+        prime_titles(session, [alert])
+        return jsonify(alert=payload(alert), events=story.story(session, alert))
+
+
+@bp.get("/alerts/<int(max=2147483647):alert_id>/assignees")
+@require(*DUTY_ROLES)
+def alert_assignees(alert_id: int):
+    """The alert's roster: the ids `POST .../assign` accepts as `to`, with name, role and place."""
+    with services().Session() as session:
+        alert = _visible(session, alert_id)
+        return jsonify(assignees=[{"id": a.id, "kind": a.kind, "name": a.name, "role": a.role,
+                                   "unit": a.unit, "level": a.level, "place": a.place}
+                                  for a in roster.candidates(session, alert)])

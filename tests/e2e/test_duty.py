@@ -167,12 +167,13 @@ def test_an_acknowledgement_leaves_the_other_officers_queue_within_a_second(brow
         b.wait_for_function(HAS, arg=["duty-queue", first], timeout=10_000)
         assert not _has(b, "duty-board", first)
 
-        # A new critical alert, raised as the supervise worker does, arrives as a row with a cue.
-        b.click("#duty-sound label")
+        # A new critical alert, raised as the supervise worker does, arrives as a row and pages
+        # (assets/28_duty_paging.js; tests/e2e/test_duty_paging.py follows paging across desks).
+        b.click("#duty-paging-toggle")
         raised = _raise_live(stack, f"severe_incident:{tag}:new")
         b.wait_for_function(HAS, arg=["duty-queue", raised], timeout=10_000)
-        assert b.evaluate("() => document.getElementById('duty-root').classList.contains('duty-critical')")
-        assert b.evaluate("() => window.dutyDesk.state.sound && window.dutyDesk.state.audio !== null")
+        b.wait_for_function("() => document.getElementById('duty-root').dataset.tone === 'ringing'")
+        assert b.evaluate("() => document.getElementById('duty-root').classList.contains('duty-paging-on')")
         assert not c.evaluate(HAS, ["duty-queue", raised])
 
         # The language switch re-renders the desk in English, rows and all.

@@ -155,8 +155,8 @@ def test_assign_escalate_and_resolve(desk):
     target = alerts["low"]
     with as_("town"):
         assert duty.act("assign", target, "", "", "screen", "", "en")[0].startswith("Refused")
-        message, queue, _ = duty.act("assign", target, "", "", "screen", "市场监管局", "zh")
-        assert message == f"已指派 #{target}" and queue[-1]["assigned_to"] == "市场监管局"
+        message, queue, _ = duty.act("assign", target, "", "", "screen", "s001", "zh")
+        assert message == f"已指派 #{target}" and queue[-1]["assigned_to"] == "s001"
         # The town desk escalates: the alert goes above it, to the district desk, and the answer says so.
         message, queue, _ = duty.act("escalate", target, "需区里协调", "", "screen", "", "zh")
         assert message == "已升级至 荔城区 区级值班台"

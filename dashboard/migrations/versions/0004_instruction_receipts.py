@@ -1,7 +1,7 @@
 """instruction receipts (read, acted), where an instruction went, its request key
 
 Revision ID: 0004_instruction_receipts
-Revises: 0002_sessions
+Revises: 0003_escalation_policies
 Create Date: 2026-12-03 21:05:00
 """
 
