@@ -8,6 +8,7 @@ intake API. After 60 seconds of live updates every tab's console must still be c
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ import pytest
 
 from dashboard.auth_accounts import create_user
 from dashboard.db import session_factory
+from tests.conftest import REDIS_URL
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.stack import log_in, watch_console
 
@@ -46,7 +48,9 @@ def test_every_screen_stays_free_of_errors_for_a_minute_under_load(browser, stac
     simulator = subprocess.Popen(
         [sys.executable, "-m", "dashboard", "simulate", "--url", stack.base, "--token", stack.system_token,
          "--duration", str(WATCH_S + 15), "--everyone-on-duty", "--speed", "5"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "DASHBOARD_DATABASE_URL": stack.engine.url.render_as_string(hide_password=False),
+             "DASHBOARD_REDIS_URL": REDIS_URL})
     try:
         time.sleep(WATCH_S)
         # Each tab is still its screen (none was sent to the log-in page or an error page).

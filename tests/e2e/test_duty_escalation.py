@@ -311,8 +311,8 @@ def test_filters_and_views_narrow_the_queue_live(stack, chain, desks):
     # "Assigned to me": the officer assigns the alert to themself, and the view keeps only it.
     _select(town, live)
     # (picked from the roster: the typeahead itself is driven in test_duty_paging)
-    town.wait_for_function("() => (dash_component_api.getLayout('duty-assign').props.options || [])"
-                           ".some(o => o.value === arguments[0])".replace("arguments[0]", repr(names["town"])))
+    town.wait_for_function("name => (dash_component_api.getLayout('duty-assign').props.options || [])"
+                           ".some(o => o.value === name)", arg=names["town"])
     town.evaluate("name => dash_clientside.set_props('duty-assign', {value: name})", names["town"])
     town.click("#duty-assign-btn")
     _result(town, f"已指派 #{live}")

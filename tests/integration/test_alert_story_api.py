@@ -88,7 +88,8 @@ def test_the_story_lists_every_event_with_who_and_local_time(world):
     assert (ack["who_id"], ack["on_behalf_of"], ack["channel"], ack["note"], ack["local"]) == \
         ("zhenhai-duty", "李主任", "phone", "已电话通知", "2026-03-02 10:02:00")
     assert (assign["to"], assign["to_name"]) == ("S0001", "网格员1")
-    assert (escalate["from_level"], escalate["to_level"]) == ("village", "town")
+    # The town desk pressed: the alert went to the desk above it.
+    assert (escalate["from_level"], escalate["to_level"]) == ("village", "district")
     assert (instruction["who_id"], instruction["text"]) == ("leader-1", "请尽快处置")
 
 
