@@ -41,27 +41,40 @@ def centroid(stack, code: str) -> tuple[float, float]:
 
 
 def tap_region(page, lon: float, lat: float, path: str) -> None:
-    """A finger tap on the map where it draws this point (projected by the map itself); tapped
-    again, as a person would, if a live redraw of the map swallowed the first one."""
-    for _ in range(3):
-        _tap_point(page, lon, lat)
-        try:
-            page.wait_for_url(lambda url: url.split("?")[0].endswith(path), timeout=10_000)
-            return
-        except Exception:  # noqa: BLE001 - Playwright's timeout: tap again
+    """A finger tap on the map inside a region, near the point given (projected by the map itself), on
+    a spot that is the region's own (not a staff disc or a marker over it: the pointer is rested
+    there first and Plotly must name the region); tapped again, as a person would, if a live redraw
+    of the map swallowed the first one."""
+    code = path.rsplit("/", 1)[-1]
+    x, y = _point(page, lon, lat)
+    hovered = ("() => (document.querySelector('#unit-map .js-plotly-plot')._hoverdata || [])"
+               ".map(p => p.location)")
+    spots = [(dx, dy) for r in range(0, 120, 15)
+             for dx, dy in ((r, 0), (-r, 0), (0, r), (0, -r), (r, r), (-r, -r), (r, -r), (-r, r))]
+    for dx, dy in spots:
+        page.mouse.move(x + dx, y + dy)
+        page.wait_for_timeout(120)
+        if code not in page.evaluate(hovered):
             continue
+        for _ in range(3):
+            page.touchscreen.tap(x + dx, y + dy)
+            try:
+                page.wait_for_url(lambda url: url.split("?")[0].endswith(path), timeout=10_000)
+                return
+            except Exception:  # noqa: BLE001 - Playwright's timeout: tap again
+                continue
+    raise AssertionError(f"no spot near the centre of {code} on the map drills into it")
 
 
-def _tap_point(page, lon: float, lat: float) -> None:
+def _point(page, lon: float, lat: float) -> tuple[float, float]:
     page.locator("#unit-map .js-plotly-plot").scroll_into_view_if_needed()
-    x, y = page.evaluate("""([lon, lat]) => {
+    return page.evaluate("""([lon, lat]) => {
         const gd = document.querySelector('#unit-map .js-plotly-plot');
         const map = gd._fullLayout.map._subplot.map;
         const p = map.project([lon, lat]);
         const r = map.getCanvas().getBoundingClientRect();
         return [r.left + p.x, r.top + p.y];
     }""", [lon, lat])
-    page.touchscreen.tap(x, y)
 
 
 def at_view(page, code: str, level: str) -> None:
