@@ -370,4 +370,5 @@ def test_wall_survives_a_server_restart_and_resumes_with_missed_events(wall_page
                                    "description": "大屏重连测试"})
     assert response.status_code in (200, 202), response.text
     # In the ticker again (attached: the wall's pager shows each row in turn, tests/e2e/test_wall_fit.py)
-    wall_page.wait_for_selector(f'#unit-ticker .ag-row[row-id="{incident_id}"]', state="attached", timeout=20_000)
+    wall_page.wait_for_selector(f'#unit-ticker .ag-row[row-id="{incident_id}"]', state="attached",
+                                timeout=20_000)

@@ -210,7 +210,8 @@ def test_audit_page_shows_entries_and_a_broken_chain(site):
     refused = officer.get("/audit")
     assert refused.status_code == 403 and "仅管理员" in refused.get_data(as_text=True)
     page = admin.get("/audit").get_data(as_text=True)
-    assert "审计日志" in page and "哈希链完整" in page and "login.success" in page
+    # The action in the page's language.
+    assert "审计日志" in page and "哈希链完整" in page and "登录成功" in page
     assert "format=csv" in page
     assert "Hash chain intact" in admin.get("/audit?lang=en").get_data(as_text=True)
     with site.Session.begin() as s:
