@@ -118,6 +118,8 @@ class Poster:
         rid = uuid.uuid4().hex
         reply = self._post(ledger, f"/api/v1/alerts/{alert_id}/ack",
                            {"request_id": rid, "channel": "screen", "note": "故障注入测试"}, self.duty)
+        if reply.get("repeat") and "message" in reply:
+            return  # "already acknowledged by X at T": the alert was acknowledged before; nothing written
         ledger.accept_ack(f"ack:{alert_id}:{rid}", reply["action"]["id"])
 
 
