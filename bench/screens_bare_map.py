@@ -27,7 +27,8 @@ from dashboard.config import load_settings
 from dashboard.db import engine_for
 from dashboard.queries import children, unit
 from dashboard.queries_views import live_positions
-from layouts.figures_map import TRACE_POSITIONS, TRACE_REGIONS, view_window
+from layouts.figures_map import TRACE_REGIONS, view_window
+from layouts.map_layers import TRACE_POSITIONS
 
 ROOT_CODE = "putian"
 
