@@ -1,8 +1,12 @@
-"""Screenshots of every view in both languages into docs/screens/ (`make screenshots`).
+"""Screenshots of every screen in both languages into docs/screens/ (`make screenshots`).
 
 Uses the configured database (DASHBOARD_* variables, else the embedded defaults), seeding it
 first when empty; starts serve + ingest + fanout and, for live dots on the maps, the simulator
-for a short warm-up; then photographs each view at 1920×1080 in Chinese and in English.
+for a short warm-up; then, logged in as a city administrator (every screen is open to them),
+photographs each view, the duty desk, the briefing and the audit log in Chinese and in English at
+each of `--sizes` (1080p by default, named `<screen>-<lang>.png`; 4k, tablet-landscape and
+tablet-portrait, touch on, named `<screen>-<size>-<lang>.png`). The walls have their own script
+(tests/e2e/screenshots_wall.py, with the 2×2 spliced wall).
 """
 
 from __future__ import annotations
@@ -29,6 +33,14 @@ VIEWS = [  # name, path, level
     ("village", "/unit/licheng-zhenhai-changshou", "village"),
     ("grid", f"/unit/{GRID}", "grid"),
 ]
+PAGES = [  # name, path, what shows it is drawn
+    ("duty", "/duty", "#duty-queue .ag-row"),
+    ("briefing", "/briefing", ".briefing-card"),
+    ("audit", "/audit", "#chain"),
+]
+SIZES = {"1080p": {"width": 1920, "height": 1080}, "4k": {"width": 3840, "height": 2160},
+         "tablet-landscape": {"width": 1280, "height": 800},
+         "tablet-portrait": {"width": 800, "height": 1280}}
 
 
 def ensure_seeded(env: dict[str, str]) -> None:
@@ -46,39 +58,50 @@ def ensure_seeded(env: dict[str, str]) -> None:
         subprocess.run([sys.executable, "-m", "dashboard", verb], cwd=ROOT, env=env, check=True)
 
 
-def credentials(env: dict[str, str]) -> tuple[str, str, str]:
-    """A system token for the simulator and a fresh city-leader log-in for the browser."""
+def credentials(env: dict[str, str], role: str = "leader") -> tuple[str, str, str]:
+    """A system token for the simulator and a fresh log-in for the browser (a city leader, or
+    ``role`` of the city)."""
     from dashboard.auth_accounts import create_user
 
     engine = engine_for(load_settings(env))
     username, password = f"screenshots-{secrets.token_hex(4)}", secrets.token_urlsafe(18)
     try:
         with session_factory(engine).begin() as s:
-            create_user(s, username, password, "leader", "putian", actor="screenshots")
+            create_user(s, username, password, role, "putian", actor="screenshots")
             return issue_token(s, "screenshots-sim", "system"), username, password
     finally:
         engine.dispose()
 
 
-def shoot(base: str, username: str, password: str, out: Path) -> list[Path]:
-    """Photograph each view in both languages; returns the files written."""
+def shoot(base: str, username: str, password: str, out: Path, sizes: list[str]) -> list[Path]:
+    """Photograph every screen at each size in both languages; returns the files written."""
     written = []
     with chromium() as browser:
-        for lang in ("zh", "en"):
-            context = browser.new_context(viewport={"width": 1920, "height": 1080})
-            context.add_init_script(f"window.localStorage.setItem('shell-lang', '\"{lang}\"');")
-            page = context.new_page()
-            log_in(page, base, username, password)
-            for name, path, level in VIEWS:
-                page.goto(f"{base}{path}")
-                wait_for_view(page, level, timeout=180_000)
-                page.wait_for_load_state("networkidle", timeout=180_000)
-                page.wait_for_timeout(1500)  # let the map settle its tiles of colour
-                target = out / f"{name}-{lang}.png"
-                page.screenshot(path=str(target), full_page=True)
-                written.append(target)
-                print(f"wrote {target.relative_to(ROOT)}", flush=True)
-            context.close()
+        for size in sizes:
+            touch = size.startswith("tablet")
+            for lang in ("zh", "en"):
+                context = browser.new_context(viewport=SIZES[size], has_touch=touch, is_mobile=touch,
+                                              device_scale_factor=1)
+                context.add_init_script(f"window.localStorage.setItem('shell-lang', '\"{lang}\"');")
+                page = context.new_page()
+                log_in(page, base, username, password)
+                suffix = "" if size == "1080p" else f"-{size}"
+                for name, path, level in VIEWS:
+                    page.goto(f"{base}{path}")
+                    wait_for_view(page, level, timeout=180_000)
+                    page.wait_for_load_state("networkidle", timeout=180_000)
+                    page.wait_for_timeout(1500)  # let the map settle its tiles of colour
+                    written.append(out / f"{name}{suffix}-{lang}.png")
+                    page.screenshot(path=str(written[-1]), full_page=size == "1080p")
+                    print(f"wrote {written[-1].relative_to(ROOT)}", flush=True)
+                for name, path, drawn in PAGES:
+                    page.goto(f"{base}{path}?lang={lang}")
+                    page.locator(drawn).first.wait_for(timeout=180_000)
+                    page.wait_for_timeout(1500)
+                    written.append(out / f"{name}{suffix}-{lang}.png")
+                    page.screenshot(path=str(written[-1]))
+                    print(f"wrote {written[-1].relative_to(ROOT)}", flush=True)
+                context.close()
     return written
 
 
@@ -87,14 +110,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warm-up", type=float, default=20.0, help="seconds of simulator before shooting")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--sizes", default="1080p",
+                        help=f"comma-separated, of {', '.join(SIZES)} (default 1080p)")
     args = parser.parse_args(argv)
+    sizes = [size.strip() for size in args.sizes.split(",") if size.strip()]
+    if unknown := [size for size in sizes if size not in SIZES]:
+        parser.error(f"--sizes: unknown {', '.join(unknown)}; known: {', '.join(SIZES)}")
     settings, embedded = ensure_redis(load_settings())
     try:
         env = stack_env(settings.effective_database_url, settings.redis_url, settings.data_dir.resolve(),
                         free_port())
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         ensure_seeded(env)
-        sim_token, username, password = credentials(env)
+        sim_token, username, password = credentials(env, "admin")
         args.out.mkdir(parents=True, exist_ok=True)
         with running(env) as base:
             if args.warm_up > 0:
@@ -102,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                             "--token", sim_token,
                             "--duration", str(args.warm_up), "--everyone-on-duty"]
                 subprocess.run(simulate, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)
-            shoot(base, username, password, args.out)
+            shoot(base, username, password, args.out, sizes)
     finally:
         if embedded is not None:
             embedded.stop()

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from dashboard.config import load_settings
 from dashboard.redis_server import ensure_redis
-from tests.e2e.screenshots import OUT, credentials, ensure_seeded
+from tests.e2e.screenshots import OUT, SIZES, credentials, ensure_seeded
 from tests.e2e.stack import chromium, free_port, log_in, running, stack_env, wait_for_view
 
-TABLETS = {"landscape": {"width": 1280, "height": 800}, "portrait": {"width": 800, "height": 1280}}
+TABLETS = {orientation: SIZES[f"tablet-{orientation}"] for orientation in ("landscape", "portrait")}
 VIEWS = [("city", "/city", "city"), ("town", "/unit/licheng-zhenhai", "town")]
 
 
