@@ -52,8 +52,14 @@ window.__benchDrawn = function (t) {
   if (!locs.length || (t.code !== 'putian' && !locs.some(c => c === t.code || c.startsWith(t.code + '-')))) {
     return false;
   }
+  // Positions: a dot each (the bare page; the product from town level down), or on the product's
+  // wide maps the staff counted per town, a disc each. Both pages take them from live:pos when the
+  // figure is built, which can be a moment after the count was read (and the live state prunes
+  // positions that stopped reporting), so any drawn at all counts when there are some.
   const pos = gd.data.find(d => d.meta === 'positions');
-  if (!pos || (pos.lat || []).length < t.positions) { return false; }
+  const discs = gd.data.find(d => d.meta === 'staff-all');
+  const drawnPos = Math.max((pos && pos.lat || []).length, (discs && discs.lat || []).length);
+  if (t.positions > 0 && drawnPos === 0) { return false; }
   const sub = gd._fullLayout.map._subplot;
   return !!(sub && sub.map && sub.map.loaded());
 };
