@@ -21,6 +21,7 @@ window.__bench = {target: null, drawnAt: 0, pressAt: 0, readyFrame: false, figur
 document.addEventListener('mousedown', () => { window.__bench.pressAt = Date.now(); }, true);
 (function tick() {
   const b = window.__bench;
+  if (window.__benchHook) { window.__benchHook(); }
   // Figures readable: the KPI tiles hold numbers and the sub-unit list has its rows.
   if (!b.figuresAt && document.querySelector('#unit-kpis .kpi-value')
       && document.querySelector('#unit-children .ag-row')) { b.figuresAt = Date.now(); }
@@ -32,6 +33,20 @@ document.addEventListener('mousedown', () => { window.__bench.pressAt = Date.now
   }
   requestAnimationFrame(tick);
 })();
+// The regions Plotly has finished plotting (plotly_afterplot comes after every asynchronous step,
+// such as fetching a GeoJSON URL), not merely the ones it was handed. Every map element is hooked
+// as soon as it exists, whatever the page shows yet: a map drawn before its view's level is on
+// the page must not have plotted unseen.
+window.__benchHook = function () {
+  const gd = document.querySelector('#unit-map .js-plotly-plot');
+  if (gd && !gd.__benchHooked && gd.on) {
+    gd.__benchHooked = true;
+    gd.on('plotly_afterplot', () => {
+      const r = (gd.data || []).find(d => d.meta === 'regions');
+      gd.__benchLocs = (r && r.locations) || [];
+    });
+  }
+};
 window.__benchDrawn = function (t) {
   const bareLevel = document.getElementById('bare-level');  // the bare map page (screens_bare_map)
   const view = bareLevel ? (bareLevel.textContent === t.level ? bareLevel : null)
@@ -39,15 +54,6 @@ window.__benchDrawn = function (t) {
   if (document.querySelector('#unit-map.map-drawing')) { return false; }  // canvas not shown yet
   const gd = document.querySelector('#unit-map .js-plotly-plot');
   if (!view || !gd || !gd.data || !gd._fullLayout || !gd._fullLayout.map) { return false; }
-  // The regions Plotly has finished plotting (plotly_afterplot comes after every asynchronous
-  // step, such as fetching a GeoJSON URL), not merely the ones it was handed.
-  if (!gd.__benchHooked && gd.on) {
-    gd.__benchHooked = true;
-    gd.on('plotly_afterplot', () => {
-      const r = (gd.data || []).find(d => d.meta === 'regions');
-      gd.__benchLocs = (r && r.locations) || [];
-    });
-  }
   const locs = gd.__benchLocs || [];
   if (!locs.length || (t.code !== 'putian' && !locs.some(c => c === t.code || c.startsWith(t.code + '-')))) {
     return false;
@@ -69,7 +75,9 @@ STATUS = """() => {
   const v = document.querySelector('.view'), gd = document.querySelector('#unit-map .js-plotly-plot');
   const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
   return {level: v && v.dataset.level, traces: gd && gd.data ? gd.data.map(d => [d.meta,
-          (d.lat || d.locations || []).length]) : null, loaded: !!(sub && sub.map && sub.map.loaded())};
+          (d.lat || d.locations || []).length]) : null, loaded: !!(sub && sub.map && sub.map.loaded()),
+          plotted: gd && gd.__benchLocs ? gd.__benchLocs.slice(0, 2) : null,
+          hidden: !!document.querySelector('#unit-map.map-drawing')};
 }"""
 
 # Feed-to-screen: the first moment each awaited incident's row is in the ticker, and its marker drawn
