@@ -2,7 +2,8 @@
 
 Each action writes an AlertAck row (never updated), an audit entry and one feed:alerts event. A
 repeated request with the same request id finds its earlier row and changes nothing. The API and
-the Dash desk both find the alert with ``locked_alert`` and act with ``perform``.
+the Dash desk both act through ``dashboard.alert_service.act``, which finds the alert with
+``locked_alert`` and acts with ``perform``; the escalation timer calls ``perform`` in its own scan.
 
 An escalation moves the alert to the desk above the one that pressed it (the supervise worker's
 timer: above the alert's own level) and names that desk in its row and in its answer. Acknowledging
