@@ -22,7 +22,7 @@ from dashboard import alert_service, roster
 from dashboard.alert_order import level_rank, sql_order
 from dashboard.alert_titles import prime as prime_titles
 from dashboard.alerting import alerts_in, payload, wire_time
-from dashboard.alerting_actions import LADDER, ActionError
+from dashboard.alerting_actions import DUTY_ROLES, LADDER, ActionError
 from dashboard.api import now
 from dashboard.auth import client_address
 from dashboard.i18n import LEVEL_NAMES, SEVERITY_NAMES, lang_of, name_of, unit_name
@@ -31,7 +31,6 @@ from dashboard.principal import Principal
 from layouts import duty as L
 from layouts import ids
 
-DESK_ROLES = ("admin", "leader", "duty")
 KINDS = ALERT_KINDS
 MAX_ROWS = 500
 
@@ -39,7 +38,7 @@ MAX_ROWS = 500
 def desk_principal() -> Principal | None:
     """The caller if they may use the duty desk, else None."""
     principal = scope.current_principal()
-    return principal if principal is not None and principal.role in DESK_ROLES else None
+    return principal if principal is not None and principal.role in DUTY_ROLES else None
 
 
 def names(lang: str) -> dict[str, Any]:

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from dashboard import outbox
 from dashboard.alerting import payload
 from dashboard.alerting_actions import (
+    DUTY_ROLES,
+    ActionError,
     AlreadyActed,
     Request,
     answer,
@@ -76,6 +78,8 @@ def act(svc: Services, principal: Principal, alert_id: int, action: str, body: d
     """Perform a duty action (ack, assign, escalate, snooze, resolve, note) on an alert for the
     caller, once per request id, audited and published; ActionError (status, message, field) when
     refused."""
+    if principal.role not in DUTY_ROLES:
+        raise ActionError(403, "action.err.role", role=repr(principal.role))
     req = parse_request(action, body)
     try:
         with svc.Session.begin() as session:

@@ -53,6 +53,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "time.err.zone": ("{field}须带时区：{value}", "{field} must include a time zone offset: {value}"),
     # Duty actions refused (dashboard.alerting_actions.ActionError).
     "action.err.unknown": ("未知操作：{value}", "unknown action {value}"),
+    "action.err.role": ("{role} 角色无权处置告警", "role {role} may not act on alerts"),
     "action.err.assignee": ("{field}须从该告警所在单位的人员或值班台中选择，收到 {value}",
                             "{field} must be a staff id or duty account on the alert's roster, got {value}"),
     "action.err.required": ("请填写{field}", "{field} is required"),

@@ -16,13 +16,12 @@ from dashboard.alert_order import sql_order
 from dashboard.alert_service import act
 from dashboard.alert_titles import prime as prime_titles
 from dashboard.alerting import ALERT_STATES, QUEUE_STATES, alerts_in, payload
-from dashboard.alerting_actions import ActionError
+from dashboard.alerting_actions import DUTY_ROLES, ActionError
 from dashboard.api import ApiError, bp, current_principal, json_body, now, require, services
 from dashboard.auth import client_address
 from dashboard.models import Alert, Unit
 
 READ_ROLES = ("admin", "leader", "duty", "viewer", "wall")
-DUTY_ROLES = ("admin", "leader", "duty")
 
 
 def _states(raw: str | None) -> tuple[str, ...]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from dashboard.alerting_actions import DUTY_ROLES
 from dashboard.api import ApiError, bp, current_principal, json_body, now, require, services
-from dashboard.api.alerts import DUTY_ROLES
 from dashboard.auth import client_address
 from dashboard.escalation import PolicyError, policies, set_policy
 
