@@ -13,7 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from dashboard import audit
+from dashboard.alert_service import act
+from dashboard.alerting_actions import ActionError
 from dashboard.models import Alert, AlertAck, AuditEntry
+from dashboard.principal import Principal
+from dashboard.timeutil import utcnow
 from feeds import schema
 from layouts import duty as L
 from layouts import ids
@@ -50,8 +54,8 @@ def desk(engine, Session, redis_client, tmp_path):  # noqa: N803
     add_account(Session, OFFICER, "duty", "licheng")
     token = add_token(Session, OFFICER, "duty", "licheng")
     site = make_site(engine, Session, redis_client, tmp_path)
-    return SimpleNamespace(app=site.app, Session=Session, redis=redis_client, token=token,
-                           alert=alerts[GRID])
+    return SimpleNamespace(app=site.app, services=site.services, Session=Session, redis=redis_client,
+                           token=token, alert=alerts[GRID])
 
 
 def _told(desk, action: str, lang: str = "en") -> str:
@@ -171,3 +175,14 @@ def test_the_same_request_several_times_at_once_acts_once(desk, way):
                 else [told] + [f"Already done, recorded once: {told}"] * (presses - 1))
     assert sorted(answers, key=str) == sorted(expected, key=str)
     _written_once(desk, "ack", {"state": "open", "level": "village", "assigned_to": None})
+
+
+@pytest.mark.parametrize("role", ["viewer", "liaison", "wall", "system"])
+def test_only_duty_roles_act_whoever_calls_the_service(desk, role):
+    caller = Principal(name=f"a-{role}", role=role)  # a city-wide caller: jurisdiction is no obstacle
+    with pytest.raises(ActionError) as refused:
+        act(desk.services, caller, desk.alert, "resolve", {}, None, utcnow())
+    assert refused.value.status == 403 and str(refused.value) == f"role '{role}' may not act on alerts"
+    assert _fields(desk) == {"state": "open", "level": "village", "assigned_to": None}
+    with desk.Session() as s:
+        assert s.scalars(select(AlertAck)).all() == []
