@@ -1,10 +1,10 @@
 """The duty desk's callbacks: render the officer's queue and board, pick an alert, act on it.
 
 Every callback asks the server who is calling (`callbacks.scope.current_principal`) and reads or
-changes only alerts inside that principal's jurisdiction (`dashboard.alerting.scope`). Actions go
-through `dashboard.alerting_actions` exactly as the API's do: one AlertAck row, one audit entry and
-one outbox row in the same transaction, sent to `feed:alerts` right after the commit, from where
-every other officer's desk and the wall banners hear it.
+changes only alerts inside that principal's jurisdiction (`dashboard.alerting.alerts_in`). Actions
+go through `dashboard.alert_service.act`, the API's own: one AlertAck row, one audit entry and one
+outbox row in the same transaction, once per submission, sent to `feed:alerts` right after the
+commit, from where every other officer's desk and the wall banners hear it.
 """
 
 from __future__ import annotations
@@ -14,45 +14,31 @@ from typing import Any
 
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
-from flask import current_app
 from sqlalchemy import select
 
 from callbacks import scope
 from callbacks.shell_cb import status_words
-from dashboard import outbox, roster
+from dashboard import alert_service, roster
 from dashboard.alert_order import level_rank, sql_order
 from dashboard.alert_titles import prime as prime_titles
-from dashboard.alerting import payload, wire_time
-from dashboard.alerting import scope as alert_scope
-from dashboard.alerting_actions import (
-    LADDER,
-    ActionError,
-    AlreadyActed,
-    answer,
-    find_repeat,
-    locked_alert,
-    parse_request,
-    perform,
-)
+from dashboard.alerting import alerts_in, payload, wire_time
+from dashboard.alerting_actions import DUTY_ROLES, LADDER, ActionError
+from dashboard.api import now
 from dashboard.auth import client_address
 from dashboard.i18n import LEVEL_NAMES, SEVERITY_NAMES, lang_of, name_of, unit_name
-from dashboard.models import ALERT_KINDS, Alert, AlertAck, Unit, User
+from dashboard.models import ALERT_KINDS, AlertAck, Unit, User
 from dashboard.principal import Principal
-from dashboard.timeutil import utcnow
-from feeds import schema
 from layouts import duty as L
 from layouts import ids
 
-DESK_ROLES = ("admin", "leader", "duty")
 KINDS = ALERT_KINDS
-QUEUE_STATES = ("open", "acked")  # a snoozed alert is off both lists until it returns
 MAX_ROWS = 500
 
 
 def desk_principal() -> Principal | None:
     """The caller if they may use the duty desk, else None."""
     principal = scope.current_principal()
-    return principal if principal is not None and principal.role in DESK_ROLES else None
+    return principal if principal is not None and principal.role in DUTY_ROLES else None
 
 
 def names(lang: str) -> dict[str, Any]:
@@ -85,8 +71,7 @@ def desk_rows(principal: Principal, lang: str) -> tuple[list[dict], list[dict]]:
     """(queue of open alerts, board of acknowledged ones) in the principal's jurisdiction."""
     table = names(lang)
     with scope.session() as s:
-        alerts = s.execute(select(Alert).where(alert_scope(principal), Alert.state.in_(QUEUE_STATES))
-                           .order_by(*sql_order()).limit(MAX_ROWS)).scalars().all()
+        alerts = s.execute(alerts_in(principal).order_by(*sql_order()).limit(MAX_ROWS)).scalars().all()
         acked_ids = [a.id for a in alerts if a.state == "acked"]
         acks: dict[int, dict] = {}
         if acked_ids:
@@ -151,8 +136,9 @@ def act(action: str, target: Any, note: str | None, behalf: str | None, channel:
         assign_to: str | None, lang: str | None, submission: str | None = None,
         minutes: int | None = None) -> tuple[str, Any, Any]:
     """Apply a duty action to the selected alert for the caller; (message, queue rows, board rows).
-    The message is what the action answers (an escalation names the desk it went to; a repeated
-    acknowledgement says who acknowledged it and when, and nothing is written)."""
+    The message is what the action answers (an escalation names the desk it went to). The second
+    click of a double click acts nothing and answers "already done" with fresh rows; a repeated
+    acknowledgement says who acknowledged it and when, and writes nothing."""
     lang = lang_of(lang)
     principal = desk_principal()
     if principal is None:
@@ -165,25 +151,15 @@ def act(action: str, target: Any, note: str | None, behalf: str | None, channel:
             "request_id": submission}
     if action == "snooze" and minutes is not None:
         body["expires_minutes"] = minutes
-    svc = scope.services()
     try:
-        req = parse_request(action, body)
-        with svc.Session.begin() as s:
-            alert = locked_alert(s, principal, target)
-            if find_repeat(s, target, req) is not None:  # the second click of a double click
-                return no_update, no_update, no_update
-            # The same injectable clock as the API's actions (tests and replays set it).
-            now = current_app.extensions.get("dashboard.clock", utcnow)()
-            ack, (type_, data) = perform(s, alert, req, principal, source_ip=client_address(), now=now)
-            outbox.stage(s, schema.ALERTS, type_, data)
-            said = answer(ack).text(lang)
-    except AlreadyActed as exc:
-        return exc.message.text(lang), no_update, no_update
+        # The same injectable clock as the API's actions (tests and replays set it).
+        done = alert_service.act(scope.services(), principal, target, action, body, client_address(), now())
     except ActionError as exc:
         return L.tr("refused", lang, reason=exc.message.text(lang)), no_update, no_update
-    outbox.try_flush(svc.Session, svc.redis)  # Redis down: the worker's sweep sends it later
+    if done.repeat and not done.resent:  # done before by someone: nothing changed here to show
+        return done.message.text(lang), no_update, no_update
     queue, board = desk_rows(principal, lang)
-    return said, queue, board
+    return done.message.text(lang), queue, board
 
 
 def on_action(*args):

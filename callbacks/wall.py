@@ -7,22 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 from dash import ClientsideFunction, Dash, Input, Output, State
-from sqlalchemy import select
 
 from callbacks import scope
 from dashboard.alert_titles import prime as prime_titles
-from dashboard.alerting import payload
-from dashboard.alerting import scope as alert_scope
+from dashboard.alerting import CRITICAL, alerts_in, payload
 from dashboard.i18n import lang_of, unit_name
 from dashboard.models import Alert, Unit
 from dashboard.queries import ancestors, children, unit_ref
 from layouts import ids, wall
 from layouts.shell import view_kind
 from layouts.wall import wt
-
-CRITICAL = 4
-_SUBTREE = {"district": Alert.district_code, "town": Alert.town_code, "village": Alert.village_code,
-            "grid": Alert.grid_code}
 
 
 def effective_lang(conf: dict | None, stored: str | None) -> str:
@@ -82,9 +76,7 @@ def open_critical(conf: dict | None, refresh: Any, stored: str | None) -> list[d
             home = scope.open_view(s, _view(conf.get("home") or "putian")).unit
         except scope.ViewRefused:
             return []
-        query = select(Alert).where(alert_scope(principal), Alert.state == "open", Alert.severity >= CRITICAL)
-        if home.level in _SUBTREE:
-            query = query.where(_SUBTREE[home.level] == home.code)
+        query = alerts_in(principal, ("open",), home).where(Alert.severity >= CRITICAL)
         rows = s.execute(query.order_by(Alert.last_at.desc(), Alert.id.desc()).limit(50)).scalars().all()
         prime_titles(s, rows)
         out = []

@@ -1,29 +1,37 @@
-"""Alerts shared by the supervise worker and the duty API: grouping, payloads, jurisdiction scope.
+"""Alerts shared by the supervise worker and the duty API: grouping, payloads, jurisdiction scope,
+and the query of a caller's alerts (``alerts_in``).
 
 A burst with one cause in one place is one alert: an occurrence with the same group key within the
 grouping window raises the count (``alert.updated``) instead of a new alert. Every occurrence has a
 key remembered on the alert, so a redelivered stream entry or a rerun scan changes nothing.
-Duty actions (ack, assign, escalate, resolve) live in ``dashboard.alerting_actions``.
+Duty actions (ack, assign, escalate, resolve) live in ``dashboard.alerting_actions``, performed
+through ``dashboard.alert_service.act``.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, select, text, true
+from sqlalchemy import ColumnElement, Select, select, text, true
 from sqlalchemy.orm import Session
 
 from dashboard.alert_titles import PARTS, derived_parts, titles
-from dashboard.models import Alert
+from dashboard.models import Alert, Unit
 from dashboard.principal import Principal
 
 GROUP_WINDOW = timedelta(minutes=30)
 # Occurrence keys remembered per alert; a burst larger than this in one window is counted anyway.
 MAX_KEYS = 500
 MAX_CAUSES = 200
+CRITICAL = 4  # alert severity 1 low .. 4 critical: what the wall's banner and the briefing show
+ALERT_STATES = ("open", "acked", "snoozed", "resolved")
 LIVE_STATES = ("open", "acked", "snoozed")
+# What a desk works on: the queue (open) and the board (acked); a snoozed alert is off both lists
+# until it returns.
+QUEUE_STATES = ("open", "acked")
 # Escalation climbs from the grid's own center up to the city.
 LEVEL_UP = {"grid": "village", "village": "town", "town": "district", "district": "city"}
 
@@ -166,13 +174,27 @@ def live_alerts(session: Session, kinds: tuple[str, ...], only: set[int] | None 
     return list(session.execute(query).scalars())
 
 
-def scope(principal: Principal) -> ColumnElement[bool]:
-    """SQL condition: the alert lies inside the principal's jurisdiction."""
-    if principal.unit_level == "city":
+def under(level: str, code: str) -> ColumnElement[bool]:
+    """SQL condition: the alert lies in the subtree of the unit at this level with this code."""
+    if level == "city":
         return true()
     column = {"district": Alert.district_code, "town": Alert.town_code,
-              "village": Alert.village_code, "grid": Alert.grid_code}[principal.unit_level]
-    return column == principal.unit_code
+              "village": Alert.village_code, "grid": Alert.grid_code}[level]
+    return column == code
+
+
+def scope(principal: Principal) -> ColumnElement[bool]:
+    """SQL condition: the alert lies inside the principal's jurisdiction."""
+    return under(principal.unit_level, principal.unit_code)
+
+
+def alerts_in(principal: Principal, states: Iterable[str] = QUEUE_STATES,
+              unit: Unit | None = None) -> Select[tuple[Alert]]:
+    """The alerts in these states inside the caller's jurisdiction (and under ``unit``, when given,
+    which the caller has checked is theirs): the one query behind the API's list, the desk's queue
+    and board, the wall's banner and the briefing. Callers add their own order and limits."""
+    query = select(Alert).where(scope(principal), Alert.state.in_(tuple(states)))
+    return query if unit is None else query.where(under(unit.level, unit.code))
 
 
 def next_level(level: str) -> str | None:

@@ -2,7 +2,8 @@
 
 Each action writes an AlertAck row (never updated), an audit entry and one feed:alerts event. A
 repeated request with the same request id finds its earlier row and changes nothing. The API and
-the Dash desk both find the alert with ``locked_alert`` and act with ``perform``.
+the Dash desk both act through ``dashboard.alert_service.act``, which finds the alert with
+``locked_alert`` and acts with ``perform``; the escalation timer calls ``perform`` in its own scan.
 
 An escalation moves the alert to the desk above the one that pressed it (the supervise worker's
 timer: above the alert's own level) and names that desk in its row and in its answer. Acknowledging
@@ -30,6 +31,8 @@ from dashboard.principal import Principal
 from dashboard.timeutil import LOCAL_TZ
 
 ACTIONS = ("ack", "assign", "escalate", "snooze", "resolve", "note")
+# Who may act on an alert at all (the API's routes, the desk and its page); the ladder decides which.
+DUTY_ROLES = frozenset({"admin", "leader", "duty"})
 # Centre levels from the lowest up; a desk acts on alerts at its own level or below.
 LADDER = ("grid", "village", "town", "district", "city")
 LADDER_ACTIONS = frozenset({"ack", "assign", "escalate", "snooze", "resolve"})

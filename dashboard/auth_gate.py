@@ -11,6 +11,7 @@ from flask import Flask, current_app, jsonify, redirect, render_template, reques
 from flask_login import current_user
 
 from dashboard import boundaries
+from dashboard.alerting_actions import DUTY_ROLES
 from dashboard.auth import SessionUser, client_address, session_principal, start_session, touch_session
 from dashboard.auth_i18n import page_lang, texts
 from dashboard.auth_sessions import open_session
@@ -22,7 +23,6 @@ from dashboard.principal import Principal
 # connect handler authenticates and whose server refuses foreign origins itself).
 PUBLIC = ("/login", "/logout", "/healthz", "/metrics", "/favicon.ico", "/_favicon.ico")
 PUBLIC_PREFIXES = ("/assets/", "/socket.io")
-DUTY_DESK_ROLES = frozenset({"admin", "leader", "duty"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -86,10 +86,10 @@ def page_allowed(principal: Principal, path: str) -> bool:
     """Whether the principal may open this page (the views' own callbacks check again)."""
     if principal.role == "wall":
         return path.rstrip("/") == (principal.wall_path or "").rstrip("/")
-    if principal.role not in DUTY_DESK_ROLES | {"liaison", "viewer"}:
+    if principal.role not in DUTY_ROLES | {"liaison", "viewer"}:
         return False
     if path == "/duty" or path.startswith("/duty/"):
-        return principal.role in DUTY_DESK_ROLES
+        return principal.role in DUTY_ROLES
     code = _unit_of_path(path)
     if code is None:
         return True

@@ -17,11 +17,9 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from dashboard.alert_titles import prime as prime_titles
-from dashboard.alerting import LIVE_STATES, payload, wire_time
-from dashboard.alerting import scope as alert_scope
+from dashboard.alerting import CRITICAL, LIVE_STATES, alerts_in, payload, wire_time
 from dashboard.instruction_receipts import on_read, receipts
 from dashboard.instructions import (
-    CRITICAL,
     KINDS,
     LEVEL_ORDER,
     LIMIT,
@@ -146,8 +144,7 @@ def briefing(session: Session, principal: Principal, now: datetime, filters: Fil
               "due_at": wire_time(it.due_at), "escalations": it.escalations, "description": desc,
               "severity": sev, "item": name, "item_en": name_en} for it, desc, sev, name, name_en in rows]
     alerts_q = _filtered(
-        select(Alert).where(Alert.state.in_(LIVE_STATES), alert_scope(principal),
-                            (Alert.severity >= CRITICAL) | (Alert.level != "village")),
+        alerts_in(principal, LIVE_STATES).where((Alert.severity >= CRITICAL) | (Alert.level != "village")),
         Alert, Alert.first_at, filters, now)
     alerts = session.scalars(alerts_q.order_by(_rank(Alert.level), Alert.first_at.desc(), Alert.id.desc())
                              .limit(limit)).all()

@@ -53,6 +53,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "time.err.zone": ("{field}须带时区：{value}", "{field} must include a time zone offset: {value}"),
     # Duty actions refused (dashboard.alerting_actions.ActionError).
     "action.err.unknown": ("未知操作：{value}", "unknown action {value}"),
+    "action.err.role": ("{role} 角色无权处置告警", "role {role} may not act on alerts"),
     "action.err.assignee": ("{field}须从该告警所在单位的人员或值班台中选择，收到 {value}",
                             "{field} must be a staff id or duty account on the alert's roster, got {value}"),
     "action.err.required": ("请填写{field}", "{field} is required"),
@@ -68,7 +69,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action.err.not_found": ("辖区内没有告警 #{id}", "no alert {id} in your jurisdiction"),
     "action.err.ladder": ("该告警已升级到本级以上：本级只能添加备注",
                           "the alert is escalated above your desk: you may add a note, nothing else"),
-    # What a duty action answers the person who took it (dashboard.alerting_actions.answer).
+    # What a duty action answers the person who took it (dashboard.alerting_actions.answer,
+    # dashboard.alert_service.act).
     "action.done.ack": ("已确认 #{id}", "Acknowledged #{id}"),
     "action.done.assign": ("已指派 #{id}", "Assigned #{id}"),
     "action.done.escalate": ("已升级 #{id}", "Escalated #{id}"),
@@ -77,6 +79,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action.done.note": ("已为 #{id} 添加备注", "Note added to #{id}"),
     "action.escalated": ("已升级至 {unit} {desk}", "Escalated to the {desk} of {unit}"),
     "action.already_acked": ("已由 {who} 于 {at} 确认", "Already acknowledged by {who} at {at}"),
+    # The same submission again (a double click, a retry): {done} is what the first one answered.
+    "action.repeat": ("已办理，未重复记录：{done}", "Already done, recorded once: {done}"),
     "desk.village": ("村级值班台", "village desk"), "desk.town": ("镇街级值班台", "town desk"),
     "desk.district": ("区级值班台", "district desk"), "desk.city": ("市级值班台", "city desk"),
 }

@@ -28,7 +28,6 @@ READ_ROLES = frozenset({"admin", "leader", "duty"})
 WRITE_ROLES = frozenset({"admin", "leader"})
 KINDS = ("supervision", "alert", "incident")
 MAX_TEXT = 500
-CRITICAL = 4  # alert severity 1 low .. 4 critical
 LEVEL_ORDER = ("city", "district", "town", "village")  # highest first
 LIMIT = 200
 MAX_REQUEST_ID = 64

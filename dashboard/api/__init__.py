@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from functools import wraps
 
 import redis
@@ -12,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from dashboard.principal import Principal, principal_for_token
 from dashboard.services import Services
+from dashboard.timeutil import utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger(__name__)
@@ -30,6 +32,12 @@ class ApiError(Exception):
 def services() -> Services:
     """The Services of the running app."""
     return current_app.extensions["dashboard"]
+
+
+def now() -> datetime:
+    """The app's clock for actions: the one tests and replays inject as
+    ``app.extensions["dashboard.clock"]``, else the wall clock (the API and the screens alike)."""
+    return current_app.extensions.get("dashboard.clock", utcnow)()
 
 
 def current_principal() -> Principal | None:

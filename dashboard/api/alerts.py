@@ -7,50 +7,30 @@ if Redis is down the action still succeeds (``stream_id`` null) and the worker's
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from dashboard import alert_story as story
-from dashboard import outbox, roster
+from dashboard import roster
 from dashboard.alert_order import sql_order
+from dashboard.alert_service import act
 from dashboard.alert_titles import prime as prime_titles
-from dashboard.alerting import payload, scope
-from dashboard.alerting_actions import (
-    ActionError,
-    AlreadyActed,
-    answer,
-    find_repeat,
-    locked_alert,
-    parse_request,
-    perform,
-    record,
-)
-from dashboard.api import ApiError, bp, current_principal, json_body, require, services
+from dashboard.alerting import ALERT_STATES, QUEUE_STATES, alerts_in, payload
+from dashboard.alerting_actions import DUTY_ROLES, ActionError
+from dashboard.api import ApiError, bp, current_principal, json_body, now, require, services
 from dashboard.auth import client_address
 from dashboard.models import Alert, Unit
-from dashboard.timeutil import utcnow
-from feeds import schema
 
 READ_ROLES = ("admin", "leader", "duty", "viewer", "wall")
-DUTY_ROLES = ("admin", "leader", "duty")
-STATES = ("open", "acked", "snoozed", "resolved")
-_SUBTREE = {"district": Alert.district_code, "town": Alert.town_code,
-            "village": Alert.village_code, "grid": Alert.grid_code}
-
-
-def _now():
-    # Tests and replays inject a clock through the app's extensions.
-    return current_app.extensions.get("dashboard.clock", utcnow)()
 
 
 def _states(raw: str | None) -> tuple[str, ...]:
     if not raw:
-        return ("open", "acked")
+        return QUEUE_STATES
     states = tuple(s.strip() for s in raw.split(",") if s.strip())
-    bad = [s for s in states if s not in STATES]
+    bad = [s for s in states if s not in ALERT_STATES]
     if bad or not states:
-        raise ApiError(400, f"state must be one or more of {', '.join(STATES)}", "state")
+        raise ApiError(400, f"state must be one or more of {', '.join(ALERT_STATES)}", "state")
     return states
 
 
@@ -70,15 +50,13 @@ def list_alerts():
     """Alerts in the caller's jurisdiction in the queue's order (dashboard.alert_order)."""
     principal = current_principal()
     states, limit = _states(request.args.get("state")), _limit(request.args.get("limit"))
-    query = select(Alert).where(scope(principal), Alert.state.in_(states))
     with services().Session() as session:
-        code = request.args.get("unit")
+        unit, code = None, request.args.get("unit")
         if code:
             unit = session.get(Unit, code)
             if unit is None or not principal.covers(unit):  # the same answer for both
                 raise ApiError(404, f"unknown unit {code!r}", "unit")
-            if unit.level in _SUBTREE:
-                query = query.where(_SUBTREE[unit.level] == code)
+        query = alerts_in(principal, states, unit)
         total = session.execute(select(func.count()).select_from(query.subquery())).scalar()
         rows = session.execute(query.order_by(*sql_order()).limit(limit)).scalars().all()
         prime_titles(session, rows)
@@ -90,43 +68,19 @@ def list_alerts():
 @require(*DUTY_ROLES)
 def act_on_alert(alert_id: int, action: str):
     """Acknowledge, assign, escalate, resolve or add a note to an alert in the caller's jurisdiction
-    (only a note when the alert is above the caller's level)."""
-    principal = current_principal()
+    (only a note when the alert is above the caller's level), through dashboard.alert_service.act
+    as the desk does. A resent request id answers 200 with the first row (no message); "already
+    acknowledged" answers 200 with who and when."""
     try:
-        req = parse_request(action, json_body())
+        done = act(services(), current_principal(), alert_id, action, json_body(), client_address(), now())
     except ActionError as exc:
         raise ApiError(exc.status, str(exc), exc.field) from exc
-    svc = services()
-    try:
-        with svc.Session.begin() as session:
-            alert = locked_alert(session, principal, alert_id)
-            repeat = find_repeat(session, alert_id, req)
-            if repeat is not None:
-                return jsonify(id=alert_id, alert=payload(alert), action=record(repeat), repeat=True), 200
-            try:
-                ack, (type_, data) = perform(session, alert, req, principal,
-                                             source_ip=client_address(), now=_now())
-            except AlreadyActed as exc:  # acknowledged already: who and when, and nothing written
-                return jsonify(id=alert_id, alert=payload(alert), action=record(exc.earlier), repeat=True,
-                               message=str(exc), message_zh=exc.message.text("zh")), 200
-            staged = outbox.stage(session, schema.ALERTS, type_, data).key
-            said = answer(ack)
-            body = {"id": alert_id, "alert": payload(alert), "action": record(ack), "repeat": False,
-                    "message": said.text("en"), "message_zh": said.text("zh")}
-    except ActionError as exc:
-        raise ApiError(exc.status, str(exc), exc.field) from exc
-    except IntegrityError:
-        # The same request id raced in twice; the other one won and its row answers.
-        with svc.Session() as session:
-            repeat = find_repeat(session, alert_id, req)
-            if repeat is None:
-                raise
-            alert = session.get(Alert, alert_id)
-            return jsonify(id=alert_id, alert=payload(alert), action=record(repeat), repeat=True), 200
-    # Another publisher (the sweep, a concurrent request) may have sent it first: the row knows.
-    body["stream_id"] = outbox.try_flush(svc.Session, svc.redis).get(staged) or \
-        outbox.stream_id(svc.Session, staged)
-    return jsonify(body), 202
+    body = {"id": alert_id, "alert": done.alert, "action": done.action, "repeat": done.repeat}
+    if not done.resent:
+        body.update(message=done.message.text("en"), message_zh=done.message.text("zh"))
+    if done.repeat:
+        return jsonify(body), 200
+    return jsonify({**body, "stream_id": done.stream_id}), 202
 
 
 def _visible(session, alert_id: int) -> Alert:

@@ -4,28 +4,23 @@ instructions (POST /instructions). Same query, filters and jurisdiction as the p
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 
 from dashboard import briefing_pdf, outbox
-from dashboard.api import ApiError, bp, current_principal, json_body, require, services
+from dashboard.api import ApiError, bp, current_principal, json_body, now, require, services
 from dashboard.auth import client_address
 from dashboard.briefing import briefing, parse_filters
 from dashboard.i18n import lang_of
 from dashboard.instructions import READ_ROLES, WRITE_ROLES, InstructionError, instruct_once
-from dashboard.timeutil import utcnow
 
 INSTRUCTION_FIELDS = {"target_kind", "target_id", "text", "request_id"}
 
 
-def _now():
-    return current_app.extensions.get("dashboard.clock", utcnow)()
-
-
 def _read() -> tuple[dict, object]:
-    principal, now, svc = current_principal(), _now(), services()
+    principal, at, svc = current_principal(), now(), services()
     try:
         with svc.Session.begin() as session:
-            return briefing(session, principal, now, parse_filters(session, request.args)), now
+            return briefing(session, principal, at, parse_filters(session, request.args)), at
     except InstructionError as exc:
         raise ApiError(exc.status, str(exc), exc.field) from exc
 
@@ -43,10 +38,10 @@ def get_briefing():
 @require(*READ_ROLES)
 def get_briefing_pdf():
     """The same briefing as an A4 PDF; ?lang=en for English."""
-    data, now = _read()
+    data, at = _read()
     lang = lang_of(request.args.get("lang"))
-    body = briefing_pdf.render(data, current_principal().name, now, lang)
-    stamp = now.strftime("%Y%m%d-%H%M")
+    body = briefing_pdf.render(data, current_principal().name, at, lang)
+    stamp = at.strftime("%Y%m%d-%H%M")
     return Response(body, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="briefing-{stamp}.pdf"'})
 
@@ -63,7 +58,7 @@ def post_instruction():
     svc = services()
     try:
         row, key = instruct_once(svc.Session, current_principal(), body.get("target_kind"),
-                                 body.get("target_id"), body.get("text"), client_address(), _now(),
+                                 body.get("target_id"), body.get("text"), client_address(), now(),
                                  body.get("request_id"))
     except InstructionError as exc:
         raise ApiError(exc.status, str(exc), exc.field) from exc

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from dashboard.api import ApiError, bp, current_principal, json_body, require, services
-from dashboard.api.alerts import DUTY_ROLES, _now
+from dashboard.alerting_actions import DUTY_ROLES
+from dashboard.api import ApiError, bp, current_principal, json_body, now, require, services
 from dashboard.auth import client_address
 from dashboard.escalation import PolicyError, policies, set_policy
 
@@ -31,7 +31,7 @@ def change_policy(kind: str, severity: str):
     try:
         with services().Session.begin() as session:
             policy = set_policy(session, kind, int(severity), body, actor=current_principal().name,
-                                now=_now(), source_ip=client_address())
+                                now=now(), source_ip=client_address())
             answer = policy.as_json()
     except PolicyError as exc:
         raise ApiError(422, str(exc), exc.field) from exc

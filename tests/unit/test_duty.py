@@ -99,7 +99,9 @@ def test_a_double_click_acts_once_and_the_next_submission_acts_again(desk):
         # A new acknowledgement of the acknowledged alert: who did it and when, and nothing written.
         fourth = duty.act("ack", alerts["low"], "twice", "", "screen", "", "zh", "sub-3")
     assert first[1] is not no_update  # done: the queue was re-read
-    assert second == (no_update, no_update, no_update)
+    # The second click says it was done once, and shows the rows as they stand.
+    assert second[0] == f"Already done, recorded once: Acknowledged #{alerts['low']}"
+    assert _ids(second[2]) == [alerts["low"]]
     assert third[1] is not no_update
     assert fourth[0].startswith("已由 duty-zhenhai 于 ") and fourth[0].endswith(" 确认")
     assert fourth[1] is no_update
