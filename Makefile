@@ -22,8 +22,13 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(UV) pip install -q --python $(PY) -r requirements-dev.txt
 	touch $@
 
+# ESLint for assets/ (package.json pins it; package-lock.json pins everything it pulls in).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 install: $(VENV)/.runtime
-install-dev: $(VENV)/.dev
+install-dev: $(VENV)/.dev node_modules/.installed
 
 run: install
 	$(PY) -m dashboard run
@@ -33,6 +38,7 @@ test: install-dev
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
+	npx eslint assets eslint.config.js
 
 screenshots: install-dev
 	$(PY) -m tests.e2e.screenshots
@@ -51,4 +57,4 @@ fault: install-dev
 		$(PYTEST_ARGS) > docs/fault-run.txt 2>&1; status=$$?; cat docs/fault-run.txt; exit $$status
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache node_modules

@@ -61,7 +61,7 @@
 
   function gridApi(id) {
     try { return window.dash_ag_grid && document.getElementById(id) ? window.dash_ag_grid.getApi(id) : null; }
-    catch (e) { return null; }
+    catch { return null; }
   }
 
   /* AG Grid throws (error #4) on an update or a removal of a row it does not hold, e.g. a

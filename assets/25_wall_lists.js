@@ -19,7 +19,7 @@
     try {
       var api = window.dash_ag_grid && window.dash_ag_grid.getApi(id);
       return api && !api.isDestroyed() ? api : null;
-    } catch (e) { return null; }  // not initialised yet: the next tick tries again
+    } catch { return null; }  // not initialised yet: the next tick tries again
   }
 
   function textWidth(text, font) {

@@ -71,7 +71,7 @@
   }, 200);
 
   function api(id) {
-    try { return window.dash_ag_grid.getApi(id); } catch (e) { return null; }
+    try { return window.dash_ag_grid.getApi(id); } catch { return null; }
   }
 
   function has(gridApi, id) { return !!(gridApi && gridApi.getRowNode(String(id))); }

@@ -21,7 +21,7 @@
   function root() { return document.getElementById("duty-root"); }
   function storeKey() { var c = control(); return "duty-paging:" + (c ? c.dataset.desk : ""); }
   function enabled() {
-    try { return window.localStorage.getItem(storeKey()) === "on"; } catch (e) { return false; }
+    try { return window.localStorage.getItem(storeKey()) === "on"; } catch { return false; }
   }
 
   function audioContext() {
@@ -50,7 +50,7 @@
         osc.start(t + offset);
         osc.stop(t + offset + 0.2);
       });
-    } catch (e) { /* no audio device: the title, the pulse and the notification remain */ }
+    } catch { /* no audio device: the title, the pulse and the notification remain */ }
   }
 
   function hidden() { return document.visibilityState === "hidden"; }
@@ -64,13 +64,13 @@
                                          {body: row.title || "", tag: "duty-alert-" + id, requireInteraction: true});
       note.onclick = function () { window.focus(); };
       P.notes[id] = note;
-    } catch (e) { /* notifications unavailable: the title and the tone remain */ }
+    } catch { /* notifications unavailable: the title and the tone remain */ }
   }
 
   function closeNote(id) {
     var note = P.notes[id];
     delete P.notes[id];
-    if (note) { try { note.close(); } catch (e) { /* already gone */ } }
+    if (note) { try { note.close(); } catch { /* already gone */ } }
   }
 
   function applyTitle() {
@@ -154,7 +154,7 @@
     }
     var grid = null;
     try { grid = document.getElementById("duty-queue") ? window.dash_ag_grid.getApi("duty-queue") : null; }
-    catch (e) { grid = null; }
+    catch { grid = null; }
     if (grid && grid !== P.grid) {
       P.grid = grid;
       grid.addEventListener("modelUpdated", recompute);
@@ -177,7 +177,7 @@
       return;
     }
     var on = !enabled();
-    try { window.localStorage.setItem(storeKey(), on ? "on" : "off"); } catch (err) { /* private mode */ }
+    try { window.localStorage.setItem(storeKey(), on ? "on" : "off"); } catch { /* private mode */ }
     if (on) {
       audioContext();
       if ("Notification" in window && window.Notification.permission === "default") {

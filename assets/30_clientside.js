@@ -243,11 +243,11 @@
 
   dc.gridLive = {
     movePositionsNow: function (positions) {
-      try { return movePositionsNow(positions); } catch (e) { return false; }
+      try { return movePositionsNow(positions); } catch { return false; }
     },
 
     applyFeedMapNow: function (events, sub) {
-      try { return applyFeedMapNow(events, sub); } catch (e) { return false; }
+      try { return applyFeedMapNow(events, sub); } catch { return false; }
     },
 
     relabel: function (lang, view) {

@@ -21,5 +21,5 @@
     }
   }
 
-  window.setInterval(function () { try { haloOnce(); } catch (e) { /* a map being rebuilt */ } }, 700);
+  window.setInterval(function () { try { haloOnce(); } catch { /* a map being rebuilt */ } }, 700);
 })();

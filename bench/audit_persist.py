@@ -1,20 +1,24 @@
 """Cost of the audit entries the persister appends (feeds/persist_audit.py): 3 batches of 500
 incident reports per backend, with and without them, twice. `python -m bench.audit_persist`
-(uses the test Redis and PostgreSQL of tests/conftest.py and a scratch SQLite file in var/)."""
+(a scratch SQLite file in var/, a PostgreSQL database created if missing; the Redis database given
+is flushed afterwards)."""
 
 from __future__ import annotations
 
+import argparse
+import os
+import sys
 import time
 import uuid
 
 import redis
 
 import feeds.persister as persister_mod
+from bench.intake_world import build_world, report_data
+from bench.topology_setup import create_database
 from dashboard.db import drop_all, make_engine, session_factory, upgrade
 from feeds import schema
 from feeds.persister import Persister
-from tests.conftest import DB_PREFIX, REDIS_URL, pg_database_url
-from tests.integration.intake_support import build_world, report_data
 
 BATCHES, SIZE = 3, 500
 
@@ -47,15 +51,22 @@ def run(name: str, url: str, client: redis.Redis) -> None:
         engine.dispose()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     """Both backends."""
-    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    parser = argparse.ArgumentParser(prog="python -m bench.audit_persist",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4"),
+                        help="a scratch Redis database (flushed afterwards)")
+    parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/audit_bench")
+    args = parser.parse_args(argv)
+    client = redis.Redis.from_url(args.redis_url, decode_responses=True)
     try:
         run("sqlite", "sqlite:///var/bench-audit.sqlite3", client)
-        run("postgresql", pg_database_url(f"{DB_PREFIX}_bench_audit"), client)
+        run("postgresql", create_database(args.postgres_url), client)
     finally:
         client.flushdb()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

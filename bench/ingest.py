@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.ingest --write
 
-For each database: an empty schema with a small world (tests/integration/intake_support), the
+For each database: an empty schema with a small world (bench/intake_world.py), the
 feeds pre-filled through the same producer the API uses, then one persist-group consumer (the
 code `ingest` runs, with its SQLite BEGIN IMMEDIATE engine) drains them; the figure is entries'
 rows committed per second of wall time, live state included. ``--write`` puts the table into the
@@ -24,17 +24,12 @@ from pathlib import Path
 import psutil
 import redis
 
+from bench.intake_world import G1, G1_POINT, build_world, produce_dispatch, produce_report
+from bench.topology_setup import create_database
 from dashboard.db import drop_all, session_factory, upgrade
 from feeds import producer, schema
 from feeds.consumer import Consumer, Knobs
 from feeds.persister import Persister, writer_engine
-from tests.integration.intake_support import (
-    G1,
-    G1_POINT,
-    build_world,
-    produce_dispatch,
-    produce_report,
-)
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 STAFF = 5722
@@ -135,9 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="write the Ingest section")
     args = parser.parse_args(argv)
     client = redis.Redis.from_url(args.redis_url, decode_responses=True)
-    from tests.conftest import pg_database_url
-
-    pg = pg_database_url(args.postgres_url.rsplit("/", 1)[1])
+    pg = create_database(args.postgres_url)
     with tempfile.TemporaryDirectory() as tmp:
         results = [measure(f"sqlite:///{tmp}/bench.sqlite3", client, args), measure(pg, client, args)]
     client.flushdb()

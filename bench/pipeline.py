@@ -5,7 +5,7 @@
     .venv/bin/python -m bench.pipeline
 
 Uses the configured Redis and database (seeding the world if it is empty), launches `serve`,
-`ingest` and `fanout` as subprocesses (whichever are built), runs `simulate` at each scale for a
+`ingest`, `supervise` and `fanout` as subprocesses, runs `simulate` at each scale for a
 fixed time, and reports rows persisted per second, consumer lag over time and Redis → Socket.IO
 latency into the "Pipeline" section of docs/benchmarks.md.
 """
@@ -13,7 +13,6 @@ latency into the "Pipeline" section of docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import platform
 import random
@@ -44,8 +43,7 @@ from dashboard.timeutil import LOCAL_TZ, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 CITY_START = "2026-11-24T10:00"  # a Tuesday morning: the rhythm's busy hours, pinned for repeatability
-WORKERS = (("serve", "dashboard.server"), ("ingest", "feeds.persister"), ("supervise", "feeds.supervisor"),
-           ("fanout", "feeds.fanout"))
+WORKERS = ("serve", "ingest", "supervise", "fanout")
 # A stage keeps up when its position backlog grows by at most this many stream entries a second
 # (one entry per API batch, a few a second: half an entry a second sustained never clears) and
 # it persists more than this share of what was sent.
@@ -93,16 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     sim_token, screen_token = issue_bench_tokens(engine)
     with engine.connect() as conn:
         staff = conn.scalar(select(func.count()).select_from(Staff))
-    built = [(verb, mod) for verb, mod in WORKERS if importlib.util.find_spec(mod) is not None]
-    missing = [verb for verb, mod in WORKERS if (verb, mod) not in built]
     notes: list[str] = []
     children = Children(env, logs)
     try:
-        for verb, _mod in built:
+        for verb in WORKERS:
             children.start(verb, ["-m", "dashboard", verb])
-        if "serve" not in children.procs:
-            print("bench.pipeline: `serve` is not built; nothing to measure", file=sys.stderr)
-            return 3
         wait_http(url + "/healthz", 90)
         latencies = Latencies()
         screen = None
@@ -119,9 +112,6 @@ def main(argv: list[str] | None = None) -> int:
             screen.disconnect()
     finally:
         children.stop_all()
-    if missing:
-        notes.append(f"- Not running (not built when measured): {', '.join(missing)}; what depends on "
-                     "them was not measured.")
     notes += stage_notes(stages)
     notes += [
         f"- The machine was shared while measuring (load average {load_start:.1f} at the start, "
@@ -149,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
                    "shared with other work",
         "database": engine.url.get_backend_name(),
         "redis": settings.redis_url.rsplit("@", 1)[-1],
-        "processes": ", ".join(f"`{v}`" for v, _ in built) + ", `simulate`",
+        "processes": ", ".join(f"`{v}`" for v in WORKERS) + ", `simulate`",
         "notes": notes,
     }
     text = render(stages, meta)

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bench import screens_browser as sb
+from bench.browser import chromium
 from bench.pipeline_procs import (
     Children,
     ensure_world,
@@ -49,7 +50,6 @@ from dashboard.models import BusinessItem, Unit
 from dashboard.queries import ancestors
 from dashboard.queries_views import live_positions
 from dashboard.timeutil import LOCAL_TZ
-from tests.e2e.stack import chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 GRID = "licheng-zhenhai-changshou-g01"  # a grid under the demo accounts' named places

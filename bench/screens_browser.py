@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import time
 
+from bench.browser import log_in
 from bench.screens_trace import Recorder
-from tests.e2e.stack import log_in
 
 # Installed before any page script runs: notes the first moment the view is drawn, and the last
 # mouse press (the drill clicks), in epoch milliseconds.

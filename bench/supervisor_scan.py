@@ -18,10 +18,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, insert, select
 
+from bench.supervision_world import CHAIN, GRID, T0, build_world
 from dashboard.db import drop_all, make_engine, session_factory, upgrade
 from dashboard.models import Incident, SupervisionItem
 from feeds.supervision_deadlines import scan
-from tests.integration.supervision_world import CHAIN, GRID, T0, build_world
 
 STATES = ("reported", "dispatched", "accepted", "resolved")
 

@@ -1,10 +1,10 @@
 """Who is looking, and what they may see: every callback opens its unit through `open_view`.
 
-AUTH HOOK: `current_principal()` is the one place a Dash callback learns its caller. It asks
-`dashboard.api.current_principal()` (bearer token, or the browser session once `dashboard.auth`
-installs `dashboard.session_principal`). Until a log-in exists, or when the server is started with
-`DASHBOARD_OPEN_VIEWS` set in its config (tests, development), an anonymous caller sees the whole
-city as a viewer. Jurisdiction is then enforced here, on the server, for every view.
+`current_principal()` is the one place a Dash callback learns its caller: the logged-in session
+(`dashboard.api.current_principal`, which reads what `dashboard.auth` installs). Nobody logged in
+means nothing shown: `open_view` refuses, and the callbacks that do not open a view answer empty.
+The gate (dashboard.auth_gate) answers 401 before a callback runs without a session; this is the
+same rule again where the data is read. Jurisdiction is enforced here, on the server, for every view.
 """
 
 from __future__ import annotations
@@ -18,13 +18,12 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from dashboard.api import current_principal as api_principal
 from dashboard.models import Unit
 from dashboard.principal import Principal
 from dashboard.services import Services
 from dashboard.timeutil import Period, PeriodError
 from layouts.period import resolve_period
-
-OPEN_VIEWER = Principal(name="anonymous", role="viewer", unit_code="putian", unit_level="city")
 
 
 def services() -> Services:
@@ -33,16 +32,8 @@ def services() -> Services:
 
 
 def current_principal() -> Principal | None:
-    """The caller of this callback, or None when nobody is logged in and views are closed."""
-    from dashboard.api import current_principal as api_principal
-
-    principal = api_principal()
-    if principal is not None:
-        return principal
-    auth_installed = "dashboard.session_principal" in current_app.extensions
-    if current_app.config.get("DASHBOARD_OPEN_VIEWS", not auth_installed):
-        return OPEN_VIEWER
-    return None
+    """The caller of this callback, or None when nobody is logged in (and then nothing is shown)."""
+    return api_principal()
 
 
 @contextmanager

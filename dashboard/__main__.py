@@ -32,20 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for verb, (module_name, help_text) in VERBS.items():
         p = sub.add_parser(verb, help=help_text, description=help_text)
-        module = _load(module_name)
-        if module is not None and hasattr(module, "add_arguments"):
-            module.add_arguments(p)
+        importlib.import_module(module_name).add_arguments(p)
         p.set_defaults(_module=module_name)
     return parser
-
-
-def _load(module_name: str):
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,11 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    module = _load(args._module)
-    if module is None or not hasattr(module, "main"):
-        print(f"'{args.verb}' is not built yet", file=sys.stderr)
-        return 3
-    return int(module.main(args, settings) or 0)
+    return int(importlib.import_module(args._module).main(args, settings) or 0)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, jsonify
 
-from dashboard import auth_guard, auth_proxies
+from callbacks import app as views
+from dashboard import api, auth, auth_guard, auth_proxies, health, realtime
 from dashboard.config import Settings, load_settings
 from dashboard.extensions import socketio, socketio_channel
 from dashboard.realtime_queue import client_manager
@@ -25,7 +26,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     server.json.ensure_ascii = False
     server.extensions["dashboard"] = services
 
-    _register_optional(server, services)
+    for part in (health, api, realtime, auth, views):  # each: init_app(server, services)
+        part.init_app(server, services)
     auth_guard.init_app(server)
     # The Redis message queue, with what a dropped subscription missed filled from the streams.
     socketio.init_app(server, client_manager=client_manager(settings.redis_url,
@@ -42,21 +44,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return jsonify(error="not found", field=None), 404
 
     return server
-
-
-def _register_optional(server: Flask, services: Services) -> None:
-    """Attach the parts built so far; each module exposes init_app(server, services)."""
-    import importlib
-
-    for name in ("dashboard.health", "dashboard.api", "dashboard.realtime", "dashboard.auth",
-                 "callbacks.app"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.init_app(server, services)
 
 
 def services_of(server: Flask) -> Services:

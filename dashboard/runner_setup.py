@@ -6,8 +6,10 @@ from sqlalchemy import select
 
 from dashboard.config import Settings
 from dashboard.db import engine_for, session_factory, upgrade
+from dashboard.demo_accounts import demo_accounts
 from dashboard.models import Unit
 from dashboard.principal import issue_token, revoke_token
+from dashboard.seed import seed_world, world_is_seeded
 from dashboard.server import display_url
 from dashboard.timeutil import utcnow
 
@@ -17,11 +19,6 @@ WALL_TOKEN_NAME = "run-wall-city"
 
 def seed_if_empty(engine) -> None:
     """Seed the demo world (with a progress bar) unless the database already holds one."""
-    try:
-        from dashboard.seed import seed_world, world_is_seeded
-    except ImportError:
-        print("seed: not built yet; starting with whatever the database holds", flush=True)
-        return
     if world_is_seeded(engine):
         return
     print("seeding the demo world (first start only) ...", flush=True)
@@ -56,24 +53,18 @@ def prepare_database(settings: Settings) -> dict[str, str]:
 
 
 def demo_lines(settings: Settings, tokens: dict[str, str]) -> list[str]:
-    """Lines telling people how to get in: the log-in accounts if dashboard.auth has demo
-    accounts, and the wall link this run created."""
+    """Lines telling people how to get in: the demo log-in accounts and the wall link this run
+    created."""
     base = display_url(settings.host, settings.port)
-    lines = []
+    lines = ["demo accounts (log in at /login):"]
+    engine = engine_for(settings)
     try:
-        from dashboard.auth import demo_accounts
-    except ImportError:
-        demo_accounts = None
-    if demo_accounts is not None:
-        engine = engine_for(settings)
-        try:
-            lines.append("demo accounts (log in at /login):")
-            for line in demo_accounts(session_factory(engine)):
-                # Wall lines carry a path; people want something to click.
-                lines.append("  " + line.replace(": /", f": {base}/", 1) if line.startswith("wall ")
-                             else "  " + line)
-        finally:
-            engine.dispose()
+        for line in demo_accounts(session_factory(engine)):
+            # Wall lines carry a path; people want something to click.
+            lines.append("  " + line.replace(": /", f": {base}/", 1) if line.startswith("wall ")
+                         else "  " + line)
+    finally:
+        engine.dispose()
     if tokens.get("wall"):
         lines.append(f"city wall: {base}/wall/city?token={tokens['wall']}")
     return lines

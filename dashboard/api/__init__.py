@@ -158,13 +158,7 @@ def _no_such_operation(_rest: str):
 
 def init_app(server: Flask, _services: Services) -> None:
     """Register the API blueprint with every API module's routes."""
-    import importlib
+    # Imported here, not at the top: each of them adds its routes to `bp`, defined above.
+    from dashboard.api import alerts, briefing, escalation, intake, read  # noqa: F401
 
-    for name in ("dashboard.api.read", "dashboard.api.intake", "dashboard.api.alerts",
-                 "dashboard.api.briefing", "dashboard.api.escalation"):
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
     server.register_blueprint(bp)

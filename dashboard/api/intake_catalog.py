@@ -18,6 +18,7 @@ from shapely.geometry import shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from dashboard.geo import GridLocator
 from dashboard.models import BusinessItem, Department, Staff, Unit
 
 RELOAD_S = 30.0
@@ -89,34 +90,10 @@ def load_catalog(session: Session) -> Catalog:
     return cat
 
 
-def _grid_locator(grid_rows: list[Unit]):
+def _grid_locator(grid_rows: list[Unit]) -> GridLocator | None:
     """dashboard.geo's GridLocator over (code, geometry) pairs of the stored grids."""
     pairs = [(u.code, shape(json.loads(u.boundary))) for u in grid_rows if u.boundary]
-    if not pairs:
-        return None
-    try:
-        from dashboard.geo import GridLocator
-    except ModuleNotFoundError as exc:
-        if exc.name != "dashboard.geo":
-            raise
-        return _TreeLocator(pairs)
-    return GridLocator(pairs)
-
-
-class _TreeLocator:
-    """The same lookup where dashboard.geo is not installed (a trimmed deployment)."""
-
-    def __init__(self, pairs: list) -> None:
-        self.codes = [code for code, _ in pairs]
-        self.tree = shapely.STRtree([geom for _, geom in pairs])
-
-    def locate_many(self, lats, lons) -> list[str | None]:
-        """Grid codes for many points (None where a point is in no grid)."""
-        out: list[str | None] = [None] * len(lats)
-        which, grid = self.tree.query(shapely.points(lons, lats), predicate="intersects")
-        for i, g in sorted(zip(which.tolist(), grid.tolist(), strict=True), reverse=True):
-            out[i] = self.codes[g]
-        return out
+    return GridLocator(pairs) if pairs else None
 
 
 _lock = threading.Lock()

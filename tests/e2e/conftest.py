@@ -11,11 +11,12 @@ import pytest
 import redis
 from sqlalchemy import Engine
 
+from bench.browser import chromium, log_in
 from dashboard.auth_accounts import create_user
 from dashboard.db import session_factory
 from dashboard.principal import issue_token
 from tests.conftest import BROWSER_BACKENDS, REDIS_URL, seeded_world
-from tests.e2e.stack import chromium, free_port, log_in, running, stack_env, watch_console
+from tests.e2e.stack import free_port, running, stack_env, watch_console
 
 PASSWORD = "e2e-password-0123456789"
 

@@ -17,11 +17,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.browser import chromium, log_in
 from dashboard.config import load_settings
 from dashboard.db import engine_for, session_factory
 from dashboard.principal import issue_token
 from dashboard.redis_server import ensure_redis
-from tests.e2e.stack import ROOT, chromium, free_port, log_in, running, stack_env, wait_for_view
+from tests.e2e.stack import ROOT, free_port, running, stack_env, wait_for_view
 
 OUT = ROOT / "docs" / "screens"
 GRID = "licheng-zhenhai-changshou-g01"

@@ -11,10 +11,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from bench.browser import chromium, log_in
 from dashboard.config import load_settings
 from dashboard.redis_server import ensure_redis
 from tests.e2e.screenshots import OUT, SIZES, credentials, ensure_seeded
-from tests.e2e.stack import chromium, free_port, log_in, running, stack_env, wait_for_view
+from tests.e2e.stack import free_port, running, stack_env, wait_for_view
 
 TABLETS = {orientation: SIZES[f"tablet-{orientation}"] for orientation in ("landscape", "portrait")}
 VIEWS = [("city", "/city", "city"), ("town", "/unit/licheng-zhenhai", "town")]

@@ -14,12 +14,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.browser import chromium
 from dashboard.config import load_settings
 from dashboard.db import engine_for, session_factory
 from dashboard.principal import issue_token
 from dashboard.redis_server import ensure_redis
 from tests.e2e.screenshots import OUT, credentials, ensure_seeded
-from tests.e2e.stack import ROOT, chromium, free_port, running, stack_env, wait_for_view
+from tests.e2e.stack import ROOT, free_port, running, stack_env, wait_for_view
 
 SIZES = {"1080p": (1920, 1080), "1440p": (2560, 1440), "4k": (3840, 2160)}
 SPLICED = {"spliced": (7680, 4320)}

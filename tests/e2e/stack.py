@@ -1,5 +1,5 @@
-"""Start the product as users run it (serve, ingest, fanout as separate processes) and drive
-Debian's Chromium through Playwright. Used by the browser tests and by screenshots.py."""
+"""Start the product as users run it (serve, ingest, fanout as separate processes) and watch its
+pages in Chromium (started by bench/browser.py). Used by the browser tests and by screenshots.py."""
 
 from __future__ import annotations
 
@@ -15,9 +15,6 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 # Console noise that is not an error of ours: software WebGL's performance notes.
 BENIGN = ("GL Driver Message", "GPU stall", "WebGL")
 
@@ -77,28 +74,6 @@ def wait_until_up(base: str, proc: subprocess.Popen, timeout: float = 90.0) -> N
             pass
         time.sleep(0.3)
     raise RuntimeError(f"{base} did not come up in {timeout:.0f} s")
-
-
-@contextmanager
-def chromium() -> Iterator:
-    """A headless Chromium (Debian's, never a downloaded one)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def log_in(page, base: str, username: str, password: str) -> None:
-    """Log in through the log-in form, as a person would."""
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("form button[type=submit], form input[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
 
 
 def watch_console(page) -> list[str]:

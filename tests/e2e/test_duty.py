@@ -17,6 +17,7 @@ import pytest
 import redis
 from sqlalchemy import select
 
+from bench.browser import log_in
 from dashboard import outbox
 from dashboard.alerting import Place, raise_alert, reopen
 from dashboard.auth_accounts import create_user
@@ -26,7 +27,7 @@ from dashboard.timeutil import utcnow
 from feeds import schema
 from tests.conftest import REDIS_URL
 from tests.e2e.conftest import PASSWORD
-from tests.e2e.stack import ROOT, log_in, watch_console
+from tests.e2e.stack import ROOT, watch_console
 
 DISTRICT, OTHER = "licheng", "xianyou"
 # kind, severity, minutes ago, occurrences, title

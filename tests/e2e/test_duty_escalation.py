@@ -20,6 +20,7 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
+from bench.browser import log_in
 from dashboard import outbox
 from dashboard.alert_order import row_key
 from dashboard.alerting import Place, raise_alert
@@ -33,7 +34,7 @@ from feeds.escalation_timer import escalate_due
 from feeds.supervision_alerts import recheck
 from tests.conftest import REDIS_URL
 from tests.e2e.conftest import PASSWORD
-from tests.e2e.stack import ROOT, log_in, watch_console
+from tests.e2e.stack import ROOT, watch_console
 
 DISTRICT = "licheng"
 HAS = "([grid, id]) => !!dash_ag_grid.getApi(grid).getRowNode(String(id))"

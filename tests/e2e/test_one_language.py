@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from bench.browser import log_in
 from dashboard.auth_accounts import create_user
 from dashboard.queries import ancestors
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.language import VISIBLE_TEXT_JS, Allowed, foreign
-from tests.e2e.stack import log_in
 
 pytestmark = pytest.mark.e2e
 GRID = "licheng-zhenhai-changshou-g01"

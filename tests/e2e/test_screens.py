@@ -18,6 +18,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bench.browser import log_in
 from dashboard import queries
 from dashboard.auth_accounts import create_user, set_active
 from dashboard.i18n import fmt_int
@@ -27,7 +28,7 @@ from layouts import ids
 from layouts.period import resolve_period
 from tests.conftest import REDIS_URL
 from tests.e2e.conftest import PASSWORD
-from tests.e2e.stack import kpi, log_in, wait_for_view
+from tests.e2e.stack import kpi, wait_for_view
 
 pytestmark = pytest.mark.e2e
 GRID = "licheng-zhenhai-changshou-g01"

@@ -20,6 +20,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bench.browser import log_in
 from dashboard.db import session_factory
 from dashboard.i18n import unit_name
 from dashboard.models import Staff
@@ -27,7 +28,7 @@ from dashboard.principal import issue_token
 from dashboard.queries import ancestors, unit_ref
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.pixels import white_tiles
-from tests.e2e.stack import log_in, watch_console
+from tests.e2e.stack import watch_console
 from tests.e2e.views import MAP_HAS_DATA, figures_drawn
 
 pytestmark = pytest.mark.e2e

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bench.browser import log_in
 from dashboard.models import AuditEntry, Instruction, SupervisionItem, Unit
 from tests.e2e.conftest import PASSWORD
-from tests.e2e.stack import log_in, wait_for_view, watch_console
+from tests.e2e.stack import wait_for_view, watch_console
 
 pytestmark = pytest.mark.e2e
 TABLETS = {"landscape": {"width": 1280, "height": 800}, "portrait": {"width": 800, "height": 1280}}

@@ -20,6 +20,7 @@ import requests
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from bench.browser import chromium
 from dashboard import outbox
 from dashboard.alerting import Place, raise_alert
 from dashboard.alerting_actions import parse_request, perform
@@ -30,7 +31,7 @@ from dashboard.principal import Principal, issue_token
 from dashboard.queries import unit_ref
 from feeds import schema
 from tests.conftest import BROWSER_BACKENDS, REDIS_URL, seeded_world
-from tests.e2e.stack import BENIGN, ROOT, chromium, free_port, stack_env, wait_until_up
+from tests.e2e.stack import BENIGN, ROOT, free_port, stack_env, wait_until_up
 
 pytestmark = pytest.mark.e2e
 GRID = "licheng-zhenhai-changshou-g01"

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from bench.intake_world import G1, G1_POINT, G2, G2_POINT, G3, G3_POINT, build_world
 from bench.topology import Topology
 from bench.topology_services import PgCluster
 from bench.topology_setup import create_database
@@ -24,7 +25,6 @@ from dashboard.principal import issue_token
 from tests.conftest import DB_PREFIX
 from tests.fault.screens import Screen, node_cookies
 from tests.fault.traffic import Ledger, Poster, database_counts
-from tests.integration.intake_support import G1, G1_POINT, G2, G2_POINT, G3, G3_POINT, build_world
 
 
 def pytest_collection_modifyitems(config, items):

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 import requests
 from sqlalchemy import func, select
 
+from bench.intake_world import G1, G1_POINT
 from dashboard.models import AlertAck, Incident, IncidentEvent
-from tests.integration.intake_support import G1, G1_POINT
 
 RETRY_S = 90  # a client keeps retrying this long (covers a restarted Redis or PostgreSQL)
 

@@ -19,22 +19,13 @@ import pytest
 from hypothesis import HealthCheck, settings
 from sqlalchemy import select
 
+from bench.intake_world import G2, G2_POINT, G3, G3_POINT, build_world
 from dashboard.app import create_app
 from dashboard.models import Alert
 from feeds import schema
 from feeds.consumer import Consumer, Knobs
 from feeds.supervisor import Supervisor
-from tests.integration.intake_support import (
-    G2,
-    G2_POINT,
-    G3,
-    G3_POINT,
-    build_world,
-    drain,
-    incident_body,
-    persist_consumer,
-    token,
-)
+from tests.integration.intake_support import drain, incident_body, persist_consumer, token
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 STREAM_EXAMPLES = int(os.environ.get("FUZZ_STREAM_EXAMPLES", "40"))

@@ -13,18 +13,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from bench.intake_world import build_world, now_iso, produce_report
 from dashboard.models import Incident, IncidentEvent, Position
 from feeds import producer, schema
 from feeds.consumer import Consumer, Knobs, tolerant
 from feeds.supervisor import Supervisor
 from tests.fuzz.conftest import STREAM_EXAMPLES, fuzz_settings, tally
 from tests.fuzz.stream_cases import hostile_entry, position
-from tests.integration.intake_support import (
-    build_world,
-    now_iso,
-    persist_consumer,
-    produce_report,
-)
+from tests.integration.intake_support import persist_consumer
 
 pytestmark = pytest.mark.fuzz
 _TICKS = itertools.count(1)  # milliseconds back in time, one per valid position

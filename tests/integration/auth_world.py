@@ -153,16 +153,7 @@ class Browser:
 
     def render_view(self, code: str, origin: str | None = None) -> requests.Response:
         """The Dash callback that renders a view, asked for a unit (what a tampered store would send)."""
-        view = {"code": code, "kind": "grid" if code.endswith("-g01") or code.endswith("-g03") else "unit",
-                "query": {}}
-        body = {"output": f"..{ids.VIEW_BODY}.children...{ids.LIVE_SUB}.data..",
-                "outputs": [{"id": ids.VIEW_BODY, "property": "children"},
-                            {"id": ids.LIVE_SUB, "property": "data"}],
-                "inputs": [{"id": ids.VIEW, "property": "data", "value": view}],
-                "state": [{"id": ids.LANG, "property": "data", "value": "zh"},
-                          {"id": ids.LIVE_SUB, "property": "data", "value": None}],
-                "changedPropIds": [f"{ids.VIEW}.data"]}
-        return self.post("/_dash-update-component", origin=origin, json=body)
+        return self.post("/_dash-update-component", origin=origin, json=view_body(code))
 
     def socket(self, auth: dict | None = None, origin: str | None = None) -> socketio.Client:
         """A Socket.IO client over WebSocket carrying this browser's session cookie."""
@@ -172,6 +163,20 @@ class Browser:
         headers = {"Cookie": cookie} if cookie else {}
         client.connect(self.base, auth=auth, headers=headers, transports=["websocket"], wait_timeout=10)
         return client
+
+
+def view_body(code: str, query: dict | None = None) -> dict:
+    """The body a browser posts to /_dash-update-component to draw the view of a unit with a URL's
+    query (a tampered store or URL may ask for any unit and any query)."""
+    view = {"code": code, "kind": "grid" if code.endswith("-g01") or code.endswith("-g03") else "unit",
+            "query": query or {}}
+    return {"output": f"..{ids.VIEW_BODY}.children...{ids.LIVE_SUB}.data..",
+            "outputs": [{"id": ids.VIEW_BODY, "property": "children"},
+                        {"id": ids.LIVE_SUB, "property": "data"}],
+            "inputs": [{"id": ids.VIEW, "property": "data", "value": view}],
+            "state": [{"id": ids.LANG, "property": "data", "value": "zh"},
+                      {"id": ids.LIVE_SUB, "property": "data", "value": None}],
+            "changedPropIds": [f"{ids.VIEW}.data"]}
 
 
 def view_allowed(response: requests.Response, code: str) -> bool:

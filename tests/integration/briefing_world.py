@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.models import Alert, SupervisionItem, Unit
-from tests.integration.supervision_world import (
+from bench.supervision_world import (
     CHAIN,
     GRID,
     GRID2,
@@ -20,6 +19,7 @@ from tests.integration.supervision_world import (
     add_incident,
     build_world,
 )
+from dashboard.models import Alert, SupervisionItem, Unit
 
 # name: (level, grid, overdue since T0 minus this, incident state)
 ITEMS = {

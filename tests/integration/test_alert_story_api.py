@@ -9,14 +9,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from dashboard.app import create_app
-from dashboard.auth_accounts import create_user
-from dashboard.instructions import instruct
-from dashboard.models import Alert, AlertAck, AuditEntry, IncidentEvent
-from dashboard.principal import Principal
-from feeds import schema
-from feeds.supervisor import Supervisor
-from tests.integration.supervision_world import (
+from bench.supervision_world import (
     GRID,
     OTHER_GRID,
     T0,
@@ -26,6 +19,13 @@ from tests.integration.supervision_world import (
     reported_payload,
     token,
 )
+from dashboard.app import create_app
+from dashboard.auth_accounts import create_user
+from dashboard.instructions import instruct
+from dashboard.models import Alert, AlertAck, AuditEntry, IncidentEvent
+from dashboard.principal import Principal
+from feeds import schema
+from feeds.supervisor import Supervisor
 
 
 @pytest.fixture

@@ -9,12 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from dashboard.alerting_actions import Request, perform
-from dashboard.models import Alert, Incident
-from dashboard.principal import Principal
-from feeds import producer, schema
-from feeds.supervisor import Supervisor
-from tests.integration.supervision_world import (
+from bench.supervision_world import (
     GRID,
     GRID2,
     OTHER_GRID,
@@ -24,6 +19,11 @@ from tests.integration.supervision_world import (
     build_world,
     reported_payload,
 )
+from dashboard.alerting_actions import Request, perform
+from dashboard.models import Alert, Incident
+from dashboard.principal import Principal
+from feeds import producer, schema
+from feeds.supervisor import Supervisor
 
 DUTY = Principal(name="duty1", role="duty")  # a city desk
 
@@ -182,8 +182,8 @@ def test_a_feed_that_never_started_is_not_an_alarm(sup):
 
 
 def test_most_people_silent_at_once_is_one_systemic_alert(sup):
+    from bench.supervision_world import CHAIN
     from dashboard.models import Staff
-    from tests.integration.supervision_world import CHAIN
 
     with sup.services.Session.begin() as s:
         for i in range(12):

@@ -8,12 +8,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import audit
-from dashboard.app import create_app
-from dashboard.models import Alert, AlertAck, AuditEntry
-from feeds import schema
-from feeds.supervisor import Supervisor
-from tests.integration.supervision_world import (
+from bench.supervision_world import (
     GRID,
     OTHER_GRID,
     T0,
@@ -23,6 +18,11 @@ from tests.integration.supervision_world import (
     reported_payload,
     token,
 )
+from dashboard import audit
+from dashboard.app import create_app
+from dashboard.models import Alert, AlertAck, AuditEntry
+from feeds import schema
+from feeds.supervisor import Supervisor
 
 
 @pytest.fixture

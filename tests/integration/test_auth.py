@@ -10,12 +10,14 @@ import pytest
 from dash.exceptions import PreventUpdate
 from sqlalchemy import select
 
+from callbacks import view
 from dashboard.app import create_app
 from dashboard.auth import SessionUser, scope_unit, start_session
 from dashboard.auth_accounts import AccountError, create_user
 from dashboard.models import AuditEntry, User
 from dashboard.principal import Principal
-from tests.integration.auth_world import CSRF, PASSWORD, add_account, add_token, build
+from layouts import ids
+from tests.integration.auth_world import CSRF, PASSWORD, add_account, add_token, build, view_body
 
 ORIGIN = {"Origin": "http://localhost"}
 
@@ -175,6 +177,20 @@ def test_scope_unit_lets_callbacks_refuse_units_outside_the_jurisdiction(site):
         for outside in ("licheng", "chengxiang-longqiao", "atlantis", None):
             with pytest.raises(PreventUpdate):
                 scope_unit(outside)
+
+
+def test_a_dash_callback_without_a_session_gets_no_data(site):
+    boss = site.app.test_client()
+    login(boss, "boss")
+    shown = boss.post("/_dash-update-component", json=view_body("putian"), headers=ORIGIN)
+    assert shown.get_json()["response"][ids.LIVE_SUB]["data"]["unit"] == "putian"  # logged in: the city
+    answer = site.app.test_client().post("/_dash-update-component", json=view_body("putian"), headers=ORIGIN)
+    assert answer.status_code == 401
+    assert answer.get_json() == {"error": "log-in required", "field": "session"}  # and no "response"
+    # Past the gate (were a route to skip it), the view itself refuses a caller nobody logged in.
+    with site.app.test_request_context("/_dash-update-component", method="POST"):
+        body, sub = view.render_view({"code": "putian", "kind": "unit", "query": {}}, "zh")
+    assert sub is None and body.children == "该单位不在您的管辖范围内"
 
 
 def test_audit_is_exported_by_unit_and_period_for_administrators_only(site):

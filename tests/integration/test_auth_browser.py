@@ -28,7 +28,7 @@ def site(engine, Session, services_for):  # noqa: N803 - a session factory
 @pytest.fixture
 def page():
     """A fresh 1280×800 page of Debian's Chromium."""
-    from tests.e2e.stack import chromium
+    from bench.browser import chromium
 
     with chromium() as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")

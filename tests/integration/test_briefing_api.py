@@ -9,12 +9,12 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
+from bench.supervision_world import T0, FakeClock, token
 from dashboard.app import create_app
 from dashboard.models import AuditEntry, Instruction, InstructionReceipt, OutboxEvent
 from feeds import schema
 from feeds.persister import Persister
 from tests.integration import briefing_world
-from tests.integration.supervision_world import T0, FakeClock, token
 
 
 @pytest.fixture

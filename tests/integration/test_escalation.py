@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bench.supervision_world import GRID, OTHER_GRID, T0
 from dashboard import audit, cli_escalation
 from dashboard.models import Alert, AlertAck, AuditEntry
 from feeds import schema
-from tests.integration.supervision_world import GRID, OTHER_GRID, T0
 from tests.integration.test_alerts_api import _feed_types, desk  # noqa: F401 - the shared world
 
 
@@ -193,7 +193,7 @@ def test_a_snoozed_alert_leaves_the_queue_and_returns_at_expiry(desk):
 
 
 def test_a_repeat_or_an_escalation_ends_a_snooze_at_once(desk):
-    from tests.integration.supervision_world import add_incident, reported_payload
+    from bench.supervision_world import add_incident, reported_payload
 
     alert_id = desk.ids[GRID]
     desk.call("POST", f"/api/v1/alerts/{alert_id}/snooze", json={"note": "稍后处理", "expires_minutes": 60})

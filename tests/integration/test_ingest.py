@@ -16,10 +16,10 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
+from bench.intake_world import build_world, produce_dispatch, produce_report
 from dashboard.models import Incident, IncidentEvent
 from feeds import livestate, schema
 from tests.conftest import REDIS_URL
-from tests.integration.intake_support import build_world, produce_dispatch, produce_report
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.fault, pytest.mark.slow]

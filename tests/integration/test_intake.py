@@ -12,20 +12,10 @@ import redis
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import sessionmaker
 
+from bench.intake_world import G1, G2, G2_POINT, build_world, now_iso
 from dashboard.models import Incident, IncidentEvent, Position
 from feeds import livestate, producer, schema
-from tests.integration.intake_support import (
-    G1,
-    G2,
-    G2_POINT,
-    api_app,
-    build_world,
-    drain,
-    incident_body,
-    now_iso,
-    persist_consumer,
-    token,
-)
+from tests.integration.intake_support import api_app, drain, incident_body, persist_consumer, token
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bench.intake_world import G1, build_world
 from dashboard.__main__ import main
 from dashboard.principal import principal_for_token
-from tests.integration.intake_support import G1, build_world
 
 
 def run(capsys, monkeypatch, engine, tmp_path, *argv) -> tuple[int, str]:

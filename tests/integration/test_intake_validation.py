@@ -7,17 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from bench.intake_world import G1, G1_POINT, OUTSIDE, build_world, now_iso
 from feeds import schema
-from tests.integration.intake_support import (
-    G1,
-    G1_POINT,
-    OUTSIDE,
-    api_app,
-    build_world,
-    incident_body,
-    now_iso,
-    token,
-)
+from tests.integration.intake_support import api_app, incident_body, token
 
 
 @pytest.fixture

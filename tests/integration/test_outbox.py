@@ -18,6 +18,14 @@ import redis
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from bench.supervision_world import (
+    T0,
+    FakeClock,
+    add_incident,
+    build_world,
+    reported_payload,
+    token,
+)
 from dashboard import outbox
 from dashboard.app import create_app
 from dashboard.models import Alert, AlertAck, OutboxEvent, SupervisionItem
@@ -26,14 +34,6 @@ from feeds import schema
 from feeds.supervision_alerts import on_reported
 from feeds.supervisor import Supervisor
 from tests.conftest import REDIS_URL
-from tests.integration.supervision_world import (
-    T0,
-    FakeClock,
-    add_incident,
-    build_world,
-    reported_payload,
-    token,
-)
 
 
 def _closed_port() -> int:

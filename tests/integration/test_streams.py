@@ -9,20 +9,13 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from bench.intake_world import build_world, now_iso, produce_dispatch, produce_report, report_data
 from dashboard.models import Incident, IncidentEvent
 from feeds import livestate, producer, schema
 from feeds.consumer import Consumer, Knobs
 from feeds.persister import Persister
 from feeds.schema import decode
-from tests.integration.intake_support import (
-    build_world,
-    drain,
-    now_iso,
-    persist_consumer,
-    produce_dispatch,
-    produce_report,
-    report_data,
-)
+from tests.integration.intake_support import drain, persist_consumer
 
 
 @pytest.fixture

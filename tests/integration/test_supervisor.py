@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bench.supervision_world import T0, FakeClock, add_incident, build_world, transition_payload
 from dashboard.models import Incident, SupervisionEscalation, SupervisionItem
 from feeds import producer, schema
 from feeds.consumer import Consumer, Knobs
 from feeds.supervisor import Supervisor
-from tests.integration.supervision_world import T0, FakeClock, add_incident, build_world, transition_payload
 
 
 @pytest.fixture

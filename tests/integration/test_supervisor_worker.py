@@ -13,11 +13,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bench.supervision_world import FakeClock, add_incident, build_world, reported_payload
 from dashboard.models import Alert, SupervisionItem
 from feeds import producer, schema
 from feeds.supervisor import Knobs, Supervisor
 from tests.conftest import REDIS_URL
-from tests.integration.supervision_world import FakeClock, add_incident, build_world, reported_payload
 
 
 def _wait_for(predicate, what: str, limit_s: float = 30.0):

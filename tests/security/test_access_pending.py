@@ -6,16 +6,10 @@ from __future__ import annotations
 
 import redis
 
+from bench.intake_world import build_world
 from dashboard.api.read import PENDING_STATE
 from dashboard.redis_server import EmbeddedRedis
-from tests.integration.intake_support import (
-    api_app,
-    build_world,
-    drain,
-    incident_body,
-    persist_consumer,
-    token,
-)
+from tests.integration.intake_support import api_app, drain, incident_body, persist_consumer, token
 
 
 def test_an_accepted_incident_is_readable_before_it_is_stored(engine, Session, services_for):  # noqa: N803

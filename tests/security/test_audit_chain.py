@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, text
 
+from bench.intake_world import build_world
 from dashboard import audit, audit_anchor
 from dashboard.app import create_app
 from dashboard.models import AuditEntry
 from dashboard.principal import issue_token
-from tests.integration.intake_support import build_world
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 

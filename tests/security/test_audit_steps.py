@@ -8,18 +8,11 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
+from bench.intake_world import G1, build_world
 from dashboard import audit
 from dashboard.models import AuditEntry
 from feeds import schema
-from tests.integration.intake_support import (
-    G1,
-    api_app,
-    build_world,
-    drain,
-    incident_body,
-    persist_consumer,
-    token,
-)
+from tests.integration.intake_support import api_app, drain, incident_body, persist_consumer, token
 
 
 @pytest.fixture

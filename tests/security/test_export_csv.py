@@ -7,10 +7,10 @@ import csv
 import io
 from datetime import UTC, datetime
 
+from bench.intake_world import build_world
 from dashboard import audit, audit_export
 from dashboard.app import create_app
 from dashboard.principal import issue_token
-from tests.integration.intake_support import build_world
 
 AT = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)  # 10:00 in Putian
 HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)",

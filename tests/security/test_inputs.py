@@ -8,22 +8,10 @@ from __future__ import annotations
 import pytest
 
 from layouts import ids
-from tests.integration.auth_world import Browser, add_token, serving
+from tests.integration.auth_world import Browser, add_token, serving, view_body
 from tests.security.browser import ORIGIN, login
 
 HOSTILE = ["0", "1", "0001", "-1", "9999", "99999999999999999999", "\x00", "\n", "²", "%", "'", "x" * 3000]
-
-
-def view_body(code: str, query: dict) -> dict:
-    """The callback that draws a view, as the browser sends it for a URL with this query."""
-    view = {"code": code, "kind": "unit", "query": query}
-    return {"output": f"..{ids.VIEW_BODY}.children...{ids.LIVE_SUB}.data..",
-            "outputs": [{"id": ids.VIEW_BODY, "property": "children"},
-                        {"id": ids.LIVE_SUB, "property": "data"}],
-            "inputs": [{"id": ids.VIEW, "property": "data", "value": view}],
-            "state": [{"id": ids.LANG, "property": "data", "value": "zh"},
-                      {"id": ids.LIVE_SUB, "property": "data", "value": None}],
-            "changedPropIds": [f"{ids.VIEW}.data"]}
 
 
 def callback(client, body, **headers):

@@ -7,9 +7,11 @@ from datetime import timedelta
 
 import pytest
 from dash import Patch, no_update
+from flask import g
 
 from callbacks import detail, grid, navigation, shell_cb, unit, view
 from dashboard.app import create_app
+from dashboard.principal import Principal
 from layouts import ids
 from layouts.figures_map import STAFF_TRACES_AT
 from layouts.period import period_query
@@ -19,11 +21,12 @@ from tests.unit import ui_world
 TOWN = "licheng-zhenhai"
 YEAR_2018 = period_query("2018")
 SEEN = ui_world.NOW - timedelta(days=1)  # s001's latest position: a day old, so offline
+CITY_VIEWER = Principal(name="city", role="viewer", unit_code="putian", unit_level="city", via="session")
 
 
 @pytest.fixture
 def app(Session, engine, services_for):  # noqa: N803 - the fixture is a session factory
-    """The real Flask app (API, realtime, Dash) on the tiny world with open views."""
+    """The real Flask app (API, realtime, Dash) on the tiny world, called by a city-level viewer."""
     with Session.begin() as s:
         ui_world.build(s)
     services = services_for(engine)
@@ -31,8 +34,8 @@ def app(Session, engine, services_for):  # noqa: N803 - the fixture is a session
               "role": "patrol"}
     services.redis.hset("live:pos", "s001", json.dumps(latest))
     server = create_app(services.settings, services)
-    server.config["DASHBOARD_OPEN_VIEWS"] = True
     with server.test_request_context("/_dash-update-component"):
+        g.principal = CITY_VIEWER  # as dashboard.api resolves a logged-in session
         yield server
 
 
@@ -264,13 +267,20 @@ def test_search_results_are_links_with_their_place_or_say_nothing_matched(app):
 
 
 def test_views_outside_the_jurisdiction_are_refused(app):
-    from flask import g
-
-    from dashboard.principal import Principal
-
     g.principal = Principal(name="cx", role="viewer", unit_code="chengxiang", unit_level="district")
     body, sub = view.render_view(_view("licheng"), "zh")
     assert sub is None and body.children == "该单位不在您的管辖范围内"
     assert unit.update_lists(_view("licheng"), None, "zh") == ([], [])
     assert detail.from_row({"rowId": "inc-004"}, "zh")[1].children == "点击列表中的事件查看全过程"
     assert ids.VIEW == "view"
+
+
+def test_callbacks_without_a_caller_show_nothing(app):
+    del g.principal  # nobody logged in: dashboard.api finds no session and no token
+    body, sub = view.render_view(_view("putian"), "zh")
+    assert sub is None and body.children == "该单位不在您的管辖范围内"
+    assert unit.update_lists(_view(TOWN), None, "zh") == ([], [])
+    assert unit.figures_for(_view(TOWN), "zh", live=False)[0] == []
+    assert grid.update_staff(_view(ui_world.GRID), None, "zh") == []
+    assert shell_cb.search_hits("林芳", "zh") == []
+    assert detail.from_row({"rowId": "inc-004"}, "zh")[1].children == "点击列表中的事件查看全过程"
