@@ -28,7 +28,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 install: $(VENV)/.runtime
-install-dev: $(VENV)/.dev node_modules/.installed
+install-dev: $(VENV)/.dev
 
 run: install
 	$(PY) -m dashboard run
@@ -36,7 +36,7 @@ run: install
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install-dev
+lint: install-dev node_modules/.installed
 	$(VENV)/bin/ruff check .
 	npx eslint assets eslint.config.js
 
