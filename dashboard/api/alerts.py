@@ -32,8 +32,6 @@ from dashboard.models import Alert, Unit
 from dashboard.timeutil import utcnow
 from feeds import schema
 
-READ_ROLES = ("admin", "leader", "duty", "viewer", "wall")
-DUTY_ROLES = ("admin", "leader", "duty")
 STATES = ("open", "acked", "snoozed", "resolved")
 _SUBTREE = {"district": Alert.district_code, "town": Alert.town_code,
             "village": Alert.village_code, "grid": Alert.grid_code}
@@ -65,7 +63,7 @@ def _limit(raw: str | None) -> int:
 
 
 @bp.get("/alerts")
-@require(*READ_ROLES)
+@require("alerts.read")
 def list_alerts():
     """Alerts in the caller's jurisdiction in the queue's order (dashboard.alert_order)."""
     principal = current_principal()
@@ -87,7 +85,7 @@ def list_alerts():
 
 # An id beyond the INTEGER column matches no route (a JSON 404) instead of overflowing the driver.
 @bp.post("/alerts/<int(max=2147483647):alert_id>/<action>")
-@require(*DUTY_ROLES)
+@require("alerts.act")
 def act_on_alert(alert_id: int, action: str):
     """Acknowledge, assign, escalate, resolve or add a note to an alert in the caller's jurisdiction
     (only a note when the alert is above the caller's level)."""
@@ -138,7 +136,7 @@ def _visible(session, alert_id: int) -> Alert:
 
 
 @bp.get("/alerts/<int(max=2147483647):alert_id>/story")
-@require(*READ_ROLES)
+@require("alerts.read")
 def alert_story(alert_id: int):
     """Every event of an alert in the caller's jurisdiction and of its incident, oldest first."""
     with services().Session() as session:
@@ -148,7 +146,7 @@ def alert_story(alert_id: int):
 
 
 @bp.get("/alerts/<int(max=2147483647):alert_id>/assignees")
-@require(*DUTY_ROLES)
+@require("alerts.act")
 def alert_assignees(alert_id: int):
     """The alert's roster: the ids `POST .../assign` accepts as `to`, with name, role and place."""
     with services().Session() as session:

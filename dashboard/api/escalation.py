@@ -6,13 +6,13 @@ from __future__ import annotations
 from flask import jsonify
 
 from dashboard.api import ApiError, bp, current_principal, json_body, require, services
-from dashboard.api.alerts import DUTY_ROLES, _now
+from dashboard.api.alerts import _now
 from dashboard.auth import client_address
 from dashboard.escalation import PolicyError, policies, set_policy
 
 
 @bp.get("/escalation-policies")
-@require(*DUTY_ROLES)
+@require("escalation.policy.read")
 def list_policies():
     """Every policy: minutes at the village, town and district desks per kind and severity."""
     with services().Session() as session:
@@ -20,7 +20,7 @@ def list_policies():
 
 
 @bp.put("/escalation-policies/<kind>/<severity>")
-@require("admin")
+@require("escalation.policy.write")
 def change_policy(kind: str, severity: str):
     """Set the minutes of some levels of one policy: {"village": 5, "town": 10, "district": 15}."""
     if severity not in ("1", "2", "3", "4"):
