@@ -159,6 +159,8 @@ def test_every_role_gets_every_surface_the_table_gives_it_and_no_other(site, rol
 def test_every_capability_is_asked_for_by_a_surface_or_checked_elsewhere():
     asked = {c for s in SURFACES for c in s.needs}
     assert set(CAPABILITIES) - asked == set(ELSEWHERE)
+    # Each surface lets some role through and refuses another: both answers are read off it.
+    assert [s.name for s in SURFACES if len({s.expected(r) for r in ROLES}) < 2] == []
 
 
 def test_only_roles_that_log_in_hold_accounts(site):
