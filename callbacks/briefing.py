@@ -20,7 +20,8 @@ from callbacks import scope
 from dashboard import outbox
 from dashboard.briefing import Filters, briefing, districts, parse_filters
 from dashboard.i18n import lang_of
-from dashboard.instructions import WRITE_ROLES, InstructionError, check_role, instruct_once
+from dashboard.instructions import InstructionError, check_role, instruct_once
+from dashboard.policy import may
 from dashboard.timeutil import utcnow
 from layouts import briefing as lb
 from layouts import ids
@@ -59,7 +60,7 @@ def render_briefing(_tick: Any, _refresh: Any, lang: str | None, level: str | No
     except InstructionError:
         return (html.Div(bt("forbidden", lang), className="view-message"), *_labels(lang),
                 [], [], [], "", "", "", "", "")
-    body = lb.briefing_body(data, now, principal.role in WRITE_ROLES, lang)
+    body = lb.briefing_body(data, now, may(principal.role, "instructions.write"), lang)
     if message:
         body = html.Div([html.Div(message, className="briefing-feedback", role="alert"), body])
     href = "/api/v1/briefing.pdf?" + urlencode({**filters.query(), "lang": lang})

@@ -22,23 +22,24 @@ from dashboard import alert_service, roster
 from dashboard.alert_order import level_rank, sql_order
 from dashboard.alert_titles import prime as prime_titles
 from dashboard.alerting import alerts_in, payload, wire_time
-from dashboard.alerting_actions import DUTY_ROLES, LADDER, ActionError
+from dashboard.alerting_actions import LADDER, ActionError
 from dashboard.api import now
 from dashboard.auth import client_address
 from dashboard.i18n import LEVEL_NAMES, SEVERITY_NAMES, lang_of, name_of, unit_name
 from dashboard.models import ALERT_KINDS, AlertAck, Unit, User
+from dashboard.policy import may
 from dashboard.principal import Principal
 from layouts import duty as L
 from layouts import ids
 
-KINDS = ALERT_KINDS
 MAX_ROWS = 500
 
 
-def desk_principal() -> Principal | None:
-    """The caller if they may use the duty desk, else None."""
+def desk_principal(capability: str = "desk") -> Principal | None:
+    """The caller if their role holds this capability (dashboard.policy: the desk itself, or acting
+    on its alerts), else None."""
     principal = scope.current_principal()
-    return principal if principal is not None and principal.role in DUTY_ROLES else None
+    return principal if principal is not None and may(principal.role, capability) else None
 
 
 def names(lang: str) -> dict[str, Any]:
@@ -46,7 +47,7 @@ def names(lang: str) -> dict[str, Any]:
     return {"severities": {str(k): name_of(SEVERITY_NAMES, k, lang) for k in SEVERITY_NAMES},
             "levels": {lv: name_of(LEVEL_NAMES, lv, lang) for lv in LEVEL_NAMES},
             "ranks": {lv: level_rank(lv) for lv in LEVEL_NAMES},
-            "kinds": {k: L.tr(f"kind.{k}", lang) for k in KINDS}, **status_words(lang)}
+            "kinds": {k: L.tr(f"kind.{k}", lang) for k in ALERT_KINDS}, **status_words(lang)}
 
 
 def alert_row(data: dict[str, Any], lang: str, table: dict[str, Any],
@@ -106,7 +107,7 @@ def render_desk(lang: str | None) -> tuple[Any, Any]:
 
 def focus_bar(s, principal: Principal, lang: str):
     """The desk's filters: the causes, the desk levels, the districts in jurisdiction, and who "me" is."""
-    kinds = [(k, L.tr(f"kind.{k}", lang)) for k in KINDS]
+    kinds = [(k, L.tr(f"kind.{k}", lang)) for k in ALERT_KINDS]
     levels = [(lv, name_of(LEVEL_NAMES, lv, lang)) for lv in reversed(LADDER[1:])]
     query = select(Unit).where(Unit.level == "district").order_by(Unit.sort_key, Unit.code)
     if principal.unit_level != "city":
@@ -140,7 +141,7 @@ def act(action: str, target: Any, note: str | None, behalf: str | None, channel:
     click of a double click acts nothing and answers "already done" with fresh rows; a repeated
     acknowledgement says who acknowledged it and when, and writes nothing."""
     lang = lang_of(lang)
-    principal = desk_principal()
+    principal = desk_principal("alerts.act")
     if principal is None:
         return L.tr("forbidden", lang), no_update, no_update
     if not isinstance(target, int) or isinstance(target, bool):

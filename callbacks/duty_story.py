@@ -52,7 +52,7 @@ def open_story(cell: dict | None, lang: str | None) -> tuple[bool, str, Any]:
 def roster_for(target: Any, lang: str | None) -> tuple[list[dict[str, str]], None]:
     """The selected alert's roster as typeahead options (empty without a visible alert)."""
     lang = lang_of(lang)
-    principal = desk_principal()
+    principal = desk_principal("alerts.act")
     alert_id = target if isinstance(target, int) and not isinstance(target, bool) else None
     if principal is None or alert_id is None:
         return [], None

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from dashboard import outbox
 from dashboard.alerting import payload
 from dashboard.alerting_actions import (
-    DUTY_ROLES,
     ActionError,
     AlreadyActed,
     Request,
@@ -35,6 +34,7 @@ from dashboard.alerting_actions import (
 )
 from dashboard.i18n import Message
 from dashboard.models import Alert, AlertAck
+from dashboard.policy import may
 from dashboard.principal import Principal
 from dashboard.services import Services
 from feeds import schema
@@ -78,7 +78,7 @@ def act(svc: Services, principal: Principal, alert_id: int, action: str, body: d
     """Perform a duty action (ack, assign, escalate, snooze, resolve, note) on an alert for the
     caller, once per request id, audited and published; ActionError (status, message, field) when
     refused."""
-    if principal.role not in DUTY_ROLES:
+    if not may(principal.role, "alerts.act"):  # dashboard.policy
         raise ActionError(403, "action.err.role", role=repr(principal.role))
     req = parse_request(action, body)
     try:

@@ -31,8 +31,6 @@ from dashboard.principal import Principal
 from dashboard.timeutil import LOCAL_TZ
 
 ACTIONS = ("ack", "assign", "escalate", "snooze", "resolve", "note")
-# Who may act on an alert at all (the API's routes, the desk and its page); the ladder decides which.
-DUTY_ROLES = frozenset({"admin", "leader", "duty"})
 # Centre levels from the lowest up; a desk acts on alerts at its own level or below.
 LADDER = ("grid", "village", "town", "district", "city")
 LADDER_ACTIONS = frozenset({"ack", "assign", "escalate", "snooze", "resolve"})

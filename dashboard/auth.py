@@ -29,10 +29,9 @@ from dashboard.auth_sessions import (
 from dashboard.auth_walls import default_wall_path
 from dashboard.demo_accounts import demo_accounts
 from dashboard.models import Unit
+from dashboard.policy import may
 from dashboard.principal import Principal
 from dashboard.services import Services
-
-SCREEN_ROLES = frozenset({"admin", "leader", "duty", "liaison", "viewer", "wall"})
 
 
 @dataclass
@@ -86,7 +85,7 @@ def start_session(user: SessionUser) -> None:
     login_user(user)
     session.permanent = True
     session["auth_at"] = session["seen_at"] = _now()
-    if user.principal.role == "wall":
+    if may(user.principal.role, "wall.screen"):
         session["wall"] = True
 
 

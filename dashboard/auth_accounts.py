@@ -13,14 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard import audit
-from dashboard.models import Department, Unit, User
+from dashboard.models import CENTER_LEVELS, ROLES, Department, Unit, User
+from dashboard.policy import may
 from dashboard.principal import Principal
 from dashboard.timeutil import utcnow
 
-# Roles a person logs in with; wall, device and system are tokens (`users token`).
-LOGIN_ROLES = ("admin", "leader", "duty", "liaison", "viewer")
-# A duty officer sits at a center: the city's, a district's, a town's or a village's.
-DUTY_LEVELS = ("city", "district", "town", "village")
+# Roles a person logs in with, in the order of models.ROLES; wall, device and system are tokens
+# (`users token`).
+LOGIN_ROLES = tuple(role for role in ROLES if may(role, "login"))
 MIN_PASSWORD = 8
 USERNAME = re.compile(r"^[\w.@-]{2,64}$")
 
@@ -80,12 +80,13 @@ def _check_post(session: Session, role: str, unit_code: str, department: str | N
     unit = session.get(Unit, unit_code)
     if unit is None:
         raise AccountError("unit", f"unknown unit code {unit_code!r}")
-    if role == "duty" and unit.level not in DUTY_LEVELS:
+    # A desk officer sits at a center: the city's, a district's, a town's or a village's.
+    if may(role, "desk.officer") and unit.level not in CENTER_LEVELS:
         raise AccountError("unit", f"a duty officer sits at a city, district, town or village center, "
                                    f"not a {unit.level}")
     if department is not None and session.get(Department, department) is None:
         raise AccountError("department", f"unknown department code {department!r}")
-    if role == "liaison" and department is None:
+    if may(role, "department.member") and department is None:
         raise AccountError("department", "a liaison account needs its department")
     return unit
 

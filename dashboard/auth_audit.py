@@ -15,6 +15,7 @@ from dashboard.auth import session_principal
 from dashboard.auth_i18n import page_lang, texts
 from dashboard.i18n import fmt_datetime
 from dashboard.models import AuditEntry, Unit
+from dashboard.policy import may
 from dashboard.principal import Principal
 from dashboard.timeutil import LOCAL_TZ, Period, PeriodError, parse_period
 
@@ -39,7 +40,7 @@ def _scope(principal: Principal) -> tuple[str, Period]:
 
 
 @bp.get("/audit")
-@require("admin")
+@require("audit")
 def list_audit():
     """Entries of a unit's subtree (whole city by default) in a period (default today), oldest first."""
     fmt = request.args.get("format", "json")
@@ -78,7 +79,7 @@ def audit_page():
     principal = session_principal()
     lang = page_lang()
     words = texts(lang)
-    if principal is None or principal.role != "admin":
+    if principal is None or not may(principal.role, "audit"):
         return render_template("refused.html", t=words, lang=lang, message=words["audit.admin_only"],
                                principal=principal), 403
     try:
@@ -103,7 +104,7 @@ def verify_chain() -> audit_anchor.Verdict:
 
 
 @bp.get("/audit/verify")
-@require("admin")
+@require("audit")
 def verify_audit():
     """Walk the whole chain: `intact`, the id of the first entry that does not check, and the oldest
     checkpoint the table no longer matches with the reason (see dashboard.audit_anchor)."""

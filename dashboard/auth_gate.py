@@ -11,12 +11,12 @@ from flask import Flask, current_app, jsonify, redirect, render_template, reques
 from flask_login import current_user
 
 from dashboard import boundaries
-from dashboard.alerting_actions import DUTY_ROLES
 from dashboard.auth import SessionUser, client_address, session_principal, start_session, touch_session
 from dashboard.auth_i18n import page_lang, texts
 from dashboard.auth_sessions import open_session
 from dashboard.auth_walls import check_wall_token, default_wall_path
 from dashboard.models import Unit
+from dashboard.policy import may
 from dashboard.principal import Principal
 
 # Reached without a session: the log-in pages, health checks, static files, and Socket.IO (whose
@@ -50,7 +50,7 @@ def _refuse_page(status: int, key: str, principal: Principal | None = None):
 
 def home_of(principal: Principal) -> str:
     """Where a principal lands: its wall, the city view, or its own unit's view."""
-    if principal.role == "wall":
+    if may(principal.role, "wall.screen"):
         return principal.wall_path or default_wall_path(principal.unit_code)
     return "/city" if principal.unit_level == "city" else f"/unit/{principal.unit_code}"
 
@@ -84,12 +84,12 @@ def _unit_of_path(path: str) -> str | None:
 
 def page_allowed(principal: Principal, path: str) -> bool:
     """Whether the principal may open this page (the views' own callbacks check again)."""
-    if principal.role == "wall":
+    if may(principal.role, "wall.screen"):
         return path.rstrip("/") == (principal.wall_path or "").rstrip("/")
-    if principal.role not in DUTY_ROLES | {"liaison", "viewer"}:
+    if not may(principal.role, "views"):
         return False
     if path == "/duty" or path.startswith("/duty/"):
-        return principal.role in DUTY_ROLES
+        return may(principal.role, "desk")
     code = _unit_of_path(path)
     if code is None:
         return True
@@ -118,7 +118,7 @@ def gate():
         return None  # the token decides (dashboard.api.require); walls are stopped by _wall_on_api
     principal = session_principal()
     if is_api:
-        if principal is not None and principal.role == "wall" and not boundaries.is_route(path):
+        if principal is not None and not may(principal.role, "api") and not boundaries.is_route(path):
             # The one exception: its map's region boundaries (jurisdiction still checked there).
             return _refuse_json(403, "a wall screen opens its wall URL and nothing else", "Authorization")
         if principal is not None:
@@ -150,7 +150,7 @@ def _wall_on_api():
         principal = current_principal()
     except ApiError:
         return None  # an unknown token: the view answers 401 in the API's own words
-    if principal is not None and principal.role == "wall":
+    if principal is not None and not may(principal.role, "api"):
         return _refuse_json(403, "a wall token opens its wall URL and nothing else", "Authorization")
     return None
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from dashboard.auth_accounts import principal_of
 from dashboard.auth_walls import wall_principal
 from dashboard.models import ApiToken, LoginSession, Unit, User
+from dashboard.policy import may
 from dashboard.principal import Principal
 from dashboard.timeutil import utcnow
 
@@ -89,7 +90,8 @@ def session_principals(s: Session, login_ids: list[str]) -> dict[str, Principal]
                       .join(Unit, Unit.code == ApiToken.unit_code)
                       .where(LoginSession.id.in_(list(keys)), LoginSession.ended_at.is_(None)))
     for row, tok, level in walls:
-        if tok.revoked_at is None and tok.role == "wall" and (tok.expires_at is None or tok.expires_at > now):
+        live = tok.revoked_at is None and (tok.expires_at is None or tok.expires_at > now)
+        if live and may(tok.role, "wall.screen"):
             found[keys[row.id]] = wall_principal(tok, level)
         else:
             dead.append(row.id)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.models import ApiToken, Unit
+from dashboard.policy import may
 from dashboard.principal import Principal, hash_token
 from dashboard.timeutil import utcnow
 
@@ -42,7 +43,7 @@ def check_wall_token(s: Session, token: str, path: str) -> Exchange:
         return Exchange(None, None, "token_invalid")
     tok, level = row
     principal = wall_principal(tok, level)
-    if tok.role != "wall" or path.rstrip("/") != principal.wall_path.rstrip("/"):
+    if not may(tok.role, "wall.screen") or path.rstrip("/") != principal.wall_path.rstrip("/"):
         return Exchange(None, None, "token_elsewhere")
     tok.last_used_at = utcnow()
     return Exchange(tok, principal, None)

@@ -14,6 +14,7 @@ from dashboard import audit, auth_cli, auth_cli_sessions
 from dashboard.config import Settings
 from dashboard.db import engine_for, session_factory
 from dashboard.models import ROLES, ApiToken, Department, Unit
+from dashboard.policy import may
 from dashboard.principal import TOKEN_DAYS, issue_token, revoke_token
 from dashboard.timeutil import utcnow
 
@@ -76,7 +77,7 @@ def _wall_unit(args: argparse.Namespace) -> str | None:
     """Check --wall-path against the role and --unit; the unit a wall path names, or an error line."""
     from dashboard.auth import default_wall_path
 
-    if args.role != "wall":
+    if not may(args.role, "wall.screen"):
         return "error: --wall-path: only a wall token opens a wall URL" if args.wall_path else None
     path = args.wall_path or default_wall_path(args.unit or "putian")
     code = "putian" if path == "/wall/city" else path.removeprefix("/wall/unit/")
@@ -103,7 +104,7 @@ def _token(Session, args: argparse.Namespace) -> int:  # noqa: N803
         if args.department and session.get(Department, args.department) is None:
             print(f"error: --department: unknown department code {args.department!r}", file=sys.stderr)
             return 2
-        if args.role == "liaison" and not args.department:
+        if may(args.role, "department.member") and not args.department:
             print("error: --department: a liaison token needs its department", file=sys.stderr)
             return 2
         token = issue_token(session, args.name, args.role, unit_code=args.unit,

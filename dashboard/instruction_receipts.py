@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dashboard.models import Instruction, InstructionReceipt
+from dashboard.policy import may
 from dashboard.principal import Principal
 
 KINDS = ("read", "acted")
@@ -43,9 +44,9 @@ def feed_back(session: Session, kind: str, which: ColumnElement[bool], actor: st
 def desk_of(principal: Principal) -> ColumnElement[bool]:
     """SQL condition: instructions that went to the caller's own desk (a duty desk of their unit,
     or a liaison's department)."""
-    if principal.role == "duty":
+    if may(principal.role, "desk.officer"):
         return Instruction.unit_code == principal.unit_code
-    if principal.role == "liaison" and principal.department_code:
+    if may(principal.role, "department.member") and principal.department_code:
         return Instruction.department_code == principal.department_code
     return false()
 

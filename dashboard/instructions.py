@@ -1,4 +1,5 @@
-"""Instructions (批示) on what is overdue or escalated: who may give and read them, and giving one.
+"""Instructions (批示) on what is overdue or escalated: who may give and read them (capabilities
+instructions.write and instructions.read, dashboard.policy), and giving one.
 
 An instruction is written with its audit entry and an ``alert.instructed`` event staged in the outbox,
 in one transaction; the event goes to the rooms of every unit from the city down to the target's grid,
@@ -21,11 +22,10 @@ from sqlalchemy.orm import Session
 from dashboard import audit, outbox
 from dashboard.alerting import payload, wire_time
 from dashboard.models import Alert, Incident, Instruction, SupervisionItem
+from dashboard.policy import may
 from dashboard.principal import Principal
 from feeds import schema
 
-READ_ROLES = frozenset({"admin", "leader", "duty"})
-WRITE_ROLES = frozenset({"admin", "leader"})
 KINDS = ("supervision", "alert", "incident")
 MAX_TEXT = 500
 LEVEL_ORDER = ("city", "district", "town", "village")  # highest first
@@ -64,7 +64,7 @@ def check_role(principal: Principal | None, write: bool = False) -> Principal:
     """The caller if it may read (or write) the briefing, else InstructionError."""
     if principal is None:
         raise InstructionError(401, "authentication required", None)
-    if principal.role not in (WRITE_ROLES if write else READ_ROLES):
+    if not may(principal.role, "instructions.write" if write else "instructions.read"):
         raise InstructionError(403, f"role {principal.role!r} may not do this", "role")
     return principal
 

@@ -1,19 +1,20 @@
 """The seven-step loop as a state machine: states, allowed steps, and who may take each step.
 
-| action   | from                        | to         | who                                     |
-| -------- | --------------------------- | ---------- | --------------------------------------- |
-| report   | (new)                       | reported   | device, system, liaison, duty, admin    |
-| dispatch | reported                    | dispatched | duty, admin (names a department)        |
-| accept   | dispatched                  | accepted   | the department's liaison/system; duty, admin |
-| resolve  | accepted                    | resolved   | the department's liaison/system; duty, admin |
-| close    | resolved                    | closed     | grid staff (device); duty, admin        |
-| reopen   | resolved                    | dispatched | grid staff (device); duty, admin        |
-| cancel   | any open state              | cancelled  | duty, admin (gives a reason)            |
+| action   | from                        | to         | who (capability in dashboard.policy)     |
+| -------- | --------------------------- | ---------- | ---------------------------------------- |
+| report   | (new)                       | reported   | incidents.report                         |
+| dispatch | reported                    | dispatched | incidents.dispatch (names a department)  |
+| accept   | dispatched                  | accepted   | incidents.accept                         |
+| resolve  | accepted                    | resolved   | incidents.resolve                        |
+| close    | resolved                    | closed     | incidents.close                          |
+| reopen   | resolved                    | dispatched | incidents.reopen                         |
+| cancel   | any open state              | cancelled  | incidents.cancel (gives a reason)        |
 
-Every caller must also cover the incident's grid (its jurisdiction); a department's caller must
+Which roles hold each capability is written once, in dashboard.policy. Every caller must also
+cover the incident's grid (its jurisdiction); a department's caller (incidents.department) must
 belong to the department the incident is dispatched to. A `system` token issued without a
 department stands for a platform integration (the 12345 hotline platform, the simulator) that
-relays every party's steps: it may take any step inside its jurisdiction.
+relays every party's steps (incidents.relay): it may take any step inside its jurisdiction.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dashboard.models import OPEN_STATES, STATES
+from dashboard.policy import may
 from dashboard.principal import Principal
 
 ACTIONS = ("dispatch", "accept", "resolve", "close", "reopen", "cancel")
@@ -36,18 +38,11 @@ STEPS: dict[str, tuple[tuple[str, ...], str]] = {
     "cancel": (OPEN_STATES, "cancelled"),
 }
 
-REPORT_ROLES = frozenset({"device", "system", "liaison", "duty", "admin"})
-POSITION_ROLES = frozenset({"device", "system", "admin"})
-CENTER_ROLES = frozenset({"duty", "admin"})
-DEPARTMENT_ROLES = frozenset({"system", "liaison"})
-ACTION_ROLES: dict[str, frozenset[str]] = {
-    "dispatch": CENTER_ROLES,
-    "accept": CENTER_ROLES | DEPARTMENT_ROLES,
-    "resolve": CENTER_ROLES | DEPARTMENT_ROLES,
-    "close": CENTER_ROLES | {"device"},
-    "reopen": CENTER_ROLES | {"device"},
-    "cancel": CENTER_ROLES,
-}
+# action -> the capability (dashboard.policy) a caller's role needs to take it
+STEP_CAPABILITIES: dict[str, str] = {
+    "report": "incidents.report", "dispatch": "incidents.dispatch", "accept": "incidents.accept",
+    "resolve": "incidents.resolve", "close": "incidents.close", "reopen": "incidents.reopen",
+    "cancel": "incidents.cancel"}
 # The stage whose clock starts when an incident enters a state (DESIGN.md §1 time limits).
 STAGE_OF_STATE = {"reported": "dispatch", "dispatched": "accept", "accepted": "resolve",
                   "resolved": "check"}
@@ -103,8 +98,8 @@ def check_role(principal: Principal, action: str, units: list[str]) -> None:
     allow this step; a report outside the jurisdiction is refused with 403 (no incident exists yet)."""
     if action != "report" and not principal.covers_codes(units):
         raise NotVisible()
-    roles = REPORT_ROLES if action == "report" else ACTION_ROLES.get(action, frozenset())
-    if principal.role not in roles and not _platform(principal):
+    capability = STEP_CAPABILITIES.get(action)
+    if (capability is None or not may(principal.role, capability)) and not _platform(principal):
         raise StepRefused(403, f"role {principal.role!r} may not {action}", "action")
     if not principal.covers_codes(units):
         raise StepRefused(403, f"the place is outside the jurisdiction of {principal.unit_code}", None)
@@ -112,7 +107,7 @@ def check_role(principal: Principal, action: str, units: list[str]) -> None:
 
 def check_department(principal: Principal, action: str, department: str | None) -> None:
     """Refuse (403) a department's caller acting on another department's incident."""
-    if action in ("accept", "resolve") and principal.role in DEPARTMENT_ROLES \
+    if action in ("accept", "resolve") and may(principal.role, "incidents.department") \
             and not _platform(principal):
         if not principal.department_code or principal.department_code != department:
             raise StepRefused(403, f"incident is dispatched to {department!r}, not to "
@@ -120,7 +115,7 @@ def check_department(principal: Principal, action: str, department: str | None) 
 
 
 def _platform(principal: Principal) -> bool:
-    return principal.role == "system" and not principal.department_code
+    return may(principal.role, "incidents.relay") and not principal.department_code
 
 
 def plan(principal: Principal, action: str, state: str, units: list[str],

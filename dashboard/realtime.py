@@ -22,6 +22,7 @@ from flask_socketio import emit, join_room, leave_room, rooms
 from dashboard.auth import app_now, login_principals, session_ends_at
 from dashboard.extensions import socketio
 from dashboard.models import Unit
+from dashboard.policy import may
 from dashboard.principal import Principal, hash_token, principal_for_token, principals_for_hashes
 from dashboard.realtime_replay import REPLAY_STREAMS, is_stream_id, positions_snapshot, replay
 from dashboard.services import Services
@@ -33,7 +34,6 @@ ROOM_PREFIX = "unit:"
 # fan-out sends position batches only to these (incidents and alerts go to every room).
 ROOMS_KEY = "live:rooms"
 ROOMS_REFRESH_S = 10
-SCREEN_ROLES = frozenset({"admin", "leader", "duty", "liaison", "viewer", "wall"})
 
 _registered = False
 _refreshers: set[int] = set()
@@ -90,7 +90,7 @@ def authenticate(auth: object) -> tuple[Principal, Grant]:
         if principal is None:
             raise ConnectionRefusedError({"error": "authentication required", "field": "auth"})
         grant = Grant(login_id=current_user.get_id(), ends_at=session_ends_at())
-    if principal.role not in SCREEN_ROLES:
+    if not may(principal.role, "screens"):
         raise ConnectionRefusedError({"error": f"role {principal.role!r} may not watch screens",
                                       "field": "auth"})
     return principal, grant

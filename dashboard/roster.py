@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from dashboard.i18n import LEVEL_NAMES, ROLE_NAMES, name_of
 from dashboard.models import Alert, Staff, Unit, User
+from dashboard.policy import roles_with
 
-DESK_ROLE = "duty"
 MAX_DEPTH = 8  # city → district → town → village → grid, with room to spare
 
 
@@ -27,7 +27,7 @@ class Assignee:
     id: str
     kind: str  # "staff" | "desk"
     name: str
-    role: str  # a staff role code, or "duty" for a desk
+    role: str  # a staff role code, or a desk officer's account role (dashboard.policy)
     unit: str  # the code of the place it answers for
     level: str  # that place's level
     place: str
@@ -68,8 +68,8 @@ def candidates(session: Session, alert: Alert) -> list[Assignee]:
     rank = {u.code: i for i, u in enumerate(chain)}
     staff = session.execute(select(Staff).where(Staff.unit_code.in_(units)).order_by(Staff.id)).scalars()
     people = [_staff(s, units[s.unit_code]) for s in staff]
-    users = session.execute(select(User).where(User.unit_code.in_(units), User.role == DESK_ROLE,
-                                               User.active.is_(True))).scalars()
+    users = session.execute(select(User).where(User.unit_code.in_(units), User.active.is_(True),
+                                               User.role.in_(roles_with("desk.officer")))).scalars()
     desks = [_desk(u, units[u.unit_code]) for u in users]
     # Nearest place first; at each place its people, then its duty desks.
     return sorted(people + desks, key=lambda a: (rank[a.unit], a.kind == "desk", a.id))
@@ -81,7 +81,7 @@ def _staff(s: Staff, unit: Unit | None) -> Assignee:
 
 
 def _desk(u: User, unit: Unit | None) -> Assignee:
-    return Assignee(u.username, "desk", _display(u), DESK_ROLE, u.unit_code, unit.level if unit else "city",
+    return Assignee(u.username, "desk", _display(u), u.role, u.unit_code, unit.level if unit else "city",
                     unit.name if unit else u.unit_code, unit.name_en if unit else u.unit_code)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.alert_titles import MASS_SILENCE, parts
 from dashboard.alerting import LIVE_STATES, Event, Place, clear, live_alerts, raise_alert, reopen
-from dashboard.models import OPEN_STATES, Alert, Incident, SupervisionItem
+from dashboard.models import ALERT_KINDS, OPEN_STATES, Alert, Incident, SupervisionItem
 from feeds.schema import MalformedEntry
 
 SEVERE = 3
@@ -167,9 +167,7 @@ def recheck(session: Session, now: datetime, silent: set[str] | None,
             stalled: set[str] | None, only: set[int] | None = None) -> list[Event]:
     """Resolve alerts whose cause is gone; reopen acknowledged ones whose ack expired meanwhile and
     snoozed ones whose snooze ended."""
-    kinds = ("severe_incident", "supervision_new", "supervision_escalated", "staff_silent",
-             "feed_stalled")
-    alerts = live_alerts(session, kinds, only)
+    alerts = live_alerts(session, ALERT_KINDS, only)
     events: list[Event] = []
     verdicts = _persisting(session, alerts, silent, stalled)
     for alert in alerts:

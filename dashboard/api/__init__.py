@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, current_app, g, jsonify, request
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from dashboard.policy import may
 from dashboard.principal import Principal, principal_for_token
 from dashboard.services import Services
 from dashboard.timeutil import utcnow
@@ -59,8 +60,9 @@ def current_principal() -> Principal | None:
     return principal
 
 
-def require(*roles: str):
-    """Decorator: the caller must be authenticated and hold one of these roles."""
+def require(*capabilities: str):
+    """Decorator: the caller must be authenticated and its role hold one of these capabilities
+    (dashboard.policy); with none named, any authenticated caller."""
 
     def decorate(fn):
         @wraps(fn)
@@ -68,7 +70,7 @@ def require(*roles: str):
             principal = current_principal()
             if principal is None:
                 raise ApiError(401, "authentication required", "Authorization")
-            if roles and principal.role not in roles:
+            if capabilities and not any(may(principal.role, c) for c in capabilities):
                 raise ApiError(403, f"role {principal.role!r} may not do this", None)
             return fn(*args, **kwargs)
 

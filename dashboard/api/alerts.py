@@ -16,12 +16,10 @@ from dashboard.alert_order import sql_order
 from dashboard.alert_service import act
 from dashboard.alert_titles import prime as prime_titles
 from dashboard.alerting import ALERT_STATES, QUEUE_STATES, alerts_in, payload
-from dashboard.alerting_actions import DUTY_ROLES, ActionError
+from dashboard.alerting_actions import ActionError
 from dashboard.api import ApiError, bp, current_principal, json_body, now, require, services
 from dashboard.auth import client_address
 from dashboard.models import Alert, Unit
-
-READ_ROLES = ("admin", "leader", "duty", "viewer", "wall")
 
 
 def _states(raw: str | None) -> tuple[str, ...]:
@@ -45,7 +43,7 @@ def _limit(raw: str | None) -> int:
 
 
 @bp.get("/alerts")
-@require(*READ_ROLES)
+@require("alerts.read")
 def list_alerts():
     """Alerts in the caller's jurisdiction in the queue's order (dashboard.alert_order)."""
     principal = current_principal()
@@ -65,7 +63,7 @@ def list_alerts():
 
 # An id beyond the INTEGER column matches no route (a JSON 404) instead of overflowing the driver.
 @bp.post("/alerts/<int(max=2147483647):alert_id>/<action>")
-@require(*DUTY_ROLES)
+@require("alerts.act")
 def act_on_alert(alert_id: int, action: str):
     """Acknowledge, assign, escalate, resolve or add a note to an alert in the caller's jurisdiction
     (only a note when the alert is above the caller's level), through dashboard.alert_service.act
@@ -92,7 +90,7 @@ def _visible(session, alert_id: int) -> Alert:
 
 
 @bp.get("/alerts/<int(max=2147483647):alert_id>/story")
-@require(*READ_ROLES)
+@require("alerts.read")
 def alert_story(alert_id: int):
     """Every event of an alert in the caller's jurisdiction and of its incident, oldest first."""
     with services().Session() as session:
@@ -102,7 +100,7 @@ def alert_story(alert_id: int):
 
 
 @bp.get("/alerts/<int(max=2147483647):alert_id>/assignees")
-@require(*DUTY_ROLES)
+@require("alerts.act")
 def alert_assignees(alert_id: int):
     """The alert's roster: the ids `POST .../assign` accepts as `to`, with name, role and place."""
     with services().Session() as session:

@@ -11,7 +11,7 @@ from dashboard.api import ApiError, bp, current_principal, json_body, now, requi
 from dashboard.auth import client_address
 from dashboard.briefing import briefing, parse_filters
 from dashboard.i18n import lang_of
-from dashboard.instructions import READ_ROLES, WRITE_ROLES, InstructionError, instruct_once
+from dashboard.instructions import InstructionError, instruct_once
 
 INSTRUCTION_FIELDS = {"target_kind", "target_id", "text", "request_id"}
 
@@ -26,7 +26,7 @@ def _read() -> tuple[dict, object]:
 
 
 @bp.get("/briefing")
-@require(*READ_ROLES)
+@require("instructions.read")
 def get_briefing():
     """Open supervision items and critical or escalated alerts in jurisdiction, highest level and
     newest first; ?level=, ?district=, ?age= (1d, 7d, 30d, older) filter."""
@@ -35,7 +35,7 @@ def get_briefing():
 
 
 @bp.get("/briefing.pdf")
-@require(*READ_ROLES)
+@require("instructions.read")
 def get_briefing_pdf():
     """The same briefing as an A4 PDF; ?lang=en for English."""
     data, at = _read()
@@ -47,7 +47,7 @@ def get_briefing_pdf():
 
 
 @bp.post("/instructions")
-@require(*WRITE_ROLES)
+@require("instructions.write")
 def post_instruction():
     """Record an instruction (批示) on a supervision item, alert or incident in jurisdiction; a
     repeated request_id answers 200 with the first instruction and records nothing."""

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from dashboard.alerting_actions import DUTY_ROLES
 from dashboard.api import ApiError, bp, current_principal, json_body, now, require, services
 from dashboard.auth import client_address
 from dashboard.escalation import PolicyError, policies, set_policy
 
 
 @bp.get("/escalation-policies")
-@require(*DUTY_ROLES)
+@require("escalation.policy.read")
 def list_policies():
     """Every policy: minutes at the village, town and district desks per kind and severity."""
     with services().Session() as session:
@@ -20,7 +19,7 @@ def list_policies():
 
 
 @bp.put("/escalation-policies/<kind>/<severity>")
-@require("admin")
+@require("escalation.policy.write")
 def change_policy(kind: str, severity: str):
     """Set the minutes of some levels of one policy: {"village": 5, "town": 10, "district": 15}."""
     if severity not in ("1", "2", "3", "4"):

@@ -55,7 +55,7 @@ def _not_found(incident_id: str) -> ApiError:
 
 
 @bp.post("/positions")
-@require(*lifecycle.POSITION_ROLES)
+@require("positions.report")
 def post_positions():
     """Accept a batch of patrol positions onto feed:positions."""
     body = json_body()
@@ -116,7 +116,7 @@ def _place(row: dict, cat: Catalog) -> None:
 
 
 @bp.post("/incidents")
-@require(*lifecycle.REPORT_ROLES)
+@require("incidents.report")
 def post_incident():
     """Accept a new incident (a repeat of a known id answers 200 and changes nothing)."""
     body = json_body()
@@ -203,7 +203,7 @@ def _load_from_db(incident_id: str) -> dict | None:
 
 
 @bp.post("/incidents/<incident_id>/transitions")
-@require(*lifecycle.REPORT_ROLES)
+@require(*(lifecycle.STEP_CAPABILITIES[action] for action in lifecycle.ACTIONS))
 def post_transition(incident_id: str):
     """Take one step of the loop on an incident."""
     if not f.ID_PATTERN.match(incident_id):

@@ -1,9 +1,13 @@
-"""Authorization matrix against the real server on SQLite and PostgreSQL: every role bound at every
-level, asked for every unit of two branches through a page, a wall page, a Dash callback, an API
-read and a Socket.IO room; plus the cases named in the design (another town's alert by id, a wall
-token on the duty desk and the API, no session, a cross-origin socket, a cross-site POST).
+"""Authorization matrix against the real server on SQLite and PostgreSQL, generated from the role
+policy table (dashboard.policy): every role at the city asked for every guarded page, API operation,
+Dash callback and socket step (tests/integration/authz_surfaces), each expected to let it through
+exactly when `policy.may` says so; every role bound at every level, asked for every unit of two
+branches through a page, a wall page, a Dash callback, an API read and a Socket.IO room; plus the
+cases named in the design (another town's alert by id, a wall token on the duty desk and the API,
+no session, a cross-origin socket, a cross-site POST).
 
-Expectations come from the design's rules (tests/integration/auth_world.covers), not from the code.
+What a role may do comes from the table; where it may do it comes from the design's rule for
+jurisdiction (tests/integration/auth_world.covers), not from the code.
 """
 
 from __future__ import annotations
@@ -16,14 +20,18 @@ import redis
 import socketio
 
 from dashboard.auth import default_wall_path
+from dashboard.auth_accounts import AccountError, create_user
 from dashboard.db import session_factory
-from dashboard.models import Alert
+from dashboard.lifecycle import STEP_CAPABILITIES
+from dashboard.models import CENTER_LEVELS, ROLES, Alert
+from dashboard.policy import CAPABILITIES, may
 from dashboard.principal import revoke_token
 from dashboard.services import Services
 from dashboard.timeutil import utcnow
 from tests.conftest import BACKENDS, DB_PREFIX, REDIS_URL, fresh_engine, make_settings
 from tests.integration.auth_world import (
     LEVELS,
+    PASSWORD,
     Browser,
     add_account,
     add_token,
@@ -32,15 +40,24 @@ from tests.integration.auth_world import (
     serving,
     view_allowed,
 )
+from tests.integration.authz_surfaces import SURFACES, Caller
 from tests.integration.realtime_support import CHENGXIANG_GRID, LICHENG_GRID
 
-SESSION_ROLES = ("admin", "leader", "duty", "liaison", "viewer")
-TOKEN_ROLES = ("wall", "device", "system")
-SCREEN_ROLES = (*SESSION_ROLES, "wall")
-DESK_ROLES = ("admin", "leader", "duty")
-# A duty officer sits at a city, district, town or village center: there is no grid duty desk.
+SESSION_ROLES = tuple(role for role in ROLES if may(role, "login"))
+TOKEN_ROLES = tuple(role for role in ROLES if not may(role, "login"))
+# A desk officer sits at a city, district, town or village center: there is no grid duty desk.
 PRINCIPALS = [(role, level) for role in SESSION_ROLES + TOKEN_ROLES for level in LEVELS
-              if not (role == "duty" and level == "grid")]
+              if level in CENTER_LEVELS or not may(role, "desk.officer")]
+# Capabilities no surface below asks for alone, and the test that checks each against the table.
+ELSEWHERE = {
+    "login": "test_only_roles_that_log_in_hold_accounts",
+    "desk.officer": "test_only_roles_that_log_in_hold_accounts",
+    "department.member": "test_only_roles_that_log_in_hold_accounts",
+    "wall.screen": "test_matrix (wall pages), test_wall_token_opens_its_wall_and_nothing_else",
+    **{c: "tests/unit/test_policy.py::test_the_loop_takes_steps_as_the_table_says"
+       for c in (*STEP_CAPABILITIES.values(), "incidents.department", "incidents.relay")
+       if not any(c in s.needs for s in SURFACES)},
+}
 TARGETS = LICHENG_GRID + CHENGXIANG_GRID[1:]
 EVIL = "http://evil.example"
 
@@ -58,13 +75,16 @@ def site(request, tmp_path_factory):
     for role, level in PRINCIPALS:
         unit, name = LICHENG_GRID[LEVELS.index(level)], f"{role}-{level}"
         if role in SESSION_ROLES:
-            add_account(Session, name, role, unit, "citymgmt" if role == "liaison" else None)
+            add_account(Session, name, role, unit, "citymgmt" if may(role, "department.member") else None)
             creds[(role, level)] = (name, unit)
         else:
             creds[(role, level)] = (add_token(Session, name, role, unit), unit)
     services = Services(settings=make_settings(engine, tmp), engine=engine, Session=Session, redis=client)
     with serving(services) as (base, _app):
-        yield SimpleNamespace(base=base, creds=creds, alerts=alerts, Session=Session)
+        admin = Browser(base)
+        assert admin.login("admin-city").status_code == 303
+        deps = admin.get("/_dash-dependencies").json()  # the callback specs a browser is served
+        yield SimpleNamespace(base=base, creds=creds, alerts=alerts, Session=Session, deps=deps)
     client.flushdb()
     client.close()
     engine.dispose()
@@ -80,10 +100,11 @@ def _connect(browser: Browser, auth: dict | None) -> socketio.Client | None:
 def _as(site, role: str, level: str) -> tuple[Browser, str, str]:
     """A browser holding this principal's credentials the way it really would; (browser, secret, unit)."""
     secret, unit = site.creds[(role, level)]
-    browser = Browser(site.base, bearer=secret if role in ("device", "system") else None)
+    bearer = role in TOKEN_ROLES and not may(role, "wall.screen")
+    browser = Browser(site.base, bearer=secret if bearer else None)
     if role in SESSION_ROLES:
         assert browser.login(secret).status_code == 303
-    elif role == "wall":
+    elif may(role, "wall.screen"):
         opened = browser.get(f"{default_wall_path(unit)}?token={secret}")  # swapped for a session
         assert opened.status_code == 303 and opened.headers["Location"] == default_wall_path(unit)
     return browser, secret, unit
@@ -101,28 +122,67 @@ def test_matrix(site, role, level):
     for target in TARGETS:
         inside = covers(unit, target)
         page = "/city" if target == "putian" else f"/unit/{target}"
-        check("page", target, role in SESSION_ROLES and inside, browser.get(page).status_code == 200)
+        check("page", target, may(role, "views") and inside, browser.get(page).status_code == 200)
         wall = default_wall_path(target)
-        if role == "wall":
+        if may(role, "wall.screen"):
             answer = browser.get(f"{wall}?token={secret}")  # swapped for a session, then the bare URL
             opened = answer.status_code == 303 and answer.headers["Location"] == wall \
                 and browser.get(wall).status_code == 200
             check("wall page", target, target == unit, opened)
         else:
-            check("wall page", target, role in SESSION_ROLES and inside, browser.get(wall).status_code == 200)
-        check("callback", target, role in SCREEN_ROLES and inside,
+            check("wall page", target, may(role, "views") and inside, browser.get(wall).status_code == 200)
+        check("callback", target, may(role, "screens") and inside,
               view_allowed(browser.render_view(target), target))
-        check("api", target, role != "wall" and inside,
+        check("api", target, may(role, "api") and inside,
               browser.get(f"/api/v1/units/{target}").status_code == 200)
-    check("duty desk", "/duty", role in DESK_ROLES, browser.get("/duty").status_code == 200)
+    check("duty desk", "/duty", may(role, "desk"), browser.get("/duty").status_code == 200)
     sock = _connect(browser, {"token": secret} if role in TOKEN_ROLES else None)
-    check("socket connect", "-", role in SCREEN_ROLES, sock is not None)
+    check("socket connect", "-", may(role, "screens"), sock is not None)
     if sock is not None:
         for target in TARGETS:
             answer = sock.call("subscribe", {"unit": target}, timeout=10)
             check("socket room", target, covers(unit, target), answer["ok"] is True)
         sock.disconnect()
     assert not wrong, f"{role}@{level} ({unit}): " + "; ".join(wrong)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_gets_every_surface_the_table_gives_it_and_no_other(site, role):
+    browser, secret, unit = _as(site, role, "city")
+    caller = Caller(browser, {"token": secret} if role in TOKEN_ROLES else None, unit,
+                    site.alerts[LICHENG_GRID[-1]], site.deps)
+    wrong = [f"{s.name}: expected {'allowed' if s.expected(role) else 'refused'}"
+             for s in SURFACES if s.call(caller) is not s.expected(role)]
+    assert not wrong, f"{role}: " + "; ".join(wrong)
+
+
+def test_every_capability_is_asked_for_by_a_surface_or_checked_elsewhere():
+    asked = {c for s in SURFACES for c in s.needs}
+    assert set(CAPABILITIES) - asked == set(ELSEWHERE)
+    # Each surface lets some role through and refuses another: both answers are read off it.
+    assert [s.name for s in SURFACES if len({s.expected(r) for r in ROLES}) < 2] == []
+
+
+def test_only_roles_that_log_in_hold_accounts(site):
+    for role in ROLES:
+        department = "citymgmt" if may(role, "department.member") else None
+        try:
+            with site.Session.begin() as s:
+                create_user(s, f"acct-{role}", PASSWORD, role, "putian", department, actor="test")
+            refused = None
+        except AccountError as exc:
+            refused = exc.field
+        assert refused == (None if may(role, "login") else "role"), role
+        if not may(role, "login"):
+            continue
+        if may(role, "desk.officer"):  # sits at a center, never at a grid
+            with pytest.raises(AccountError) as err, site.Session.begin() as s:
+                create_user(s, f"grid-{role}", PASSWORD, role, LICHENG_GRID[-1], department, actor="test")
+            assert err.value.field == "unit"
+        if may(role, "department.member"):  # belongs to a department
+            with pytest.raises(AccountError) as err, site.Session.begin() as s:
+                create_user(s, f"nodept-{role}", PASSWORD, role, "putian", None, actor="test")
+            assert err.value.field == "department"
 
 
 def test_town_officer_cannot_reach_another_towns_alert_by_id(site):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from callbacks import duty
 from dashboard.alerting import Place, raise_alert
 from dashboard.app import create_app
-from dashboard.models import Alert, AlertAck, AuditEntry
+from dashboard.models import ALERT_KINDS, Alert, AlertAck, AuditEntry
 from dashboard.principal import issue_token
 from dashboard.timeutil import utcnow
 from layouts import duty as L
@@ -213,7 +213,7 @@ def test_the_desk_offers_its_filters_and_rows_carry_what_they_filter_on(desk):
     assert [(o["value"], o["label"]) for o in districts] == [("licheng", "荔城区")]  # its own only
     levels = [o["value"] for o in _find(body, L.FILTER_LEVEL).options]
     assert levels == ["city", "district", "town", "village"]
-    assert len(_find(body, L.FILTER_KIND).options) == len(duty.KINDS)
+    assert len(_find(body, L.FILTER_KIND).options) == len(ALERT_KINDS)
     assert _find(body, L.FOCUS).data == {"me": ["duty-zhenhai"], "level": "town"}
     assert [o["value"] for o in _find(body, L.VIEW).options] == ["all", "mine", "desk"]
     row = next(r for r in queue if r["id"] == alerts["low"])
