@@ -44,8 +44,29 @@ window.__benchHook = function () {
     gd.on('plotly_afterplot', () => {
       const r = (gd.data || []).find(d => d.meta === 'regions');
       gd.__benchLocs = (r && r.locations) || [];
+      const t = window.__bench.target;  // the map's own moment, whatever else the page shows yet
+      if (t && window.__benchRegionsOf(t, gd.__benchLocs)) {
+        window.__benchMark(t, 'map plotted');
+      }
     });
   }
+};
+// When each part of "drawn" first held for the current target (epoch ms): the view's level on the
+// page, the new regions plotted, the positions on the map, MapLibre loaded (nothing left to load).
+window.__benchMark = function (t, part) {
+  const b = window.__bench;
+  b.parts = b.parts || {};
+  if (b.parts.target !== t) { b.parts = {target: t}; }
+  if (!b.parts[part]) { b.parts[part] = Date.now(); }
+};
+// The map shows the target's regions: its children (every region's code under it; the last
+// view's map shows the target itself among its own children, which is not the new view), or on
+// a grid view the grid itself.
+window.__benchRegionsOf = function (t, locs) {
+  if (!locs.length) { return false; }
+  if (t.code === 'putian') { return true; }
+  if (t.level === 'grid') { return locs.indexOf(t.code) >= 0; }
+  return locs.every(c => c.startsWith(t.code + '-'));
 };
 window.__benchDrawn = function (t) {
   const bareLevel = document.getElementById('bare-level');  // the bare map page (screens_bare_map)
@@ -54,10 +75,9 @@ window.__benchDrawn = function (t) {
   if (document.querySelector('#unit-map.map-drawing')) { return false; }  // canvas not shown yet
   const gd = document.querySelector('#unit-map .js-plotly-plot');
   if (!view || !gd || !gd.data || !gd._fullLayout || !gd._fullLayout.map) { return false; }
-  const locs = gd.__benchLocs || [];
-  if (!locs.length || (t.code !== 'putian' && !locs.some(c => c === t.code || c.startsWith(t.code + '-')))) {
-    return false;
-  }
+  window.__benchMark(t, 'view shown');
+  if (!window.__benchRegionsOf(t, gd.__benchLocs || [])) { return false; }
+  window.__benchMark(t, 'view plotted');
   // Positions: a dot each (the bare page; the product from town level down), or on the product's
   // wide maps the staff counted per town, a disc each. Both pages take them from live:pos when the
   // figure is built, which can be a moment after the count was read (and the live state prunes
@@ -66,6 +86,7 @@ window.__benchDrawn = function (t) {
   const discs = gd.data.find(d => d.meta === 'staff-all');
   const drawnPos = Math.max((pos && pos.lat || []).length, (discs && discs.lat || []).length);
   if (t.positions > 0 && drawnPos === 0) { return false; }
+  window.__benchMark(t, 'positions');
   const sub = gd._fullLayout.map._subplot;
   return !!(sub && sub.map && sub.map.loaded());
 };
@@ -213,6 +234,12 @@ def drill(page, chain: list[tuple[str, str, float, float]], counts: dict[str, in
         drawn = wait_drawn(page, code, level, counts[code], timeout_s)
         pressed = float(page.evaluate("window.__bench.pressAt"))
         steps.append((level, drawn - pressed))
+        parts = page.evaluate("() => window.__bench.parts || {}")
+        marks = ", ".join(f"{part} {parts[part] - pressed:.0f}"
+                          for part in ("map plotted", "view shown", "view plotted", "positions")
+                          if parts.get(part))
+        print(f"drill → {level} ({'bare' if bare else 'product'}): {marks}, loaded and drawn "
+              f"{drawn - pressed:.0f} ms after the press", flush=True)
         if recorder:
             traces.append((f"drill → {level}", recorder.stop(pressed, drawn)))
     return steps
