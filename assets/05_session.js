@@ -1,4 +1,4 @@
-/* Session hook (dashboard.auth): when the server answers a Dash request with 401 the session has
+/* Session hook (dashboard.auth.login): when the server answers a Dash request with 401 the session has
  * ended (expired, logged out elsewhere, password changed, account disabled, wall token revoked or
  * expired): the log-in page, and back to the same view afterwards. (A wall's token never stays in
  * its URL: the server swaps it for a session at first use.) Owned by the accounts code, separate from the screens.

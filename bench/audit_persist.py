@@ -16,8 +16,8 @@ import redis
 import feeds.persister as persister_mod
 from bench.intake_world import build_world, report_data
 from bench.topology_setup import create_database
-from dashboard.db import drop_all, make_engine, session_factory, upgrade
-from feeds import schema
+from dashboard.contract import schema
+from dashboard.core.db import drop_all, make_engine, session_factory, upgrade
 from feeds.persister import Persister
 
 BATCHES, SIZE = 3, 500

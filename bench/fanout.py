@@ -44,12 +44,12 @@ from bench.fanout_load import (
     percentile,
     position_latencies,
 )
-from dashboard.db import make_engine, session_factory, upgrade
-from dashboard.principal import issue_token
-from dashboard.redis_server import EmbeddedRedis
-from feeds import schema
+from dashboard.contract import schema
+from dashboard.core.db import make_engine, session_factory, upgrade
+from dashboard.core.principal import issue_token
+from dashboard.ops.fanout_stats import read_counts
+from dashboard.ops.redis_server import EmbeddedRedis
 from feeds.fanout import CURSOR_KEY
-from feeds.fanout_stats import read_counts
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -58,7 +58,7 @@ SECTION = "## Fan-out"
 
 def build_database(path: Path) -> tuple[str, str]:
     """A migrated SQLite file with the city and its districts; returns its URL and a wall token."""
-    from dashboard.models import Unit
+    from dashboard.core.models import Unit
 
     url = f"sqlite:///{path}"
     engine = make_engine(url)

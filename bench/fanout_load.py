@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import redis
 import socketio
 
-from feeds import schema
+from dashboard.contract import schema
 
 DISTRICTS = ("chengxiang", "licheng", "hanjiang", "xiuyu", "xianyou", "meizhou", "beian")
 GRIDS = 2408
@@ -230,7 +230,7 @@ def capacity(work_dir, scale: float = 20, seconds: int = 10) -> dict:
     pre-filled into a fresh Redis, then one Fanout drains them with the 250 ms window played on
     a simulated clock, pushing to the city and 7 district rooms through the real message queue.
     Returns positions per CPU-second and per wall-second."""
-    from dashboard.redis_server import EmbeddedRedis
+    from dashboard.ops.redis_server import EmbeddedRedis
     from feeds.fanout import Fanout, socketio_emitter
 
     server = EmbeddedRedis(work_dir)

@@ -26,8 +26,8 @@ import redis
 
 from bench.intake_world import G1, G1_POINT, build_world, produce_dispatch, produce_report
 from bench.topology_setup import create_database
-from dashboard.db import drop_all, session_factory, upgrade
-from feeds import producer, schema
+from dashboard.contract import producer, schema
+from dashboard.core.db import drop_all, session_factory, upgrade
 from feeds.consumer import Consumer, Knobs
 from feeds.persister import Persister, writer_engine
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import sessionmaker
 
-from dashboard.models import BusinessItem, BusinessLine, Department, Staff, Unit
-from feeds import producer, schema
+from dashboard.contract import producer, schema
+from dashboard.core.models import BusinessItem, BusinessLine, Department, Staff, Unit
 
 CITY_BOX = (118.60, 25.20, 119.30, 25.70)  # lon/lat box standing in for the city boundary
 G1 = "licheng-zhenhai-changshou-g01"

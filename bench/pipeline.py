@@ -36,10 +36,10 @@ from bench.pipeline_procs import (
     wait_http,
 )
 from bench.pipeline_report import Stage, render, write_section
-from dashboard.config import load_settings
-from dashboard.db import engine_for
-from dashboard.models import Staff
-from dashboard.timeutil import LOCAL_TZ, utcnow
+from dashboard.core.config import load_settings
+from dashboard.core.db import engine_for
+from dashboard.core.models import Staff
+from dashboard.core.timeutil import LOCAL_TZ, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 CITY_START = "2026-11-24T10:00"  # a Tuesday morning: the rhythm's busy hours, pinned for repeatability

@@ -16,8 +16,8 @@ from datetime import datetime
 import redis
 from sqlalchemy import Engine, func, select, text
 
-from dashboard.models import Incident, IncidentEvent, Position
-from feeds import schema
+from dashboard.contract import schema
+from dashboard.core.models import Incident, IncidentEvent, Position
 
 
 @dataclass

@@ -13,9 +13,9 @@ import psutil
 import requests
 from sqlalchemy import Engine, create_engine, func, select, text
 
-from dashboard.db import session_factory
-from dashboard.models import Staff
-from dashboard.principal import issue_token
+from dashboard.core.db import session_factory
+from dashboard.core.models import Staff
+from dashboard.core.principal import issue_token
 from feeds.sim_city import REPORT_PERIOD_S
 from feeds.sim_rhythm import INCIDENTS_PER_DAY
 

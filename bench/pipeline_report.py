@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.pipeline_probe import Sample, percentile
-from feeds import schema
+from dashboard.contract import schema
 
 SECTION = "## Pipeline"
 PREAMBLE = ("`python -m bench.pipeline` drives the whole pipeline (intake API → Redis Streams → `ingest` → "

@@ -19,10 +19,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from dashboard import queries, queries_incidents, queries_stats
-from dashboard.db import make_engine, session_factory
-from dashboard.models import Incident
-from dashboard.timeutil import Period
+from dashboard.core.db import make_engine, session_factory
+from dashboard.core.models import Incident
+from dashboard.core.timeutil import Period
+from dashboard.queries import incidents as queries_incidents
+from dashboard.queries import stats as queries_stats
+from dashboard.queries import units as queries
 
 
 def cases(period: Period) -> list[tuple[str, Callable]]:

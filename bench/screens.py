@@ -43,13 +43,13 @@ from bench.pipeline_procs import (
 )
 from bench.screens_report import render, write_section
 from bench.screens_trace import summary
-from dashboard.config import load_settings
-from dashboard.db import engine_for, session_factory
-from dashboard.demo_accounts import DEMO_PASSWORD, demo_accounts
-from dashboard.models import BusinessItem, Unit
-from dashboard.queries import ancestors
-from dashboard.queries_views import live_positions
-from dashboard.timeutil import LOCAL_TZ
+from dashboard.core.config import load_settings
+from dashboard.core.db import engine_for, session_factory
+from dashboard.core.models import BusinessItem, Unit
+from dashboard.core.timeutil import LOCAL_TZ
+from dashboard.demo.accounts import DEMO_PASSWORD, demo_accounts
+from dashboard.queries.units import ancestors
+from dashboard.queries.views import live_positions
 
 ROOT = Path(__file__).resolve().parent.parent
 GRID = "licheng-zhenhai-changshou-g01"  # a grid under the demo accounts' named places

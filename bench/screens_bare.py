@@ -27,7 +27,7 @@ from flask import Flask, Response
 from flask_socketio import SocketIO, join_room
 
 from bench.screens_bare_map import add_bare_map
-from dashboard.extensions import socketio_channel
+from dashboard.core.extensions import socketio_channel
 
 ROOT = Path(__file__).resolve().parent.parent
 GLUE = """

@@ -23,10 +23,10 @@ from dash.exceptions import PreventUpdate
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from dashboard.config import load_settings
-from dashboard.db import engine_for
-from dashboard.queries import children, unit
-from dashboard.queries_views import live_positions
+from dashboard.core.config import load_settings
+from dashboard.core.db import engine_for
+from dashboard.queries.units import children, unit
+from dashboard.queries.views import live_positions
 from layouts.figures_map import TRACE_REGIONS, view_window
 from layouts.map_layers import TRACE_POSITIONS
 

@@ -24,8 +24,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from dashboard.db import make_engine, upgrade
-from dashboard.seed import load_units, seed_units
+from dashboard.core.db import make_engine, upgrade
+from dashboard.demo.seed import load_units, seed_units
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 COMMAND = "python -m bench.seed --write"

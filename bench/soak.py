@@ -41,9 +41,9 @@ from bench.pipeline_procs import (
 from bench.soak_doc import memory_section, soak_section
 from bench.soak_probe import ProcessMeter, SoakSampler
 from bench.soak_report import plot, replace_section, write_csv
-from dashboard.redis_server import EmbeddedRedis
-from dashboard.timeutil import LOCAL_TZ, utcnow
-from feeds import schema
+from dashboard.contract import schema
+from dashboard.core.timeutil import LOCAL_TZ, utcnow
+from dashboard.ops.redis_server import EmbeddedRedis
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

@@ -16,7 +16,7 @@ from bench.soak_report import (
     processes,
     series,
 )
-from feeds.schema import RETENTION_MS
+from dashboard.contract.schema import RETENTION_MS
 
 RETENTION_S = RETENTION_MS["feed:positions"] / 1000
 
@@ -102,8 +102,9 @@ def _method_notes(meta: dict) -> list[str]:
         f"process's size per 10 minutes (least squares over the samples); stable lag means a backlog "
         f"growing under {STABLE_ENTRIES_PER_10MIN:g} stream entries (one entry is one API batch) or "
         "a fan-out lag growing under 1 s per 10 minutes.",
-        f"- Redis keeps {RETENTION_S / 60:.0f} minutes of positions (feeds/schema.py), so its memory "
-        "rises until the stream holds that window and is judged again from then on. At the end the "
+        f"- Redis keeps {RETENTION_S / 60:.0f} minutes of positions (dashboard/contract/schema.py), "
+        "so its memory rises until the stream holds that window and is judged again from then on. "
+        "At the end the "
         f"positions stream held {s['positions_stream_entries']:,} entries reaching back "
         f"{s['positions_stream_age_s'] / 60:.1f} min, {s['positions_stream_mb']:,.0f} MB "
         "(`MEMORY USAGE … SAMPLES 0`).",

@@ -18,7 +18,7 @@ import redis
 from sqlalchemy import Engine
 
 from bench.pipeline_probe import Latencies, count_rows, group_backlog, percentile, stream_ms
-from feeds import schema
+from dashboard.contract import schema
 from feeds.fanout import CURSOR_KEY
 
 MB = 1024 * 1024

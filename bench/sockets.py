@@ -43,7 +43,7 @@ from bench.fanout import run_driver
 from bench.fanout_load import ms_of, percentile
 from bench.sockets_load import ScreenFleet, expected_feeds, rooms_for
 from bench.sockets_stack import Stack, routed_incidents, web_stack
-from feeds.fanout_stats import read_counts, read_latency
+from dashboard.ops.fanout_stats import read_counts, read_latency
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"

@@ -20,9 +20,9 @@ import requests
 
 from bench.fanout import build_database, free_port, wait_for
 from bench.sockets_load import tree
-from dashboard.db import make_engine, session_factory
-from dashboard.redis_server import EmbeddedRedis
-from feeds import schema
+from dashboard.contract import schema
+from dashboard.core.db import make_engine, session_factory
+from dashboard.ops.redis_server import EmbeddedRedis
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,7 +41,7 @@ class Stack:
 def build_city(path: Path) -> tuple[str, str]:
     """bench.fanout's database (city, districts, wall token) plus the towns, villages and grids
     of the synthetic tree, so screens may subscribe to any room; returns its URL and the token."""
-    from dashboard.models import Unit
+    from dashboard.core.models import Unit
 
     url, token = build_database(path)
     engine = make_engine(url)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from dashboard.models import BusinessItem, BusinessLine, Department, Incident, Staff, Unit
-from dashboard.principal import issue_token
+from dashboard.core.models import BusinessItem, BusinessLine, Department, Incident, Staff, Unit
+from dashboard.core.principal import issue_token
 
 # 2026-03-02 10:00 Asia/Shanghai: inside the day shift (08:00-16:00).
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)

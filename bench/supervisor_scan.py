@@ -19,8 +19,8 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select
 
 from bench.supervision_world import CHAIN, GRID, T0, build_world
-from dashboard.db import drop_all, make_engine, session_factory, upgrade
-from dashboard.models import Incident, SupervisionItem
+from dashboard.core.db import drop_all, make_engine, session_factory, upgrade
+from dashboard.core.models import Incident, SupervisionItem
 from feeds.supervision_deadlines import scan
 
 STATES = ("reported", "dispatched", "accepted", "resolved")

@@ -8,9 +8,9 @@ import json
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from dashboard.config import load_settings
-from dashboard.db import engine_for, session_factory, upgrade
-from dashboard.runner_setup import issue_run_tokens, seed_if_empty
+from dashboard.core.config import load_settings
+from dashboard.core.db import engine_for, session_factory, upgrade
+from dashboard.ops.runner_setup import issue_run_tokens, seed_if_empty
 
 
 def create_database(url: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from dash import Dash, State
 from flask import Flask
 
-from dashboard.services import Services
+from dashboard.core.services import Services
 from layouts import ids
 from layouts.shell import register_pages, shell
 

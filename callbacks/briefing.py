@@ -1,9 +1,9 @@
 """The briefing page's callbacks: read the caller's briefing (filtered), open the instruction dialog,
 record it.
 
-Every read and write goes through dashboard.briefing / dashboard.instructions with the principal the
-server knows (callbacks.scope.current_principal); the dialog's target store is only a hint of which
-item was tapped, checked again against the caller's jurisdiction when the instruction is recorded.
+Every read and write goes through dashboard.queries.briefing / dashboard.actions.instructions with the
+principal the server knows (callbacks.scope.current_principal); the dialog's target store is only a hint
+of which item was tapped, checked again against the caller's jurisdiction when the instruction is recorded.
 The dialog carries a request id made when it opens, so a double tap or a retried submit records once.
 """
 
@@ -17,12 +17,12 @@ from urllib.parse import urlencode
 from dash import Dash, Input, Output, State, ctx, html, no_update
 
 from callbacks import scope
-from dashboard import outbox
-from dashboard.briefing import Filters, briefing, districts, parse_filters
-from dashboard.i18n import lang_of
-from dashboard.instructions import InstructionError, check_role, instruct_once
-from dashboard.policy import may
-from dashboard.timeutil import utcnow
+from dashboard.actions import outbox
+from dashboard.actions.instructions import InstructionError, check_role, instruct_once
+from dashboard.core.i18n import lang_of
+from dashboard.core.policy import may
+from dashboard.core.timeutil import utcnow
+from dashboard.queries.briefing import Filters, briefing, districts, parse_filters
 from layouts import briefing as lb
 from layouts import ids
 
@@ -123,7 +123,7 @@ def submit_instruction(n_clicks: int | None, text: str | None, target: dict | No
     lang = lang_of(lang)
     if not n_clicks or not target:
         return no_update, no_update, no_update, no_update
-    from dashboard.auth import client_address
+    from dashboard.auth.login import client_address
 
     principal = scope.current_principal()
     svc = scope.services()

@@ -10,10 +10,15 @@ from typing import Any
 from sqlalchemy import select
 
 from callbacks import scope
-from dashboard import boundaries, queries, queries_incidents, queries_patrol, queries_stats, queries_views
-from dashboard.models import Staff, Unit
-from dashboard.queries import LEVEL_COLUMN, unit_ref
-from dashboard.queries_catalog import business_items
+from dashboard.core.models import Staff, Unit
+from dashboard.geo import boundaries
+from dashboard.queries import incidents as queries_incidents
+from dashboard.queries import patrol as queries_patrol
+from dashboard.queries import stats as queries_stats
+from dashboard.queries import units as queries
+from dashboard.queries import views as queries_views
+from dashboard.queries.catalog import business_items
+from dashboard.queries.units import LEVEL_COLUMN, unit_ref
 from layouts.figures_map import AGGREGATE_LEVELS
 from layouts.period import is_live, trend_bucket
 

@@ -7,7 +7,7 @@ from typing import Any
 from dash import Dash, Input, Output, State, no_update
 
 from callbacks import data
-from dashboard.i18n import lang_of
+from dashboard.core.i18n import lang_of
 from layouts import ids
 from layouts.detail import detail_body
 

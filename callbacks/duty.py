@@ -1,8 +1,8 @@
 """The duty desk's callbacks: render the officer's queue and board, pick an alert, act on it.
 
 Every callback asks the server who is calling (`callbacks.scope.current_principal`) and reads or
-changes only alerts inside that principal's jurisdiction (`dashboard.alerting.alerts_in`). Actions
-go through `dashboard.alert_service.act`, the API's own: one AlertAck row, one audit entry and one
+changes only alerts inside that principal's jurisdiction (`dashboard.actions.alerting.alerts_in`). Actions
+go through `dashboard.actions.alert_service.act`, the API's own: one AlertAck row, one audit entry and one
 outbox row in the same transaction, once per submission, sent to `feed:alerts` right after the
 commit, from where every other officer's desk and the wall banners hear it.
 """
@@ -18,17 +18,18 @@ from sqlalchemy import select
 
 from callbacks import scope
 from callbacks.shell_cb import status_words
-from dashboard import alert_service, roster
-from dashboard.alert_order import level_rank, sql_order
-from dashboard.alert_titles import prime as prime_titles
-from dashboard.alerting import alerts_in, payload, wire_time
-from dashboard.alerting_actions import LADDER, ActionError
+from dashboard.actions import alert_service
+from dashboard.actions.alert_actions import LADDER, ActionError
+from dashboard.actions.alerting import alerts_in, payload, wire_time
 from dashboard.api import now
-from dashboard.auth import client_address
-from dashboard.i18n import LEVEL_NAMES, SEVERITY_NAMES, lang_of, name_of, unit_name
-from dashboard.models import ALERT_KINDS, AlertAck, Unit, User
-from dashboard.policy import may
-from dashboard.principal import Principal
+from dashboard.auth.login import client_address
+from dashboard.core.alert_titles import prime as prime_titles
+from dashboard.core.i18n import LEVEL_NAMES, SEVERITY_NAMES, lang_of, name_of, unit_name
+from dashboard.core.models import ALERT_KINDS, AlertAck, Unit, User
+from dashboard.core.policy import may
+from dashboard.core.principal import Principal
+from dashboard.queries import roster
+from dashboard.queries.alert_order import level_rank, sql_order
 from layouts import duty as L
 from layouts import ids
 
@@ -36,7 +37,7 @@ MAX_ROWS = 500
 
 
 def desk_principal(capability: str = "desk") -> Principal | None:
-    """The caller if their role holds this capability (dashboard.policy: the desk itself, or acting
+    """The caller if their role holds this capability (dashboard.core.policy: the desk itself, or acting
     on its alerts), else None."""
     principal = scope.current_principal()
     return principal if principal is not None and may(principal.role, capability) else None

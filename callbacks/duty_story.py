@@ -1,8 +1,8 @@
 """The duty desk's story drawer and roster typeahead (issue 15): both read for the calling officer only.
 
-A click on a row's "经过" cell opens the drawer with `dashboard.alert_story.story` (the list the API's
+A click on a row's "经过" cell opens the drawer with `dashboard.queries.alert_story.story` (the list the API's
 `/alerts/<id>/story` answers); selecting an alert fills the assignee typeahead with its roster
-(`dashboard.roster.candidates`), whose ids `alerting_actions.perform` accepts.
+(`dashboard.queries.roster.candidates`), whose ids `alerting_actions.perform` accepts.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import scope
 from callbacks.duty import desk_principal
-from dashboard import alert_story, roster
-from dashboard.alerting_actions import ActionError
-from dashboard.i18n import lang_of
+from dashboard.actions.alert_actions import ActionError
+from dashboard.core.i18n import lang_of
+from dashboard.queries import alert_story, roster
 from layouts import duty as L
 from layouts import duty_roster as R
 from layouts import duty_story as S

@@ -6,7 +6,7 @@ from dash import Dash, Input, Output, State
 
 from callbacks import data
 from callbacks.scope import ViewRefused
-from dashboard.i18n import lang_of
+from dashboard.core.i18n import lang_of
 from layouts import ids
 from layouts.rows import staff_rows
 

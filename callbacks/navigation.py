@@ -9,8 +9,8 @@ from urllib.parse import parse_qsl, urlsplit
 from dash import ClientsideFunction, Dash, Input, Output, State, no_update
 from sqlalchemy.orm import Session
 
-from dashboard import boundaries
-from dashboard.models import Unit
+from dashboard.core.models import Unit
+from dashboard.geo import boundaries
 from layouts import ids
 from layouts.components import unit_path, view_href
 from layouts.map_layers import DRILL_TAG

@@ -1,9 +1,9 @@
 """Who is looking, and what they may see: every callback opens its unit through `open_view`.
 
 `current_principal()` is the one place a Dash callback learns its caller: the logged-in session
-(`dashboard.api.current_principal`, which reads what `dashboard.auth` installs). Nobody logged in
+(`dashboard.api.current_principal`, which reads what `dashboard.auth.login` installs). Nobody logged in
 means nothing shown: `open_view` refuses, and the callbacks that do not open a view answer empty.
-The gate (dashboard.auth_gate) answers 401 before a callback runs without a session; this is the
+The gate (dashboard.auth.gate) answers 401 before a callback runs without a session; this is the
 same rule again where the data is read. Jurisdiction is enforced here, on the server, for every view.
 """
 
@@ -19,10 +19,10 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from dashboard.api import current_principal as api_principal
-from dashboard.models import Unit
-from dashboard.principal import Principal
-from dashboard.services import Services
-from dashboard.timeutil import Period, PeriodError
+from dashboard.core.models import Unit
+from dashboard.core.principal import Principal
+from dashboard.core.services import Services
+from dashboard.core.timeutil import Period, PeriodError
 from layouts.period import resolve_period
 
 

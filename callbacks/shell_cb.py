@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from dash import ClientsideFunction, Dash, Input, Output, State, no_update
 
 from callbacks import scope
-from dashboard.i18n import LANGS, ROLE_NAMES, lang_of, name_of, t, unit_name
+from dashboard.core.i18n import LANGS, ROLE_NAMES, lang_of, name_of, t, unit_name
 from layouts import ids
 from layouts.components import unit_path, view_href
 from layouts.shell import search_list
@@ -51,8 +51,8 @@ def search_hits(text: str | None, lang: str | None, view: dict | None = None) ->
     """Units, grids and staff whose name matches, within the caller's jurisdiction, each once:
     its name, where it is (a person's district › town › village › grid) and the link that opens
     it, keeping the period and line on screen (a person opens their grid, ringed: `?staff=<id>`)."""
-    from dashboard.models import Unit
-    from dashboard.queries_catalog import search
+    from dashboard.core.models import Unit
+    from dashboard.queries.catalog import search
 
     lang = lang_of(lang)
     principal = scope.current_principal()

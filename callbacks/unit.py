@@ -13,7 +13,7 @@ from dash.exceptions import MissingCallbackContextException, PreventUpdate
 
 from callbacks import data
 from callbacks.scope import ViewRefused
-from dashboard.i18n import lang_of, t
+from dashboard.core.i18n import lang_of, t
 from layouts import ids
 from layouts.figures import (
     breakdown_figure,

@@ -9,7 +9,7 @@ from dash import Dash, Input, Output, Patch, State
 from callbacks import scope
 from callbacks.navigation import child_links
 from callbacks.shell_cb import status_words
-from dashboard.i18n import (
+from dashboard.core.i18n import (
     LEVEL_NAMES,
     MONTH_NAMES,
     SEVERITY_NAMES,
@@ -21,8 +21,8 @@ from dashboard.i18n import (
     t,
     unit_name,
 )
-from dashboard.queries import ancestors, children, unit_ref
-from dashboard.queries_catalog import business_items, business_lines
+from dashboard.queries.catalog import business_items, business_lines
+from dashboard.queries.units import ancestors, children, unit_ref
 from layouts import ids
 from layouts.components import message
 from layouts.controls import control_bar

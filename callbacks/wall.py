@@ -9,11 +9,11 @@ from typing import Any
 from dash import ClientsideFunction, Dash, Input, Output, State
 
 from callbacks import scope
-from dashboard.alert_titles import prime as prime_titles
-from dashboard.alerting import CRITICAL, alerts_in, payload
-from dashboard.i18n import lang_of, unit_name
-from dashboard.models import Alert, Unit
-from dashboard.queries import ancestors, children, unit_ref
+from dashboard.actions.alerting import CRITICAL, alerts_in, payload
+from dashboard.core.alert_titles import prime as prime_titles
+from dashboard.core.i18n import lang_of, unit_name
+from dashboard.core.models import Alert, Unit
+from dashboard.queries.units import ancestors, children, unit_ref
 from layouts import ids, wall
 from layouts.shell import view_kind
 from layouts.wall import wt

@@ -6,19 +6,19 @@ import argparse
 import importlib
 import sys
 
-from dashboard.config import SettingsError, load_settings
+from dashboard.core.config import SettingsError, load_settings
 
 VERBS = {
-    "init-db": ("dashboard.cli_db", "create or upgrade the database schema"),
-    "seed": ("dashboard.seed", "seed the demo world (units, people, catalogue, 2018 history)"),
-    "serve": ("dashboard.server", "serve the web app, API and Socket.IO"),
+    "init-db": ("dashboard.cli.db", "create or upgrade the database schema"),
+    "seed": ("dashboard.demo.seed", "seed the demo world (units, people, catalogue, 2018 history)"),
+    "serve": ("dashboard.ops.server", "serve the web app, API and Socket.IO"),
     "ingest": ("feeds.persister", "consume the feeds into the database and live state"),
     "supervise": ("feeds.supervisor", "watch stage deadlines, open and escalate supervision, raise alerts"),
     "fanout": ("feeds.fanout", "push stream entries to screens through Socket.IO rooms"),
     "simulate": ("feeds.simulator", "drive the intake API with a believable city"),
-    "run": ("dashboard.runner", "start everything in one process tree"),
-    "users": ("dashboard.cli_users", "manage log-in accounts and API/wall tokens"),
-    "escalation": ("dashboard.cli_escalation", "list and change the escalation policies (minutes per desk)"),
+    "run": ("dashboard.ops.runner", "start everything in one process tree"),
+    "users": ("dashboard.cli.users", "manage log-in accounts and API/wall tokens"),
+    "escalation": ("dashboard.cli.escalation", "list and change the escalation policies (minutes per desk)"),
 }
 
 

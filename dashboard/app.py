@@ -5,11 +5,16 @@ from __future__ import annotations
 from flask import Flask, jsonify
 
 from callbacks import app as views
-from dashboard import api, auth, auth_guard, auth_proxies, health, realtime
-from dashboard.config import Settings, load_settings
-from dashboard.extensions import socketio, socketio_channel
-from dashboard.realtime_queue import client_manager
-from dashboard.services import Services
+from dashboard import api
+from dashboard.auth import guard as auth_guard
+from dashboard.auth import login as auth
+from dashboard.auth import proxies as auth_proxies
+from dashboard.core.config import Settings, load_settings
+from dashboard.core.extensions import socketio, socketio_channel
+from dashboard.core.services import Services
+from dashboard.ops import health
+from dashboard.realtime import sockets as realtime
+from dashboard.realtime.queue import client_manager
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:

@@ -36,9 +36,9 @@ from dataclasses import dataclass
 
 import redis
 
-from dashboard.timeutil import utcnow
-from feeds import producer, schema
-from feeds.schema import Entry, MalformedEntry
+from dashboard.contract import producer, schema
+from dashboard.contract.schema import Entry, MalformedEntry
+from dashboard.core.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 Handler = Callable[[list[Entry]], Iterable[str] | None]

@@ -1,5 +1,5 @@
 """The escalation timer: alerts that waited unacknowledged at their level longer than their policy
-allows move up one level, through the same action as a hand escalation (dashboard.alerting_actions
+allows move up one level, through the same action as a hand escalation (dashboard.actions.alert_actions
 .perform), recorded as done by the supervise worker. A rerun scan changes nothing: each step has a
 request id made of the alert and the level it leaves."""
 
@@ -9,10 +9,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from dashboard.alerting import Event
-from dashboard.alerting_actions import Request, find_repeat, perform
-from dashboard.escalation import due_alerts
-from dashboard.principal import Principal
+from dashboard.actions.alert_actions import Request, find_repeat, perform
+from dashboard.actions.alerting import Event
+from dashboard.core.escalation import due_alerts
+from dashboard.core.principal import Principal
 
 WORKER_PRINCIPAL = Principal(name="system", role="system", unit_code="putian", unit_level="city",
                              via="worker")

@@ -21,11 +21,11 @@ from datetime import UTC, datetime
 
 import redis
 
-from dashboard.config import Settings
-from dashboard.realtime_replay import stream_state
-from feeds import schema
+from dashboard.contract import schema
+from dashboard.core.config import Settings
+from dashboard.ops.fanout_stats import FanoutStats
+from dashboard.realtime.replay import stream_state
 from feeds.consumer import tolerant
-from feeds.fanout_stats import FanoutStats
 
 log = logging.getLogger("feeds.fanout")
 
@@ -232,7 +232,7 @@ def socketio_emitter(redis_url: str) -> Emit:
     """An emit function that publishes through the Socket.IO Redis message queue (write-only)."""
     from flask_socketio import SocketIO
 
-    from dashboard.extensions import socketio_channel
+    from dashboard.core.extensions import socketio_channel
 
     sio = SocketIO(message_queue=redis_url, channel=socketio_channel(redis_url))
     manager = sio.server.manager
@@ -260,7 +260,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
     """Run the fan-out until SIGINT or SIGTERM."""
-    from dashboard.redis_server import ensure_redis
+    from dashboard.ops.redis_server import ensure_redis
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if args.flush_ms < 50:

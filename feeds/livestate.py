@@ -16,8 +16,8 @@ import redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashboard.models import OPEN_STATES, Incident, Position, Staff
-from dashboard.timeutil import LOCAL_TZ, utcnow
+from dashboard.core.models import OPEN_STATES, Incident, Position, Staff
+from dashboard.core.timeutil import LOCAL_TZ, utcnow
 
 POS_KEY = "live:pos"
 COUNTS_KEY = "live:counts:{}"

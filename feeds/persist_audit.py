@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from dashboard import audit
-from feeds.schema import Entry, id_key
+from dashboard.contract.schema import Entry, id_key
+from dashboard.core import audit
 
 
 def _ip(data: dict) -> str | None:

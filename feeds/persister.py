@@ -26,14 +26,17 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard import audit, instruction_receipts
-from dashboard.config import Settings
-from dashboard.db import make_engine
-from dashboard.models import Incident, IncidentEvent, Instruction, Position
-from feeds import contract, livestate, retention, schema
+from dashboard.actions import instruction_receipts
+from dashboard.contract import fields as contract
+from dashboard.contract import schema
+from dashboard.contract.schema import Entry, MalformedEntry, id_key
+from dashboard.core import audit
+from dashboard.core.config import Settings
+from dashboard.core.db import make_engine
+from dashboard.core.models import Incident, IncidentEvent, Instruction, Position
+from feeds import livestate, retention
 from feeds.consumer import Consumer, Knobs
 from feeds.persist_audit import audit_records
-from feeds.schema import Entry, MalformedEntry, id_key
 
 log = logging.getLogger(__name__)
 STEP_COLUMN = {"dispatch": "dispatched_at", "accept": "accepted_at", "resolve": "resolved_at",
@@ -257,7 +260,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     """Run the persist group until SIGTERM/SIGINT."""
     import redis
 
-    from dashboard.db import session_factory
+    from dashboard.core.db import session_factory
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if not settings.redis_url:

@@ -30,8 +30,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard.models import PatrolDay, Position
-from dashboard.timeutil import LOCAL_TZ, utcnow
+from dashboard.core.models import PatrolDay, Position
+from dashboard.core.timeutil import LOCAL_TZ, utcnow
 
 log = logging.getLogger(__name__)
 RAW_DAYS = 2

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 
-from dashboard.timeutil import LOCAL_TZ, utcnow
+from dashboard.core.timeutil import LOCAL_TZ, utcnow
 from feeds.sim_city import City, NewIncident
 from feeds.sim_client import Counters, Intake
 

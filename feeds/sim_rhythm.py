@@ -9,7 +9,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from dashboard.timeutil import LOCAL_TZ
+from dashboard.core.timeutil import LOCAL_TZ
 
 # 2018: 576,647 incidents collected in the year.
 INCIDENTS_PER_DAY = 576_647 / 365

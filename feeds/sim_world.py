@@ -9,7 +9,7 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.models import BusinessItem, BusinessLine, Staff, Unit
+from dashboard.core.models import BusinessItem, BusinessLine, Staff, Unit
 from feeds.sim_lifecycle import Limits
 
 # A business line started in one county is strong there and weak elsewhere (DESIGN.md §1).

@@ -21,8 +21,8 @@ import signal
 import sys
 from datetime import datetime
 
-from dashboard.config import Settings
-from dashboard.timeutil import LOCAL_TZ, utcnow
+from dashboard.core.config import Settings
+from dashboard.core.timeutil import LOCAL_TZ, utcnow
 
 TOKEN_ENV = "DASHBOARD_SIM_TOKEN"
 log = logging.getLogger("feeds.simulator")
@@ -92,7 +92,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     """Run the simulator until its duration passes or it is interrupted."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from dashboard.db import engine_for, session_factory
+    from dashboard.core.db import engine_for, session_factory
     from feeds.sim_city import City
     from feeds.sim_engine import Simulation
     from feeds.sim_lifecycle import LATE_FRACTION
@@ -141,7 +141,7 @@ def _client_host(host: str) -> str:
 
 
 def _issue_token(Session) -> str:  # noqa: N803 - a session factory
-    from dashboard.principal import issue_token, revoke_token
+    from dashboard.core.principal import issue_token, revoke_token
 
     with Session.begin() as session:
         # One live simulator token at a time: an earlier run's is revoked.

@@ -2,7 +2,7 @@
 
 Causes: a new incident of high severity, a new or escalated supervision item, a field staff member
 silent too long while on shift, a feed that stopped. Each occurrence is grouped by place and cause
-(dashboard.alerting); an acknowledged alert whose ack expired fires again while its cause persists.
+(dashboard.actions.alerting); an acknowledged alert whose ack expired fires again while its cause persists.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.alert_titles import MASS_SILENCE, parts
-from dashboard.alerting import LIVE_STATES, Event, Place, clear, live_alerts, raise_alert, reopen
-from dashboard.models import ALERT_KINDS, OPEN_STATES, Alert, Incident, SupervisionItem
-from feeds.schema import MalformedEntry
+from dashboard.actions.alerting import LIVE_STATES, Event, Place, clear, live_alerts, raise_alert, reopen
+from dashboard.contract.schema import MalformedEntry
+from dashboard.core.alert_titles import MASS_SILENCE, parts
+from dashboard.core.models import ALERT_KINDS, OPEN_STATES, Alert, Incident, SupervisionItem
 
 SEVERE = 3
 __all__ = ["MASS_SILENCE", "on_mass_silence", "on_reported", "on_silent", "on_stalled", "on_supervision",

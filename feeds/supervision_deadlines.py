@@ -15,9 +15,9 @@ from typing import Protocol
 from sqlalchemy import and_, exists, or_, select, text
 from sqlalchemy.orm import Session
 
-from dashboard.alerting import wire_time
-from dashboard.models import BusinessItem, Incident, SupervisionEscalation, SupervisionItem
-from feeds import schema
+from dashboard.actions.alerting import wire_time
+from dashboard.contract import schema
+from dashboard.core.models import BusinessItem, Incident, SupervisionEscalation, SupervisionItem
 
 STAGE_OF_STATE = {"reported": "dispatch", "dispatched": "accept", "accepted": "resolve",
                   "resolved": "check"}

@@ -14,9 +14,9 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.models import Staff
-from dashboard.timeutil import LOCAL_TZ
-from feeds import schema
+from dashboard.contract import schema
+from dashboard.core.models import Staff
+from dashboard.core.timeutil import LOCAL_TZ
 
 # Shifts in local hours [start, end), as the simulator walks them (feeds.sim_rhythm).
 SHIFT_HOURS = {"day": (8, 16), "evening": (16, 24), "night": (0, 8)}

@@ -4,7 +4,7 @@ Two loops share one process: the consumer group ``supervise`` on feed:incidents 
 new incidents, closing supervision when a stage completes) and a periodic scan (deadlines,
 escalation, silent staff, stalled feeds, expired acknowledgements and snoozes, alerts past their
 escalation policy's wait). Events are staged in the
-outbox (dashboard.outbox) within the unit of work's transaction and appended to feed:supervision
+outbox (dashboard.actions.outbox) within the unit of work's transaction and appended to feed:supervision
 and feed:alerts after the commit; every pass also sweeps what earlier ones or the API left
 unpublished. Every domain time comes from an injectable clock.
 """
@@ -22,13 +22,14 @@ from datetime import datetime, timedelta
 
 import redis
 
-from dashboard import audit_anchor, outbox
-from dashboard.services import Services
-from dashboard.timeutil import parse_timestamp, utcnow
-from feeds import schema
+from dashboard.actions import outbox
+from dashboard.contract import schema
+from dashboard.contract.schema import Entry, MalformedEntry
+from dashboard.core import audit_anchor
+from dashboard.core.services import Services
+from dashboard.core.timeutil import parse_timestamp, utcnow
 from feeds.consumer import Consumer
 from feeds.escalation_timer import escalate_due
-from feeds.schema import Entry, MalformedEntry
 from feeds.supervision_alerts import (
     MASS_SILENCE,
     on_mass_silence,

@@ -10,11 +10,11 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.briefing import AGES
-from dashboard.briefing_text import age_text, bt, place_text, receipt_text, sent_to
-from dashboard.i18n import LEVEL_NAMES, SEVERITY_NAMES, STAGE_NAMES, fmt_datetime, name_of
-from dashboard.instructions import LEVEL_ORDER, MAX_TEXT
-from dashboard.timeutil import LOCAL_TZ
+from dashboard.actions.instructions import LEVEL_ORDER, MAX_TEXT
+from dashboard.core.i18n import LEVEL_NAMES, SEVERITY_NAMES, STAGE_NAMES, fmt_datetime, name_of
+from dashboard.core.timeutil import LOCAL_TZ
+from dashboard.queries.briefing import AGES
+from dashboard.queries.briefing_text import age_text, bt, place_text, receipt_text, sent_to
 from layouts import ids
 
 ROOT = "briefing-root"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dashboard.i18n import t
+from dashboard.core.i18n import t
 
 PCT = {"function": "params.value == null ? '—' : (params.value * 100).toFixed(1) + '%'"}
 INT = {"function": "params.value == null ? '—' : params.value.toLocaleString('en-US')"}

@@ -9,7 +9,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.i18n import TABLE, t, unit_name
+from dashboard.core.i18n import TABLE, t, unit_name
 from layouts.figures import placeholder_figure
 from layouts.theme import BACKGROUND, FONT_FAMILY, PANEL, TEXT
 

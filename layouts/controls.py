@@ -7,7 +7,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.i18n import t, unit_name
+from dashboard.core.i18n import t, unit_name
 from layouts import ids
 from layouts.components import breadcrumb, dropdown_labels
 from layouts.figures_map import MEASURES

@@ -6,7 +6,7 @@ from typing import Any
 
 from dash import html
 
-from dashboard.i18n import (
+from dashboard.core.i18n import (
     ACTION_NAMES,
     LEVEL_NAMES,
     SEVERITY_NAMES,

@@ -14,8 +14,8 @@ from typing import Any
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from dashboard.alert_order import ORDER
-from dashboard.i18n import DEFAULT_LANG
+from dashboard.core.i18n import DEFAULT_LANG
+from dashboard.queries.alert_order import ORDER
 from layouts import ids
 from layouts.components import GRID_THEME
 
@@ -63,7 +63,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "resolve": ("办结", "Resolve"),
     "channel.screen": ("本人", "Myself"), "channel.phone": ("电话", "Phone"),
     "channel.radio": ("对讲机", "Radio"), "channel.in_person": ("当面", "In person"),
-    # A desk below an escalated alert's level may only add a note (dashboard.alerting_actions).
+    # A desk below an escalated alert's level may only add a note (dashboard.actions.alert_actions).
     "btn.note": ("添加备注", "Add note"),
     "refused": ("不能执行：{reason}", "Refused: {reason}"),
     "forbidden": ("无权使用值班台", "You may not use the duty desk"),
@@ -114,7 +114,7 @@ def _columns(lang: str, board: bool) -> list[dict[str, Any]]:
     sev = {"field": "severity_label", "headerName": tr("col.severity", lang), "width": 96,
            "cellClass": {"function": "'duty-sev duty-sev-' + params.data.severity"}}
     since = "acked_at" if board else "first_at"
-    # Hidden sort keys: the queue in the one order (dashboard.alert_order, also applied by the grid
+    # Hidden sort keys: the queue in the one order (dashboard.queries.alert_order, also applied by the grid
     # to rows a live event inserts), the board oldest first.
     order = ([{"field": "first_at", "hide": True, "sort": "asc", "sortIndex": 0}] if board else
              [{"colId": f"order-{field}", "field": field, "hide": True, "sort": direction, "sortIndex": n}

@@ -1,6 +1,6 @@
 """Roster assignment and paging on the duty desk: the assignee typeahead and the alert-sound control.
 
-The typeahead offers the selected alert's roster (`dashboard.roster.candidates`, filled by
+The typeahead offers the selected alert's roster (`dashboard.queries.roster.candidates`, filled by
 `callbacks.duty_story`): each choice reads "name · role · place" and matches its name, pinyin,
 initials and id. The paging control carries what assets/28_duty_paging.js needs as data attributes
 (severity threshold, the desk's words); the browser keeps the on/off choice per desk.
@@ -13,7 +13,7 @@ from typing import Any
 
 from dash import dcc, html
 
-from dashboard.roster import Assignee
+from dashboard.queries.roster import Assignee
 from layouts import duty as L
 from layouts.duty_words import tr
 

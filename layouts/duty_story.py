@@ -1,7 +1,7 @@
 """The alert's story on the duty desk: a drawer beside the queue listing every event with who and when.
 
 Opened from a queue or board row's "经过" cell (`callbacks.duty_story`); the events come from
-`dashboard.alert_story.story`, the same list `GET /api/v1/alerts/<id>/story` answers.
+`dashboard.queries.alert_story.story`, the same list `GET /api/v1/alerts/<id>/story` answers.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashboard.i18n import ACTION_NAMES, LEVEL_NAMES, name_of
+from dashboard.core.i18n import ACTION_NAMES, LEVEL_NAMES, name_of
 from layouts import duty as L
 from layouts.duty_words import tr
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboard.i18n import DEFAULT_LANG
+from dashboard.core.i18n import DEFAULT_LANG
 
 TEXT: dict[str, tuple[str, str]] = {
     # Paging (assets/28_duty_paging.js): the control, the tab title, the system notification.

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Patch
 
-from dashboard.i18n import (
+from dashboard.core.i18n import (
     LEVEL_NAMES,
     LOOP_STEPS,
     STATE_NAMES,
@@ -17,7 +17,7 @@ from dashboard.i18n import (
     name_of,
     t,
 )
-from dashboard.models import CENTER_LEVELS, OPEN_STATES
+from dashboard.core.models import CENTER_LEVELS, OPEN_STATES
 from layouts.theme import (
     LEVEL_COLOURS,
     MUTED,

@@ -12,7 +12,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from dashboard.i18n import fmt_int, fmt_number, fmt_pct, t, unit_name
+from dashboard.core.i18n import fmt_int, fmt_number, fmt_pct, t, unit_name
 from layouts import map_layers as layers
 from layouts.map_legend import legend_annotation, legend_rows
 from layouts.theme import CHOROPLETH_SCALE, FONT_FAMILY, REGION_OUTLINE, TEXT, base_layout, map_style
@@ -119,7 +119,7 @@ def colorbar_ticks(values: list[float | None], measure: str,
 def regions_trace(children: list[dict[str, Any]], measure: str, lang: str,
                   geojson: str | None = None) -> go.Choroplethmap:
     """The current unit's children, coloured by the measure; a tap on one drills into it. With
-    `geojson` (the URL of the regions' document, dashboard/boundaries.py) the boundaries are not
+    `geojson` (the URL of the regions' document, dashboard/geo/boundaries.py) the boundaries are not
     in the figure: the browser fetches them once and keeps them."""
     features = [] if geojson else [{"type": "Feature", "id": c["code"], "properties": {},
                                     "geometry": c["boundary"]} for c in children]

@@ -6,7 +6,7 @@ from typing import Any
 
 from dash import dcc, html
 
-from dashboard.i18n import t
+from dashboard.core.i18n import t
 from layouts import ids
 from layouts.columns import incident_columns, overdue_columns, staff_columns
 from layouts.components import data_grid, graph, panel

@@ -9,7 +9,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from dashboard.i18n import ROLE_NAMES, STATE_NAMES, fmt_int, fmt_time, name_of, t, unit_name
+from dashboard.core.i18n import ROLE_NAMES, STATE_NAMES, fmt_int, fmt_time, name_of, t, unit_name
 from layouts.theme import (
     BACKGROUND,
     LEVEL_COLOURS,

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboard.i18n import LEVEL_NAMES, SEVERITY_NAMES, STATE_NAMES, fmt_int, name_of, t
-from dashboard.models import OPEN_STATES
+from dashboard.core.i18n import LEVEL_NAMES, SEVERITY_NAMES, STATE_NAMES, fmt_int, name_of, t
+from dashboard.core.models import OPEN_STATES
 from layouts.theme import (
     LEVEL_COLOURS,
     MUTED,

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from dashboard.i18n import t
-from dashboard.timeutil import FIRST_DATE, Period, PeriodError, local_today, parse_period
+from dashboard.core.i18n import t
+from dashboard.core.timeutil import FIRST_DATE, Period, PeriodError, local_today, parse_period
 
 RELATIVE = ("today", "7d", "30d", "year")
 FIRST_YEAR = 2018

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 from dash import html
 
-from dashboard.i18n import (
+from dashboard.core.i18n import (
     LEVEL_NAMES,
     ROLE_NAMES,
     SEVERITY_NAMES,

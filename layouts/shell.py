@@ -9,7 +9,7 @@ from typing import Any
 import dash
 from dash import dcc, html
 
-from dashboard.i18n import DEFAULT_LANG, t
+from dashboard.core.i18n import DEFAULT_LANG, t
 from layouts import ids
 
 GRID_CODE = re.compile(r"-g\d+$")

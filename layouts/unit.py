@@ -6,7 +6,7 @@ from typing import Any
 
 from dash import dcc, html
 
-from dashboard.i18n import t
+from dashboard.core.i18n import t
 from layouts import ids
 from layouts.columns import children_columns, department_columns, overdue_columns, ticker_columns
 from layouts.components import data_grid, graph, panel

@@ -13,7 +13,7 @@ from typing import Any
 
 from dash import dcc, html
 
-from dashboard.i18n import DEFAULT_LANG, LANGS, t
+from dashboard.core.i18n import DEFAULT_LANG, LANGS, t
 from layouts import ids
 
 # Component ids of the wall; the view's own (VIEW, VIEW_BODY, the live stores) are reused, so the

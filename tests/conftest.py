@@ -17,9 +17,9 @@ import redis
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from dashboard.config import Settings
-from dashboard.db import drop_all, make_engine, session_factory, upgrade
-from dashboard.services import Services
+from dashboard.core.config import Settings
+from dashboard.core.db import drop_all, make_engine, session_factory, upgrade
+from dashboard.core.services import Services
 
 PG_URL = os.environ.get("DASHBOARD_TEST_POSTGRES_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -136,7 +136,7 @@ _WORLDS: dict[str, Engine] = {}
 def seeded_world(backend: str, world_dir: Path) -> Engine:
     """The full demo world, seeded once per backend per test session (read-mostly)."""
     if backend not in _WORLDS:
-        from dashboard.seed import seed_world
+        from dashboard.demo.seed import seed_world
 
         name = f"{DB_PREFIX}_world"
         if REUSE_WORLD:
@@ -160,8 +160,7 @@ def _world_key() -> str:
     root = Path(__file__).resolve().parent.parent / "dashboard"
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")) + sorted(root.rglob("*.geojson")):
-        if "migrations" in path.parts or path.name.startswith(("seed", "geo", "places", "catalog",
-                                                                  "people", "history", "models")):
+        if {"migrations", "demo", "geo"} & set(path.parts) or path.name == "models.py":
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -11,10 +11,10 @@ from flask import Blueprint, Flask, current_app, g, jsonify, request
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from dashboard.policy import may
-from dashboard.principal import Principal, principal_for_token
-from dashboard.services import Services
-from dashboard.timeutil import utcnow
+from dashboard.core.policy import may
+from dashboard.core.principal import Principal, principal_for_token
+from dashboard.core.services import Services
+from dashboard.core.timeutil import utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def now() -> datetime:
 
 
 def current_principal() -> Principal | None:
-    """The caller: a bearer token, else a logged-in browser session (see dashboard.auth)."""
+    """The caller: a bearer token, else a logged-in browser session (see dashboard.auth.login)."""
     if "principal" in g:
         return g.principal
     principal = None
@@ -62,7 +62,7 @@ def current_principal() -> Principal | None:
 
 def require(*capabilities: str):
     """Decorator: the caller must be authenticated and its role hold one of these capabilities
-    (dashboard.policy); with none named, any authenticated caller."""
+    (dashboard.core.policy); with none named, any authenticated caller."""
 
     def decorate(fn):
         @wraps(fn)

@@ -10,16 +10,16 @@ from __future__ import annotations
 from flask import jsonify, request
 from sqlalchemy import func, select
 
-from dashboard import alert_story as story
-from dashboard import roster
-from dashboard.alert_order import sql_order
-from dashboard.alert_service import act
-from dashboard.alert_titles import prime as prime_titles
-from dashboard.alerting import ALERT_STATES, QUEUE_STATES, alerts_in, payload
-from dashboard.alerting_actions import ActionError
+from dashboard.actions.alert_actions import ActionError
+from dashboard.actions.alert_service import act
+from dashboard.actions.alerting import ALERT_STATES, QUEUE_STATES, alerts_in, payload
 from dashboard.api import ApiError, bp, current_principal, json_body, now, require, services
-from dashboard.auth import client_address
-from dashboard.models import Alert, Unit
+from dashboard.auth.login import client_address
+from dashboard.core.alert_titles import prime as prime_titles
+from dashboard.core.models import Alert, Unit
+from dashboard.queries import alert_story as story
+from dashboard.queries import roster
+from dashboard.queries.alert_order import sql_order
 
 
 def _states(raw: str | None) -> tuple[str, ...]:
@@ -45,7 +45,7 @@ def _limit(raw: str | None) -> int:
 @bp.get("/alerts")
 @require("alerts.read")
 def list_alerts():
-    """Alerts in the caller's jurisdiction in the queue's order (dashboard.alert_order)."""
+    """Alerts in the caller's jurisdiction in the queue's order (dashboard.queries.alert_order)."""
     principal = current_principal()
     states, limit = _states(request.args.get("state")), _limit(request.args.get("limit"))
     with services().Session() as session:
@@ -66,7 +66,7 @@ def list_alerts():
 @require("alerts.act")
 def act_on_alert(alert_id: int, action: str):
     """Acknowledge, assign, escalate, resolve or add a note to an alert in the caller's jurisdiction
-    (only a note when the alert is above the caller's level), through dashboard.alert_service.act
+    (only a note when the alert is above the caller's level), through dashboard.actions.alert_service.act
     as the desk does. A resent request id answers 200 with the first row (no message); "already
     acknowledged" answers 200 with who and when."""
     try:

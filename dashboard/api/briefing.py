@@ -1,17 +1,18 @@
 """The leaders' briefing over HTTP: the list (GET /briefing), its A4 PDF (GET /briefing.pdf) and
 instructions (POST /instructions). Same query, filters and jurisdiction as the page
-(dashboard.briefing), same action function (dashboard.instructions.instruct_once)."""
+(dashboard.queries.briefing), same action function (dashboard.actions.instructions.instruct_once)."""
 
 from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from dashboard import briefing_pdf, outbox
+from dashboard.actions import outbox
+from dashboard.actions.instructions import InstructionError, instruct_once
 from dashboard.api import ApiError, bp, current_principal, json_body, now, require, services
-from dashboard.auth import client_address
-from dashboard.briefing import briefing, parse_filters
-from dashboard.i18n import lang_of
-from dashboard.instructions import InstructionError, instruct_once
+from dashboard.auth.login import client_address
+from dashboard.core.i18n import lang_of
+from dashboard.queries import briefing_pdf
+from dashboard.queries.briefing import briefing, parse_filters
 
 INSTRUCTION_FIELDS = {"target_kind", "target_id", "text", "request_id"}
 

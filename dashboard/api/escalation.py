@@ -1,13 +1,13 @@
 """Escalation policies over the API: everyone at a desk may read them, an admin changes them
-(audited, dashboard.escalation)."""
+(audited, dashboard.core.escalation)."""
 
 from __future__ import annotations
 
 from flask import jsonify
 
 from dashboard.api import ApiError, bp, current_principal, json_body, now, require, services
-from dashboard.auth import client_address
-from dashboard.escalation import PolicyError, policies, set_policy
+from dashboard.auth.login import client_address
+from dashboard.core.escalation import PolicyError, policies, set_policy
 
 
 @bp.get("/escalation-policies")

@@ -1,6 +1,6 @@
 """The intake API: positions, new incidents and loop steps, validated, sequenced and streamed.
 
-The API is the sequencer of incidents (see feeds.producer): it validates a step against the
+The API is the sequencer of incidents (see dashboard.contract.producer): it validates a step against the
 incident's current state held in Redis and appends it atomically, so the answer is final before
 the persister has caught up. When Redis does not know an incident (after a Redis loss, or long
 after it was closed) the database answers and seeds Redis again.
@@ -15,14 +15,14 @@ import numpy as np
 from flask import current_app, jsonify
 from sqlalchemy import func, select
 
-from dashboard import lifecycle
 from dashboard.api import ApiError, bp, current_principal, json_body, require, services
 from dashboard.api import intake_fields as f
 from dashboard.api.intake_catalog import Catalog, catalog
-from dashboard.auth import client_address
-from dashboard.models import SOURCES, Incident, IncidentEvent
-from dashboard.timeutil import utcnow
-from feeds import producer, schema
+from dashboard.auth.login import client_address
+from dashboard.contract import producer, schema
+from dashboard.core import lifecycle
+from dashboard.core.models import SOURCES, Incident, IncidentEvent
+from dashboard.core.timeutil import utcnow
 
 MAX_BATCH = 5000
 INCIDENT_FIELDS = {"id", "reported_at", "lat", "lon", "grid", "business_item", "source", "severity",

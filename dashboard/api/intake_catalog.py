@@ -18,8 +18,8 @@ from shapely.geometry import shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard.geo import GridLocator
-from dashboard.models import BusinessItem, Department, Staff, Unit
+from dashboard.core.models import BusinessItem, Department, Staff, Unit
+from dashboard.geo.units import GridLocator
 
 RELOAD_S = 30.0
 
@@ -91,7 +91,7 @@ def load_catalog(session: Session) -> Catalog:
 
 
 def _grid_locator(grid_rows: list[Unit]) -> GridLocator | None:
-    """dashboard.geo's GridLocator over (code, geometry) pairs of the stored grids."""
+    """dashboard.geo.units's GridLocator over (code, geometry) pairs of the stored grids."""
     pairs = [(u.code, shape(json.loads(u.boundary))) for u in grid_rows if u.boundary]
     return GridLocator(pairs) if pairs else None
 

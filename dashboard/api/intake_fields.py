@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta
 
 from dashboard.api import ApiError
-from dashboard.timeutil import PeriodError, parse_timestamp
+from dashboard.core.timeutil import PeriodError, parse_timestamp
 
 MAX_FUTURE = timedelta(minutes=5)  # phone clocks drift; further ahead is a broken clock
 MAX_PAST = timedelta(days=30)  # late reports from phones that were offline

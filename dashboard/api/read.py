@@ -16,11 +16,14 @@ import json
 from flask import Response, jsonify, request
 from sqlalchemy.orm import Session
 
-from dashboard import boundaries, queries, queries_catalog, queries_incidents
 from dashboard.api import ApiError, bp, current_principal, require, services
-from dashboard.models import Incident, Unit
-from dashboard.timeutil import Period, PeriodError, parse_period
-from feeds import producer
+from dashboard.contract import producer
+from dashboard.core.models import Incident, Unit
+from dashboard.core.timeutil import Period, PeriodError, parse_period
+from dashboard.geo import boundaries
+from dashboard.queries import catalog as queries_catalog
+from dashboard.queries import incidents as queries_incidents
+from dashboard.queries import units as queries
 
 # What GET /api/v1/incidents/<id> answers for an accepted incident not yet stored by ingest.
 PENDING_STATE = "accepted for processing"

@@ -1,8 +1,8 @@
-"""Alembic environment: the engine comes from dashboard.db, never from an ini file."""
+"""Alembic environment: the engine comes from dashboard.core.db, never from an ini file."""
 
 from alembic import context
 
-from dashboard.models import Base, UTCDateTime
+from dashboard.core.models import Base, UTCDateTime
 
 config = context.config
 engine = config.attributes["engine"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from alembic import command
 
-from dashboard.db import MIGRATIONS, alembic_config, make_engine
+from dashboard.core.db import MIGRATIONS, alembic_config, make_engine
 
 if __name__ == "__main__":
     for old in (MIGRATIONS / "versions").glob("0001_*.py"):

@@ -12,9 +12,9 @@ import redis
 from sqlalchemy import Engine
 
 from bench.browser import chromium, log_in
-from dashboard.auth_accounts import create_user
-from dashboard.db import session_factory
-from dashboard.principal import issue_token
+from dashboard.auth.accounts import create_user
+from dashboard.core.db import session_factory
+from dashboard.core.principal import issue_token
 from tests.conftest import BROWSER_BACKENDS, REDIS_URL, seeded_world
 from tests.e2e.stack import free_port, running, stack_env, watch_console
 

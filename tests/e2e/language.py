@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from dashboard.models import BusinessItem, Department, Staff, Unit, User
+from dashboard.core.models import BusinessItem, Department, Staff, Unit, User
 
 TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_\-:./']*")
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+")

@@ -18,10 +18,10 @@ import sys
 from pathlib import Path
 
 from bench.browser import chromium, log_in
-from dashboard.config import load_settings
-from dashboard.db import engine_for, session_factory
-from dashboard.principal import issue_token
-from dashboard.redis_server import ensure_redis
+from dashboard.core.config import load_settings
+from dashboard.core.db import engine_for, session_factory
+from dashboard.core.principal import issue_token
+from dashboard.ops.redis_server import ensure_redis
 from tests.e2e.stack import ROOT, free_port, running, stack_env, wait_for_view
 
 OUT = ROOT / "docs" / "screens"
@@ -48,7 +48,7 @@ SIZES = {"1080p": {"width": 1920, "height": 1080}, "4k": {"width": 1920, "height
 
 def ensure_seeded(env: dict[str, str]) -> None:
     """Create and seed the database if it holds no world yet."""
-    from dashboard.seed import world_is_seeded
+    from dashboard.demo.seed import world_is_seeded
 
     settings = load_settings(env)
     engine = engine_for(settings)
@@ -64,7 +64,7 @@ def ensure_seeded(env: dict[str, str]) -> None:
 def credentials(env: dict[str, str], role: str = "leader") -> tuple[str, str, str]:
     """A system token for the simulator and a fresh log-in for the browser (a city leader, or
     ``role`` of the city)."""
-    from dashboard.auth_accounts import create_user
+    from dashboard.auth.accounts import create_user
 
     engine = engine_for(load_settings(env))
     username, password = f"screenshots-{secrets.token_hex(4)}", secrets.token_urlsafe(18)

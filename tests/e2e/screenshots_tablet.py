@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 from bench.browser import chromium, log_in
-from dashboard.config import load_settings
-from dashboard.redis_server import ensure_redis
+from dashboard.core.config import load_settings
+from dashboard.ops.redis_server import ensure_redis
 from tests.e2e.screenshots import OUT, SIZES, credentials, ensure_seeded
 from tests.e2e.stack import free_port, running, stack_env, wait_for_view
 

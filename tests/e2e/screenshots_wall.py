@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 from bench.browser import chromium
-from dashboard.config import load_settings
-from dashboard.db import engine_for, session_factory
-from dashboard.principal import issue_token
-from dashboard.redis_server import ensure_redis
+from dashboard.core.config import load_settings
+from dashboard.core.db import engine_for, session_factory
+from dashboard.core.principal import issue_token
+from dashboard.ops.redis_server import ensure_redis
 from tests.e2e.screenshots import OUT, credentials, ensure_seeded
 from tests.e2e.stack import ROOT, free_port, running, stack_env, wait_for_view
 

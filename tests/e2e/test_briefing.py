@@ -19,10 +19,10 @@ import redis
 import requests
 
 from bench.browser import chromium, log_in
-from dashboard.auth_accounts import create_user
-from dashboard.db import session_factory
-from dashboard.principal import issue_token
-from dashboard.timeutil import utcnow
+from dashboard.auth.accounts import create_user
+from dashboard.core.db import session_factory
+from dashboard.core.principal import issue_token
+from dashboard.core.timeutil import utcnow
 from tests.conftest import BROWSER_BACKENDS, REDIS_URL, fresh_engine
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.stack import free_port, running, stack_env, watch_console

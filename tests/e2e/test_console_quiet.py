@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from bench.browser import log_in
-from dashboard.auth_accounts import create_user
-from dashboard.db import session_factory
+from dashboard.auth.accounts import create_user
+from dashboard.core.db import session_factory
 from tests.conftest import REDIS_URL
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.stack import watch_console

@@ -18,13 +18,13 @@ import redis
 from sqlalchemy import select
 
 from bench.browser import log_in
-from dashboard import outbox
-from dashboard.alerting import Place, raise_alert, reopen
-from dashboard.auth_accounts import create_user
-from dashboard.db import session_factory
-from dashboard.models import Alert, AlertAck, AuditEntry, Unit
-from dashboard.timeutil import utcnow
-from feeds import schema
+from dashboard.actions import outbox
+from dashboard.actions.alerting import Place, raise_alert, reopen
+from dashboard.auth.accounts import create_user
+from dashboard.contract import schema
+from dashboard.core.db import session_factory
+from dashboard.core.models import Alert, AlertAck, AuditEntry, Unit
+from dashboard.core.timeutil import utcnow
 from tests.conftest import REDIS_URL
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.stack import ROOT, watch_console

@@ -21,15 +21,15 @@ import redis
 from sqlalchemy import func, select
 
 from bench.browser import log_in
-from dashboard import outbox
-from dashboard.alert_order import row_key
-from dashboard.alerting import Place, raise_alert
-from dashboard.auth_accounts import create_user
-from dashboard.db import session_factory
-from dashboard.escalation import DEFAULT_MINUTES
-from dashboard.models import Alert, AlertAck, AuditEntry, Unit
-from dashboard.timeutil import utcnow
-from feeds import schema
+from dashboard.actions import outbox
+from dashboard.actions.alerting import Place, raise_alert
+from dashboard.auth.accounts import create_user
+from dashboard.contract import schema
+from dashboard.core.db import session_factory
+from dashboard.core.escalation import DEFAULT_MINUTES
+from dashboard.core.models import Alert, AlertAck, AuditEntry, Unit
+from dashboard.core.timeutil import utcnow
+from dashboard.queries.alert_order import row_key
 from feeds.escalation_timer import escalate_due
 from feeds.supervision_alerts import recheck
 from tests.conftest import REDIS_URL

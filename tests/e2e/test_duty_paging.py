@@ -20,11 +20,11 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from bench.browser import log_in
-from dashboard.alerting import raise_alert
-from dashboard.auth_accounts import create_user
-from dashboard.db import session_factory
-from dashboard.models import Alert, AlertAck, Unit
-from dashboard.timeutil import utcnow
+from dashboard.actions.alerting import raise_alert
+from dashboard.auth.accounts import create_user
+from dashboard.core.db import session_factory
+from dashboard.core.models import Alert, AlertAck, Unit
+from dashboard.core.timeutil import utcnow
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.stack import ROOT, watch_console
 from tests.e2e.test_duty import HAS, _grid_place, _publish

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.i18n import LEVEL_NAMES, STATE_NAMES, name_of, t
-from dashboard.models import BusinessItem, Unit
+from dashboard.core.i18n import LEVEL_NAMES, STATE_NAMES, name_of, t
+from dashboard.core.models import BusinessItem, Unit
 from tests.e2e.stack import wait_for_view
 from tests.e2e.test_screens import DRAWN, _post, map_point
 

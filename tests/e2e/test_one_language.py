@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from bench.browser import log_in
-from dashboard.auth_accounts import create_user
-from dashboard.queries import ancestors
+from dashboard.auth.accounts import create_user
+from dashboard.queries.units import ancestors
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.language import VISIBLE_TEXT_JS, Allowed, foreign
 

@@ -19,11 +19,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bench.browser import log_in
-from dashboard import queries
-from dashboard.auth_accounts import create_user, set_active
-from dashboard.i18n import fmt_int
-from dashboard.models import BusinessItem, Staff, Unit
-from dashboard.queries import ancestors
+from dashboard.auth.accounts import create_user, set_active
+from dashboard.core.i18n import fmt_int
+from dashboard.core.models import BusinessItem, Staff, Unit
+from dashboard.queries import units as queries
+from dashboard.queries.units import ancestors
 from layouts import ids
 from layouts.period import resolve_period
 from tests.conftest import REDIS_URL

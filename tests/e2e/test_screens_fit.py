@@ -21,11 +21,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bench.browser import log_in
-from dashboard.db import session_factory
-from dashboard.i18n import unit_name
-from dashboard.models import Staff
-from dashboard.principal import issue_token
-from dashboard.queries import ancestors, unit_ref
+from dashboard.core.db import session_factory
+from dashboard.core.i18n import unit_name
+from dashboard.core.models import Staff
+from dashboard.core.principal import issue_token
+from dashboard.queries.units import ancestors, unit_ref
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.pixels import white_tiles
 from tests.e2e.stack import watch_console

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bench.browser import log_in
-from dashboard.models import AuditEntry, Instruction, SupervisionItem, Unit
+from dashboard.core.models import AuditEntry, Instruction, SupervisionItem, Unit
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.stack import wait_for_view, watch_console
 

@@ -21,15 +21,15 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bench.browser import chromium
-from dashboard import outbox
-from dashboard.alerting import Place, raise_alert
-from dashboard.alerting_actions import parse_request, perform
-from dashboard.db import session_factory
-from dashboard.i18n import unit_name
-from dashboard.models import Alert, Unit
-from dashboard.principal import Principal, issue_token
-from dashboard.queries import unit_ref
-from feeds import schema
+from dashboard.actions import outbox
+from dashboard.actions.alert_actions import parse_request, perform
+from dashboard.actions.alerting import Place, raise_alert
+from dashboard.contract import schema
+from dashboard.core.db import session_factory
+from dashboard.core.i18n import unit_name
+from dashboard.core.models import Alert, Unit
+from dashboard.core.principal import Principal, issue_token
+from dashboard.queries.units import unit_ref
 from tests.conftest import BROWSER_BACKENDS, REDIS_URL, seeded_world
 from tests.e2e.stack import BENIGN, ROOT, free_port, stack_env, wait_until_up
 
@@ -320,7 +320,7 @@ def test_wall_survives_a_server_restart_and_resumes_with_missed_events(wall_page
     # The view's own stream resumed too: a live incident after the restart reaches the ticker.
     with Session(wall_stack.engine) as s:
         grid = s.get(Unit, GRID)
-        from dashboard.models import BusinessItem
+        from dashboard.core.models import BusinessItem
 
         item = s.scalars(select(BusinessItem.code).order_by(BusinessItem.code)).first()
     incident_id = str(uuid.uuid4())

@@ -17,11 +17,11 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.db import session_factory
-from dashboard.i18n import unit_name
-from dashboard.models import BusinessItem, Staff, Unit
-from dashboard.principal import issue_token
-from dashboard.queries import unit_ref
+from dashboard.core.db import session_factory
+from dashboard.core.i18n import unit_name
+from dashboard.core.models import BusinessItem, Staff, Unit
+from dashboard.core.principal import issue_token
+from dashboard.queries.units import unit_ref
 from tests.e2e.test_wall import GRID, browser, fresh, open_wall, raise_critical, wall_page, wall_stack  # noqa: F401
 
 pytestmark = pytest.mark.e2e

@@ -19,9 +19,9 @@ from bench.intake_world import G1, G1_POINT, G2, G2_POINT, G3, G3_POINT, build_w
 from bench.topology import Topology
 from bench.topology_services import PgCluster
 from bench.topology_setup import create_database
-from dashboard.db import make_engine, session_factory, upgrade
-from dashboard.models import Alert
-from dashboard.principal import issue_token
+from dashboard.core.db import make_engine, session_factory, upgrade
+from dashboard.core.models import Alert
+from dashboard.core.principal import issue_token
 from tests.conftest import DB_PREFIX
 from tests.fault.screens import Screen, node_cookies
 from tests.fault.traffic import Ledger, Poster, database_counts

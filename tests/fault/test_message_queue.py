@@ -1,13 +1,13 @@
 """A web process whose message-queue subscription dropped delivers what it missed from the streams
-(dashboard.realtime_queue). Only this process's own connection is cut (CLIENT KILL ID), so the
+(dashboard.realtime.queue). Only this process's own connection is cut (CLIENT KILL ID), so the
 test is safe on a Redis server others use."""
 
 from __future__ import annotations
 
 import pytest
 
-from dashboard.extensions import socketio
-from feeds import schema
+from dashboard.contract import schema
+from dashboard.core.extensions import socketio
 from tests.integration.realtime_support import (
     LICHENG_GRID,
     Screen,

@@ -9,7 +9,7 @@ import pytest
 import redis
 import requests
 
-from feeds import schema
+from dashboard.contract import schema
 from tests.fault.conftest import assert_no_loss, loss_report, settle
 from tests.fault.test_workers import group_done, wait
 from tests.fault.traffic import Ledger, burst

@@ -8,8 +8,8 @@ import time
 import pytest
 import redis
 
-from dashboard.extensions import socketio_channel
-from feeds import schema
+from dashboard.contract import schema
+from dashboard.core.extensions import socketio_channel
 from tests.fault.conftest import assert_no_loss, loss_report
 from tests.fault.traffic import burst, in_background
 

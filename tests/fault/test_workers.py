@@ -8,7 +8,7 @@ import time
 import pytest
 import redis
 
-from feeds import schema
+from dashboard.contract import schema
 from tests.fault.conftest import assert_no_loss, loss_report
 from tests.fault.traffic import burst, in_background
 

@@ -16,7 +16,7 @@ import requests
 from sqlalchemy import func, select
 
 from bench.intake_world import G1, G1_POINT
-from dashboard.models import AlertAck, Incident, IncidentEvent
+from dashboard.core.models import AlertAck, Incident, IncidentEvent
 
 RETRY_S = 90  # a client keeps retrying this long (covers a restarted Redis or PostgreSQL)
 

@@ -21,8 +21,8 @@ from sqlalchemy import select
 
 from bench.intake_world import G2, G2_POINT, G3, G3_POINT, build_world
 from dashboard.app import create_app
-from dashboard.models import Alert
-from feeds import schema
+from dashboard.contract import schema
+from dashboard.core.models import Alert
 from feeds.consumer import Consumer, Knobs
 from feeds.supervisor import Supervisor
 from tests.integration.intake_support import drain, incident_body, persist_consumer, token

@@ -9,7 +9,7 @@ import uuid
 from hypothesis import strategies as st
 
 from bench.intake_world import G1, G1_POINT, now_iso, report_data
-from feeds import schema
+from dashboard.contract import schema
 
 # Ids and keys must be new: hypothesis repeats its draws, and a repeated id or key is a redelivery
 # the persister rightly treats as done, not a hostile entry.

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from dashboard.models import Incident, IncidentEvent
+from dashboard.core.models import Incident, IncidentEvent
 from tests.fuzz.conftest import EXAMPLES, fuzz_settings, tally
 from tests.fuzz.test_api_schema import refusal_problem
 from tests.integration.intake_support import drain, incident_body

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bench.intake_world import build_world, now_iso, produce_report
-from dashboard.models import Incident, IncidentEvent, Position
-from feeds import producer, schema
+from dashboard.contract import producer, schema
+from dashboard.core.models import Incident, IncidentEvent, Position
 from feeds.consumer import Consumer, Knobs, tolerant
 from feeds.supervisor import Supervisor
 from tests.fuzz.conftest import STREAM_EXAMPLES, fuzz_settings, tally

@@ -17,13 +17,13 @@ from werkzeug.serving import make_server
 from werkzeug.wsgi import ClosingIterator
 
 from dashboard.app import create_app
-from dashboard.auth import default_wall_path
-from dashboard.auth_accounts import create_user
-from dashboard.extensions import socketio_channel
-from dashboard.models import Alert, Department
-from dashboard.principal import issue_token
-from dashboard.realtime import start_message_queue
-from dashboard.services import Services
+from dashboard.auth.accounts import create_user
+from dashboard.auth.login import default_wall_path
+from dashboard.core.extensions import socketio_channel
+from dashboard.core.models import Alert, Department
+from dashboard.core.principal import issue_token
+from dashboard.core.services import Services
+from dashboard.realtime.sockets import start_message_queue
 from layouts import ids
 from tests.integration.realtime_support import CHENGXIANG_GRID, LICHENG_GRID, add_units, wait_until
 

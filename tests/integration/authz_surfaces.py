@@ -1,5 +1,5 @@
 """The guarded surfaces of the authorization matrix: every page, API operation, Dash callback and
-socket step that a role may or may not use, the capabilities (dashboard.policy) that decide it, how
+socket step that a role may or may not use, the capabilities (dashboard.core.policy) that decide it, how
 a real browser or client calls it, and how its answer shows it let the caller through.
 
 Writes that would change the world are sent with a body the operation refuses field by field (a 422
@@ -17,8 +17,8 @@ from typing import Any
 import requests
 import socketio
 
-from dashboard.lifecycle import ACTIONS, STEP_CAPABILITIES
-from dashboard.policy import may
+from dashboard.core.lifecycle import ACTIONS, STEP_CAPABILITIES
+from dashboard.core.policy import may
 from layouts import briefing as lb
 from layouts import duty as ld
 from layouts import ids

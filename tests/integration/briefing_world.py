@@ -19,7 +19,7 @@ from bench.supervision_world import (
     add_incident,
     build_world,
 )
-from dashboard.models import Alert, SupervisionItem, Unit
+from dashboard.core.models import Alert, SupervisionItem, Unit
 
 # name: (level, grid, overdue since T0 minus this, incident state)
 ITEMS = {

@@ -10,8 +10,8 @@ from sqlalchemy.orm import sessionmaker
 
 import dashboard.api
 from bench.intake_world import G1, G1_POINT, now_iso
-from dashboard.principal import issue_token
-from feeds import schema
+from dashboard.contract import schema
+from dashboard.core.principal import issue_token
 from feeds.consumer import Consumer, Knobs
 from feeds.persister import Persister
 

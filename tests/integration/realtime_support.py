@@ -12,12 +12,12 @@ import socketio
 from werkzeug.serving import make_server
 
 from dashboard.app import create_app
-from dashboard.extensions import socketio_channel
-from dashboard.models import Unit
-from dashboard.principal import issue_token
-from dashboard.realtime import start_message_queue
-from dashboard.services import Services
-from feeds import schema
+from dashboard.contract import schema
+from dashboard.core.extensions import socketio_channel
+from dashboard.core.models import Unit
+from dashboard.core.principal import issue_token
+from dashboard.core.services import Services
+from dashboard.realtime.sockets import start_message_queue
 from feeds.fanout import Fanout, socketio_emitter
 
 LICHENG_GRID = ["putian", "licheng", "licheng-zhenhai", "licheng-zhenhai-changshou",

@@ -1,7 +1,7 @@
 """Every duty action, once through the HTTP API and once through the desk's Dash callback (the real app,
 an officer logged in through the form): one AlertAck row, one audit entry, one change to the alert and
 one feed:alerts event each; the same request id again writes nothing and answers that it was done; the
-same request several times at once acts once. Both ways go through dashboard.alert_service.act.
+same request several times at once acts once. Both ways go through dashboard.actions.alert_service.act.
 On SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from dashboard import audit
-from dashboard.alert_service import act
-from dashboard.alerting_actions import ActionError
-from dashboard.models import Alert, AlertAck, AuditEntry
-from dashboard.principal import Principal
-from dashboard.timeutil import utcnow
-from feeds import schema
+from dashboard.actions.alert_actions import ActionError
+from dashboard.actions.alert_service import act
+from dashboard.contract import schema
+from dashboard.core import audit
+from dashboard.core.models import Alert, AlertAck, AuditEntry
+from dashboard.core.principal import Principal
+from dashboard.core.timeutil import utcnow
 from layouts import duty as L
 from layouts import ids
 from tests.integration.auth_world import add_account, add_token, build

@@ -19,12 +19,12 @@ from bench.supervision_world import (
     reported_payload,
     token,
 )
+from dashboard.actions.instructions import instruct
 from dashboard.app import create_app
-from dashboard.auth_accounts import create_user
-from dashboard.instructions import instruct
-from dashboard.models import Alert, AlertAck, AuditEntry, IncidentEvent
-from dashboard.principal import Principal
-from feeds import schema
+from dashboard.auth.accounts import create_user
+from dashboard.contract import schema
+from dashboard.core.models import Alert, AlertAck, AuditEntry, IncidentEvent
+from dashboard.core.principal import Principal
 from feeds.supervisor import Supervisor
 
 

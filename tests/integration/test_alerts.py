@@ -19,10 +19,10 @@ from bench.supervision_world import (
     build_world,
     reported_payload,
 )
-from dashboard.alerting_actions import Request, perform
-from dashboard.models import Alert, Incident
-from dashboard.principal import Principal
-from feeds import producer, schema
+from dashboard.actions.alert_actions import Request, perform
+from dashboard.contract import producer, schema
+from dashboard.core.models import Alert, Incident
+from dashboard.core.principal import Principal
 from feeds.supervisor import Supervisor
 
 DUTY = Principal(name="duty1", role="duty")  # a city desk
@@ -183,7 +183,7 @@ def test_a_feed_that_never_started_is_not_an_alarm(sup):
 
 def test_most_people_silent_at_once_is_one_systemic_alert(sup):
     from bench.supervision_world import CHAIN
-    from dashboard.models import Staff
+    from dashboard.core.models import Staff
 
     with sup.services.Session.begin() as s:
         for i in range(12):
@@ -206,7 +206,7 @@ def test_most_people_silent_at_once_is_one_systemic_alert(sup):
 def test_concurrent_raisers_of_one_group_make_one_alert(sup):
     import threading
 
-    from dashboard.alerting import Place, raise_alert
+    from dashboard.actions.alerting import Place, raise_alert
 
     barrier = threading.Barrier(4)
 

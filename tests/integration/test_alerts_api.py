@@ -18,10 +18,10 @@ from bench.supervision_world import (
     reported_payload,
     token,
 )
-from dashboard import audit
 from dashboard.app import create_app
-from dashboard.models import Alert, AlertAck, AuditEntry
-from feeds import schema
+from dashboard.contract import schema
+from dashboard.core import audit
+from dashboard.core.models import Alert, AlertAck, AuditEntry
 from feeds.supervisor import Supervisor
 
 

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from callbacks import view
 from dashboard.app import create_app
-from dashboard.auth import SessionUser, scope_unit, start_session
-from dashboard.auth_accounts import AccountError, create_user
-from dashboard.models import AuditEntry, User
-from dashboard.principal import Principal
+from dashboard.auth.accounts import AccountError, create_user
+from dashboard.auth.login import SessionUser, scope_unit, start_session
+from dashboard.core.models import AuditEntry, User
+from dashboard.core.principal import Principal
 from layouts import ids
 from tests.integration.auth_world import CSRF, PASSWORD, add_account, add_token, build, view_body
 
@@ -149,7 +149,7 @@ def test_sessions_expire_after_their_lifetime_or_when_idle(site):
 
 
 def test_password_change_and_disabling_end_open_sessions(site):
-    from dashboard.auth_accounts import set_active, set_password
+    from dashboard.auth.accounts import set_active, set_password
 
     client = site.app.test_client()
     login(client, "zhenhai")

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.auth_accounts import set_password
-from dashboard.principal import revoke_token
-from dashboard.timeutil import utcnow
+from dashboard.auth.accounts import set_password
+from dashboard.core.principal import revoke_token
+from dashboard.core.timeutil import utcnow
 from tests.integration.auth_world import add_account, add_token, serving
 from tests.unit import ui_world
 

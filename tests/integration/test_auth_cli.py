@@ -10,10 +10,10 @@ from sqlalchemy import select, text
 
 from dashboard.__main__ import main
 from dashboard.app import create_app
-from dashboard.demo_accounts import DEMO_PASSWORD, demo_accounts
-from dashboard.models import ApiToken, AuditEntry, User
-from dashboard.principal import principal_for_token
-from dashboard.runner_setup import demo_lines
+from dashboard.core.models import ApiToken, AuditEntry, User
+from dashboard.core.principal import principal_for_token
+from dashboard.demo.accounts import DEMO_PASSWORD, demo_accounts
+from dashboard.ops.runner_setup import demo_lines
 from tests.integration.auth_world import build
 from tests.integration.test_auth import login
 from tests.unit import ui_world

@@ -1,5 +1,5 @@
 """Authorization matrix against the real server on SQLite and PostgreSQL, generated from the role
-policy table (dashboard.policy): every role at the city asked for every guarded page, API operation,
+policy table (dashboard.core.policy): every role at the city asked for every guarded page, API operation,
 Dash callback and socket step (tests/integration/authz_surfaces), each expected to let it through
 exactly when `policy.may` says so; every role bound at every level, asked for every unit of two
 branches through a page, a wall page, a Dash callback, an API read and a Socket.IO room; plus the
@@ -19,15 +19,15 @@ import pytest
 import redis
 import socketio
 
-from dashboard.auth import default_wall_path
-from dashboard.auth_accounts import AccountError, create_user
-from dashboard.db import session_factory
-from dashboard.lifecycle import STEP_CAPABILITIES
-from dashboard.models import CENTER_LEVELS, ROLES, Alert
-from dashboard.policy import CAPABILITIES, may
-from dashboard.principal import revoke_token
-from dashboard.services import Services
-from dashboard.timeutil import utcnow
+from dashboard.auth.accounts import AccountError, create_user
+from dashboard.auth.login import default_wall_path
+from dashboard.core.db import session_factory
+from dashboard.core.lifecycle import STEP_CAPABILITIES
+from dashboard.core.models import CENTER_LEVELS, ROLES, Alert
+from dashboard.core.policy import CAPABILITIES, may
+from dashboard.core.principal import revoke_token
+from dashboard.core.services import Services
+from dashboard.core.timeutil import utcnow
 from tests.conftest import BACKENDS, DB_PREFIX, REDIS_URL, fresh_engine, make_settings
 from tests.integration.auth_world import (
     LEVELS,

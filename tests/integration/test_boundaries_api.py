@@ -1,5 +1,5 @@
 """The regions document of a unit's map: one immutable, cacheable URL per unit, scoped to the
-caller's jurisdiction (dashboard/boundaries.py, GET /api/v1/units/<code>/boundaries.geojson)."""
+caller's jurisdiction (dashboard/geo/boundaries.py, GET /api/v1/units/<code>/boundaries.geojson)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from dashboard import boundaries
 from dashboard.app import create_app
-from dashboard.models import Unit
-from dashboard.principal import issue_token
+from dashboard.core.models import Unit
+from dashboard.core.principal import issue_token
+from dashboard.geo import boundaries
 from tests.unit.test_queries import GRIDS, build_mini_world
 
 

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from bench.supervision_world import T0, FakeClock, token
 from dashboard.app import create_app
-from dashboard.models import AuditEntry, Instruction, InstructionReceipt, OutboxEvent
-from feeds import schema
+from dashboard.contract import schema
+from dashboard.core.models import AuditEntry, Instruction, InstructionReceipt, OutboxEvent
 from feeds.persister import Persister
 from tests.integration import briefing_world
 

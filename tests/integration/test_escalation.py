@@ -10,9 +10,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bench.supervision_world import GRID, OTHER_GRID, T0
-from dashboard import audit, cli_escalation
-from dashboard.models import Alert, AlertAck, AuditEntry
-from feeds import schema
+from dashboard.cli import escalation as cli_escalation
+from dashboard.contract import schema
+from dashboard.core import audit
+from dashboard.core.models import Alert, AlertAck, AuditEntry
 from tests.integration.test_alerts_api import _feed_types, desk  # noqa: F401 - the shared world
 
 

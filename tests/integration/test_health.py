@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import create_engine
 
 from dashboard.app import create_app
-from dashboard.db import session_factory
-from dashboard.health import health_report
-from dashboard.services import Services
-from dashboard.timeutil import utcnow
-from feeds import schema
-from feeds.fanout_stats import FanoutStats
+from dashboard.contract import schema
+from dashboard.core.db import session_factory
+from dashboard.core.services import Services
+from dashboard.core.timeutil import utcnow
+from dashboard.ops.fanout_stats import FanoutStats
+from dashboard.ops.health import health_report
 from tests.integration.realtime_support import LICHENG_GRID, xadd
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')

@@ -17,8 +17,9 @@ import redis
 from sqlalchemy import func, select
 
 from bench.intake_world import build_world, produce_dispatch, produce_report
-from dashboard.models import Incident, IncidentEvent
-from feeds import livestate, schema
+from dashboard.contract import schema
+from dashboard.core.models import Incident, IncidentEvent
+from feeds import livestate
 from tests.conftest import REDIS_URL
 
 ROOT = Path(__file__).resolve().parents[2]

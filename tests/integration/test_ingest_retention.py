@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from bench.intake_world import G1, G2, build_world
-from dashboard.models import PatrolDay, Position
-from dashboard.timeutil import LOCAL_TZ
+from dashboard.core.models import PatrolDay, Position
+from dashboard.core.timeutil import LOCAL_TZ
 from feeds import retention
 
 NOW = datetime(2026, 6, 10, 4, 0, tzinfo=UTC)  # 12:00 local

@@ -13,8 +13,9 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import sessionmaker
 
 from bench.intake_world import G1, G2, G2_POINT, build_world, now_iso
-from dashboard.models import Incident, IncidentEvent, Position
-from feeds import livestate, producer, schema
+from dashboard.contract import producer, schema
+from dashboard.core.models import Incident, IncidentEvent, Position
+from feeds import livestate
 from tests.integration.intake_support import api_app, drain, incident_body, persist_consumer, token
 
 

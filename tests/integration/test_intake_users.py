@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bench.intake_world import G1, build_world
 from dashboard.__main__ import main
-from dashboard.principal import principal_for_token
+from dashboard.core.principal import principal_for_token
 
 
 def run(capsys, monkeypatch, engine, tmp_path, *argv) -> tuple[int, str]:

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from bench.intake_world import G1, G1_POINT, OUTSIDE, build_world, now_iso
-from feeds import schema
+from dashboard.contract import schema
 from tests.integration.intake_support import api_app, incident_body, token
 
 

@@ -26,11 +26,11 @@ from bench.supervision_world import (
     reported_payload,
     token,
 )
-from dashboard import outbox
+from dashboard.actions import outbox
 from dashboard.app import create_app
-from dashboard.models import Alert, AlertAck, OutboxEvent, SupervisionItem
-from dashboard.timeutil import utcnow
-from feeds import schema
+from dashboard.contract import schema
+from dashboard.core.models import Alert, AlertAck, OutboxEvent, SupervisionItem
+from dashboard.core.timeutil import utcnow
 from feeds.supervision_alerts import on_reported
 from feeds.supervisor import Supervisor
 from tests.conftest import REDIS_URL

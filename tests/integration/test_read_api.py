@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import pytest
 
 from dashboard.app import create_app
-from dashboard.models import OPEN_STATES
-from dashboard.principal import issue_token
+from dashboard.core.models import OPEN_STATES
+from dashboard.core.principal import issue_token
 from tests.unit.test_queries import GRIDS, YEAR, build_mini_world, expected
 
 YEAR_ARGS = {"from": "2018-01-01", "to": "2018-12-31"}
@@ -167,8 +167,8 @@ def world_api(world, services_for):
     tokens are removed afterwards so the world stays as it was."""
     from sqlalchemy import delete
 
-    from dashboard.db import session_factory
-    from dashboard.models import ApiToken
+    from dashboard.core.db import session_factory
+    from dashboard.core.models import ApiToken
 
     factory = session_factory(world)
     names = ("read-api-test-city", "read-api-test-zhenhai")
@@ -203,7 +203,7 @@ def test_world_city_2018_through_the_api(world_api):
 def test_world_town_officer_is_scoped(world_api):
     from sqlalchemy import select
 
-    from dashboard.models import Incident
+    from dashboard.core.models import Incident
 
     assert world_api.get("/api/v1/units/licheng-zhenhai-changshou", token=world_api.town).status_code == 200
     assert world_api.get("/api/v1/units/hanjiang-hanxi", token=world_api.town).status_code == 404
@@ -228,8 +228,8 @@ def test_world_catalogue(world_api):
 
 
 def test_no_period_means_today(api, Session):
-    from dashboard.models import Incident
-    from dashboard.timeutil import local_today, utcnow
+    from dashboard.core.models import Incident
+    from dashboard.core.timeutil import local_today, utcnow
 
     with Session.begin() as s:
         template = s.get(Incident, api.specs[0].id)

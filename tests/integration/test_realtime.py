@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 import socketio
 
-from feeds import schema
+from dashboard.contract import schema
 from tests.integration.realtime_support import (
     CHENGXIANG_GRID,
     LICHENG_GRID,
@@ -214,8 +214,8 @@ def test_a_screen_that_stops_reading_skips_positions_but_no_feed_event(live):
     # A wall whose page (or network) stalls: its packets queue in this web process. Position
     # pushes are then skipped for it (the next one supersedes them) so the queue stays short, while
     # every feed event still reaches it, and a screen that keeps reading keeps getting pushes.
-    from dashboard.extensions import socketio as server_io
-    from dashboard.realtime_queue import BACKLOG
+    from dashboard.core.extensions import socketio as server_io
+    from dashboard.realtime.queue import BACKLOG
     from feeds.fanout import socketio_emitter
 
     slow, steady = live.screen(), live.screen()

@@ -7,10 +7,10 @@ import threading
 import pytest
 import redis
 
-from dashboard.redis_server import EmbeddedRedis
-from feeds import schema
+from dashboard.contract import schema
+from dashboard.ops.fanout_stats import read_counts, read_latency
+from dashboard.ops.redis_server import EmbeddedRedis
 from feeds.fanout import CURSOR_KEY, HEARTBEAT_KEY, Fanout
-from feeds.fanout_stats import read_counts, read_latency
 from tests.integration.realtime_support import CHENGXIANG_GRID, LICHENG_GRID, wait_until, xadd
 
 

@@ -21,7 +21,7 @@ import pytest
 import redis
 import requests
 
-from dashboard.health import WORKERS
+from dashboard.ops.health import WORKERS
 from tests.integration.realtime_support import add_units
 
 ROOT = Path(__file__).resolve().parents[2]

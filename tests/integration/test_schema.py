@@ -4,7 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from dashboard.models import Base
+from dashboard.core.models import Base
 
 
 def test_migrations_create_every_table(engine):

@@ -20,10 +20,10 @@ from sqlalchemy import delete
 from werkzeug.serving import make_server
 
 from dashboard.app import create_app
-from dashboard.models import ApiToken
-from dashboard.principal import issue_token
-from dashboard.timeutil import utcnow
-from feeds import schema
+from dashboard.contract import schema
+from dashboard.core.models import ApiToken
+from dashboard.core.principal import issue_token
+from dashboard.core.timeutil import utcnow
 from feeds.sim_city import City
 from feeds.sim_engine import Simulation
 from feeds.sim_world import load_world, restrict
@@ -35,7 +35,7 @@ UNIT = "meizhou"  # 湄洲岛: a small district keeps the load light
 @pytest.fixture
 def sim_token(world):
     """A system token for the simulator, removed again so the shared world stays as it was."""
-    from dashboard.db import session_factory
+    from dashboard.core.db import session_factory
 
     Session = session_factory(world)  # noqa: N806
     with Session.begin() as s:
@@ -71,7 +71,7 @@ def _stream(redis_client, name: str) -> list[tuple[str, str, dict]]:
 
 
 def _world_part(world):
-    from dashboard.db import session_factory
+    from dashboard.core.db import session_factory
 
     with session_factory(world)() as s:
         return restrict(load_world(s), UNIT)

@@ -11,11 +11,11 @@ from datetime import timedelta
 
 from shapely.geometry import box, mapping
 
-from dashboard.db import session_factory
-from dashboard.models import BusinessItem, BusinessLine, Department, Staff, Unit
-from dashboard.principal import issue_token
-from dashboard.timeutil import utcnow
-from feeds import schema
+from dashboard.contract import schema
+from dashboard.core.db import session_factory
+from dashboard.core.models import BusinessItem, BusinessLine, Department, Staff, Unit
+from dashboard.core.principal import issue_token
+from dashboard.core.timeutil import utcnow
 from feeds.sim_city import City
 from feeds.sim_engine import Simulation
 from feeds.sim_world import load_world
@@ -150,7 +150,7 @@ def test_server_errors_are_retried_with_backoff_and_never_crash(engine, services
     """An intake whose Redis is gone answers 5xx: the simulator backs off, retries, and ends cleanly."""
     import redis
 
-    from dashboard.services import Services
+    from dashboard.core.services import Services
 
     Session = session_factory(engine)  # noqa: N806
     build_small_world(Session)

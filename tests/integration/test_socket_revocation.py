@@ -1,6 +1,6 @@
 """An open screen socket lasts only as long as what let it in: revoking a wall's token, disabling
 an account, changing its password or moving it to another unit ends its sockets within one check
-(dashboard.realtime.revalidate, run by each web process's refresher), and nobody else's; so does
+(dashboard.realtime.sockets.revalidate, run by each web process's refresher), and nobody else's; so does
 the end of a log-in session's lifetime."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import update
 
-from dashboard import realtime
-from dashboard.auth_accounts import find_user, set_active, set_password
-from dashboard.models import User
-from dashboard.principal import revoke_token
-from dashboard.timeutil import utcnow
+from dashboard.auth.accounts import find_user, set_active, set_password
+from dashboard.core.models import User
+from dashboard.core.principal import revoke_token
+from dashboard.core.timeutil import utcnow
+from dashboard.realtime import sockets as realtime
 from tests.integration.auth_world import Browser, add_account, add_token, build, serving
 from tests.integration.realtime_support import wait_until
 

@@ -10,7 +10,7 @@ import pytest
 from bench.sockets import measure
 from bench.sockets_load import ScreenFleet, rooms_for, tree
 from bench.sockets_stack import web_stack
-from dashboard.config import SettingsError, load_settings
+from dashboard.core.config import SettingsError, load_settings
 
 pytestmark = pytest.mark.slow
 

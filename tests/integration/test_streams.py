@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bench.intake_world import build_world, now_iso, produce_dispatch, produce_report, report_data
-from dashboard.models import Incident, IncidentEvent
-from feeds import livestate, producer, schema
+from dashboard.contract import producer, schema
+from dashboard.contract.schema import decode
+from dashboard.core.models import Incident, IncidentEvent
+from feeds import livestate
 from feeds.consumer import Consumer, Knobs
 from feeds.persister import Persister
-from feeds.schema import decode
 from tests.integration.intake_support import drain, persist_consumer
 
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bench.supervision_world import T0, FakeClock, add_incident, build_world, transition_payload
-from dashboard.models import Incident, SupervisionEscalation, SupervisionItem
-from feeds import producer, schema
+from dashboard.contract import producer, schema
+from dashboard.core.models import Incident, SupervisionEscalation, SupervisionItem
 from feeds.consumer import Consumer, Knobs
 from feeds.supervisor import Supervisor
 

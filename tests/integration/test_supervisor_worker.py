@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from bench.supervision_world import FakeClock, add_incident, build_world, reported_payload
-from dashboard.models import Alert, SupervisionItem
-from feeds import producer, schema
+from dashboard.contract import producer, schema
+from dashboard.core.models import Alert, SupervisionItem
 from feeds.supervisor import Knobs, Supervisor
 from tests.conftest import REDIS_URL
 

@@ -12,10 +12,10 @@ import pytest
 import shapely
 from sqlalchemy import bindparam, select, text
 
-from dashboard.db import session_factory
-from dashboard.models import Incident, UTCDateTime
-from dashboard.seed import world_is_seeded
-from dashboard.timeutil import LOCAL_TZ, Period
+from dashboard.core.db import session_factory
+from dashboard.core.models import Incident, UTCDateTime
+from dashboard.core.timeutil import LOCAL_TZ, Period
+from dashboard.demo.seed import world_is_seeded
 
 ROOT = Path(__file__).resolve().parents[2]
 YEAR_2018 = Period(date(2018, 1, 1), date(2018, 12, 31))

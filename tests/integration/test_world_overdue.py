@@ -14,10 +14,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from dashboard import queries
-from dashboard.db import session_factory
-from dashboard.history import CLOSED_2018, COLLECTED_2018
-from dashboard.seed import seed_world, world_is_seeded
+from dashboard.core.db import session_factory
+from dashboard.demo.history import CLOSED_2018, COLLECTED_2018
+from dashboard.demo.seed import seed_world, world_is_seeded
+from dashboard.queries import units as queries
 from tests.integration.test_world import ROOT, YEAR_2018, rows, scalar, seed_now
 
 EXAMPLE = ROOT / "tests" / "data" / "geo_example.geojson"

@@ -37,8 +37,8 @@ def session_cookie(client) -> str:
 
 def make_site(engine, Session, redis_client, tmp_path, **settings):  # noqa: N803
     """The real app on the two-branch world with the given extra settings."""
-    from dashboard.db import session_factory
-    from dashboard.services import Services
+    from dashboard.core.db import session_factory
+    from dashboard.core.services import Services
 
     config = make_settings(engine, tmp_path, **settings)
     services = Services(settings=config, engine=engine, Session=session_factory(engine), redis=redis_client)

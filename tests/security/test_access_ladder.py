@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from callbacks import duty
-from dashboard.alerting import Place, raise_alert
+from dashboard.actions.alerting import Place, raise_alert
 from dashboard.app import create_app
-from dashboard.models import Alert, AlertAck, AuditEntry
-from dashboard.principal import issue_token
-from dashboard.timeutil import utcnow
+from dashboard.core.models import Alert, AlertAck, AuditEntry
+from dashboard.core.principal import issue_token
+from dashboard.core.timeutil import utcnow
 from tests.unit import ui_world
 
 TOWN, VILLAGE, GRID = ui_world.T, ui_world.V, ui_world.GRID

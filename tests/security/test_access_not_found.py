@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from bench.intake_world import G1, G3, G3_POINT, build_world, now_iso
-from dashboard.alerting import Place, raise_alert
-from dashboard.models import Alert
-from dashboard.timeutil import utcnow
+from dashboard.actions.alerting import Place, raise_alert
+from dashboard.core.models import Alert
+from dashboard.core.timeutil import utcnow
 from tests.integration.intake_support import api_app, drain, incident_body, persist_consumer, token
 
 MISSING = "00000000-0000-4000-8000-000000000000"

@@ -8,7 +8,7 @@ import redis
 
 from bench.intake_world import build_world
 from dashboard.api.read import PENDING_STATE
-from dashboard.redis_server import EmbeddedRedis
+from dashboard.ops.redis_server import EmbeddedRedis
 from tests.integration.intake_support import api_app, drain, incident_body, persist_consumer, token
 
 

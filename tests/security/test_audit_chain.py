@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select, text
 
 from bench.intake_world import build_world
-from dashboard import audit, audit_anchor
 from dashboard.app import create_app
-from dashboard.models import AuditEntry
-from dashboard.principal import issue_token
+from dashboard.core import audit, audit_anchor
+from dashboard.core.models import AuditEntry
+from dashboard.core.principal import issue_token
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 

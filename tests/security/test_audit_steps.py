@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from bench.intake_world import G1, build_world
-from dashboard import audit
-from dashboard.models import AuditEntry
-from feeds import schema
+from dashboard.contract import schema
+from dashboard.core import audit
+from dashboard.core.models import AuditEntry
 from tests.integration.intake_support import api_app, drain, incident_body, persist_consumer, token
 
 

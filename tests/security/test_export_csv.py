@@ -8,9 +8,10 @@ import io
 from datetime import UTC, datetime
 
 from bench.intake_world import build_world
-from dashboard import audit, audit_export
 from dashboard.app import create_app
-from dashboard.principal import issue_token
+from dashboard.core import audit
+from dashboard.core.principal import issue_token
+from dashboard.queries import audit_export
 
 AT = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)  # 10:00 in Putian
 HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)",

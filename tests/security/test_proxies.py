@@ -9,8 +9,8 @@ from ipaddress import ip_network
 import pytest
 from sqlalchemy import select
 
-from dashboard.config import SettingsError, load_settings
-from dashboard.models import Alert, AlertAck, AuditEntry
+from dashboard.core.config import SettingsError, load_settings
+from dashboard.core.models import Alert, AlertAck, AuditEntry
 from layouts import duty as L  # noqa: N812 - the duty desk's ids, named as its callbacks name them
 from layouts import ids
 from tests.integration.auth_world import add_token

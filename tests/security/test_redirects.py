@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.auth_views import safe_next
+from dashboard.auth.views import safe_next
 from tests.security.browser import login
 
 HOME = "/unit/licheng-zhenhai"

@@ -12,9 +12,9 @@ import zlib
 
 from sqlalchemy import select, update
 
-from dashboard.auth_accounts import set_active, set_password, set_unit
-from dashboard.models import LoginSession, User
-from dashboard.realtime import Grant, still_granted
+from dashboard.auth.accounts import set_active, set_password, set_unit
+from dashboard.core.models import LoginSession, User
+from dashboard.realtime.sockets import Grant, still_granted
 from tests.security.browser import ORIGIN, login, logout, session_cookie, users
 
 PAGE = "/unit/licheng-zhenhai"

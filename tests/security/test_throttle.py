@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from dashboard.auth_throttle import ADDRESS_FREE, PAIR_FREE, PREFIX, delay_after
+from dashboard.auth.throttle import ADDRESS_FREE, PAIR_FREE, PREFIX, delay_after
 from tests.security.browser import PASSWORD, login
 
 WAIT = re.compile(r"(\d+) 秒后再试")

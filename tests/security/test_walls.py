@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from dashboard.models import ApiToken
-from dashboard.principal import TOKEN_DAYS
-from dashboard.timeutil import utcnow
+from dashboard.core.models import ApiToken
+from dashboard.core.principal import TOKEN_DAYS
+from dashboard.core.timeutil import utcnow
 from tests.integration.auth_world import add_token
 from tests.security.browser import users
 

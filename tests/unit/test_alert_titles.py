@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from dashboard.alert_titles import parts, render, titles
-from dashboard.alerting import Place, payload, raise_alert
-from dashboard.models import Alert, Unit
+from dashboard.actions.alerting import Place, payload, raise_alert
+from dashboard.core.alert_titles import parts, render, titles
+from dashboard.core.models import Alert, Unit
 from feeds.supervision_alerts import on_mass_silence, on_stalled
 from tests.unit import ui_world
 

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, text
 
-from dashboard import audit, audit_export
-from dashboard.models import AuditEntry, Unit
+from dashboard.core import audit
+from dashboard.core.models import AuditEntry, Unit
+from dashboard.queries import audit_export
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 

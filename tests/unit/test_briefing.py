@@ -9,11 +9,11 @@ from flask import g
 from sqlalchemy import func, select
 
 from callbacks import briefing as cb
-from dashboard import audit
+from dashboard.actions.instructions import MAX_TEXT
 from dashboard.app import create_app
-from dashboard.instructions import MAX_TEXT
-from dashboard.models import Alert, AuditEntry, Instruction, OutboxEvent, SupervisionItem
-from dashboard.principal import Principal
+from dashboard.core import audit
+from dashboard.core.models import Alert, AuditEntry, Instruction, OutboxEvent, SupervisionItem
+from dashboard.core.principal import Principal
 from tests.unit import ui_world
 
 T, V, GRID = ui_world.T, ui_world.V, ui_world.GRID

@@ -11,7 +11,7 @@ from flask import g
 
 from callbacks import detail, grid, navigation, shell_cb, unit, view
 from dashboard.app import create_app
-from dashboard.principal import Principal
+from dashboard.core.principal import Principal
 from layouts import ids
 from layouts.figures_map import STAFF_TRACES_AT
 from layouts.period import period_query
@@ -156,7 +156,7 @@ def test_the_searched_person_is_ringed_on_their_grid_map(app):
 def test_incidents_per_patrol_hour_on_the_city_map(app):
     from datetime import timedelta
 
-    from dashboard.models import Position
+    from dashboard.core.models import Position
 
     unit.data._PAST.clear()  # hours of an ended period are remembered per process
     start = ui_world.NOW - timedelta(hours=4)

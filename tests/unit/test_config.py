@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.config import SettingsError, load_settings
+from dashboard.core.config import SettingsError, load_settings
 
 
 def test_defaults_are_embedded():

@@ -11,11 +11,11 @@ from dash import no_update
 from sqlalchemy import select
 
 from callbacks import duty
-from dashboard.alerting import Place, raise_alert
+from dashboard.actions.alerting import Place, raise_alert
 from dashboard.app import create_app
-from dashboard.models import ALERT_KINDS, Alert, AlertAck, AuditEntry
-from dashboard.principal import issue_token
-from dashboard.timeutil import utcnow
+from dashboard.core.models import ALERT_KINDS, Alert, AlertAck, AuditEntry
+from dashboard.core.principal import issue_token
+from dashboard.core.timeutil import utcnow
 from layouts import duty as L
 from tests.unit import ui_world
 

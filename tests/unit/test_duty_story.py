@@ -8,7 +8,7 @@ import pytest
 from dash.exceptions import PreventUpdate
 
 from callbacks import duty, duty_story
-from dashboard.auth_accounts import create_user
+from dashboard.auth.accounts import create_user
 from layouts import duty_story as S
 from tests.unit import ui_world
 from tests.unit.test_duty import desk  # noqa: F401 - the shared fixture: a town desk and three alerts

@@ -8,7 +8,7 @@ import pytest
 from dash import no_update
 
 from callbacks.navigation import map_drill
-from dashboard.queries_patrol import count_positions
+from dashboard.queries.patrol import count_positions
 from layouts.figures_map import TAP_SLACK_PX, colorbar_ticks, map_figure
 from layouts.theme import CHOROPLETH_SCALE, LEVEL_COLOURS, STATE_COLOURS, STATUS_COLOURS, luminance
 from tests.unit.test_figures_screens import REGIONS, _box

@@ -7,9 +7,9 @@ import string
 
 import pytest
 
-from dashboard.alerting_actions import ActionError, parse_request
-from dashboard.i18n import TABLE, Message, t
-from dashboard.timeutil import PeriodError, parse_period
+from dashboard.actions.alert_actions import ActionError, parse_request
+from dashboard.core.i18n import TABLE, Message, t
+from dashboard.core.timeutil import PeriodError, parse_period
 from layouts.period import resolve_period
 
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 from dash.development.base_component import Component
 
-from dashboard.i18n import TABLE, fmt_date, fmt_datetime, fmt_int, fmt_pct, t
-from dashboard.timeutil import PeriodError
+from dashboard.core.i18n import TABLE, fmt_date, fmt_datetime, fmt_int, fmt_pct, t
+from dashboard.core.timeutil import PeriodError
 from layouts import ids
 from layouts.components import view_href
 from layouts.detail import detail_body

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.lifecycle import ACTIONS, STEPS, NotVisible, StepRefused, check_actor, next_state, plan
-from dashboard.models import OPEN_STATES, STATES
-from dashboard.principal import Principal
+from dashboard.core.lifecycle import ACTIONS, STEPS, NotVisible, StepRefused, check_actor, next_state, plan
+from dashboard.core.models import OPEN_STATES, STATES
+from dashboard.core.principal import Principal
 
 GRID = ["putian", "licheng", "licheng-zhenhai", "licheng-zhenhai-changshou",
         "licheng-zhenhai-changshou-g01"]

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import policy
-from dashboard.lifecycle import ACTIONS, STEP_CAPABILITIES, StepRefused, check_actor
-from dashboard.models import ROLES
-from dashboard.principal import Principal
+from dashboard.core import policy
+from dashboard.core.lifecycle import ACTIONS, STEP_CAPABILITIES, StepRefused, check_actor
+from dashboard.core.models import ROLES
+from dashboard.core.principal import Principal
 
 ROOT = Path(__file__).resolve().parents[2]
 GRID = ["putian", "licheng", "licheng-zhenhai", "licheng-zhenhai-changshou",
@@ -39,7 +39,7 @@ def checked_in_code() -> dict[str, list[str]]:
                             where = f"{path.relative_to(ROOT)}:{node.lineno}"
                             found.setdefault(const.value, []).append(where)
     for capability in STEP_CAPABILITIES.values():  # the loop's steps, asked by action name
-        found.setdefault(capability, []).append("dashboard/lifecycle.py STEP_CAPABILITIES")
+        found.setdefault(capability, []).append("dashboard/core/lifecycle.py STEP_CAPABILITIES")
     return found
 
 
@@ -49,7 +49,7 @@ def test_the_table_has_a_row_for_every_role_and_no_other():
 
 def test_every_capability_the_code_checks_is_in_the_table():
     unknown = {c: where for c, where in checked_in_code().items() if c not in policy.CAPABILITIES}
-    assert not unknown, f"capabilities checked in the code but missing from dashboard.policy: {unknown}"
+    assert not unknown, f"capabilities checked in the code but missing from dashboard.core.policy: {unknown}"
 
 
 def test_every_capability_in_the_table_is_checked_somewhere_and_held_by_someone():

@@ -11,8 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from dashboard import queries
-from dashboard.models import (
+from dashboard.core.models import (
     OPEN_STATES,
     BusinessItem,
     BusinessLine,
@@ -23,7 +22,8 @@ from dashboard.models import (
     SupervisionItem,
     Unit,
 )
-from dashboard.timeutil import LOCAL_TZ, Period
+from dashboard.core.timeutil import LOCAL_TZ, Period
+from dashboard.queries import units as queries
 
 TREE = {  # code: (name, name_en, parent)
     "putian": ("莆田市", "Putian", None),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from dashboard import queries, queries_catalog, queries_incidents
-from dashboard.models import OPEN_STATES, IncidentEvent
-from dashboard.timeutil import Period
+from dashboard.core.models import OPEN_STATES, IncidentEvent
+from dashboard.core.timeutil import Period
+from dashboard.queries import catalog as queries_catalog
+from dashboard.queries import incidents as queries_incidents
+from dashboard.queries import units as queries
 from tests.unit.test_queries import GRIDS, YEAR, build_mini_world
 
 

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from dashboard.models import PatrolDay, Position, Unit
-from dashboard.queries_patrol import patrol_hours_by_child
-from dashboard.timeutil import Period
+from dashboard.core.models import PatrolDay, Position, Unit
+from dashboard.core.timeutil import Period
+from dashboard.queries.patrol import patrol_hours_by_child
 from tests.unit import ui_world
 
 G1, V = ui_world.GRID, ui_world.V

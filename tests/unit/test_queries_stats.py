@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from dashboard import queries, queries_stats
-from dashboard.models import OPEN_STATES, Incident
-from dashboard.timeutil import LOCAL_TZ, Period
+from dashboard.core.models import OPEN_STATES, Incident
+from dashboard.core.timeutil import LOCAL_TZ, Period
+from dashboard.queries import stats as queries_stats
+from dashboard.queries import units as queries
 from tests.unit.test_queries import GRIDS, YEAR, build_mini_world, step_minutes
 
 

@@ -8,9 +8,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import queries, queries_catalog, queries_incidents, queries_stats
-from dashboard.models import Certificate, Incident
-from dashboard.timeutil import Period
+from dashboard.core.models import Certificate, Incident
+from dashboard.core.timeutil import Period
+from dashboard.queries import catalog as queries_catalog
+from dashboard.queries import incidents as queries_incidents
+from dashboard.queries import stats as queries_stats
+from dashboard.queries import units as queries
 
 YEAR = Period(date(2018, 1, 1), date(2018, 12, 31))
 # DESIGN.md §1, the city's own report for 2018.
@@ -21,7 +24,7 @@ PUBLISHED = {"collected": 576_647, "closed": 549_565, "closure_rate": 0.953,
 @pytest.fixture
 def Session(world):  # noqa: N802 - a session factory, named like one
     """Sessions on the seeded world (read only)."""
-    from dashboard.db import session_factory
+    from dashboard.core.db import session_factory
 
     return session_factory(world)
 

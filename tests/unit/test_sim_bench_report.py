@@ -6,7 +6,7 @@ import pytest
 
 from bench.pipeline_probe import Sample, percentile, stream_ms
 from bench.pipeline_report import Stage, render, write_section
-from feeds import schema
+from dashboard.contract import schema
 
 
 def _stage(lags: list[int]) -> Stage:

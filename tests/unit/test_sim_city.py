@@ -7,7 +7,7 @@ import numpy as np
 import shapely
 from shapely.geometry import box
 
-from dashboard.timeutil import LOCAL_TZ
+from dashboard.core.timeutil import LOCAL_TZ
 from feeds.sim_city import City, draw_severity
 from feeds.sim_lifecycle import Limits
 from feeds.sim_world import Grid, Item, World, restrict

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.timeutil import LOCAL_TZ
+from dashboard.core.timeutil import LOCAL_TZ
 from feeds.simulator import add_arguments
 
 ROOT = Path(__file__).resolve().parents[2]

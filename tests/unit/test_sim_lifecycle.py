@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from dashboard.lifecycle import STEPS
+from dashboard.core.lifecycle import STEPS
 from feeds.sim_lifecycle import Limits, Step, draw_delay, plan
 
 LIMITS = Limits(dispatch=30, accept=60, resolve=2880, check=1440)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dashboard.timeutil import LOCAL_TZ
+from dashboard.core.timeutil import LOCAL_TZ
 from feeds.sim_rhythm import (
     DAY_WEIGHTS,
     HOUR_WEIGHTS,

@@ -22,7 +22,7 @@ from bench.soak_report import (
     slope,
     write_csv,
 )
-from feeds import schema
+from dashboard.contract import schema
 
 
 def _rows(minutes: float, serve_mb_per_10min: float = 0.0, lag_per_10min: float = 0.0) -> list[dict]:

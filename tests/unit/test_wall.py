@@ -9,9 +9,9 @@ import pytest
 from flask import g
 
 from callbacks import wall as wall_cb
-from dashboard.alerting import Place, raise_alert
+from dashboard.actions.alerting import Place, raise_alert
 from dashboard.app import create_app
-from dashboard.principal import Principal
+from dashboard.core.principal import Principal
 from layouts import ids, wall
 from tests.unit import ui_world
 
@@ -138,7 +138,7 @@ def test_banner_lists_open_critical_alerts_in_the_walls_unit_only(app, Session):
 
 
 def test_acknowledged_alert_leaves_the_banner(app, Session):  # noqa: N803
-    from dashboard.models import Alert
+    from dashboard.core.models import Alert
 
     alert_id = critical(Session, key="flood")
     as_wall("putian", "city")

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from dashboard.models import (
+from dashboard.core.models import (
     BusinessItem,
     BusinessLine,
     Certificate,
@@ -22,7 +22,7 @@ from dashboard.models import (
     SupervisionItem,
     Unit,
 )
-from dashboard.timeutil import LOCAL_TZ
+from dashboard.core.timeutil import LOCAL_TZ
 
 
 def _last_afternoon() -> datetime:

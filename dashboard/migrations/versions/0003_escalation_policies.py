@@ -8,7 +8,7 @@ Create Date: 2026-12-03 21:10:00
 import sqlalchemy as sa
 from alembic import op
 
-from dashboard.escalation import DEFAULTS
+from dashboard.core.escalation import DEFAULTS
 
 revision = '0003_escalation_policies'
 down_revision = '0002_sessions'
@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('kind', 'severity', name='uq_escalation_policies_kind_severity'),
     )
-    # The seeded defaults (dashboard.escalation.DEFAULTS): severity 4 moves up fastest.
+    # The seeded defaults (dashboard.core.escalation.DEFAULTS): severity 4 moves up fastest.
     op.bulk_insert(policies, DEFAULTS)
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('waiting_since', sa.DateTime(timezone=True), nullable=True))

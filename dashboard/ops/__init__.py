@@ -1,0 +1,3 @@
+"""Running and watching the product: the web process (server), the whole product in one process
+tree (runner, runner_setup), the embedded Redis (redis_server), /healthz and /metrics (health,
+metrics) and the fan-out counters every web process reads (fanout_stats)."""

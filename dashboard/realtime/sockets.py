@@ -1,0 +1,279 @@
+"""Socket.IO for screens: authenticate on connect, one room per unit, resume on subscribe.
+
+The protocol is fixed in docs/contracts.md ("Socket.IO"). Rooms are the jurisdiction boundary:
+a socket joins `unit:<code>` only after the server has checked the unit against the caller's
+principal, and the fan-out process only ever emits to unit rooms. What let a socket in is checked
+again every ROOMS_REFRESH_S while it stays connected: a revoked token, a disabled account, a
+changed password, role or unit, or a log-in session past its lifetime ends the socket
+(`revoked`, then a disconnect).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from flask import Flask, current_app, request, session
+from flask_login import current_user
+from flask_socketio import emit, join_room, leave_room, rooms
+
+from dashboard.auth.login import app_now, login_principals, session_ends_at
+from dashboard.core.extensions import socketio
+from dashboard.core.models import Unit
+from dashboard.core.policy import may
+from dashboard.core.principal import Principal, hash_token, principal_for_token, principals_for_hashes
+from dashboard.core.services import Services
+from dashboard.realtime.replay import REPLAY_STREAMS, is_stream_id, positions_snapshot, replay
+
+log = logging.getLogger(__name__)
+
+ROOM_PREFIX = "unit:"
+# Unit rooms with a watching screen somewhere, scored by when a web process last said so; the
+# fan-out sends position batches only to these (incidents and alerts go to every room).
+ROOMS_KEY = "live:rooms"
+ROOMS_REFRESH_S = 10
+
+_registered = False
+_refreshers: set[int] = set()
+_refreshers_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What let a socket in: a bearer token (by its hash) or a browser session (its Flask-Login id,
+    and when the session passes its lifetime: None for tokens and walls' log-ins)."""
+
+    token_hash: str | None = None
+    login_id: str | None = None
+    ends_at: float | None = None
+
+
+# sid -> (grant, the principal it stood for at connect), for the sockets of this process.
+_grants: dict[str, tuple[Grant, Principal]] = {}
+_grants_lock = threading.Lock()
+
+
+class Refused(Exception):
+    """A subscribe request that is refused: a message and the offending field."""
+
+    def __init__(self, message: str, field: str | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _services() -> Services:
+    return current_app.extensions["dashboard"]
+
+
+def authenticate(auth: object) -> tuple[Principal, Grant]:
+    """The principal of a connecting socket, and what let it in: a bearer token in `auth`, else
+    the browser session."""
+    if auth is not None and not isinstance(auth, dict):
+        raise ConnectionRefusedError({"error": "auth must be an object", "field": "auth"})
+    token = (auth or {}).get("token")
+    principal = None
+    if token is not None:
+        if not isinstance(token, str) or not token:
+            raise ConnectionRefusedError({"error": "token must be a non-empty string",
+                                          "field": "auth.token"})
+        with _services().Session() as s:
+            principal = principal_for_token(s, token)
+        if principal is None:
+            raise ConnectionRefusedError({"error": "invalid or revoked token", "field": "auth.token"})
+        grant = Grant(token_hash=hash_token(token))
+    else:
+        lookup = current_app.extensions.get("dashboard.session_principal")
+        principal = lookup() if lookup is not None else None
+        if principal is None:
+            raise ConnectionRefusedError({"error": "authentication required", "field": "auth"})
+        grant = Grant(login_id=current_user.get_id(), ends_at=session_ends_at())
+    if not may(principal.role, "screens"):
+        raise ConnectionRefusedError({"error": f"role {principal.role!r} may not watch screens",
+                                      "field": "auth"})
+    return principal, grant
+
+
+def on_connect(auth: dict | None = None) -> None:
+    """Accept only authenticated screen roles; remember who the socket is and what let it in."""
+    principal, grant = authenticate(auth)
+    session["principal"] = principal
+    with _grants_lock:
+        _grants[request.sid] = (grant, principal)
+    _ensure_refresher(_services())
+
+
+def on_disconnect(reason: object = None) -> None:
+    """Forget the socket's grant."""
+    with _grants_lock:
+        _grants.pop(request.sid, None)
+
+
+def still_granted(Session, grants: list[Grant]) -> dict[Grant, Principal]:  # noqa: N803
+    """{grant: the principal it stands for now} for the grants still valid (a few queries)."""
+    hashes = sorted({g.token_hash for g in grants if g.token_hash})
+    logins = sorted({g.login_id for g in grants if g.login_id})
+    with Session.begin() as s:  # sessions found lapsed are ended for good
+        by_hash = principals_for_hashes(s, hashes) if hashes else {}
+        by_login = login_principals(s, logins) if logins else {}
+    found = {}
+    for grant in grants:
+        now = by_hash.get(grant.token_hash) if grant.token_hash else by_login.get(grant.login_id)
+        if now is not None:
+            found[grant] = now
+    return found
+
+
+def revalidate(services: Services, server, now: float | None = None) -> list[str]:
+    """Disconnect this process's sockets whose grant no longer stands for the principal they were
+    let in as (revoked, disabled, password, role or unit changed) or whose log-in session passed
+    its lifetime at `now` (epoch seconds); the sids that were ended."""
+    now = time.time() if now is None else now
+    with _grants_lock:
+        current = dict(_grants)
+    if not current:
+        return []
+    granted = still_granted(services.Session, list({grant for grant, _ in current.values()}))
+    ended = []
+    for sid, (grant, principal) in current.items():
+        expired = grant.ends_at is not None and now > grant.ends_at  # as auth.session_expired
+        if granted.get(grant) == principal and not expired:
+            continue
+        reason = "expired" if expired else "revoked" if grant not in granted else "changed"
+        log.info("socket %s of %s ended: credentials %s", sid, principal.name, reason)
+        try:
+            server.emit("revoked", {"reason": reason}, to=sid, namespace="/")
+            server.disconnect(sid, namespace="/")
+        except Exception:  # noqa: BLE001 - gone already; the grant goes either way
+            log.debug("socket %s already gone", sid, exc_info=True)
+        with _grants_lock:
+            _grants.pop(sid, None)
+        ended.append(sid)
+    return ended
+
+
+def parse_subscribe(data: object) -> tuple[str, dict[str, str | None]]:
+    """The unit code and last ids of a subscribe request, or Refused naming the bad field."""
+    if not isinstance(data, dict):
+        raise Refused("subscribe takes an object {unit, last}", None)
+    unit = data.get("unit")
+    if not isinstance(unit, str) or not unit or len(unit) > 64:
+        raise Refused("unit must be a unit code", "unit")
+    last = data.get("last") or {}
+    if not isinstance(last, dict):
+        raise Refused("last must be an object of stream ids", "last")
+    ids: dict[str, str | None] = {}
+    for name in REPLAY_STREAMS:
+        value = last.get(name)
+        if value is not None and not is_stream_id(value):
+            raise Refused(f"not a stream id: {value!r}", f"last.{name}")
+        ids[name] = value
+    return unit, ids
+
+
+def _check_unit(principal: Principal, code: str) -> None:
+    with _services().Session() as s:
+        unit = s.get(Unit, code)
+    if unit is None or not principal.covers(unit):  # one answer: foreign units cannot be probed
+        raise Refused(f"unknown unit {code!r}", "unit")
+
+
+def on_subscribe(data: object = None) -> dict:
+    """Move the socket into its unit's room, replay what it missed, then say `resumed`."""
+    principal: Principal | None = session.get("principal")
+    try:
+        if principal is None:
+            raise Refused("not authenticated", "auth")
+        unit, last = parse_subscribe(data)
+        _check_unit(principal, unit)
+    except Refused as exc:
+        refusal = {"unit": data.get("unit") if isinstance(data, dict) else None,
+                   "error": exc.message, "field": exc.field}
+        emit("refused", refusal)
+        return {"ok": False, **refusal}
+    room = ROOM_PREFIX + unit
+    for other in rooms():
+        if other.startswith(ROOM_PREFIX) and other != room:
+            leave_room(other)
+    # Join before reading the streams: anything newer than the replay then arrives live, and the
+    # screen drops what it already has by id.
+    join_room(room)
+    r = _services().redis
+    r.zadd(ROOMS_KEY, {unit: time.time()})
+    missed = replay(r, unit, last)
+    for event in missed.events:
+        emit("feed", event)
+    emit("positions", positions_snapshot(r, unit))
+    resumed = {"unit": unit, "resynced": missed.resynced, "last": missed.last}
+    emit("resumed", resumed)
+    return {"ok": True, **resumed}
+
+
+def local_unit_rooms(server) -> list[str]:
+    """Unit codes of the rooms that have a socket on this web process."""
+    try:
+        namespace_rooms = dict(server.manager.rooms.get("/", {}))
+    except RuntimeError:  # resized by another thread mid-copy; the next round catches up
+        return []
+    return [room[len(ROOM_PREFIX):] for room, members in namespace_rooms.items()
+            if isinstance(room, str) and room.startswith(ROOM_PREFIX) and members]
+
+
+def _refresh_rooms(services: Services, server, app: Flask) -> None:
+    """Keep telling the fan-out which unit rooms this process has screens in, and end the
+    sockets whose credentials were withdrawn."""
+    while socketio.server is server:
+        try:
+            units = local_unit_rooms(server)
+            if units:
+                now = time.time()
+                services.redis.zadd(ROOMS_KEY, dict.fromkeys(units, now))
+        except Exception:  # noqa: BLE001 - a Redis hiccup must not kill the refresher
+            log.warning("could not refresh %s", ROOMS_KEY, exc_info=True)
+        try:
+            revalidate(services, server, app_now(app))
+        except Exception:  # noqa: BLE001 - nor a database one; the next round tries again
+            log.warning("could not check the sockets' credentials again", exc_info=True)
+        time.sleep(ROOMS_REFRESH_S)
+
+
+def _ensure_refresher(services: Services) -> None:
+    server = socketio.server
+    with _refreshers_lock:
+        if id(server) in _refreshers:
+            return
+        _refreshers.add(id(server))
+    app = current_app._get_current_object()  # noqa: SLF001 - the app itself, for its clock
+    thread = threading.Thread(target=_refresh_rooms, args=(services, server, app),
+                              name="socketio-rooms", daemon=True)
+    thread.start()
+
+
+HANDLERS = (("connect", on_connect), ("disconnect", on_disconnect), ("subscribe", on_subscribe))
+
+
+def init_app(server: Flask, services: Services) -> None:
+    """Register the Socket.IO handlers (once per process; every later server gets them too)."""
+    global _registered
+    if _registered:
+        return
+    # Handlers registered while no server is bound are kept and given to every server that
+    # SocketIO.init_app builds, which is what an application factory needs.
+    bound, socketio.server = socketio.server, None
+    try:
+        for event, handler in HANDLERS:
+            socketio.on_event(event, handler)
+    finally:
+        socketio.server = bound
+    _registered = True
+
+
+def start_message_queue() -> None:
+    """Listen on the Socket.IO message queue now instead of at the first connection, so the first
+    screen cannot miss a push published while its subscribe is being answered."""
+    server = socketio.server
+    if server is not None and not server.manager_initialized:
+        server.manager_initialized = True
+        server.manager.initialize()
