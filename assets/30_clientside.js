@@ -263,11 +263,12 @@
       var key = JSON.stringify(view);
       if (!view || key === JSON.stringify(ready) || dc.gridLive.pendingView === key) { return dc.no_update; }
       dc.gridLive.pendingView = key;
-      var start = Date.now(), resolved = false, code = view.code || "putian";
+      var rootEl = document.querySelector("[data-root]"), root = rootEl && rootEl.getAttribute("data-root");
+      var start = Date.now(), resolved = false, code = view.code || root;
       var showsView = function (gd) {  // the map holds this view's regions (not the last view's)
         var regions = gd && gd.data ? gd.data[traceIndex(gd, "regions")] : null;
         var locs = (regions && regions.locations) || [];
-        return code === "putian" ? locs.length > 0
+        return code === root ? locs.length > 0
                                  : locs.some(function (c) { return c === code || c.indexOf(code + "-") === 0; });
       };
       var holder = document.getElementById("unit-map"), shown = document.querySelector("#unit-map .js-plotly-plot");

@@ -136,7 +136,8 @@ def issue_bench_tokens(engine: Engine) -> tuple[str, str]:
     with session_factory(engine).begin() as s:
         if not s.scalar(select(func.count()).select_from(Staff)):
             raise RuntimeError("the database has no staff after seeding")
-        return (issue_token(s, "bench-simulator", "system"), issue_token(s, "bench-screen", "wall"))
+        return (issue_token(s, "bench-simulator", "system", "putian"),
+                issue_token(s, "bench-screen", "wall", "putian"))
 
 
 SIM_MAX_SCALE = 20.0  # the simulator's --scale stops here

@@ -47,6 +47,7 @@ from dashboard.core.config import load_settings
 from dashboard.core.db import engine_for, session_factory
 from dashboard.core.models import BusinessItem, Unit
 from dashboard.core.timeutil import LOCAL_TZ
+from dashboard.core.units import root_code
 from dashboard.demo.accounts import DEMO_PASSWORD, demo_accounts
 from dashboard.queries.units import ancestors
 from dashboard.queries.views import live_positions
@@ -98,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     sim_token, _wall = issue_bench_tokens(engine)
     demo_accounts(session_factory(engine))
     chain, item, grid = plan(engine)
+    with Session(engine) as s:
+        root = root_code(s)
     base, bare_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
     children = Children(env, logs)
     stages, notes = [], []
@@ -121,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
 
             for scale, speed in zip(args.scales.split(","), args.speeds.split(","), strict=True):
                 stages.append(run_stage(float(scale), float(speed), args, browser, state, base, bare_base,
-                                        sim_token, chain, r, children, post, notes))
+                                        sim_token, chain, root, r, children, post, notes))
     finally:
         children.stop_all()
     meta = describe(args, argv, engine, notes)
@@ -143,7 +146,7 @@ def plan(engine) -> tuple[list[tuple[str, str, float, float]], str, tuple[float,
                 (grid.centroid_lon, grid.centroid_lat))
 
 
-def run_stage(scale: float, speed: float, args, browser, state, base, bare_base, token, chain, r,
+def run_stage(scale: float, speed: float, args, browser, state, base, bare_base, token, chain, root, r,
               children: Children, post, notes: list[str]) -> dict:
     """One load level: simulator on, then cold loads, drill runs and the feed-to-screen run."""
     load0 = os.getloadavg()[0]
@@ -175,7 +178,7 @@ def run_stage(scale: float, speed: float, args, browser, state, base, bare_base,
                 try:
                     page = (sb.open_city(browser, state, base, r.hlen("live:pos")) if name == "product"
                             else sb.open_bare_map(browser, bare_base, r.hlen("live:pos")))
-                    counts = {code: len(live_positions(r, code)) for code, *_ in chain}
+                    counts = {code: len(live_positions(r, code, root)) for code, *_ in chain}
                     into = out["drill" if name == "product" else "drill_bare"]
                     for level, value in sb.drill(page, chain, counts, bare=name == "bare"):
                         into.setdefault(level, []).append(value)
@@ -186,7 +189,7 @@ def run_stage(scale: float, speed: float, args, browser, state, base, bare_base,
                     if page is not None:
                         page.context.close()
         if args.trace:
-            trace_stage(browser, state, base, bare_base, chain, r, out, tag, notes)
+            trace_stage(browser, state, base, bare_base, chain, root, r, out, tag, notes)
         product = bare = None
         try:
             product = sb.open_city(browser, state, base, r.hlen("live:pos"))
@@ -211,7 +214,8 @@ def run_stage(scale: float, speed: float, args, browser, state, base, bare_base,
     return out
 
 
-def trace_stage(browser, state, base, bare_base, chain, r, out: dict, tag: str, notes: list[str]) -> None:
+def trace_stage(browser, state, base, bare_base, chain, root, r, out: dict, tag: str,
+                notes: list[str]) -> None:
     """One traced cold load and drill of the product and of the bare map page (out["traces"])."""
     out["traces"] = {}
     for name, url, st in (("product", base + "/city", state), ("bare map page", bare_base + "/map/", None)):
@@ -221,7 +225,7 @@ def trace_stage(browser, state, base, bare_base, chain, r, out: dict, tag: str, 
             sb.cold_load(browser, st, url, r.hlen("live:pos"), traces=records)
             page = (sb.open_city(browser, st, base, r.hlen("live:pos")) if st
                     else sb.open_bare_map(browser, bare_base, r.hlen("live:pos")))
-            counts = {code: len(live_positions(r, code)) for code, *_ in chain}
+            counts = {code: len(live_positions(r, code, root)) for code, *_ in chain}
             sb.drill(page, chain, counts, bare=st is None, traces=records)
         except Exception as exc:  # noqa: BLE001
             notes.append(f"- {tag}: the traced {name} run did not finish ({type(exc).__name__}: "

@@ -25,12 +25,11 @@ from sqlalchemy.orm import Session
 
 from dashboard.core.config import load_settings
 from dashboard.core.db import engine_for
+from dashboard.core.units import root_code
 from dashboard.queries.units import children, unit
 from dashboard.queries.views import live_positions
 from layouts.figures_map import TRACE_REGIONS, view_window
 from layouts.map_layers import TRACE_POSITIONS
-
-ROOT_CODE = "putian"
 
 
 class BareMap:
@@ -40,6 +39,8 @@ class BareMap:
         settings = load_settings()
         self.engine = engine_for(settings)
         self.redis = redis.Redis.from_url(os.environ["DASHBOARD_REDIS_URL"], decode_responses=True)
+        with Session(self.engine) as s:
+            self.root = root_code(s)
 
     def view(self, code: str) -> tuple[go.Figure, list[Any], str]:
         """The unit's figure, its children's buttons and its level."""
@@ -48,7 +49,7 @@ class BareMap:
             kids = children(s, code) or [here]
             regions = [(k.code, json.loads(k.boundary)) for k in kids]
             level = here.level
-        positions = live_positions(self.redis, code)
+        positions = live_positions(self.redis, code, self.root)
         centre, zoom = view_window([g for _c, g in regions])
         fig = go.Figure([
             go.Choroplethmap(geojson={"type": "FeatureCollection", "features": [
@@ -70,7 +71,7 @@ def add_bare_map(server: Flask) -> dash.Dash:
     app = dash.Dash(__name__, server=server, url_base_pathname="/map/", include_assets_files=False)
 
     def layout() -> html.Div:  # read at each load: the positions of now
-        fig, buttons, level = bare.view(ROOT_CODE)
+        fig, buttons, level = bare.view(bare.root)
         return html.Div([
             html.Div(dcc.Graph(id="bare-map", figure=fig, style={"height": "640px"}), id="unit-map"),
             html.Div(level, id="bare-level"),

@@ -66,7 +66,7 @@ def figures(view: dict | None) -> dict[str, Any]:
         grids = queries_views.grid_count(s, vs.unit)
     # The unit's own staff, wherever they are now (officers also cross into neighbouring grids).
     status = queries_views.staff_status_counts(svc.redis, assigned)
-    patrolled = queries_views.patrolled_today(svc.redis, vs.unit.code)
+    patrolled = queries_views.patrolled_today(svc.redis, vs.unit.code, svc.root())
     return {**figs, "staff_total": len(assigned), "staff_online": status["online"],
             "staff_on_duty": status["online"] + status["stale"],
             "grids": grids, "grids_patrolled": len(patrolled), "live": is_live(vs.period),
@@ -87,7 +87,7 @@ def map_rows(view: dict | None, measure: str | None = None) -> dict[str, Any]:
     with scope.session() as s:
         vs = scope.open_view(s, view)
         u = vs.unit
-        patrolled = queries_views.patrolled_today(svc.redis, u.code)
+        patrolled = queries_views.patrolled_today(svc.redis, u.code, svc.root())
         if u.level == "grid":
             own = queries.figures(s, u.code, vs.period, vs.line)
             regions = [_region(u, own, 1.0 if u.code in patrolled else 0.0)]
@@ -118,7 +118,7 @@ def map_rows(view: dict | None, measure: str | None = None) -> dict[str, Any]:
             tracks = queries_views.tracks_today(s, [p["id"] for p in queries_views.grid_staff(s, u.code)])
         highlight = _highlight(s, svc.redis, u, vs.query.get("staff"))
         geojson = boundaries.url(s, u)
-        positions = queries_views.live_positions(svc.redis, u.code)
+        positions = queries_views.live_positions(svc.redis, u.code, svc.root())
         groups = None
         if u.level in AGGREGATE_LEVELS:
             groups = queries_patrol.count_positions(positions, *queries_patrol.towns_under(s, u))
@@ -140,7 +140,7 @@ def staff_groups(view: dict | None) -> list[dict[str, Any]] | None:
         vs = scope.open_view(s, view)
         if vs.unit.level not in AGGREGATE_LEVELS:
             return None
-        positions = queries_views.live_positions(svc.redis, vs.unit.code)
+        positions = queries_views.live_positions(svc.redis, vs.unit.code, svc.root())
         return queries_patrol.count_positions(positions, *queries_patrol.towns_under(s, vs.unit))
 
 
@@ -206,7 +206,8 @@ def loop(view: dict | None) -> dict[str, Any]:
         figs = queries.figures(s, vs.unit.code, vs.period, vs.line) or queries.empty_figures()
         funnel = queries_stats.funnel(s, vs.unit, vs.period, vs.line)
     # Patrol coverage is known for today only: a past period shows no patrol count.
-    patrolled = len(queries_views.patrolled_today(svc.redis, vs.unit.code)) if is_live(vs.period) else None
+    patrolled = (len(queries_views.patrolled_today(svc.redis, vs.unit.code, svc.root()))
+                 if is_live(vs.period) else None)
     return {"funnel": funnel, "collected": figs["collected"], "patrolled": patrolled,
             "supervision": sum(figs["supervision_by_level"].values())}
 
@@ -255,7 +256,7 @@ def grid_people(view: dict | None) -> list[dict[str, Any]]:
     with scope.session() as s:
         vs = scope.open_view(s, view)
         staff = queries_views.grid_staff(s, vs.unit.code)
-    latest = {p["staff"]: p for p in queries_views.live_positions(svc.redis, vs.unit.code)}
+    latest = {p["staff"]: p for p in queries_views.live_positions(svc.redis, vs.unit.code, svc.root())}
     return [{**person, "ts": latest.get(person["id"], {}).get("ts"),
              "status": latest.get(person["id"], {}).get("status", "offline")} for person in staff]
 
@@ -267,7 +268,7 @@ def incident(incident_id: str) -> dict[str, Any] | None:
         found = queries_incidents.incident(s, incident_id)
     if found is None or principal is None:
         return None
-    if not principal.covers_codes(["putian"] + [found[k] for k in ("district", "town", "village", "grid")]):
+    if not principal.covers_codes([found[k] for k in ("district", "town", "village", "grid")]):
         return None
     return found
 

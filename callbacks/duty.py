@@ -19,7 +19,7 @@ from sqlalchemy import select
 from callbacks import scope
 from callbacks.shell_cb import status_words
 from dashboard.actions import alert_service
-from dashboard.actions.alert_actions import LADDER, ActionError
+from dashboard.actions.alert_actions import ActionError
 from dashboard.actions.alerting import alerts_in, payload, wire_time
 from dashboard.api import now
 from dashboard.auth.login import client_address
@@ -28,6 +28,7 @@ from dashboard.core.i18n import LEVEL_NAMES, SEVERITY_NAMES, lang_of, name_of, u
 from dashboard.core.models import ALERT_KINDS, AlertAck, Unit, User
 from dashboard.core.policy import may
 from dashboard.core.principal import Principal
+from dashboard.core.units import LADDER
 from dashboard.queries import roster
 from dashboard.queries.alert_order import level_rank, sql_order
 from layouts import duty as L

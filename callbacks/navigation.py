@@ -9,7 +9,9 @@ from urllib.parse import parse_qsl, urlsplit
 from dash import ClientsideFunction, Dash, Input, Output, State, no_update
 from sqlalchemy.orm import Session
 
+from callbacks import scope
 from dashboard.core.models import Unit
+from dashboard.core.units import root_code
 from dashboard.geo import boundaries
 from layouts import ids
 from layouts.components import unit_path, view_href
@@ -37,7 +39,7 @@ def filters_changed(choice: str | None, start: str | None, end: str | None, line
     old = {k: v for k, v in _query(view).items() if k in ("period", "from", "to", "line")}
     if query == old:
         return no_update
-    return view_href(unit_path(view["code"]), query)
+    return view_href(unit_path(view["code"], scope.services().root()), query)
 
 
 def show_range(choice: str | None) -> dict[str, str]:
@@ -54,7 +56,7 @@ def map_drill(click: dict | None, view: dict | None) -> Any:
     tagged = isinstance(custom, list) and len(custom) == 3 and custom[1] == DRILL_TAG
     if point.get("location") or not tagged or not view or view.get("kind") == "grid":
         return no_update
-    return view_href(unit_path(custom[0]), _query(view))
+    return view_href(unit_path(custom[0], scope.services().root()), _query(view))
 
 
 def child_links(session: Session, kids: list[Unit], view: dict) -> dict[str, dict[str, Any]]:
@@ -62,9 +64,9 @@ def child_links(session: Session, kids: list[Unit], view: dict) -> dict[str, dic
     period and line kept), the view that URL names, and its regions document's URL (prefetched).
     A drill is then a client-side callback (assets/31_drill.js): between unit views it puts the
     child's view on screen in place, and the router, seeing VIEW_SHOWN, leaves the page as it is."""
-    links = {}
+    links, root = {}, root_code(session)
     for kid in kids:
-        href = view_href(unit_path(kid.code), _query(view))
+        href = view_href(unit_path(kid.code, root), _query(view))
         links[kid.code] = {"href": href, "view": view_of(kid.code, dict(parse_qsl(urlsplit(href).query))),
                            "regions": boundaries.url(session, kid)}
     return links

@@ -23,6 +23,7 @@ from dashboard.core.models import Unit
 from dashboard.core.principal import Principal
 from dashboard.core.services import Services
 from dashboard.core.timeutil import Period, PeriodError
+from dashboard.core.units import root_code
 from layouts.period import resolve_period
 
 
@@ -66,7 +67,7 @@ class ViewRefused(Exception):
 def open_view(s: Session, view: dict[str, Any] | None, now: datetime | None = None) -> ViewScope:
     """Resolve a view store into its scope, refusing unknown units and foreign jurisdictions."""
     view = view or {}
-    code = view.get("code") or "putian"
+    code = view.get("code") or root_code(s)
     principal = current_principal()
     if principal is None:
         raise ViewRefused("forbidden")

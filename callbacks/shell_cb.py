@@ -62,12 +62,13 @@ def search_hits(text: str | None, lang: str | None, view: dict | None = None) ->
     with scope.session() as s:
         found = search(s, text, within=s.get(Unit, principal.unit_code), limit=15)
     hits: dict[str, dict[str, str]] = {}
+    root = scope.services().root()
     for u in found["units"]:
         hits.setdefault(f"unit:{u['code']}", {
             "kind": "unit", "name": unit_name(u, lang), "place": _trail(u["path"][1:], lang),
-            "href": view_href(unit_path(u["code"]), query)})
+            "href": view_href(unit_path(u["code"], root), query)})
     for person in found["staff"]:
-        href = view_href(unit_path(person.get("grid") or person.get("unit")), query)
+        href = view_href(unit_path(person.get("grid") or person.get("unit"), root), query)
         href += ("&" if "?" in href else "?") + urlencode({"staff": person["id"]})
         role = f"{t('search.staff', lang)} · {name_of(ROLE_NAMES, person['role'], lang)}"
         hits.setdefault(f"staff:{person['id']}", {

@@ -13,6 +13,7 @@ from dashboard.actions.alerting import CRITICAL, alerts_in, payload
 from dashboard.core.alert_titles import prime as prime_titles
 from dashboard.core.i18n import lang_of, unit_name
 from dashboard.core.models import Alert, Unit
+from dashboard.core.units import root_code
 from dashboard.queries.units import ancestors, children, unit_ref
 from layouts import ids, wall
 from layouts.shell import view_kind
@@ -32,9 +33,9 @@ def tour_stops(conf: dict | None) -> list[str]:
     """The codes the tour rotates through: ?views= as given, else the unit then its children;
     codes the caller may not see (or that do not exist) are left out."""
     conf = conf or {}
-    home = conf.get("home") or "putian"
     stops: list[str] = []
     with scope.session() as s:
+        home = conf.get("home") or root_code(s)
         candidates = list(conf.get("views") or [])
         if not candidates:
             try:
@@ -73,7 +74,7 @@ def open_critical(conf: dict | None, refresh: Any, stored: str | None) -> list[d
     principal = scope.current_principal()
     with scope.session() as s:
         try:
-            home = scope.open_view(s, _view(conf.get("home") or "putian")).unit
+            home = scope.open_view(s, _view(conf.get("home") or root_code(s))).unit
         except scope.ViewRefused:
             return []
         query = alerts_in(principal, ("open",), home).where(Alert.severity >= CRITICAL)

@@ -13,9 +13,12 @@ from dashboard.actions.alert_actions import Request, find_repeat, perform
 from dashboard.actions.alerting import Event
 from dashboard.core.escalation import due_alerts
 from dashboard.core.principal import Principal
+from dashboard.core.units import ROOT_LEVEL, root_code
 
-WORKER_PRINCIPAL = Principal(name="system", role="system", unit_code="putian", unit_level="city",
-                             via="worker")
+
+def worker_principal(root: str) -> Principal:
+    """The supervise worker as the actor of its escalations: a city-wide system caller."""
+    return Principal(name="system", role="system", unit_code=root, unit_level=ROOT_LEVEL, via="worker")
 
 
 def timer_request(alert_id: int, level: str) -> Request:
@@ -26,10 +29,11 @@ def timer_request(alert_id: int, level: str) -> Request:
 def escalate_due(session: Session, now: datetime, only: set[int] | None = None) -> list[Event]:
     """Escalate every open alert past its policy's wait; returns their feed events."""
     events: list[Event] = []
+    worker = worker_principal(root_code(session))
     for alert in due_alerts(session, now, only):
         req = timer_request(alert.id, alert.level)
         if find_repeat(session, alert.id, req) is not None:
             continue
-        _ack, event = perform(session, alert, req, WORKER_PRINCIPAL, source_ip=None, now=now)
+        _ack, event = perform(session, alert, req, worker, source_ip=None, now=now)
         events.append(event)
     return events

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.core.models import OPEN_STATES, Incident, Position, Staff
 from dashboard.core.timeutil import LOCAL_TZ, utcnow
+from dashboard.core.units import chain, root_code
 
 POS_KEY = "live:pos"
 COUNTS_KEY = "live:counts:{}"
@@ -101,9 +102,10 @@ def reconcile(session: Session, client: redis.Redis, now: datetime | None = None
         select(Incident.district_code, Incident.town_code, Incident.village_code, Incident.grid_code,
                Incident.state, func.count()).where(Incident.state.in_(OPEN_STATES))
         .group_by(Incident.district_code, Incident.town_code, Incident.village_code,
-                  Incident.grid_code, Incident.state))
+                  Incident.grid_code, Incident.state)).all()
+    root = root_code(session) if rows else ""  # open incidents imply a seeded tree
     for district, town, village, grid, state, n in rows:
-        for unit in ("putian", district, town, village, grid):
+        for unit in chain(root, district, town, village, grid):
             counts[(unit, state)] += n
     latest = (select(Position.staff_id, func.max(Position.ts).label("ts"))
               .where(Position.ts >= now - RECONCILE_POSITIONS).group_by(Position.staff_id).subquery())

@@ -57,7 +57,7 @@ class Intake:
         self.stop = stop
         self.timeout = timeout_s
         self.http = requests.Session()
-        self.http.headers.update({"Authorization": f"Bearer {token}", "User-Agent": "putian-simulator/1"})
+        self.http.headers.update({"Authorization": f"Bearer {token}", "User-Agent": "grid-simulator/1"})
         self._logged: Counter[str] = Counter()
 
     def post(self, path: str, body: dict) -> Reply:

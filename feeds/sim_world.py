@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.core.models import BusinessItem, BusinessLine, Staff, Unit
+from dashboard.core.units import is_under
 from feeds.sim_lifecycle import Limits
 
 # A business line started in one county is strong there and weak elsewhere (DESIGN.md §1).
@@ -129,17 +130,12 @@ def _grid_weight(population: int | None, urban: bool | None, area_km2: float | N
     return base * (1.5 if urban else 1.0) + 200.0
 
 
-def under(code: str, unit: str) -> bool:
-    """Whether a unit code lies in the subtree of another (codes extend their parent's)."""
-    return unit == "putian" or code == unit or code.startswith(unit + "-")
-
-
-def restrict(world: World, unit: str) -> World:
-    """The part of the world under one unit (all of it for the city)."""
-    if unit == "putian":
+def restrict(world: World, unit: str, root: str) -> World:
+    """The part of the world under one unit (all of it for the root, the city)."""
+    if unit == root:
         return world
-    keep = [i for i, area in enumerate(world.staff_area) if under(area, unit)]
-    grids = [g for g in world.grids if under(g.code, unit)]
+    keep = [i for i, area in enumerate(world.staff_area) if is_under(area, unit, root)]
+    grids = [g for g in world.grids if is_under(g.code, unit, root)]
     if not grids:
         raise ValueError(f"--unit: no grids under unit {unit!r}")
     if not keep:
@@ -149,4 +145,4 @@ def restrict(world: World, unit: str) -> World:
                  staff_shifts=[world.staff_shifts[i] for i in keep],
                  staff_area=[world.staff_area[i] for i in keep], areas=world.areas, grids=grids,
                  items=world.items,
-                 staff_by_grid={g: s for g, s in world.staff_by_grid.items() if under(g, unit)})
+                 staff_by_grid={g: s for g, s in world.staff_by_grid.items() if is_under(g, unit, root)})

@@ -65,8 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                         "if unset, one is issued in the database)")
     parser.add_argument("--seed", type=_ranged(int, 0, None, "an integer"), default=None,
                         help="random seed, for a repeatable city (default: random)")
-    parser.add_argument("--unit", default="putian",
-                        help="simulate only the staff and grids under this unit code (default putian)")
+    parser.add_argument("--unit", help="simulate only the staff and grids under this unit code "
+                                       "(default: the whole city)")
     parser.add_argument("--report-period", type=_ranged(float, 0.1, 3600, "seconds"), default=10.0,
                         help="wall seconds between one phone's reports at scale 1 (default 10)")
     parser.add_argument("--city-start", type=_local_time, default=None,
@@ -93,6 +93,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from dashboard.core.db import engine_for, session_factory
+    from dashboard.core.units import root_code
     from feeds.sim_city import City
     from feeds.sim_engine import Simulation
     from feeds.sim_lifecycle import LATE_FRACTION
@@ -104,7 +105,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     Session = session_factory(engine)  # noqa: N806 - a session factory
     try:
         with Session() as session:
-            world = restrict(load_world(session), args.unit)
+            root = root_code(session)
+            world = restrict(load_world(session), args.unit or root, root)
         token = args.token or os.environ.get(TOKEN_ENV) or _issue_token(Session)
     except (RuntimeError, ValueError) as exc:
         print(f"simulate: {exc}", file=sys.stderr)
@@ -142,10 +144,11 @@ def _client_host(host: str) -> str:
 
 def _issue_token(Session) -> str:  # noqa: N803 - a session factory
     from dashboard.core.principal import issue_token, revoke_token
+    from dashboard.core.units import root_code
 
     with Session.begin() as session:
         # One live simulator token at a time: an earlier run's is revoked.
         revoke_token(session, "simulator", utcnow())
-        token = issue_token(session, "simulator", "system")
+        token = issue_token(session, "simulator", "system", root_code(session))
     log.info("no %s given: issued a system token named 'simulator'", TOKEN_ENV)
     return token

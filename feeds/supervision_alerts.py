@@ -16,6 +16,7 @@ from dashboard.actions.alerting import LIVE_STATES, Event, Place, clear, live_al
 from dashboard.contract.schema import MalformedEntry
 from dashboard.core.alert_titles import MASS_SILENCE, parts
 from dashboard.core.models import ALERT_KINDS, OPEN_STATES, Alert, Incident, SupervisionItem
+from dashboard.core.units import root_code
 
 SEVERE = 3
 __all__ = ["MASS_SILENCE", "on_mass_silence", "on_reported", "on_silent", "on_stalled", "on_supervision",
@@ -110,7 +111,7 @@ def on_stalled(stream: str, last_id: str | None, since: datetime | None, now: da
     minutes = int((now - since).total_seconds() // 60) if since else None
     event = raise_alert(
         session, kind="feed_stalled", group_key=f"feed_stalled:{stream}",
-        occurrence=f"{stream}@{last_id}", cause=stream, place=Place.of_city(), severity=3,
+        occurrence=f"{stream}@{last_id}", cause=stream, place=Place.of_city(root_code(session)), severity=3,
         title_parts=parts("alert.feed_stalled.minutes", feed=stream, minutes=minutes) if minutes is not None
         else parts("alert.feed_stalled", feed=stream), now=now, level="city")
     return [event] if event else []
@@ -125,7 +126,7 @@ def on_mass_silence(session: Session, silent: int, judged: int, now: datetime) -
         return []
     event = raise_alert(
         session, kind="feed_stalled", group_key=group_key, occurrence=f"{MASS_SILENCE}@{now.isoformat()}",
-        cause=MASS_SILENCE, place=Place.of_city(), severity=3,
+        cause=MASS_SILENCE, place=Place.of_city(root_code(session)), severity=3,
         title_parts=parts("alert.mass_silence", silent=silent, judged=judged), now=now, level="city")
     return [event] if event else []
 

@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import and_, exists, or_, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from dashboard.actions.alerting import wire_time
 from dashboard.contract import schema
 from dashboard.core.models import BusinessItem, Incident, SupervisionEscalation, SupervisionItem
+from dashboard.core.units import code_at, root_code, row_chain
 
 STAGE_OF_STATE = {"reported": "dispatch", "dispatched": "accept", "accepted": "resolve",
                   "resolved": "check"}
@@ -59,34 +60,24 @@ def limit_of(item: BusinessItem, stage: str) -> timedelta:
     return timedelta(minutes=getattr(item, _LIMIT[stage].key))
 
 
-def unit_at(incident: Incident | SupervisionItem, level: str) -> str:
-    """The code of the center at a level above the incident's grid."""
-    return {"village": incident.village_code, "town": incident.town_code,
-            "district": incident.district_code, "city": "putian"}[level]
-
-
-def units_chain(row: Incident | SupervisionItem) -> list[str]:
-    """Routing chain city → grid."""
-    return ["putian", row.district_code, row.town_code, row.village_code, row.grid_code]
-
-
 def item_data(item: SupervisionItem) -> dict:
     """The ``data`` of a supervision.* entry (docs/contracts.md)."""
     return {"id": item.id, "incident": item.incident_id, "stage": item.stage, "level": item.level,
             "unit": item.unit_code, "opened_at": wire_time(item.opened_at), "due_at": wire_time(item.due_at),
             "escalations": item.escalations, "state": item.state, "closed_at": wire_time(item.closed_at),
-            "units": units_chain(item)}
+            "units": row_chain(item, root_code(object_session(item)))}
 
 
 def _escalate(session: Session, item: SupervisionItem, deadline: Deadline, now: datetime,
               out: Out) -> None:
     """Climb one level for every limit passed since the item's due time (catching up if late)."""
+    root = root_code(session)
     while item.escalations < len(LEVELS) - 1 and item.due_at <= now:
         up = LEVELS[item.escalations + 1]
         session.add(SupervisionEscalation(item_id=item.id, from_level=item.level, to_level=up,
-                                          unit_code=unit_at(item, up), at=item.due_at))
+                                          unit_code=code_at(item, up, root), at=item.due_at))
         item.escalations += 1
-        item.level, item.unit_code = up, unit_at(item, up)
+        item.level, item.unit_code = up, code_at(item, up, root)
         item.due_at = deadline.nth(item.escalations + 2)
         out.append((schema.SUPERVISION, "supervision.escalated", item_data(item)))
 

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
+from flask import current_app
 
 from dashboard.core.i18n import TABLE, t, unit_name
 from layouts.figures import placeholder_figure
@@ -28,9 +29,14 @@ def view_href(path: str, query: dict[str, Any]) -> str:
     return f"{path}?{urlencode(kept)}" if kept else path
 
 
-def unit_path(code: str) -> str:
-    """The stable URL path of a unit's view."""
-    return "/city" if code == "putian" else f"/unit/{code}"
+def root_code() -> str:
+    """The code of the unit tree's root, the city, as the running app's database holds it."""
+    return current_app.extensions["dashboard"].root()
+
+
+def unit_path(code: str, root: str) -> str:
+    """The stable URL path of a unit's view: /city for the tree's root, /unit/<code> below it."""
+    return "/city" if code == root else f"/unit/{code}"
 
 
 def dropdown_labels(lang: str) -> dict[str, str]:
@@ -80,7 +86,8 @@ def kpi(key: str, label: str, value: str = "—", sub: str = "", tone: str = "")
 
 def breadcrumb(path: list[dict[str, Any]], query: dict[str, Any], lang: str) -> dbc.Breadcrumb:
     """莆田市 › 荔城区 › … › 网格: every level but the current one is a link up."""
-    items = [{"label": unit_name(u, lang), "href": view_href(unit_path(u["code"]), query),
+    root = path[0]["code"] if path else None  # the path runs from the root down
+    items = [{"label": unit_name(u, lang), "href": view_href(unit_path(u["code"], root), query),
               "external_link": False} for u in path[:-1]]
     if path:
         items.append({"label": unit_name(path[-1], lang), "active": True})

@@ -11,6 +11,7 @@ from dash import dcc, html
 
 from dashboard.core.i18n import DEFAULT_LANG, t
 from layouts import ids
+from layouts.components import root_code
 
 GRID_CODE = re.compile(r"-g\d+$")
 
@@ -68,7 +69,7 @@ def view_of(code: str, query: dict[str, Any]) -> dict[str, Any]:
     return {"code": code, "kind": view_kind(code), "query": {k: v for k, v in query.items() if v}}
 
 
-def view_skeleton(code: str, query: dict[str, Any]) -> Any:
+def view_skeleton(code: str, query: dict[str, Any], root: str) -> Any:
     """What a page returns: the view's identity, its live stores and an empty body to render;
     nothing new (no_update) when a drill has already put this very view on screen in place
     (VIEW_SHOWN, passed to the page by the router as `view_shown`).
@@ -84,17 +85,19 @@ def view_skeleton(code: str, query: dict[str, Any]) -> Any:
         dcc.Store(id=ids.LIVE_SUB), dcc.Store(id=ids.LIVE_FEED), dcc.Store(id=ids.LIVE_FEED_MAP),
         dcc.Store(id=ids.LIVE_POSITIONS), dcc.Store(id=ids.LIVE_DIRTY, data={"n": 0}),
         html.Div(id=ids.VIEW_BODY, className="view-body"),
-    ], className="view-root")
+    ], className="view-root", **{"data-root": root})
 
 
 def city_page(**query: Any) -> html.Div:
     """Page `/city`."""
-    return view_skeleton("putian", query)
+    root = root_code()
+    return view_skeleton(root, query, root)
 
 
 def unit_page(code: str | None = None, **query: Any) -> html.Div:
     """Page `/unit/<code>`: a district, town, village or grid."""
-    return view_skeleton(code or "putian", query)
+    root = root_code()
+    return view_skeleton(code or root, query, root)
 
 
 def register_pages() -> None:

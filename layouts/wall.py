@@ -15,6 +15,7 @@ from dash import dcc, html
 
 from dashboard.core.i18n import DEFAULT_LANG, LANGS, t
 from layouts import ids
+from layouts.components import root_code
 
 # Component ids of the wall; the view's own (VIEW, VIEW_BODY, the live stores) are reused, so the
 # view's callbacks and the socket glue's client-side patches apply to the wall unchanged.
@@ -89,7 +90,7 @@ def wall_conf(home: str, query: dict[str, Any]) -> dict[str, Any]:
             "rotate": _number(query, "rotate", ROTATE, 2, 600), "lang": lang}
 
 
-def wall_page(home: str, query: dict[str, Any]) -> html.Div:
+def wall_page(home: str, query: dict[str, Any], root: str) -> html.Div:
     """The fixed frame of a wall; the body is rendered by callbacks/wall.py."""
     try:
         conf = wall_conf(home, query)
@@ -124,14 +125,16 @@ def wall_page(home: str, query: dict[str, Any]) -> html.Div:
         # The unit view itself (callbacks/view.py renders it here), laid out by assets/80_wall.css.
         html.Div(id=ids.VIEW_BODY, className="view-body wall-body"),
         html.Div(id="wall-flash-layer", className="wall-flash-layer"),
-    ], className="wall-root", **{"data-home": home})
+    ], className="wall-root", **{"data-home": home, "data-root": root})
 
 
 def wall_city_page(**query: Any) -> html.Div:
     """Page `/wall/city`."""
-    return wall_page("putian", query)
+    root = root_code()
+    return wall_page(root, query, root)
 
 
 def wall_unit_page(code: str | None = None, **query: Any) -> html.Div:
     """Page `/wall/unit/<code>`."""
-    return wall_page(code or "putian", query)
+    root = root_code()
+    return wall_page(code or root, query, root)

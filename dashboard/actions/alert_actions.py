@@ -30,11 +30,11 @@ from dashboard.core.i18n import Message
 from dashboard.core.models import Alert, AlertAck, Unit
 from dashboard.core.principal import Principal
 from dashboard.core.timeutil import LOCAL_TZ
+from dashboard.core.units import LADDER
 from dashboard.queries import roster
 
 ACTIONS = ("ack", "assign", "escalate", "snooze", "resolve", "note")
 # Centre levels from the lowest up; a desk acts on alerts at its own level or below.
-LADDER = ("grid", "village", "town", "district", "city")
 LADDER_ACTIONS = frozenset({"ack", "assign", "escalate", "snooze", "resolve"})
 CHANNELS = ("phone", "radio", "in_person", "screen")
 DEFAULT_ACK_MINUTES = 30

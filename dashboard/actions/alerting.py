@@ -15,12 +15,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, select, text, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, select, text
+from sqlalchemy.orm import Session, object_session
 
+from dashboard.core import units
 from dashboard.core.alert_titles import PARTS, derived_parts, titles
 from dashboard.core.models import Alert, Unit
 from dashboard.core.principal import Principal
+from dashboard.core.units import PARENT_LEVEL, code_at, root_code, row_chain
 
 GROUP_WINDOW = timedelta(minutes=30)
 # Occurrence keys remembered per alert; a burst larger than this in one window is counted anyway.
@@ -33,7 +35,6 @@ LIVE_STATES = ("open", "acked", "snoozed")
 # until it returns.
 QUEUE_STATES = ("open", "acked")
 # Escalation climbs from the grid's own center up to the city.
-LEVEL_UP = {"grid": "village", "village": "town", "town": "district", "district": "city"}
 
 Event = tuple[str, dict]  # (type, data) for feed:alerts, staged in the outbox (dashboard.actions.outbox)
 
@@ -51,9 +52,9 @@ class Place:
     lon: float | None = None
 
     @classmethod
-    def of_city(cls) -> Place:
-        """The whole city (feed-wide alerts)."""
-        return cls(unit_code="putian")
+    def of_city(cls, root: str) -> Place:
+        """The whole city, the tree's root (feed-wide alerts)."""
+        return cls(unit_code=root)
 
 
 def wire_time(value: datetime | None) -> str | None:
@@ -63,11 +64,7 @@ def wire_time(value: datetime | None) -> str | None:
 
 def units_of(alert: Alert) -> list[str]:
     """Routing chain from the city down to the alert's grid (or as far as it is known)."""
-    chain = ["putian"]
-    for code in (alert.district_code, alert.town_code, alert.village_code, alert.grid_code):
-        if code and code not in chain:
-            chain.append(code)
-    return chain
+    return row_chain(alert, root_code(object_session(alert)))
 
 
 def payload(alert: Alert, **extra) -> dict:
@@ -176,11 +173,7 @@ def live_alerts(session: Session, kinds: tuple[str, ...], only: set[int] | None 
 
 def under(level: str, code: str) -> ColumnElement[bool]:
     """SQL condition: the alert lies in the subtree of the unit at this level with this code."""
-    if level == "city":
-        return true()
-    column = {"district": Alert.district_code, "town": Alert.town_code,
-              "village": Alert.village_code, "grid": Alert.grid_code}[level]
-    return column == code
+    return units.under(Alert, level, code)
 
 
 def scope(principal: Principal) -> ColumnElement[bool]:
@@ -199,12 +192,10 @@ def alerts_in(principal: Principal, states: Iterable[str] = QUEUE_STATES,
 
 def next_level(level: str) -> str | None:
     """The center level above this one (None at the city)."""
-    return LEVEL_UP.get(level)
+    return PARENT_LEVEL.get(level)
 
 
 def level_unit(alert: Alert, level: str) -> str:
     """The unit code of the center at a level above the alert's grid."""
-    codes = {"city": "putian", "district": alert.district_code, "town": alert.town_code,
-             "village": alert.village_code}
-    return codes.get(level) or "putian"
+    return code_at(alert, level, root_code(object_session(alert)))
 

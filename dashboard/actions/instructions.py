@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,10 +26,11 @@ from dashboard.core import audit
 from dashboard.core.models import Alert, Incident, Instruction, SupervisionItem
 from dashboard.core.policy import may
 from dashboard.core.principal import Principal
+from dashboard.core.units import CENTER_ORDER, root_code, row_chain, under
 
 KINDS = ("supervision", "alert", "incident")
 MAX_TEXT = 500
-LEVEL_ORDER = ("city", "district", "town", "village")  # highest first
+LEVEL_ORDER = CENTER_ORDER  # highest first
 LIMIT = 200
 MAX_REQUEST_ID = 64
 WITH_DEPARTMENT = ("dispatched", "accepted")  # incident states in which a department holds the work
@@ -46,19 +47,7 @@ class InstructionError(ValueError):
 
 def within(principal: Principal, model: Any) -> ColumnElement[bool]:
     """SQL condition: the row's grid lies inside the principal's jurisdiction."""
-    if principal.unit_level == "city":
-        return true()
-    column = {"district": model.district_code, "town": model.town_code,
-              "village": model.village_code, "grid": model.grid_code}[principal.unit_level]
-    return column == principal.unit_code
-
-
-def _chain(row: Any) -> list[str]:
-    chain = ["putian"]
-    for code in (row.district_code, row.town_code, row.village_code, row.grid_code):
-        if code and code not in chain:
-            chain.append(code)
-    return chain
+    return under(model, principal.unit_level, principal.unit_code)
 
 
 def check_role(principal: Principal | None, write: bool = False) -> Principal:
@@ -144,8 +133,8 @@ def instruct(session: Session, principal: Principal, kind: Any, target_id: Any, 
                  unit_code=unit, detail={"instruction": row.id, "text": text, "incident": incident},
                  source_ip=source_ip, now=now)
     base = payload(target) if kind == "alert" else {"id": None, "incident": incident}
-    data = {**base, "unit": unit, "units": _chain(target), "target_kind": kind, "target_id": target_id,
-            "instruction": record(row), "by": principal.name}
+    data = {**base, "unit": unit, "units": row_chain(target, root_code(session)), "target_kind": kind,
+            "target_id": target_id, "instruction": record(row), "by": principal.name}
     key = outbox.stage(session, schema.ALERTS, "alert.instructed", data, now).key
     return row, key
 

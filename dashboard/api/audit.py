@@ -18,6 +18,7 @@ from dashboard.core.models import AuditEntry, Unit
 from dashboard.core.policy import may
 from dashboard.core.principal import Principal
 from dashboard.core.timeutil import LOCAL_TZ, Period, PeriodError, parse_period
+from dashboard.core.units import root_code
 from dashboard.queries import audit_export
 
 bp = Blueprint("audit_api", __name__, url_prefix="/api/v1")
@@ -62,8 +63,8 @@ def list_audit():
 
 def _entries(code: str, period: Period) -> tuple[int, list[dict]]:
     """How many entries the unit's subtree has in the period, and the first MAX_JSON_ROWS of them."""
-    query = audit_export.entries_query(code, period.utc_start, period.utc_end)
     with services().Session() as s:
+        query = audit_export.entries_query(code, period.utc_start, period.utc_end, root_code(s))
         total = s.scalar(select(func.count()).select_from(query.subquery()))
         entries = s.execute(query.order_by(AuditEntry.id).limit(MAX_JSON_ROWS)).scalars().all()
         return total, [_row(e) for e in entries]

@@ -23,6 +23,7 @@ from dashboard.contract import producer, schema
 from dashboard.core import lifecycle
 from dashboard.core.models import SOURCES, Incident, IncidentEvent
 from dashboard.core.timeutil import utcnow
+from dashboard.core.units import row_chain
 
 MAX_BATCH = 5000
 INCIDENT_FIELDS = {"id", "reported_at", "lat", "lon", "grid", "business_item", "source", "severity",
@@ -82,7 +83,7 @@ def post_positions():
         if not principal.covers_codes(row["units"]):  # answered as for a staff id that does not exist
             raise f.refuse(f"positions[{i}].staff", f"unknown staff id {row['staff']!r}")
     stream_id = producer.add(services().redis, schema.POSITIONS, schema.T_POSITIONS,
-                             {"positions": rows, "units": ["putian"]})
+                             {"positions": rows, "units": [cat.root]})
     return jsonify(accepted=len(rows), stream_id=stream_id), 202
 
 
@@ -192,8 +193,8 @@ def _load_from_db(incident_id: str) -> dict | None:
                                  .where(IncidentEvent.incident_id == incident_id))
         last_at = session.scalar(select(func.max(IncidentEvent.at))
                                  .where(IncidentEvent.incident_id == incident_id))
-    units = _catalog().units.get(row.grid_code) or ["putian", row.district_code, row.town_code,
-                                                    row.village_code, row.grid_code]
+    cat = _catalog()
+    units = cat.units.get(row.grid_code) or row_chain(row, cat.root)
     state = {"state": row.state, "version": max(int(version or 0), 1),
              "department": row.department_code or "", "units": json.dumps(units),
              "at": f.stamp(last_at or row.reported_at), "reported_at": f.stamp(row.reported_at),

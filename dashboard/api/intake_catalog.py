@@ -19,24 +19,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.core.models import BusinessItem, Department, Staff, Unit
-from dashboard.geo.units import GridLocator
+from dashboard.core.units import NoRootError, chain, root_code
+from dashboard.geo.locate import GridLocator
 
 RELOAD_S = 30.0
-
-
-def chain(unit_code: str, district: str | None, town: str | None, village: str | None) -> list[str]:
-    """Unit codes from the city down to ``unit_code`` (the routing list of an event)."""
-    codes = ["putian"]
-    for code in (district, town, village, unit_code):
-        if code and code not in codes:
-            codes.append(code)
-    return codes
 
 
 @dataclass
 class Catalog:
     """Known codes and the city's geometry; ``locate`` finds the grid of a point."""
 
+    root: str = ""  # the tree's root (the city); empty before a city is seeded
     units: dict[str, list[str]] = field(default_factory=dict)  # code -> chain
     grids: set[str] = field(default_factory=set)
     staff: dict[str, tuple[str, str | None, list[str]]] = field(default_factory=dict)
@@ -65,10 +58,14 @@ class Catalog:
 
 def load_catalog(session: Session) -> Catalog:
     """Read every code the intake checks against."""
-    cat = Catalog()
+    try:
+        cat = Catalog(root=root_code(session))
+    except NoRootError:
+        return Catalog(loaded_at=time.monotonic())
     grid_rows = []
     for unit in session.scalars(select(Unit)):
-        cat.units[unit.code] = chain(unit.code, unit.district_code, unit.town_code, unit.village_code)
+        cat.units[unit.code] = chain(cat.root, unit.district_code, unit.town_code, unit.village_code,
+                                     unit.code)
         if unit.level == "grid":
             cat.grids.add(unit.code)
             grid_rows.append(unit)
@@ -79,8 +76,8 @@ def load_catalog(session: Session) -> Catalog:
     for row in session.execute(select(Staff.id, Staff.role, Staff.grid_code, Staff.unit_code,
                                       Staff.district_code, Staff.town_code, Staff.village_code)):
         cat.staff[row.id] = (row.role, row.grid_code,
-                             chain(row.grid_code or row.unit_code, row.district_code, row.town_code,
-                                   row.village_code))
+                             chain(cat.root, row.district_code, row.town_code, row.village_code,
+                                   row.grid_code or row.unit_code))
     for code, line, severity in session.execute(select(BusinessItem.code, BusinessItem.line_code,
                                                        BusinessItem.default_severity)):
         cat.items[code] = (line, severity)
@@ -91,7 +88,7 @@ def load_catalog(session: Session) -> Catalog:
 
 
 def _grid_locator(grid_rows: list[Unit]) -> GridLocator | None:
-    """dashboard.geo.units's GridLocator over (code, geometry) pairs of the stored grids."""
+    """dashboard.geo.locate's GridLocator over (code, geometry) pairs of the stored grids."""
     pairs = [(u.code, shape(json.loads(u.boundary))) for u in grid_rows if u.boundary]
     return GridLocator(pairs) if pairs else None
 

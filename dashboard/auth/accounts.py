@@ -96,7 +96,7 @@ def find_user(session: Session, username: str) -> User | None:
     return session.execute(select(User).where(User.username == username)).scalar()
 
 
-def create_user(session: Session, username: str, password: str, role: str, unit_code: str = "putian",
+def create_user(session: Session, username: str, password: str, role: str, unit_code: str,
                 department: str | None = None, display_name: str = "", actor: str = "cli",
                 source_ip: str | None = None, now: datetime | None = None) -> User:
     """Create an account (audited); AccountError names a bad field."""

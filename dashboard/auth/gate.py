@@ -17,6 +17,7 @@ from dashboard.auth.words import page_lang, texts
 from dashboard.core.models import Unit
 from dashboard.core.policy import may
 from dashboard.core.principal import Principal
+from dashboard.core.units import root_code
 from dashboard.geo import boundaries
 
 # Reached without a session: the log-in pages, health checks, static files, and Socket.IO (whose
@@ -51,7 +52,7 @@ def _refuse_page(status: int, key: str, principal: Principal | None = None):
 def home_of(principal: Principal) -> str:
     """Where a principal lands: its wall, the city view, or its own unit's view."""
     if may(principal.role, "wall.screen"):
-        return principal.wall_path or default_wall_path(principal.unit_code)
+        return principal.wall_path or default_wall_path(principal.unit_code, principal.unit_level)
     return "/city" if principal.unit_level == "city" else f"/unit/{principal.unit_code}"
 
 
@@ -71,12 +72,12 @@ def _wall_exchange(token: str):
     return response
 
 
-def _unit_of_path(path: str) -> str | None:
+def _unit_of_path(path: str, root: str) -> str | None:
     parts = [p for p in path.split("/") if p]
     if parts[:1] == ["wall"]:
         parts = parts[1:]
     if parts == ["city"] or not parts:
-        return "putian"
+        return root
     if len(parts) >= 2 and parts[0] == "unit":
         return parts[1]
     return None
@@ -90,10 +91,10 @@ def page_allowed(principal: Principal, path: str) -> bool:
         return False
     if path == "/duty" or path.startswith("/duty/"):
         return may(principal.role, "desk")
-    code = _unit_of_path(path)
-    if code is None:
-        return True
     with current_app.extensions["dashboard"].Session() as s:
+        code = _unit_of_path(path, root_code(s))
+        if code is None:
+            return True
         unit = s.get(Unit, code)
     return unit is None or principal.covers(unit)  # an unknown unit gets the view's "not found"
 

@@ -13,17 +13,18 @@ from dashboard.core.models import ApiToken, Unit
 from dashboard.core.policy import may
 from dashboard.core.principal import Principal, hash_token
 from dashboard.core.timeutil import utcnow
+from dashboard.core.units import ROOT_LEVEL
 
 
-def default_wall_path(unit_code: str) -> str:
-    """The wall URL of a unit: /wall/city for the city, else /wall/unit/<code>."""
-    return "/wall/city" if unit_code == "putian" else f"/wall/unit/{unit_code}"
+def default_wall_path(unit_code: str, unit_level: str) -> str:
+    """The wall URL of a unit: /wall/city for the root (the city), else /wall/unit/<code>."""
+    return "/wall/city" if unit_level == ROOT_LEVEL else f"/wall/unit/{unit_code}"
 
 
 def wall_principal(tok: ApiToken, unit_level: str) -> Principal:
     """The principal of a wall session opened from this token."""
     return Principal(name=tok.name, role="wall", unit_code=tok.unit_code, unit_level=unit_level,
-                     wall_path=tok.wall_path or default_wall_path(tok.unit_code), via="session")
+                     wall_path=tok.wall_path or default_wall_path(tok.unit_code, unit_level), via="session")
 
 
 @dataclass(frozen=True)

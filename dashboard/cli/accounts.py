@@ -13,6 +13,7 @@ from dashboard.auth.accounts import LOGIN_ROLES, AccountError, create_user, set_
 from dashboard.core import audit_anchor
 from dashboard.core.models import Unit, User
 from dashboard.core.timeutil import PeriodError, parse_period
+from dashboard.core.units import root_code
 from dashboard.queries import audit_export
 
 COMMANDS = ("add", "passwd", "move", "disable", "enable", "list-accounts", "audit-verify", "audit-export")
@@ -23,7 +24,7 @@ def add_arguments(sub) -> None:
     add = sub.add_parser("add", help="create a log-in account; the password is read from standard input")
     add.add_argument("name", help="the log-in name")
     add.add_argument("--role", required=True, choices=LOGIN_ROLES)
-    add.add_argument("--unit", default="putian", help="jurisdiction unit code (default putian)")
+    add.add_argument("--unit", help="jurisdiction unit code (default: the city)")
     add.add_argument("--department", help="department code (liaison accounts)")
     add.add_argument("--display-name", default="", help="the name shown on screens")
     passwd = sub.add_parser("passwd", help="set a new password, read from standard input")
@@ -40,7 +41,7 @@ def add_arguments(sub) -> None:
     verify.add_argument("--checkpoints-from", metavar="LOG", action="append", default=[],
                         help="a log file: its 'audit checkpoint' lines are checked too (repeatable)")
     export = sub.add_parser("audit-export", help="write the audit log of a unit and period as CSV")
-    export.add_argument("--unit", default="putian")
+    export.add_argument("--unit", help="unit code (default: the city, all entries)")
     export.add_argument("--from", dest="from_", metavar="YYYY-MM-DD")
     export.add_argument("--to", metavar="YYYY-MM-DD")
 
@@ -63,6 +64,7 @@ def run(Session, args: argparse.Namespace, settings=None) -> int:  # noqa: N803 
         if command == "add":
             password = read_password()
             with Session.begin() as s:
+                args.unit = args.unit or root_code(s)
                 create_user(s, args.name, password, args.role, args.unit, args.department,
                             display_name=args.display_name)
             print(f"account {args.name} created ({args.role}, unit {args.unit})")
@@ -144,6 +146,7 @@ def _export(Session, args: argparse.Namespace) -> int:  # noqa: N803
         print(f"error: --{exc.field}: {exc}", file=sys.stderr)
         return 2
     with Session() as s:
+        args.unit = args.unit or root_code(s)
         if s.get(Unit, args.unit) is None:
             print(f"error: --unit: unknown unit code {args.unit!r}", file=sys.stderr)
             return 2

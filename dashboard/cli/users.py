@@ -19,6 +19,7 @@ from dashboard.core.models import ROLES, ApiToken, Department, Unit
 from dashboard.core.policy import may
 from dashboard.core.principal import TOKEN_DAYS, issue_token, revoke_token
 from dashboard.core.timeutil import utcnow
+from dashboard.core.units import ROOT_LEVEL, root_code
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     token = sub.add_parser("token", help="create a bearer token; prints it alone on the last line")
     token.add_argument("name", help="who or what holds the token (a device, a system, a wall)")
     token.add_argument("--role", required=True, choices=ROLES)
-    token.add_argument("--unit", help="jurisdiction unit code (default putian; a wall's comes from its path)")
+    token.add_argument("--unit", help="jurisdiction unit code (default the city; a wall: its path)")
     token.add_argument("--department", help="department code (liaison and department systems)")
     token.add_argument("--wall-path", help="the one wall URL a wall token opens: /wall/city or "
                                            "/wall/unit/<code> (default: its unit's wall)")
@@ -75,14 +76,15 @@ def _run(Session, args: argparse.Namespace, settings: Settings | None = None) ->
     return _unknown(command)
 
 
-def _wall_unit(args: argparse.Namespace) -> str | None:
+def _wall_unit(args: argparse.Namespace, root: str) -> str | None:
     """Check --wall-path against the role and --unit; the unit a wall path names, or an error line."""
     from dashboard.auth.login import default_wall_path
 
     if not may(args.role, "wall.screen"):
         return "error: --wall-path: only a wall token opens a wall URL" if args.wall_path else None
-    path = args.wall_path or default_wall_path(args.unit or "putian")
-    code = "putian" if path == "/wall/city" else path.removeprefix("/wall/unit/")
+    unit = args.unit or root
+    path = args.wall_path or default_wall_path(unit, ROOT_LEVEL if unit == root else "")
+    code = root if path == "/wall/city" else path.removeprefix("/wall/unit/")
     if not path.startswith(("/wall/city", "/wall/unit/")) or "/" in code or not code:
         return f"error: --wall-path: expected /wall/city or /wall/unit/<code>, got {path!r}"
     if args.unit and args.unit != code:
@@ -92,14 +94,15 @@ def _wall_unit(args: argparse.Namespace) -> str | None:
 
 
 def _token(Session, args: argparse.Namespace) -> int:  # noqa: N803
-    problem = _wall_unit(args)
-    if not problem and not 1 <= args.days <= 3650:
-        problem = f"error: --days: must be 1-3650, got {args.days}"
-    if problem:
-        print(problem, file=sys.stderr)
-        return 2
-    args.unit = args.unit or "putian"
     with Session.begin() as session:
+        root = root_code(session)
+        problem = _wall_unit(args, root)
+        if not problem and not 1 <= args.days <= 3650:
+            problem = f"error: --days: must be 1-3650, got {args.days}"
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
+        args.unit = args.unit or root
         if session.get(Unit, args.unit) is None:
             print(f"error: --unit: unknown unit code {args.unit!r}", file=sys.stderr)
             return 2

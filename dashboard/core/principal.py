@@ -23,7 +23,7 @@ class Principal:
 
     name: str
     role: str
-    unit_code: str = "putian"
+    unit_code: str
     unit_level: str = "city"
     department_code: str | None = None
     wall_path: str | None = None
@@ -50,7 +50,7 @@ def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-def issue_token(session: Session, name: str, role: str, unit_code: str = "putian",
+def issue_token(session: Session, name: str, role: str, unit_code: str,
                 department_code: str | None = None, wall_path: str | None = None,
                 now: datetime | None = None, days: int | None = TOKEN_DAYS) -> str:
     """Create a token row and return the token itself (shown once, stored hashed); it expires

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import redis
 from sqlalchemy import Engine
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.core.config import Settings
 from dashboard.core.db import engine_for, session_factory
+from dashboard.core.units import root_code
 
 
 @dataclass
@@ -20,6 +21,7 @@ class Services:
     engine: Engine
     Session: sessionmaker[Session]
     redis: redis.Redis
+    _root: str | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -31,6 +33,13 @@ class Services:
                                       health_check_interval=30, socket_keepalive=True)
         return cls(settings=settings, engine=engine, Session=session_factory(engine, settings.audit_key()),
                    redis=client)
+
+    def root(self) -> str:
+        """The code of the unit tree's root, the city (read once per database)."""
+        if self._root is None:
+            with self.Session() as s:
+                self._root = root_code(s)
+        return self._root
 
     def close(self) -> None:
         """Release connections."""

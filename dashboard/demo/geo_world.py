@@ -23,12 +23,10 @@ from dashboard.demo.places import (
     DISTRICTS,
     TOWNS,
     Town,
-    english_name,
-    pinyin_code,
-    strip_suffix,
 )
 from dashboard.demo.places_villages import village_names
 from dashboard.geo.model import UnitSpec
+from dashboard.geo.names import english_name, pinyin_code, strip_suffix
 from dashboard.geo.partition import by_centres, by_kmeans, by_seeds, merge
 
 GRID_TOTAL = 2408

@@ -11,7 +11,7 @@ import random
 import zlib
 from collections.abc import Iterator
 
-from dashboard.demo.places import pinyin_code, strip_suffix
+from dashboard.geo.names import pinyin_code, strip_suffix
 
 # Real (or long-standing) names by town. Streets list communities; towns list villages and the
 # community at their seat. The report's places: 长寿社区, 兴安社区, 帽山村.

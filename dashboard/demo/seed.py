@@ -23,6 +23,8 @@ from dashboard.demo.people import staff_columns
 from dashboard.demo.seed_history import history_scale, seed_history
 from dashboard.demo.seed_load import insert_columns, insert_dicts, prepare_session
 from dashboard.demo.seed_world import centre_rows, grid_infos, unit_rows, world_arrays
+from dashboard.demo.world import build_world_units
+from dashboard.geo.io import load_geojson_units
 
 SEED_VERSION = "1"
 STEPS = 15
@@ -42,9 +44,8 @@ def world_is_seeded(engine: Engine) -> bool:
 
 def load_units(geo_file: str | None) -> list:
     """The geography: an imported GeoJSON file, or the built-in Putian world."""
-    from dashboard.geo import units as geo
 
-    return geo.load_geojson_units(geo_file) if geo_file else geo.build_world_units()
+    return load_geojson_units(geo_file) if geo_file else build_world_units()
 
 
 def seed_world(engine: Engine, progress: bool = True, geo_file: str | None = None,
@@ -130,7 +131,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
     """Seed the configured database; prints a summary of counts."""
-    from dashboard.geo.units import GeoImportError
+    from dashboard.geo.model import GeoImportError
 
     if not args.no_progress:
         print("seed: building the geography…", file=sys.stderr, flush=True)

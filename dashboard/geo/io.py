@@ -16,8 +16,8 @@ import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from dashboard.demo.places import english_name
 from dashboard.geo.model import LEVELS, GeoImportError, UnitSpec
+from dashboard.geo.names import english_name
 
 REQUIRED = ("code", "name", "level", "parent")
 # A child may stick out of its parent by this share of its own area (digitising noise).

@@ -35,7 +35,7 @@ class UnitSpec:
     sort_key: int
 
     def path(self, city_code: str) -> list[str]:
-        """Codes from the city down to this unit: ['putian', 'licheng', ..., self.code]."""
+        """Codes from the city down to this unit: [city, district, ..., self.code]."""
         if self.level == "city":
             return [self.code]
         chain = [city_code, self.district_code, self.town_code, self.village_code]

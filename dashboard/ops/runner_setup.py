@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from dashboard.core.config import Settings
 from dashboard.core.db import engine_for, session_factory, upgrade
-from dashboard.core.models import Unit
 from dashboard.core.principal import issue_token, revoke_token
 from dashboard.core.timeutil import utcnow
+from dashboard.core.units import NoRootError, root_code
 from dashboard.demo.accounts import demo_accounts
 from dashboard.demo.seed import seed_world, world_is_seeded
 from dashboard.ops.server import display_url
@@ -29,14 +27,16 @@ def issue_run_tokens(Session) -> dict[str, str]:  # noqa: N803 - a session facto
     """Fresh tokens for this run's simulator and for a city wall; earlier runs' are revoked."""
     now = utcnow()
     with Session.begin() as s:
-        if s.scalar(select(Unit.code).where(Unit.code == "putian")) is None:
+        try:
+            root = root_code(s)
+        except NoRootError:
             print("no city unit in the database: no tokens issued", flush=True)
             return {}
         tokens = {}
         for key, name, role, wall in (("simulator", SIM_TOKEN_NAME, "system", None),
                                       ("wall", WALL_TOKEN_NAME, "wall", "/wall/city")):
             revoke_token(s, name, now)
-            tokens[key] = issue_token(s, name, role, "putian", wall_path=wall, now=now)
+            tokens[key] = issue_token(s, name, role, root, wall_path=wall, now=now)
     return tokens
 
 

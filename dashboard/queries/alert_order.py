@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import case
 
-from dashboard.actions.alert_actions import LADDER
 from dashboard.core.models import Alert
+from dashboard.core.units import LADDER
 
 # (row field, direction): the fields every alert row carries (dashboard.actions.alerting.payload + rank).
 ORDER: tuple[tuple[str, str], ...] = (("severity", "desc"), ("level_rank", "desc"),

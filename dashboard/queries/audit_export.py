@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from dashboard.core.audit import canonical
 from dashboard.core.models import AuditEntry, Unit
 from dashboard.core.timeutil import LOCAL_TZ
+from dashboard.core.units import root_code
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -43,7 +44,7 @@ def in_subtree(unit_code: str):
     return AuditEntry.unit_code.in_(codes)
 
 
-def entries_query(unit_code: str | None, start: datetime, end: datetime, root: str = "putian"):
+def entries_query(unit_code: str | None, start: datetime, end: datetime, root: str):
     """Entries of a unit's subtree (all of them for the root) in [start, end)."""
     query = select(AuditEntry).where(AuditEntry.at >= start, AuditEntry.at < end)
     if unit_code and unit_code != root:
@@ -58,7 +59,8 @@ def export_csv(session: Session, out: TextIO, unit_code: str | None, start: date
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     count = 0
-    for row in session.execute(entries_query(unit_code, start, end).order_by(AuditEntry.id)).scalars():
+    query = entries_query(unit_code, start, end, root_code(session)).order_by(AuditEntry.id)
+    for row in session.execute(query).scalars():
         writer.writerow([safe_cell(v) for v in (
             row.id, local_time(row.at), row.actor, row.action, row.target, row.unit_code,
             canonical(row.detail), row.source_ip, row.prev_hash, row.hash)])

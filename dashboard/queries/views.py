@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.core.models import BusinessItem, Incident, Position, Staff, SupervisionItem, Unit
 from dashboard.core.timeutil import LOCAL_TZ, iso, local_today, utcnow
+from dashboard.core.units import is_under
 from dashboard.queries.units import CHILD_LEVEL, LEVEL_COLUMN, subtree
 
 # What "online" means, in one place: screens, lists and map aggregates all call staff_status.
@@ -95,12 +96,8 @@ def staff_status(ts: str | None, now: datetime | None = None) -> str:
     return "stale" if age <= STALE_SECONDS else "offline"
 
 
-def _under(code: str, grid: str | None) -> bool:
-    # Codes are hierarchical (putian → licheng → licheng-zhenhai → …-g01): a prefix test suffices.
-    return code == "putian" or (grid is not None and (grid == code or grid.startswith(code + "-")))
-
-
-def live_positions(client: redis.Redis, code: str, now: datetime | None = None) -> list[dict[str, Any]]:
+def live_positions(client: redis.Redis, code: str, root: str,
+                   now: datetime | None = None) -> list[dict[str, Any]]:
     """Latest position of every person under the unit (live:pos), with online/stale/offline."""
     now = now or utcnow()
     out = []
@@ -109,7 +106,7 @@ def live_positions(client: redis.Redis, code: str, now: datetime | None = None) 
             pos = orjson.loads(raw)
         except orjson.JSONDecodeError:
             continue
-        if _under(code, pos.get("grid")):
+        if is_under(pos.get("grid"), code, root):
             out.append({"staff": staff, "lat": pos["lat"], "lon": pos["lon"], "ts": pos.get("ts"),
                         "grid": pos.get("grid"), "role": pos.get("role"),
                         "status": staff_status(pos.get("ts"), now)})
@@ -133,10 +130,10 @@ def staff_status_counts(client: redis.Redis, staff_ids: list[str],
     return counts
 
 
-def patrolled_today(client: redis.Redis, code: str, now: datetime | None = None) -> set[str]:
+def patrolled_today(client: redis.Redis, code: str, root: str, now: datetime | None = None) -> set[str]:
     """Grid codes under the unit patrolled today (live:patrolled:<local date>)."""
     members = client.smembers(f"live:patrolled:{local_today(now).isoformat()}")
-    return {g for g in members if _under(code, g)}
+    return {g for g in members if is_under(g, code, root)}
 
 
 def live_position(client: redis.Redis, staff_id: str, now: datetime | None = None) -> dict[str, Any] | None:

@@ -16,8 +16,8 @@ import redis
 
 from dashboard.contract import schema
 from dashboard.contract.schema import id_key
+from dashboard.core.units import is_under
 
-CITY = "putian"
 LIVE_POS = "live:pos"
 REPLAY_STREAMS = {"incidents": schema.INCIDENTS, "supervision": schema.SUPERVISION,
                   "alerts": schema.ALERTS}
@@ -49,13 +49,6 @@ class StreamState:
 def is_stream_id(value: object) -> bool:
     """Whether a value looks like a Redis stream id ('<ms>-<seq>')."""
     return isinstance(value, str) and bool(_STREAM_ID.match(value))
-
-
-def in_unit(unit: str, grid: str | None) -> bool:
-    """Whether a grid lies under a unit; codes nest by prefix (docs/contracts.md "Units")."""
-    if unit == CITY:
-        return True
-    return grid is not None and (grid == unit or grid.startswith(unit + "-"))
 
 
 def stream_state(r: redis.Redis, stream: str) -> StreamState:
@@ -129,7 +122,7 @@ def replay(r: redis.Redis, unit: str, last: dict[str, str | None]) -> Replay:
     return result
 
 
-def positions_snapshot(r: redis.Redis, unit: str) -> dict:
+def positions_snapshot(r: redis.Redis, unit: str, root: str) -> dict:
     """The latest position of everyone under `unit`, as a `positions` event."""
     head = stream_state(r, schema.POSITIONS).head
     items = []
@@ -138,6 +131,6 @@ def positions_snapshot(r: redis.Redis, unit: str) -> dict:
             pos = json.loads(raw)
         except ValueError:
             continue
-        if isinstance(pos, dict) and in_unit(unit, pos.get("grid")):
+        if isinstance(pos, dict) and is_under(pos.get("grid"), unit, root):
             items.append({"staff": staff, **pos})
     return {"id": head, "positions": items, "snapshot": True}

@@ -205,7 +205,7 @@ def on_subscribe(data: object = None) -> dict:
     missed = replay(r, unit, last)
     for event in missed.events:
         emit("feed", event)
-    emit("positions", positions_snapshot(r, unit))
+    emit("positions", positions_snapshot(r, unit, _services().root()))
     resumed = {"unit": unit, "resynced": missed.resynced, "last": missed.last}
     emit("resumed", resumed)
     return {"ok": True, **resumed}

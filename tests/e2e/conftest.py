@@ -43,7 +43,7 @@ def stack(request, world_dir: Path, tmp_path_factory) -> Iterator[Stack]:
     client.flushdb()
     username = f"e2e-leader-{uuid.uuid4().hex[:8]}"
     with session_factory(engine).begin() as s:
-        system = issue_token(s, "e2e-system", "system")
+        system = issue_token(s, "e2e-system", "system", "putian")
         create_user(s, username, PASSWORD, "leader", "putian")
     data_dir = tmp_path_factory.mktemp(f"e2e-{request.param}")
     env = stack_env(engine.url.render_as_string(hide_password=False), REDIS_URL, data_dir, free_port())

@@ -71,7 +71,7 @@ def credentials(env: dict[str, str], role: str = "leader") -> tuple[str, str, st
     try:
         with session_factory(engine).begin() as s:
             create_user(s, username, password, role, "putian", actor="screenshots")
-            return issue_token(s, "screenshots-sim", "system"), username, password
+            return issue_token(s, "screenshots-sim", "system", "putian"), username, password
     finally:
         engine.dispose()
 

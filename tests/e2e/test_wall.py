@@ -90,7 +90,7 @@ def wall_stack(request, world_dir: Path, tmp_path_factory) -> Iterator[WallStack
     client.flushdb()
     tag = uuid.uuid4().hex[:8]
     with session_factory(engine).begin() as s:
-        system = issue_token(s, f"e2e-wall-system-{tag}", "system")
+        system = issue_token(s, f"e2e-wall-system-{tag}", "system", "putian")
         wall = issue_token(s, f"e2e-wall-{tag}", "wall", "putian", wall_path="/wall/city")
         duty = issue_token(s, f"e2e-wall-duty-{tag}", "duty", "putian")
     data_dir = tmp_path_factory.mktemp(f"e2e-wall-{request.param}")
@@ -296,7 +296,7 @@ def test_wall_survives_a_server_restart_and_resumes_with_missed_events(wall_page
     factory = session_factory(wall_stack.engine)
     with factory.begin() as s:
         alert = s.get(Alert, acked_later)
-        desk = Principal("e2e-duty", "duty")
+        desk = Principal("e2e-duty", "duty", "putian")
         _, (type_, data) = perform(s, alert, parse_request("ack", {"note": "现场处置"}), desk,
                                    source_ip="127.0.0.1", now=datetime.now(UTC) + timedelta(seconds=1))
         outbox.stage(s, schema.ALERTS, type_, data)

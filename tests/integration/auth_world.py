@@ -69,10 +69,15 @@ def add_account(Session, username: str, role: str, unit: str, department: str | 
         create_user(s, username, PASSWORD, role, unit, department, actor="test")
 
 
+def wall_of(unit: str) -> str:
+    """The wall URL of a unit of the demo world (its root, the city, is `putian`)."""
+    return default_wall_path(unit, "city" if unit == "putian" else "below the city")
+
+
 def add_token(Session, name: str, role: str, unit: str) -> str:  # noqa: N803
     """A bearer token (a wall's opens its unit's wall URL)."""
     with Session.begin() as s:
-        wall = default_wall_path(unit) if role == "wall" else None
+        wall = wall_of(unit) if role == "wall" else None
         return issue_token(s, name, role, unit, department_code="citymgmt" if role == "system" else None,
                            wall_path=wall)
 

@@ -179,7 +179,8 @@ def test_the_same_request_several_times_at_once_acts_once(desk, way):
 
 @pytest.mark.parametrize("role", ["viewer", "liaison", "wall", "system"])
 def test_only_duty_roles_act_whoever_calls_the_service(desk, role):
-    caller = Principal(name=f"a-{role}", role=role)  # a city-wide caller: jurisdiction is no obstacle
+    # a city-wide caller: jurisdiction is no obstacle
+    caller = Principal(name=f"a-{role}", role=role, unit_code="putian")
     with pytest.raises(ActionError) as refused:
         act(desk.services, caller, desk.alert, "resolve", {}, None, utcnow())
     assert refused.value.status == 403 and str(refused.value) == f"role '{role}' may not act on alerts"

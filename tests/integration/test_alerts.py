@@ -25,7 +25,7 @@ from dashboard.core.models import Alert, Incident
 from dashboard.core.principal import Principal
 from feeds.supervisor import Supervisor
 
-DUTY = Principal(name="duty1", role="duty")  # a city desk
+DUTY = Principal(name="duty1", role="duty", unit_code="putian")  # a city desk
 
 
 @pytest.fixture

@@ -98,7 +98,7 @@ def test_passwords_are_stored_as_argon2_hashes(site):
         stored = s.scalar(select(User.password_hash).where(User.username == "zhenhai"))
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
     with site.Session.begin() as s:
-        create_user(s, "twin", PASSWORD, "viewer")
+        create_user(s, "twin", PASSWORD, "viewer", "putian")
     with site.Session() as s:
         twin = s.scalar(select(User.password_hash).where(User.username == "twin"))
     assert twin != stored  # salted

@@ -20,7 +20,6 @@ import redis
 import socketio
 
 from dashboard.auth.accounts import AccountError, create_user
-from dashboard.auth.login import default_wall_path
 from dashboard.core.db import session_factory
 from dashboard.core.lifecycle import STEP_CAPABILITIES
 from dashboard.core.models import CENTER_LEVELS, ROLES, Alert
@@ -39,6 +38,7 @@ from tests.integration.auth_world import (
     covers,
     serving,
     view_allowed,
+    wall_of,
 )
 from tests.integration.authz_surfaces import SURFACES, Caller
 from tests.integration.realtime_support import CHENGXIANG_GRID, LICHENG_GRID
@@ -105,8 +105,8 @@ def _as(site, role: str, level: str) -> tuple[Browser, str, str]:
     if role in SESSION_ROLES:
         assert browser.login(secret).status_code == 303
     elif may(role, "wall.screen"):
-        opened = browser.get(f"{default_wall_path(unit)}?token={secret}")  # swapped for a session
-        assert opened.status_code == 303 and opened.headers["Location"] == default_wall_path(unit)
+        opened = browser.get(f"{wall_of(unit)}?token={secret}")  # swapped for a session
+        assert opened.status_code == 303 and opened.headers["Location"] == wall_of(unit)
     return browser, secret, unit
 
 
@@ -123,7 +123,7 @@ def test_matrix(site, role, level):
         inside = covers(unit, target)
         page = "/city" if target == "putian" else f"/unit/{target}"
         check("page", target, may(role, "views") and inside, browser.get(page).status_code == 200)
-        wall = default_wall_path(target)
+        wall = wall_of(target)
         if may(role, "wall.screen"):
             answer = browser.get(f"{wall}?token={secret}")  # swapped for a session, then the bare URL
             opened = answer.status_code == 303 and answer.headers["Location"] == wall \

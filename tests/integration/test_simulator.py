@@ -39,7 +39,7 @@ def sim_token(world):
 
     Session = session_factory(world)  # noqa: N806
     with Session.begin() as s:
-        token = issue_token(s, "test-simulator", "system")
+        token = issue_token(s, "test-simulator", "system", "putian")
     yield token
     with Session.begin() as s:
         s.execute(delete(ApiToken).where(ApiToken.name == "test-simulator"))
@@ -74,7 +74,7 @@ def _world_part(world):
     from dashboard.core.db import session_factory
 
     with session_factory(world)() as s:
-        return restrict(load_world(s), UNIT)
+        return restrict(load_world(s), UNIT, "putian")
 
 
 def test_simulate_verb_posts_positions_and_incidents(world, services_for, redis_client, sim_token,

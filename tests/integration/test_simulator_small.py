@@ -70,7 +70,7 @@ def _run(services, Session, seed: int, seconds: float) -> dict[str, int]:  # noq
     with Session() as s:
         world = load_world(s)
     with Session.begin() as s:
-        token = issue_token(s, f"sim-{seed}", "system")
+        token = issue_token(s, f"sim-{seed}", "system", "putian")
     # Speed 36,000: an hour of the city per tenth of a second, so whole lifecycles fit in seconds;
     # a quiet city (20 reports a day) so the incidents stay few; phones report twice a second.
     city = City(world, start=utcnow(), speed=36_000, seed=seed, everyone_on_duty=True,
@@ -120,7 +120,7 @@ def test_posting_the_same_incident_again_is_a_harmless_repeat(engine, services_f
     with Session() as s:
         world = load_world(s)
     with Session.begin() as s:
-        token = issue_token(s, "sim-repeat", "system")
+        token = issue_token(s, "sim-repeat", "system", "putian")
     start = utcnow()
     city = City(world, start=start, speed=36_000, seed=5)
     incident = next(i for s in range(1, 100) for i in city.incidents(start + timedelta(seconds=s)))
@@ -157,7 +157,7 @@ def test_server_errors_are_retried_with_backoff_and_never_crash(engine, services
     with Session() as s:
         world = load_world(s)
     with Session.begin() as s:
-        token = issue_token(s, "sim-5xx", "system")
+        token = issue_token(s, "sim-5xx", "system", "putian")
     good = services_for(engine)
     dead = redis.Redis(port=_free_port(), decode_responses=True, socket_connect_timeout=0.5)
     broken = Services(settings=good.settings, engine=engine, Session=Session, redis=dead)

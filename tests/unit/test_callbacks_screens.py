@@ -235,9 +235,9 @@ def test_a_drill_between_unit_views_happens_in_place(app):
     assert not isinstance(view.render_view(_view("licheng"), "en", city)[0], Patch)
     # The router leaves the page alone for the view a drill already put on screen, and only then.
     shown = city["children"]["licheng"]["view"]
-    assert view_skeleton("licheng", {"view_shown": shown}) is no_update
-    assert view_skeleton("licheng", {"view_shown": shown, "period": "7d"}) is not no_update
-    assert view_skeleton("licheng", {"view_shown": None}) is not no_update
+    assert view_skeleton("licheng", {"view_shown": shown}, "putian") is no_update
+    assert view_skeleton("licheng", {"view_shown": shown, "period": "7d"}, "putian") is not no_update
+    assert view_skeleton("licheng", {"view_shown": None}, "putian") is not no_update
 
 
 def test_search_finds_units_and_staff(app):
@@ -284,3 +284,14 @@ def test_callbacks_without_a_caller_show_nothing(app):
     assert grid.update_staff(_view(ui_world.GRID), None, "zh") == []
     assert shell_cb.search_hits("林芳", "zh") == []
     assert detail.from_row({"rowId": "inc-004"}, "zh")[1].children == "点击列表中的事件查看全过程"
+
+
+def test_a_tap_drills_unless_it_lands_on_a_marker(app):
+    view = _view("licheng")
+    # A region's tap drills in the browser, in place (assets/31_drill.js, callbacks/navigation.py
+    # child_links); the server's callback leaves it alone.
+    assert navigation.map_drill({"points": [{"location": TOWN}]}, view) is no_update
+    # A town's staff disc drills into its town; an incident marker does not drill.
+    disc = {"points": [{"customdata": [TOWN, "unit", "镇海街道"]}]}
+    assert navigation.map_drill(disc, view) == f"/unit/{TOWN}"
+    assert navigation.map_drill({"points": [{"customdata": ["inc-1", "待派遣"]}]}, view) is no_update

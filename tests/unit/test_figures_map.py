@@ -5,9 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from dash import no_update
 
-from callbacks.navigation import map_drill
 from dashboard.queries.patrol import count_positions
 from layouts.figures_map import TAP_SLACK_PX, colorbar_ticks, map_figure
 from layouts.theme import CHOROPLETH_SCALE, LEVEL_COLOURS, STATE_COLOURS, STATUS_COLOURS, luminance
@@ -127,19 +125,6 @@ def test_staff_counted_per_town_sum_to_the_positions_they_summarise():
     assert list(duty.lon) == [g["lon"] for g in groups]
 
 
-def test_a_tap_drills_unless_it_lands_on_a_marker():
-    view = {"code": "licheng", "kind": "unit", "query": {}}
-    # A region's tap drills in the browser, in place (assets/31_drill.js, callbacks/navigation.py
-    # child_links); the server's callback leaves it alone.
-    assert map_drill({"points": [{"location": "licheng-zhenhai"}]}, view) is no_update
-    # A town's staff disc drills into its town; an incident marker does not drill.
-    disc = {"points": [{"customdata": ["licheng-beigao", "unit", "北高镇"]}]}
-    assert map_drill(disc, view) == "/unit/licheng-beigao"
-    assert map_drill({"points": [{"customdata": ["inc-1", "待派遣"]}]}, view) is no_update
-    # Only a tap within a few pixels of a marker is about the marker (Plotly's hover distance).
-    assert map_figure(REGIONS, "open", "zh").layout.hoverdistance == TAP_SLACK_PX <= 4
-
-
 def test_every_server_tap_callback_keeps_its_function():
     """The server's disc drill and the browser's region drill share the tap and the output: both
     must stay registered (a shadowed server entry answered every tap with an error)."""
@@ -153,3 +138,8 @@ def test_every_server_tap_callback_keeps_its_function():
     taps = [e for e in app.callback_map.values()
             if {"id": ids.MAP, "property": "clickData"} in e["inputs"]]
     assert any(callable(e.get("callback")) for e in taps), taps
+
+
+def test_only_a_tap_within_a_few_pixels_of_a_marker_is_about_the_marker():
+    # Plotly's hover distance decides which taps land on a marker (the rest drill into the region).
+    assert map_figure(REGIONS, "open", "zh").layout.hoverdistance == TAP_SLACK_PX <= 4

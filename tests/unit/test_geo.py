@@ -13,7 +13,10 @@ import pytest
 import shapely
 
 from dashboard.demo.geo_clean import SOURCE
-from dashboard.geo.units import GridLocator, UnitSpec, build_world_units, unit_path
+from dashboard.demo.places import CITY_CODE
+from dashboard.demo.world import build_world_units
+from dashboard.geo.locate import GridLocator
+from dashboard.geo.model import UnitSpec
 
 # Areas are in square degrees (about 11,200 km² each at Putian's latitude): 1e-11 is 0.1 m².
 SEAM = 1e-11
@@ -93,7 +96,7 @@ def test_ancestor_codes_match_the_parent_chain(units, by_code):
             parent = by_code[parent].parent_code
         assert (u.district_code, u.town_code, u.village_code) == (
             chain.get("district"), chain.get("town"), chain.get("village")), u.code
-        assert unit_path(u)[0] == "putian" and unit_path(u)[-1] == u.code
+        assert u.path(CITY_CODE)[0] == "putian" and u.path(CITY_CODE)[-1] == u.code
 
 
 def test_named_places_exist_under_the_right_parents(by_code, children):
@@ -193,7 +196,7 @@ def _digest(units: list[UnitSpec]) -> str:
 
 def test_two_builds_are_identical(units):
     # A separate interpreter with another hash seed builds the world again from scratch.
-    code = ("from dashboard.geo.units import build_world_units; from tests.unit.test_geo import _digest; "
+    code = ("from dashboard.demo.world import build_world_units; from tests.unit.test_geo import _digest; "
             "print(_digest(build_world_units()))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHONHASHSEED": "12345", "PATH": ""}, cwd=SOURCE.parents[3])
@@ -256,7 +259,7 @@ def _feature(data: dict, code: str) -> dict:
 
 
 def test_the_example_file_imports_with_ancestors_and_rolled_up_population():
-    from dashboard.geo.units import load_geojson_units
+    from dashboard.geo.io import load_geojson_units
 
     units = load_geojson_units(EXAMPLE)
     by_code = {u.code: u for u in units}
@@ -338,7 +341,8 @@ BAD_FILES = {
 
 @pytest.mark.parametrize("case", list(BAD_FILES))
 def test_bad_files_are_refused_with_a_clear_message(tmp_path, case):
-    from dashboard.geo.units import GeoImportError, load_geojson_units
+    from dashboard.geo.io import load_geojson_units
+    from dashboard.geo.model import GeoImportError
 
     make, message = BAD_FILES[case]
     path = _write(tmp_path, make(_example()))
@@ -347,14 +351,15 @@ def test_bad_files_are_refused_with_a_clear_message(tmp_path, case):
 
 
 def test_a_missing_file_is_a_clear_error(tmp_path):
-    from dashboard.geo.units import GeoImportError, load_geojson_units
+    from dashboard.geo.io import load_geojson_units
+    from dashboard.geo.model import GeoImportError
 
     with pytest.raises(GeoImportError, match="cannot read the file"):
         load_geojson_units(tmp_path / "nowhere.geojson")
 
 
 def test_a_small_overhang_is_tolerated(tmp_path):
-    from dashboard.geo.units import load_geojson_units
+    from dashboard.geo.io import load_geojson_units
 
     # 0.1 % of the grid sticks out of its village: digitising noise, not an error.
     data = _geometry(_example(), "demo-east-yi-xiban-g01", _box(119.02, 25.0, 119.04004, 25.02))
@@ -362,7 +367,7 @@ def test_a_small_overhang_is_tolerated(tmp_path):
 
 
 def test_the_built_world_round_trips_through_geojson(tmp_path, units):
-    from dashboard.geo.units import load_geojson_units, write_geojson
+    from dashboard.geo.io import load_geojson_units, write_geojson
 
     path = tmp_path / "putian.geojson"
     write_geojson(units, path)
@@ -379,7 +384,7 @@ def test_the_built_world_round_trips_through_geojson(tmp_path, units):
 def test_the_export_command_writes_a_template_for_seed_geo(tmp_path, units, capsys):
     import json
 
-    from dashboard.geo.units import main
+    from dashboard.demo.world import main
 
     assert main([str(tmp_path / "putian.geojson")]) == 0
     assert "wrote 3441 units" in capsys.readouterr().out

@@ -48,7 +48,7 @@ def component_ids(root) -> set:
 
 def all_layout_ids() -> set:
     """Ids of the shell, a view skeleton and both view bodies (with Dash pages' own location)."""
-    found = component_ids(shell()) | component_ids(view_skeleton("putian", {}))
+    found = component_ids(shell()) | component_ids(view_skeleton("putian", {}, "putian"))
     for lang in ("zh", "en"):
         found |= component_ids(unit_body(PATH[:2], {}, "today", ("2026-11-27", "2026-11-27"), LINES, lang))
         found |= component_ids(grid_body(PATH, {}, "2018", ("2018-01-01", "2018-12-31"), LINES, lang))

@@ -90,7 +90,7 @@ PRINCIPALS = [(role, "market") for role in ROLES] + [("system", None)]
 def test_the_loop_takes_steps_as_the_table_says(role, department):
     """Every role at the city, of the incident's own department where it has one; a system token
     without a department relays every party's steps."""
-    principal = Principal(name=role, role=role, department_code=department)
+    principal = Principal(name=role, role=role, unit_code="putian", department_code=department)
     relay = policy.may(role, "incidents.relay") and department is None
     for action, capability in STEP_CAPABILITIES.items():
         expected = relay or policy.may(role, capability)

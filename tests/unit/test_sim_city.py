@@ -143,7 +143,7 @@ def test_high_severity_is_rare():
 
 
 def test_restrict_keeps_only_the_unit_subtree():
-    part = restrict(_world(), "xianyou")
+    part = restrict(_world(), "xianyou", "putian")
     assert [g.code for g in part.grids] == ["xianyou-b-w-g01"]
     assert set(part.staff_area) == {TOWN}
     assert len(np.unique(part.staff_ids)) == len(part.staff_ids)

@@ -34,7 +34,7 @@ def test_bad_values_name_the_flag(argv, flag, capsys):
 
 def test_defaults_and_good_values():
     args = _parser().parse_args([])
-    assert (args.scale, args.speed, args.duration, args.token, args.unit) == (1.0, 1.0, 0.0, None, "putian")
+    assert (args.scale, args.speed, args.duration, args.token, args.unit) == (1.0, 1.0, 0.0, None, None)
     args = _parser().parse_args(["--scale", "20", "--speed", "60", "--city-start", "2026-11-24T10:00"])
     assert args.scale == 20 and args.speed == 60
     assert args.city_start.tzinfo is LOCAL_TZ and args.city_start.hour == 10

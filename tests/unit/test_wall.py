@@ -74,7 +74,7 @@ def test_bad_wall_parameters_name_the_field(query, field):
     assert err.value.field == field and field in str(err.value)
 
 
-def test_page_frame_holds_the_view_slots_and_the_marks():
+def test_page_frame_holds_the_view_slots_and_the_marks(app):
     page = wall.wall_unit_page("licheng", tour="20", lang="en")
     found = {}
 

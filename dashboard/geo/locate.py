@@ -1,49 +1,15 @@
-"""The geography of the grid world: the unit tree the seeder stores, and point-to-grid lookup.
-
-`build_world_units()` gives Putian at its published scale (1 city, 7 county-level units, 54 towns
-and streets, 971 villages and communities, 2,408 grids) on the real district outlines;
-`load_geojson_units(path)` imports a city's own boundary set instead. `GridLocator` finds the grid
-under a position, one point or many at a time.
-"""
+"""Point-to-grid lookup: the grid under a position, one point or many at a time (an STR-tree over
+the grids' polygons)."""
 
 from __future__ import annotations
 
-import argparse
-import copy
-import sys
-import threading
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from dashboard.demo.places import CITY_CODE
-from dashboard.geo.io import load_geojson_units, units_to_geojson, write_geojson
-from dashboard.geo.model import LEVELS, GeoImportError, UnitSpec
-
-__all__ = ["LEVELS", "GeoImportError", "GridLocator", "UnitSpec", "build_world_units",
-           "load_geojson_units", "unit_path", "units_to_geojson", "write_geojson"]
-
-_world: list[UnitSpec] | None = None
-_lock = threading.Lock()
-
-
-def build_world_units() -> list[UnitSpec]:
-    """The demo world's units, parents before children; built once per process, then copied."""
-    global _world
-    with _lock:
-        if _world is None:
-            from dashboard.demo.geo_world import build_units  # numpy-heavy: only when asked for
-
-            _world = build_units()
-    # Callers get their own records (geometries are immutable and shared).
-    return [copy.copy(u) for u in _world]
-
-
-def unit_path(unit: UnitSpec, city_code: str = CITY_CODE) -> list[str]:
-    """Codes from the city down to the unit, as carried in every stream entry's `units`."""
-    return unit.path(city_code)
+from dashboard.geo.model import UnitSpec
 
 
 class GridLocator:
@@ -91,18 +57,3 @@ class GridLocator:
     def inside_city(self, lat: float, lon: float) -> bool:
         """Whether the point lies in the city (in some grid)."""
         return self.locate(lat, lon) is not None
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m dashboard.geo.units FILE`: write the demo world as GeoJSON, a template for seed --geo."""
-    parser = argparse.ArgumentParser(prog="python -m dashboard.geo.units", description=main.__doc__)
-    parser.add_argument("file", help="where to write the FeatureCollection")
-    args = parser.parse_args(argv)
-    units = build_world_units()
-    write_geojson(units, args.file)
-    print(f"wrote {len(units)} units to {args.file}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
