@@ -137,10 +137,7 @@ def supervision_card(item: dict, now: datetime, can_write: bool, lang: str) -> h
     if item["escalations"]:
         meta.append(bt("escalations", lang, n=item["escalations"]))
     return html.Article([
-        html.Div([html.Span(name_of(LEVEL_NAMES, item["level"], lang),
-                            className=f"badge-level level-{item['level']}"),
-                  html.Span(what, className="card-title"), html.Span(place, className="card-place")],
-                 className="card-head"),
+        _card_head(item["level"], what, place, lang),
         # The reporter's own words, shown as written (declared as such: not the page's language).
         html.Div(item["description"], className="card-desc user-text", lang="zh-CN"),
         html.Div(" · ".join(meta), className="card-meta"),
@@ -148,6 +145,13 @@ def supervision_card(item: dict, now: datetime, can_write: bool, lang: str) -> h
         _button("supervision", item["id"], can_write, lang),
     ], className="briefing-card", **{"data-kind": "supervision", "data-id": item["id"],
                                     "data-incident": item["incident"]})
+
+
+def _card_head(level: str, title: str, place: str, lang: str) -> html.Div:
+    """A card's first line: the level it sits at, what it is, and where."""
+    return html.Div([html.Span(name_of(LEVEL_NAMES, level, lang), className=f"badge-level level-{level}"),
+                     html.Span(title, className="card-title"), html.Span(place, className="card-place")],
+                    className="card-head")
 
 
 def alert_card(alert: dict, now: datetime, can_write: bool, lang: str) -> html.Article:
@@ -159,10 +163,7 @@ def alert_card(alert: dict, now: datetime, can_write: bool, lang: str) -> html.A
     if alert["count"] > 1:
         meta.append(bt("count", lang, n=alert["count"]))
     return html.Article([
-        html.Div([html.Span(name_of(LEVEL_NAMES, alert["level"], lang),
-                            className=f"badge-level level-{alert['level']}"),
-                  html.Span(title, className="card-title"), html.Span(place, className="card-place")],
-                 className="card-head"),
+        _card_head(alert["level"], title, place, lang),
         html.Div(" · ".join(meta), className="card-meta"),
         _instructions(alert["instructions"], lang),
         _button("alert", alert["id"], can_write, lang),

@@ -18,6 +18,16 @@ from dashboard.core.timeutil import LOCAL_TZ, utcnow
 COMMANDS = ("sessions", "end-sessions", "tokens")
 
 
+
+def revoke(Session, name: str) -> int:  # noqa: N803 - a session factory
+    """Revoke every live token of that name (audited); 1 when there was none."""
+    with Session.begin() as s:
+        n = revoke_token(s, name, utcnow())
+        if n:
+            audit.append(s, "cli", "token.revoke", target=name, detail={"tokens": n})
+    print(f"revoked {n} token(s) of {name}")
+    return 0 if n else 1
+
 def _local(value) -> str:
     return f"{value.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}" if value else "-"
 
@@ -74,12 +84,7 @@ def _tokens(Session, args: argparse.Namespace) -> int:  # noqa: N803
         print(f"error: NAME: `users tokens {args.action}` needs the tokens' name", file=sys.stderr)
         return 2
     if args.action == "revoke":
-        with Session.begin() as s:
-            n = revoke_token(s, args.name, utcnow())
-            if n:
-                audit.append(s, "cli", "token.revoke", target=args.name, detail={"tokens": n})
-        print(f"revoked {n} token(s) of {args.name}")
-        return 0 if n else 1
+        return revoke(Session, args.name)
     if not 1 <= args.days <= 3650:
         print(f"error: --days: must be 1-3650, got {args.days}", file=sys.stderr)
         return 2

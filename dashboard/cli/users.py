@@ -17,8 +17,7 @@ from dashboard.core.config import Settings
 from dashboard.core.db import engine_for, session_factory
 from dashboard.core.models import ROLES, ApiToken, Department, Unit
 from dashboard.core.policy import may
-from dashboard.core.principal import TOKEN_DAYS, issue_token, revoke_token
-from dashboard.core.timeutil import utcnow
+from dashboard.core.principal import TOKEN_DAYS, issue_token
 from dashboard.core.units import ROOT_LEVEL, root_code
 
 
@@ -60,12 +59,7 @@ def _run(Session, args: argparse.Namespace, settings: Settings | None = None) ->
     if command in auth_cli_sessions.COMMANDS:
         return auth_cli_sessions.run(Session, args)
     if command == "revoke":
-        with Session.begin() as session:
-            n = revoke_token(session, args.name, utcnow())
-            if n:
-                audit.append(session, "cli", "token.revoke", target=args.name, detail={"tokens": n})
-        print(f"revoked {n} token(s) of {args.name}")
-        return 0 if n else 1
+        return auth_cli_sessions.revoke(Session, args.name)
     if command == "list":
         with Session() as session:
             for tok in session.scalars(select(ApiToken).order_by(ApiToken.name, ApiToken.id)):
