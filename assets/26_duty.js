@@ -150,7 +150,8 @@
     tick: function () {
       ["duty-queue", "duty-board"].forEach(function (id) {
         var g = api(id);
-        if (g) { g.refreshCells({columns: ["age"], force: true}); }
+        // "title" too: on a narrow list the age is also on the title cell's second line (29_duty_fit.js).
+        if (g) { g.refreshCells({columns: ["age", "title"], force: true}); }
       });
       updateCount();
       return dc.no_update;

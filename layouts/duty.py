@@ -47,6 +47,11 @@ VIEWS = ("all", "mine", "desk")
 FOCUS = "duty-focus"  # who "me" is and my desk's level, for the browser's filter
 FILTERS = "duty-filters"
 CHANNELS = ("screen", "phone", "radio", "in_person")
+# A list column's context key (read by assets/29_duty_fit.js): shown under the title when the list is
+# narrow, after its header ("header") or alone ("value": the cause and the count say what they are).
+UNDER_TITLE = "underTitle"
+# Each calls dutyFit; "stateUpdated" also comes once after the grid is ready, rows or none.
+FIT_EVENTS = ("gridSizeChanged", "stateUpdated", "modelUpdated")
 
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("值班台", "Duty desk"),
@@ -119,17 +124,26 @@ def _columns(lang: str, board: bool) -> list[dict[str, Any]]:
     order = ([{"field": "first_at", "hide": True, "sort": "asc", "sortIndex": 0}] if board else
              [{"colId": f"order-{field}", "field": field, "hide": True, "sort": direction, "sortIndex": n}
               for n, (field, direction) in enumerate(ORDER)])
-    cols = [*order, sev, {"field": "title", "headerName": tr("col.title", lang), "flex": 3, "minWidth": 260},
-            {"field": "kind_label", "headerName": tr("col.kind", lang), "width": 170},
-            {"field": "count", "headerName": tr("col.count", lang), "width": 80,
+    # The title wraps (never "…"); where the list is narrower than all its columns (a tablet),
+    # assets/29_duty_fit.js hides the secondary ones and the title shows them on a line of its own.
+    cols = [*order, sev, {"field": "title", "headerName": tr("col.title", lang), "flex": 3, "minWidth": 260,
+                          "cellRenderer": "DutyAlert", "autoHeight": True, "cellClass": "duty-title-cell"},
+            *_secondary(lang, since, board)]
+    return cols
+
+
+def _secondary(lang: str, since: str, board: bool) -> list[dict[str, Any]]:
+    alone, headed = {UNDER_TITLE: "value"}, {UNDER_TITLE: "header"}
+    cols = [{"field": "kind_label", "headerName": tr("col.kind", lang), "width": 170, "context": alone},
+            {"field": "count", "headerName": tr("col.count", lang), "width": 80, "context": alone,
              "valueFormatter": {"function": "'×' + params.value"}},
-            {"field": "level_label", "headerName": tr("col.level", lang), "width": 110},
-            {"colId": "age", "headerName": tr("col.age", lang), "width": 100,
+            {"field": "level_label", "headerName": tr("col.level", lang), "width": 110, "context": headed},
+            {"colId": "age", "headerName": tr("col.age", lang), "width": 100, "context": headed,
              "valueGetter": {"function": f"dutyAge(params.data.{since}, {_age_words(lang)})"}},
-            {"field": "assigned_to", "headerName": tr("col.assigned", lang), "width": 130}]
+            {"field": "assigned_to", "headerName": tr("col.assigned", lang), "width": 130, "context": headed}]
     if board:
         cols.insert(len(cols) - 1, {"field": "acked_by", "headerName": tr("col.acked_by", lang),
-                                    "width": 120})
+                                    "width": 120, "context": headed})
     return cols
 
 
@@ -149,6 +163,7 @@ def alert_grid(grid_id: str, rows: list[dict[str, Any]], lang: str, board: bool)
                          "doesExternalFilterPass": {"function": "dutyShown(params.data)"},
                          "localeText": {"noRowsToShow": tr("empty.board" if board else "empty", lang)}},
         defaultColDef={"sortable": True, "resizable": True, "minWidth": 60},
+        eventListeners={event: ["dutyFit(params)"] for event in FIT_EVENTS},
         style={"height": "100%", "width": "100%"})
 
 

@@ -1,8 +1,10 @@
 """Screens that fit and never flash white (issue 12), in Chromium on the real stack.
 
-- No horizontal overflow on the city, a district, a grid and the briefing at four tablet sizes
-  (1280×800, 800×1280, 1024×768, 768×1024): each page is loaded once with touch and then turned
-  to each size, as a tablet is.
+- No horizontal overflow on the city, a district, a grid, the duty desk, the briefing and the audit
+  log at four tablet sizes (1280×800, 800×1280, 1024×768, 768×1024): each page is loaded once with
+  touch and then turned to each size, as a tablet is; the desk, the briefing and the audit log in
+  Chinese and in English. On the desk every alert title is whole (wrapped, never "…") and no list
+  column lies beyond the list's right edge.
 - Search opens with one tap (the field takes the typing) and lists each namesake once, with
   their district › town › village › grid.
 - No white frame: the page's pixels, sampled while a view (and the wall) loads and reloads.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from contextlib import contextmanager
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -21,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bench.browser import log_in
+from dashboard.auth.accounts import create_user
 from dashboard.core.db import session_factory
 from dashboard.core.i18n import unit_name
 from dashboard.core.models import Staff
@@ -34,8 +38,13 @@ from tests.e2e.views import MAP_HAS_DATA, figures_drawn
 pytestmark = pytest.mark.e2e
 SIZES = [(1280, 800), (800, 1280), (1024, 768), (768, 1024)]
 GRID = "licheng-zhenhai-changshou-g01"
+# name: path, and the view's level or what shows the page is drawn
 PAGES = {"city": ("/city", "city"), "unit": ("/unit/licheng", "district"),
-         "grid": (f"/unit/{GRID}", "grid"), "briefing": ("/briefing", None)}
+         "grid": (f"/unit/{GRID}", "grid"), "duty": ("/duty", "#duty-queue .ag-row"),
+         "briefing": ("/briefing", ".briefing-card"), "audit": ("/audit", "#chain")}
+LEVELS = ("city", "district", "grid")
+FIT_CASES = [*((name, "zh") for name in ("city", "unit", "grid")),
+             *((name, lang) for name in ("duty", "briefing", "audit") for lang in ("zh", "en"))]
 GRAPHS = ("unit-open-by-state", "unit-supervision", "unit-funnel", "unit-trend", "unit-breakdown")
 MOST_WHITE = 0.0  # white 48-px tiles in a frame: a blank Plotly chart in one panel is dozens
 OVERFLOW = """(width) => {
@@ -47,13 +56,13 @@ OVERFLOW = """(width) => {
 }"""
 
 
-@pytest.fixture
-def tablet(browser, stack):
-    """A touch screen of a 10-inch tablet, logged in as a city leader; fails on console errors."""
+@contextmanager
+def tablet_page(browser, stack, username: str):
+    """A touch screen of a 10-inch tablet, logged in; fails on console errors."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True, is_mobile=True,
                                   device_scale_factor=1, locale="zh-CN")
     pg = context.new_page()
-    log_in(pg, stack.base, stack.username, PASSWORD)
+    log_in(pg, stack.base, username, PASSWORD)
     pg.console_errors = watch_console(pg)
     yield pg
     errors = list(pg.console_errors)
@@ -61,20 +70,55 @@ def tablet(browser, stack):
     assert not errors, f"browser console errors: {errors}"
 
 
-def open_page(page, stack, name: str) -> None:
-    """Open one of PAGES and wait until it is drawn."""
-    path, level = PAGES[name]
-    page.goto(stack.url(path))
-    if level:
-        figures_drawn(page, level)
+@pytest.fixture
+def tablet(browser, stack):
+    """A tablet in a city leader's hands."""
+    with tablet_page(browser, stack, stack.username) as pg:
+        yield pg
+
+
+@pytest.fixture(scope="module")
+def admin(stack) -> str:
+    """An administrator of the city (the audit log is theirs; every other page is open to them)."""
+    name = f"e2e-admin-{uuid.uuid4().hex[:8]}"
+    with session_factory(stack.engine).begin() as s:
+        create_user(s, name, PASSWORD, "admin", "putian")
+    return name
+
+
+def open_page(page, stack, name: str, lang: str = "zh") -> None:
+    """Open one of PAGES in a language and wait until it is drawn."""
+    path, drawn = PAGES[name]
+    page.goto(stack.url(path if lang == "zh" else f"{path}?lang={lang}"))
+    if drawn in LEVELS:
+        figures_drawn(page, drawn)
     else:
-        page.locator(".briefing-card").first.wait_for(timeout=180_000)
+        page.locator(drawn).first.wait_for(timeout=180_000)
 
 
-@pytest.mark.parametrize("name", list(PAGES))
-def test_no_horizontal_overflow_at_four_tablet_sizes(tablet, stack, name):
-    open_page(tablet, stack, name)
-    wider = []
+# The desk's alert titles: each cell shows its whole title (wrapped, not cut to "…"), and no list
+# scrolls sideways (a column beyond the list's right edge is one a tablet user never sees).
+TITLES_WHOLE = """() => {
+    const cells = [...document.querySelectorAll(
+        '.duty-grid .ag-center-cols-container .ag-cell[col-id="title"]')];
+    const cut = cells.filter(c => [c, ...c.querySelectorAll('*')]
+        .some(e => e.scrollWidth > e.clientWidth + 1)).map(c => c.textContent);
+    const sideways = [...document.querySelectorAll('.duty-grid')].filter(g => {
+        const v = g.querySelector('.ag-center-cols-viewport');
+        return v && v.scrollWidth > v.clientWidth + 1; }).map(g => g.id);
+    return {titles: cells.length, cut, sideways};
+}"""
+
+
+@pytest.mark.parametrize(("name", "lang"), FIT_CASES)
+def test_no_horizontal_overflow_at_four_tablet_sizes(browser, stack, admin, name, lang):
+    with tablet_page(browser, stack, admin if name == "audit" else stack.username) as tablet:
+        _fits_at_four_sizes(tablet, stack, name, lang)
+
+
+def _fits_at_four_sizes(tablet, stack, name: str, lang: str) -> None:
+    open_page(tablet, stack, name, lang)
+    wider, cut = [], []
     for width, height in SIZES:
         tablet.set_viewport_size({"width": width, "height": height})
         try:  # the map and the lists follow a turn of the tablet after a debounce: let them settle
@@ -85,7 +129,18 @@ def test_no_horizontal_overflow_at_four_tablet_sizes(tablet, stack, name):
         # A touch browser widens its layout viewport to fit wide content: innerWidth grows too.
         if seen["scroll"] > width or seen["inner"] != width:
             wider.append((f"{width}x{height}", seen))
-    assert not wider, f"{name}: content wider than the screen: {wider}"
+        if name == "duty":
+            try:  # the lists refit to the new width on their size-change event
+                tablet.wait_for_function(f"() => {{ const t = ({TITLES_WHOLE})();"
+                                         " return !t.cut.length && !t.sideways.length; }", timeout=10_000)
+            except PlaywrightTimeout:
+                pass  # reported below
+            titles = tablet.evaluate(TITLES_WHOLE)
+            assert titles["titles"], "the seeded world's desk lists open alerts"
+            if titles["cut"] or titles["sideways"]:
+                cut.append((f"{width}x{height}", titles))
+    assert not wider, f"{name} ({lang}): content wider than the screen: {wider}"
+    assert not cut, f"{name} ({lang}): alert titles cut or list columns off to the side: {cut}"
 
 
 def _namesakes(stack) -> tuple[str, list[tuple[str, str]]]:

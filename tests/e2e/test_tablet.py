@@ -162,3 +162,36 @@ def test_leader_leaves_an_instruction_on_the_briefing(tablet, stack):
         logged = s.execute(select(AuditEntry).where(AuditEntry.action == "instruction",
                                                     AuditEntry.target == f"supervision:{item_id}")).scalars()
         assert any(e.detail.get("text") == text for e in logged)
+
+
+# Everything on the desk a finger aims at: buttons, text fields, the radio choices (their labels
+# are the target), dropdowns and the list's story cells.
+TOUCH_TARGETS = """() => [...document.querySelectorAll(
+        '.duty button, .duty input:not([type=radio]):not(.dash-dropdown-focus-target), .duty textarea,'
+        + ' .duty label:has(> input[type=radio]), .duty .ag-cell[col-id="story"]')]
+    .filter(e => e.checkVisibility() && e.getClientRects().length)
+    .map(e => { const b = e.getBoundingClientRect();
+                return {what: (e.id || e.className || e.tagName) + ' ' + e.textContent.trim().slice(0, 20),
+                        height: b.height, width: b.width, left: b.left, right: b.right}; })"""
+
+
+def test_duty_desk_by_touch(tablet, stack):
+    tablet.goto(stack.url("/duty"))
+    row = tablet.locator("#duty-queue .ag-center-cols-container .ag-row").first
+    row.wait_for(timeout=60_000)
+    width = TABLETS[tablet.orientation]["width"]
+    targets = tablet.evaluate(TOUCH_TARGETS)
+    assert len(targets) > 10, targets
+    small = [t for t in targets if t["height"] < 44 or t["width"] < 44]
+    assert not small, f"touch targets under 44 px: {small}"
+    outside = [t for t in targets if t["left"] < 0 or t["right"] > width]
+    assert not outside, f"touch targets off the screen: {outside}"
+    # A tap on an alert selects it: the action panel names it, whole.
+    title = row.locator('.ag-cell[col-id="title"] .duty-alert-title').inner_text()
+    row.locator('.ag-cell[col-id="title"]').tap()
+    tablet.locator(".duty-target", has_text=title).wait_for(timeout=30_000)
+    # Acknowledge is then in reach: a finger-sized button within the screen's width.
+    ack = tablet.locator(".duty-btn-ack")
+    ack.scroll_into_view_if_needed()
+    box = ack.bounding_box()
+    assert box["height"] >= 44 and 0 <= box["x"] and box["x"] + box["width"] <= width
