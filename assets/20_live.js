@@ -45,12 +45,20 @@
     return Math.max(soon, lastAt + spacing - Date.now());
   }
 
+  /* A drill's new map is on its way or drawing (30_clientside.js): live updates wait for it. */
+  function mapAwaited() {
+    var dc = window.dash_clientside;
+    return !!(dc && dc.gridLive && dc.gridLive.mapAwaited && dc.gridLive.mapAwaited());
+  }
+
   function markDirty(resync) {
     S.resync = S.resync || !!resync;
     if (S.dirtyTimer) { return; }
     // One server refresh of the counts 300 ms after a change, and at most every 700 ms under a
     // steady stream of events, so counts stay within a second of what changed them.
-    S.dirtyTimer = setTimeout(function () {
+    S.dirtyTimer = setTimeout(function fire() {
+      // Not while a view's map is awaited: the server would send the whole map again.
+      if (mapAwaited()) { S.dirtyTimer = setTimeout(fire, 200); return; }
       S.dirtyTimer = null;
       S.dirtyAt = Date.now();
       S.dirtyN += 1;
@@ -118,7 +126,7 @@
     if (S.mapTimer) { return; }
     S.mapTimer = setTimeout(function () {
       S.mapTimer = null;
-      if (pointerOnMap()) { requeueMap([], 200); return; }
+      if (pointerOnMap() || mapAwaited()) { requeueMap([], 200); return; }
       var events = S.mapBacklog, dc = window.dash_clientside;
       S.mapBacklog = [];
       if (!events.length) { return; }
@@ -149,7 +157,7 @@
 
   function flushPositions() {
     S.posTimer = null;
-    if (pointerOnMap()) { S.posTimer = setTimeout(flushPositions, 200); return; }
+    if (pointerOnMap() || mapAwaited()) { S.posTimer = setTimeout(flushPositions, 200); return; }
     var list = Object.keys(S.posBatch).map(function (k) { return S.posBatch[k]; });
     S.posBatch = {};
     if (!list.length) { return; }

@@ -241,7 +241,21 @@
     return true;
   }
 
+  /* The map of a drill in place on its way (asked for by 31_drill.js, then drawing): live
+   * updates of the map and the server's live refreshes wait for it (20_live.js) until viewReady
+   * sees it drawn. A refresh meanwhile asked the server for the whole map again and every moved
+   * position redrew a map still loading (bench.screens --trace, 2026-12-04). Only for a drill in
+   * place: on a page built anew, held updates landed on graphs being replaced (console errors). */
+  var awaited = null;
+
   dc.gridLive = {
+    awaitMap: function (key) { awaited = {key: key, at: Date.now()}; },
+
+    mapDrawn: function (key) { if (awaited && awaited.key === key) { awaited = null; } },
+
+    /* Whether live updates should wait: a map is awaited, for at most 12 s whatever happens. */
+    mapAwaited: function () { return !!awaited && Date.now() - awaited.at < 12000; },
+
     movePositionsNow: function (positions) {
       try { return movePositionsNow(positions); } catch { return false; }
     },
@@ -297,6 +311,7 @@
             resolve(view);
           }
           if (drawn || waited > 10000) {  // show the map: whole, or whatever it has after 10 s
+            dc.gridLive.mapDrawn(key);
             // On the element itself: React leaves it alone while the prop is unchanged.
             holder = document.getElementById("unit-map");
             if (holder) { holder.classList.remove("map-drawing"); }

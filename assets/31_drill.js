@@ -16,6 +16,7 @@
     var target = code && view && sub && sub.children ? sub.children[code] : null;
     if (!target) { return dc.no_update; }
     if (view.kind === "unit" && target.view.kind === "unit") {
+      live.awaitMap(JSON.stringify(target.view));  // live updates wait until its map is drawn
       dc.set_props("view-shown", {data: target.view});
       live.panelsFor = JSON.stringify(target.view);  // the panels follow once its map is drawn
       dc.set_props("view", {data: target.view});

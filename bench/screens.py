@@ -211,6 +211,8 @@ def run_stage(scale: float, speed: float, args, browser, state, base, bare_base,
     print(f"stage {tag}: cold {out['cold']} bare {out['cold_bare']} figures {out['figures']} "
           f"drill {out['drill']} bare {out['drill_bare']} "
           f"row p50 {statistics.median(out['feed']['row']) if out['feed']['row'] else None}", flush=True)
+    for note in notes:  # at once: a later stage can fail before the report is printed
+        print(note, flush=True)
     return out
 
 

@@ -194,23 +194,29 @@ def cold_load(browser, state: dict | None, url: str, positions: int,
 
 def click_region(page, code: str, lon: float, lat: float) -> None:
     """A mouse click on the region near its centre, where the pointer rests on the region."""
-    x, y = page.evaluate("""([lon, lat]) => {
+    where = """([lon, lat]) => {
         const gd = document.querySelector('#unit-map .js-plotly-plot');
         const map = gd._fullLayout.map._subplot.map;
         const p = map.project([lon, lat]);
         const r = map.getCanvas().getBoundingClientRect();
         return [r.left + p.x, r.top + p.y];
-    }""", [lon, lat])
+    }"""
     hovered = ("() => (document.querySelector('#unit-map .js-plotly-plot')._hoverdata || [])"
                ".map(p => p.location)")
-    for r in range(0, 90, 10):
-        for dx, dy in ((r, 0), (-r, 0), (0, r), (0, -r), (r, r), (-r, -r)):
-            page.mouse.move(x + dx, y + dy)
-            page.wait_for_timeout(150)
-            if code in page.evaluate(hovered):
-                page.mouse.click(x + dx, y + dy)
-                return
-    raise RuntimeError(f"no spot near the centre of {code} reaches the region on the map")
+    seen = set()
+    for _ in range(3):  # a redraw of the map (a live update) in between forgets the hover: again
+        for r in range(0, 90, 10):
+            x, y = page.evaluate(where, [lon, lat])  # where it is now: the camera may have moved
+            for dx, dy in ((r, 0), (-r, 0), (0, r), (0, -r), (r, r), (-r, -r)):
+                page.mouse.move(x + dx, y + dy)
+                page.wait_for_timeout(150)
+                under = page.evaluate(hovered)
+                seen.update(str(u) for u in under)
+                if code in under:
+                    page.mouse.click(x + dx, y + dy)
+                    return
+    raise RuntimeError(f"no spot near the centre of {code} reaches the region on the map "
+                       f"(hovered: {sorted(seen)[:8]})")
 
 
 def drill(page, chain: list[tuple[str, str, float, float]], counts: dict[str, int],
@@ -225,13 +231,18 @@ def drill(page, chain: list[tuple[str, str, float, float]], counts: dict[str, in
         if recorder:
             page.wait_for_timeout(1500)  # let the last step's panels settle: this step's time alone
             recorder.start()
-        if bare:
-            page.click(f'#bare-children button:text-is("{code}")')
-        elif i == 0:
-            click_region(page, code, lon, lat)
-        else:
-            page.click(f'#unit-children .ag-row[row-id="{code}"] .ag-cell >> nth=0')
-        drawn = wait_drawn(page, code, level, counts[code], timeout_s)
+        try:
+            if bare:
+                page.click(f'#bare-children button:text-is("{code}")')
+            elif i == 0:
+                click_region(page, code, lon, lat)
+            else:
+                page.click(f'#unit-children .ag-row[row-id="{code}"] .ag-cell >> nth=0')
+            drawn = wait_drawn(page, code, level, counts[code], timeout_s)
+        except Exception:
+            if recorder:
+                recorder.abandon()
+            raise
         pressed = float(page.evaluate("window.__bench.pressAt"))
         steps.append((level, drawn - pressed))
         parts = page.evaluate("() => window.__bench.parts || {}")

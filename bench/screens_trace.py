@@ -30,6 +30,17 @@ STATIC = ("/assets/", "/_dash-component-suites/", "/map/_dash-component-suites/"
           "/map/_favicon")
 
 
+def _output(request, path: str) -> str | None:
+    """Which callback a Dash request runs: its first output's id (the callback graph's name)."""
+    if not path.endswith("/_dash-update-component"):
+        return None
+    try:
+        body = json.loads(request.post_data or "{}")
+    except ValueError:
+        return None
+    return str(body.get("output", ""))[:40].lstrip(".").split("@")[0] or None
+
+
 class Recorder:
     """Tracing, JS profile and requests of one page around one action."""
 
@@ -42,7 +53,8 @@ class Recorder:
     def _finished(self, request) -> None:
         timing = request.timing
         start = timing["startTime"]
-        self.requests.append({"path": urlsplit(request.url).path[:60], "method": request.method,
+        path = urlsplit(request.url).path[:60]
+        self.requests.append({"path": path, "method": request.method, "output": _output(request, path),
                               "start": start, "end": start + timing["responseEnd"]})
 
     def start(self) -> None:
@@ -52,6 +64,14 @@ class Recorder:
         self.cdp.send("Profiler.setSamplingInterval", {"interval": 500})
         self.cdp.send("Profiler.start")
         self.browser.start_tracing(page=self.page, categories=CATEGORIES)
+
+    def abandon(self) -> None:
+        """Stop tracing and profiling without a record (the action failed): the next can start."""
+        try:
+            self.browser.stop_tracing()
+            self.cdp.send("Profiler.stop")
+        except Exception:  # noqa: BLE001,S110 - not recording: nothing to stop
+            pass
 
     def stop(self, t0_ms: float, t1_ms: float) -> dict:
         """Stop and reduce to what happened between t0 and t1 (epoch ms)."""
@@ -118,5 +138,5 @@ def summary(label: str, record: dict) -> list[str]:
             "  Slowest functions (self ms): "
             + "; ".join(f"{n} {ms}" for n, ms in record["functions"][:8]) + ".",
             "  Requests (start–end ms after the action): " + files + "; ".join(
-                f"{r['method']} {r['path'].replace('/_dash-update-component', 'callback')} "
+                f"{r['method']} {r.get('output') or r['path'].replace('/_dash-update-component', 'cb')} "
                 f"{r['start']}–{r['end']}" for r in calls[:30]) + "."]

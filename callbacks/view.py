@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Dash, Input, Output, Patch, State
+from dash import Dash, Input, Output, State, no_update, set_props
 
 from callbacks import scope
 from callbacks.navigation import child_links
@@ -24,8 +24,7 @@ from dashboard.core.i18n import (
 from dashboard.queries.catalog import business_items, business_lines
 from dashboard.queries.units import ancestors, children, unit_ref
 from layouts import ids
-from layouts.components import message
-from layouts.controls import control_bar
+from layouts.components import breadcrumb, message
 from layouts.figures_map import AGGREGATE_LEVELS
 from layouts.grid import grid_body
 from layouts.period import is_live
@@ -51,10 +50,23 @@ def live_names(kids: list[dict[str, Any]], items: list[dict[str, Any]], lang: st
 
 
 def render_view(view: dict | None, lang: str | None, shown: dict | None = None) -> tuple[Any, dict | None]:
-    """The body of the view (unit or grid) and the live subscription for it. When the page
-    already shows a unit view's body in this language (`shown`, its live subscription) and the new
-    view is a unit view too (a drill in place), only the parts that differ are sent: the control
-    bar and the level; the map and every panel stay mounted and their callbacks refill them."""
+    """The body of the view (unit or grid) and the live subscription for it; on a drill in place
+    (see `view_parts`) the body stays and only the breadcrumb and the level are set."""
+    body, sub, in_place = view_parts(view, lang, shown)
+    for component, props in in_place.items():
+        set_props(component, props)
+    return body, sub
+
+
+def view_parts(view: dict | None, lang: str | None,
+               shown: dict | None = None) -> tuple[Any, dict | None, dict[str, dict[str, Any]]]:
+    """The body of the view, its live subscription, and the props to set on components already
+    on screen. When the page already shows a unit view's body in this language (`shown`, its live
+    subscription) and the new view is a unit view too (a drill in place), the body is left as it
+    is (no_update) and only the breadcrumb and the level are set: any change of the body, even a
+    Patch of its control bar, makes Dash run every callback with an output inside it again (the
+    map's figure a second time, the panels for the last view; bench.screens --trace, 2026-12-04),
+    and the period, line and measure controls are the same between unit views."""
     lang = lang_of(lang)
     try:
         with scope.session() as s:
@@ -66,18 +78,16 @@ def render_view(view: dict | None, lang: str | None, shown: dict | None = None) 
             items = business_items(s)
             links = child_links(s, units, view)
     except scope.ViewRefused as refused:
-        return message(refused.key, lang, **refused.params), None
+        return message(refused.key, lang, **refused.params), None, {}
     period_range = (vs.period.start.isoformat(), vs.period.end.isoformat())
     sub = {"unit": vs.unit.code, "level": vs.unit.level, "depth": len(path), "lang": lang,
            "live": is_live(vs.period), "line": vs.line, "names": live_names(kids, items, lang),
            "palette": PALETTE, "aggregate": vs.unit.level in AGGREGATE_LEVELS, "children": links}
     if shown and shown.get("lang") == lang and "grid" not in (shown.get("level"), vs.unit.level):
-        body = Patch()
-        body["props"]["children"][0] = control_bar(path, vs.query, vs.choice, period_range, lines, lang)
-        body["props"]["data-level"] = vs.unit.level
-        return body, sub
+        return no_update, sub, {ids.BREADCRUMB: {"children": breadcrumb(path, vs.query, lang)},
+                                ids.VIEW_LEVEL: {"data-level": vs.unit.level}}
     build = grid_body if vs.unit.level == "grid" else unit_body
-    return build(path, vs.query, vs.choice, period_range, lines, lang), sub
+    return build(path, vs.query, vs.choice, period_range, lines, lang), sub, {}
 
 
 def register(app: Dash) -> None:

@@ -28,6 +28,7 @@ VIEW_PANELS = "view-panels"  # dcc.Store: the view the panels show (on a drill, 
 # In the shell: the view a drill has just put on screen in place (the page router then keeps the
 # page as it is); cleared whenever the router renders a page.
 VIEW_SHOWN = "view-shown"
+VIEW_LEVEL = "view-level"  # the unit view's root element; its data-level names the level shown
 
 # Unit view (city, district, town, village).
 PERIOD = "unit-period"

@@ -40,4 +40,4 @@ def unit_body(path: list[dict[str, Any]], query: dict[str, Any], choice: str, pe
                   class_name="area-departments"),
         ], className="unit-grid"),
         detail_panel(lang),
-    ], className="view unit-view", **{"data-level": path[-1]["level"] if path else ""})
+    ], id=ids.VIEW_LEVEL, className="view unit-view", **{"data-level": path[-1]["level"] if path else ""})

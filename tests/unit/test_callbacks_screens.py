@@ -223,16 +223,19 @@ def test_navigation_keeps_period_and_line(app):
 
 def test_a_drill_between_unit_views_happens_in_place(app):
     _body, city = view.render_view(_view("putian"), "zh")
-    body, sub = view.render_view(_view("licheng"), "zh", city)
-    # Only the control bar and the level are sent: the map and the panels stay mounted.
-    assert isinstance(body, Patch) and sub["unit"] == "licheng"
-    ops = {tuple(op["location"]): op["params"]["value"] for op in body.to_plotly_json()["operations"]}
-    assert set(ops) == {("props", "children", 0), ("props", "data-level")}
-    assert ops[("props", "data-level")] == "district"
+    body, sub, in_place = view.view_parts(_view("licheng"), "zh", city)
+    # The body stays as it is (any change of it re-runs every callback inside it): only the
+    # breadcrumb and the level are set; the map and the panels stay mounted.
+    assert body is no_update and sub["unit"] == "licheng"
+    assert set(in_place) == {ids.BREADCRUMB, ids.VIEW_LEVEL}
+    assert in_place[ids.VIEW_LEVEL] == {"data-level": "district"}
+    crumbs = in_place[ids.BREADCRUMB]["children"].items
+    assert [c["label"] for c in crumbs] == ["莆田市", "荔城区"]
     # Into a grid, or in another language, the body is built anew.
     _body, village = view.render_view(_view(ui_world.GRID.rsplit("-", 1)[0]), "zh")
-    assert not isinstance(view.render_view(_view(ui_world.GRID), "zh", village)[0], Patch)
-    assert not isinstance(view.render_view(_view("licheng"), "en", city)[0], Patch)
+    for whole in (view.view_parts(_view(ui_world.GRID), "zh", village),
+                  view.view_parts(_view("licheng"), "en", city)):
+        assert whole[0] is not no_update and whole[2] == {}
     # The router leaves the page alone for the view a drill already put on screen, and only then.
     shown = city["children"]["licheng"]["view"]
     assert view_skeleton("licheng", {"view_shown": shown}, "putian") is no_update
