@@ -51,9 +51,11 @@ def refusal(error: dict) -> ApiError:
         return refuse(field, f"unknown field {error['loc'][-1]!r}")
     if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == NOT_BLANK:
         return refuse(field, f"{field} must not be empty")
+    if kind == "model_type":
+        return refuse(field, f"{field} must be a JSON object")
     reason = error["msg"]
     if kind in SHOW_INPUT:
-        reason += f", got {str(error['input'])[:80]!r}"
+        reason += f", got {repr(error['input'])[:80]}"
     return refuse(field, f"{field}: {reason[0].lower()}{reason[1:]}")
 
 
