@@ -20,16 +20,12 @@ from dashboard.api import intake_fields as f
 from dashboard.api.intake_catalog import Catalog, catalog
 from dashboard.auth.login import client_address
 from dashboard.contract import producer, schema
+from dashboard.contract.payloads import NewIncident, Position, PositionBatch, Transition, id_ok
 from dashboard.core import lifecycle
-from dashboard.core.models import SOURCES, Incident, IncidentEvent
+from dashboard.core.models import Incident, IncidentEvent
 from dashboard.core.timeutil import utcnow
 from dashboard.core.units import row_chain
 
-MAX_BATCH = 5000
-INCIDENT_FIELDS = {"id", "reported_at", "lat", "lon", "grid", "business_item", "source", "severity",
-                   "description", "reporter"}
-POSITION_FIELDS = {"staff", "ts", "lat", "lon", "grid", "accuracy", "speed", "heading", "battery"}
-TRANSITION_FIELDS = {"action", "department", "note", "key", "at"}
 MAX_ATTEMPTS = 5  # compare-and-set retries when two callers step one incident at once
 
 
@@ -59,16 +55,10 @@ def _not_found(incident_id: str) -> ApiError:
 @require("positions.report")
 def post_positions():
     """Accept a batch of patrol positions onto feed:positions."""
-    body = json_body()
-    f.unknown_fields(body, {"positions"})
-    items = body.get("positions")
-    if not isinstance(items, list) or not items:
-        raise f.refuse("positions", "positions must be a non-empty list")
-    if len(items) > MAX_BATCH:
-        raise f.refuse("positions", f"at most {MAX_BATCH} positions per batch, got {len(items)}")
     now, principal = utcnow(), current_principal()
-    rows = [_position(item, i, now, _catalog()) for i, item in enumerate(items)]
+    batch = f.parse(PositionBatch, json_body(), now)
     cat = _catalog()
+    rows = [_position(item, i, cat) for i, item in enumerate(batch.positions)]
     lats = np.fromiter((r["lat"] for r in rows), float, len(rows))
     lons = np.fromiter((r["lon"] for r in rows), float, len(rows))
     outside = np.flatnonzero(~cat.inside_city(lats, lons))
@@ -87,24 +77,15 @@ def post_positions():
     return jsonify(accepted=len(rows), stream_id=stream_id), 202
 
 
-def _position(item, i: int, now, cat: Catalog) -> dict:
+def _position(item: Position, i: int, cat: Catalog) -> dict:
+    """The stream's form of a valid position whose staff id and grid are known."""
     prefix = f"positions[{i}]."
-    if not isinstance(item, dict):
-        raise f.refuse(f"positions[{i}]", "each position must be a JSON object")
-    f.unknown_fields(item, POSITION_FIELDS, prefix)
-    staff = f.text(item, "staff", required=True, max_len=32, prefix=prefix)
-    if not _known("staff", staff, cat):
-        raise f.refuse(prefix + "staff", f"unknown staff id {staff!r}")
-    ts = f.when(item, "ts", now, prefix=prefix)
-    lat = f.number(item, "lat", -90, 90, prefix)
-    lon = f.number(item, "lon", -180, 180, prefix)
-    for name in ("accuracy", "speed", "heading", "battery"):
-        if item.get(name) is not None:
-            f.number(item, name, 0, 100_000, prefix)
-    grid = f.text(item, "grid", max_len=64, prefix=prefix)
-    if grid is not None and not _known("grids", grid, cat):
-        raise f.refuse(prefix + "grid", f"unknown grid {grid!r}")
-    return {"staff": staff, "ts": f.stamp(ts), "lat": lat, "lon": lon, "grid": grid}
+    if not _known("staff", item.staff, cat):
+        raise f.refuse(prefix + "staff", f"unknown staff id {item.staff!r}")
+    if item.grid is not None and not _known("grids", item.grid, cat):
+        raise f.refuse(prefix + "grid", f"unknown grid {item.grid!r}")
+    return {"staff": item.staff, "ts": f.stamp(item.ts), "lat": item.lat, "lon": item.lon,
+            "grid": item.grid}
 
 
 def _place(row: dict, cat: Catalog) -> None:
@@ -143,38 +124,34 @@ def post_incident():
 
 def _incident(body: dict, now) -> dict:
     """The incident.reported payload from a validated request body."""
-    f.unknown_fields(body, INCIDENT_FIELDS)
-    incident_id = f.text(body, "id", required=True, max_len=64, pattern=f.ID_PATTERN)
-    reported_at = f.when(body, "reported_at", now)
-    lat = f.number(body, "lat", -90, 90)
-    lon = f.number(body, "lon", -180, 180)
+    report = f.parse(NewIncident, body, now)
+    incident_id, lat, lon = report.id, report.lat, report.lon
     cat = _catalog()
     if not cat.inside_city(np.array([lat]), np.array([lon]))[0]:
         raise f.refuse("lat", f"point ({lat}, {lon}) is outside the city")
-    grid = f.text(body, "grid", max_len=64)
+    grid = report.grid
     if grid is not None and not _known("grids", grid):
         raise f.refuse("grid", f"unknown grid {grid!r}")
     grid = grid or cat.locate(lat, lon)
     if grid is None:
         raise f.refuse("lat", f"no grid contains the point ({lat}, {lon})")
-    item = f.text(body, "business_item", required=True, max_len=32)
+    item = report.business_item
     if not _known("items", item):
         raise f.refuse("business_item", f"unknown business item {item!r}")
-    source = f.choice(body, "source", SOURCES)
     line, default_severity = _catalog().items[item]
-    severity = f.integer(body, "severity", 1, 4, default=default_severity)
-    description = f.text(body, "description", max_len=4000) or ""
-    reporter = f.text(body, "reporter", max_len=32)
+    severity = default_severity if report.severity is None else report.severity
+    reporter = report.reporter
     if reporter is not None and not _known("staff", reporter):
         raise f.refuse("reporter", f"unknown staff id {reporter!r}")
     units = _catalog().units[grid]
     district, town, village = (units + [None] * 5)[1:4]
-    at = f.stamp(reported_at)
+    at = f.stamp(report.reported_at)
     return {
         "id": incident_id, "reported_at": at, "lat": lat, "lon": lon, "grid_code": grid,
         "village_code": village, "town_code": town, "district_code": district,
-        "business_item_code": item, "line_code": line, "department_code": None, "source": source,
-        "severity": severity, "description": description, "reporter_id": reporter,
+        "business_item_code": item, "line_code": line, "department_code": None,
+        "source": report.source, "severity": severity, "description": report.description or "",
+        "reporter_id": reporter,
         "state": "reported", "dispatched_at": None, "accepted_at": None, "resolved_at": None,
         "closed_at": None, "cancelled_at": None, "stage_started_at": at, "reopen_count": 0,
         "bounce_count": 0, "overdue": False, "updated_at": f.stamp(now), "units": units,
@@ -207,21 +184,14 @@ def _load_from_db(incident_id: str) -> dict | None:
 @require(*(lifecycle.STEP_CAPABILITIES[action] for action in lifecycle.ACTIONS))
 def post_transition(incident_id: str):
     """Take one step of the loop on an incident."""
-    if not f.ID_PATTERN.match(incident_id):
+    if not id_ok(incident_id):
         raise _not_found(incident_id)
-    body = json_body()
-    f.unknown_fields(body, TRANSITION_FIELDS)
-    action = f.choice(body, "action", lifecycle.ACTIONS)
-    note = f.text(body, "note", max_len=4000) or ""
-    key = f.text(body, "key", max_len=64, pattern=f.ID_PATTERN) or ""
-    department = f.text(body, "department", max_len=32)
-    if action == "dispatch" and department is None:
-        raise f.refuse("department", "dispatch needs the department to send the incident to")
+    now, principal, svc = utcnow(), current_principal(), services()
+    step_body = f.parse(Transition, json_body(), now)
+    action, department = step_body.action, step_body.department
+    note, key = step_body.note or "", step_body.key or ""
     if department is not None and not _known("departments", department):
         raise f.refuse("department", f"unknown department {department!r}")
-    if action == "cancel" and not note.strip():
-        raise f.refuse("note", "cancel needs a reason in note")
-    now, principal, svc = utcnow(), current_principal(), services()
     for _ in range(MAX_ATTEMPTS):
         state = producer.incident_state(svc.redis, incident_id) or _load_from_db(incident_id)
         if state is None:
@@ -237,7 +207,10 @@ def post_transition(incident_id: str):
             step = lifecycle.plan(principal, action, state["state"], units, state["department"] or None)
         except lifecycle.StepRefused as exc:
             raise _refused(exc, incident_id) from exc
-        at = f.when(body, "at", now, required=False, not_before=datetime.fromisoformat(state["at"])) or now
+        at = step_body.at or now
+        previous = datetime.fromisoformat(state["at"])
+        if at < previous:
+            raise f.refuse("at", f"at is before the previous step ({previous.isoformat()}): {at.isoformat()}")
         version = int(state["version"]) + 1
         dept = department if action == "dispatch" else (state["department"] or None)
         data = {"incident": incident_id, "action": action, "from": step.from_state,

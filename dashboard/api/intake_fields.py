@@ -1,17 +1,21 @@
-"""Field checks for the intake API: each failure is a 422 naming the field and the reason."""
+"""The intake API's refusals: a request body validated through its model
+(dashboard.contract.payloads), each failure a 422 naming the field (``positions[3].lat``) and the
+reason."""
 
 from __future__ import annotations
 
-import math
-import re
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from dashboard.api import ApiError
-from dashboard.core.timeutil import PeriodError, parse_timestamp
+from dashboard.contract.payloads import NOT_BLANK
 
-MAX_FUTURE = timedelta(minutes=5)  # phone clocks drift; further ahead is a broken clock
-MAX_PAST = timedelta(days=30)  # late reports from phones that were offline
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+M = TypeVar("M", bound=BaseModel)
+# pydantic's own refusals of a single value, whose reason is clearer with the value refused
+SHOW_INPUT = {"less_than_equal", "greater_than_equal", "literal_error", "float_type", "int_type",
+              "string_type", "finite_number", "string_pattern_mismatch"}
 
 
 def refuse(field: str, message: str, status: int = 422) -> ApiError:
@@ -19,87 +23,40 @@ def refuse(field: str, message: str, status: int = 422) -> ApiError:
     return ApiError(status, message, field)
 
 
-def unknown_fields(body: dict, allowed: set[str], prefix: str = "") -> None:
-    """Refuse fields the API does not define (a typo would otherwise be silently dropped)."""
-    for name in body:
-        if name not in allowed:
-            raise refuse(prefix + str(name), f"unknown field {name!r}")
-
-
-def text(body: dict, name: str, *, required: bool = False, max_len: int = 2000,
-         pattern: re.Pattern | None = None, prefix: str = "") -> str | None:
-    """An optional (or required) string field."""
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise refuse(prefix + name, f"{name} is required")
-        return None
-    if not isinstance(value, str):
-        raise refuse(prefix + name, f"{name} must be a string")
-    if required and not value.strip():
-        raise refuse(prefix + name, f"{name} must not be empty")
-    if len(value) > max_len:
-        raise refuse(prefix + name, f"{name} is longer than {max_len} characters")
-    if pattern is not None and not pattern.match(value):
-        raise refuse(prefix + name, f"{name} has an invalid format: {value!r}")
-    return value
-
-
-def number(body: dict, name: str, lo: float, hi: float, prefix: str = "") -> float:
-    """A required finite number within [lo, hi]."""
-    value = body.get(name)
-    if value is None:
-        raise refuse(prefix + name, f"{name} is required")
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise refuse(prefix + name, f"{name} must be a number")
-    if not lo <= value <= hi:
-        raise refuse(prefix + name, f"{name} must be between {lo} and {hi}, got {value}")
-    return float(value)
-
-
-def integer(body: dict, name: str, lo: int, hi: int, default: int | None = None,
-            prefix: str = "") -> int:
-    """An integer within [lo, hi] (the default when absent, if one is given)."""
-    value = body.get(name)
-    if value is None and default is not None:
-        return default
-    if value is None:
-        raise refuse(prefix + name, f"{name} is required")
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise refuse(prefix + name, f"{name} must be an integer")
-    if not lo <= value <= hi:
-        raise refuse(prefix + name, f"{name} must be between {lo} and {hi}, got {value}")
-    return value
-
-
-def choice(body: dict, name: str, options, prefix: str = "") -> str:
-    """A required string that is one of ``options``."""
-    value = body.get(name)
-    if value is None:
-        raise refuse(prefix + name, f"{name} is required")
-    if not isinstance(value, str) or value not in options:
-        raise refuse(prefix + name, f"{name} must be one of {', '.join(options)}, got {value!r}")
-    return value
-
-
-def when(body: dict, name: str, now: datetime, *, required: bool = True,
-         not_before: datetime | None = None, prefix: str = "") -> datetime | None:
-    """An ISO 8601 time with a zone, not in the future (beyond clock drift) nor too old."""
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise refuse(prefix + name, f"{name} is required")
-        return None
+def parse(model: type[M], body: dict, now: datetime) -> M:
+    """The body as the model, or a 422 for its first problem (an unknown field first of all: a
+    typo would otherwise be reported as the missing field it was meant to be)."""
     try:
-        parsed = parse_timestamp(prefix + name, value)
-    except PeriodError as exc:
-        raise refuse(prefix + name, str(exc)) from exc
-    if parsed > now + MAX_FUTURE:
-        raise refuse(prefix + name, f"{name} is in the future: {value}")
-    earliest = not_before or now - MAX_PAST
-    if parsed < earliest:
-        raise refuse(prefix + name, f"{name} is before {earliest.isoformat()}: {value}")
-    return parsed
+        return model.model_validate(body, context={"now": now})
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+        raise refusal(first) from None
+
+
+def field_path(loc: tuple) -> str:
+    """pydantic's location as the API names a field: ("positions", 3, "lat") -> positions[3].lat."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def refusal(error: dict) -> ApiError:
+    """One pydantic error as the API's 422."""
+    field, kind = field_path(error["loc"]), error["type"]
+    if kind == "missing":
+        return refuse(field, f"{field} is required")
+    if kind == "extra_forbidden":
+        return refuse(field, f"unknown field {error['loc'][-1]!r}")
+    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == NOT_BLANK:
+        return refuse(field, f"{field} must not be empty")
+    if kind == "model_type":
+        return refuse(field, f"{field} must be a JSON object")
+    reason = error["msg"]
+    if kind in SHOW_INPUT:
+        reason += f", got {repr(error['input'])[:80]}"
+    return refuse(field, f"{field}: {reason[0].lower()}{reason[1:]}")
 
 
 def stamp(value: datetime) -> str:
