@@ -31,7 +31,6 @@ from dashboard.core.models import Unit
 from dashboard.core.policy import may
 from dashboard.core.principal import Principal
 from dashboard.core.services import Services
-from dashboard.demo.accounts import demo_accounts
 
 
 @dataclass
@@ -194,4 +193,4 @@ def init_app(server: Flask, services: Services) -> None:
     auth_audit.init_app(server)
 
 
-__all__ = ["demo_accounts", "init_app", "scope_unit", "session_principal", "default_wall_path"]
+__all__ = ["init_app", "scope_unit", "session_principal", "default_wall_path"]

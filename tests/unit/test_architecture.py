@@ -55,7 +55,7 @@ def test_the_core_imports_no_other_package_of_dashboard():
 
 
 def test_only_the_seed_and_run_paths_reach_the_demo_world():
-    allowed = ("dashboard.demo", "dashboard.ops.runner", "dashboard.auth.login")
+    allowed = ("dashboard.demo", "dashboard.ops.runner")
     assert _wrong("dashboard", lambda mod, name: name.startswith("dashboard.demo")
                   and not mod.startswith(allowed)) == []
     assert _wrong("feeds", lambda mod, name: name.startswith("dashboard.demo")) == []
