@@ -22,12 +22,14 @@ from sqlalchemy import select
 from bench.browser import log_in
 from dashboard.actions.alerting import raise_alert
 from dashboard.auth.accounts import create_user
+from dashboard.core.alert_titles import parts
 from dashboard.core.db import session_factory
-from dashboard.core.models import Alert, AlertAck, Unit
+from dashboard.core.models import Alert, AlertAck, BusinessItem, Unit
 from dashboard.core.timeutil import utcnow
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.stack import ROOT, watch_console
 from tests.e2e.test_duty import HAS, _grid_place, _publish
+from tests.e2e.test_duty_escalation import SELECT
 
 DISTRICT = "hanjiang"  # the other duty tests use licheng and xianyou
 VILLAGE_OFFICER = "陈美玲"  # the village desk's display name: typed as "cml" in the roster
@@ -101,17 +103,19 @@ def _desk(browser, stack, username: str):
 
 
 def _raise(stack, key: str, severity: int) -> int:
-    return _publish(stack, lambda s: raise_alert(
-        s, kind="severe_incident", group_key=key, occurrence=key, cause=key,
-        place=_grid_place(s, DISTRICT, 3), severity=severity, title=f"重大事件：{key[-6:]}",
-        title_en="Severe incident", now=utcnow()))["id"]
+    """An alert on a grid of the district, its title stored as parts as the supervise worker
+    stores them (a real place and business item, so each screen words it in its language)."""
+    def raise_(s):
+        place = _grid_place(s, DISTRICT, 3)
+        item = s.execute(select(BusinessItem.code).order_by(BusinessItem.code).limit(1)).scalar_one()
+        return raise_alert(s, kind="severe_incident", group_key=key, occurrence=key, cause=key, place=place,
+                           severity=severity, now=utcnow(), title_parts=parts(
+                               f"alert.severe_incident.{max(severity, 3)}", place=place.grid_code, item=item))
+    return _publish(stack, raise_)["id"]
 
 
 def _select(page, alert_id: int) -> None:
-    page.evaluate("id => dash_ag_grid.getApi('duty-queue').getRowNode(String(id)).setSelected(true)",
-                  alert_id)
-    page.wait_for_function("id => document.getElementById('duty-target-text').textContent"
-                           ".includes('#' + id)", arg=alert_id)
+    page.wait_for_function(SELECT, arg=["duty-queue", alert_id], polling=500, timeout=30_000)
 
 
 def _result(page, text: str) -> None:
