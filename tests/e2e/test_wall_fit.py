@@ -275,33 +275,45 @@ def test_no_key_column_is_cut_and_text_reads_from_five_metres(browser, wall_stac
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160)], ids=["1080p", "4k"])
 def test_the_map_legend_is_whole_beside_the_map_and_charts_start_in_wall_type(browser, wall_stack,  # noqa: F811
-                                                                               width, height, lang):
-    context, page = screen(browser, width, height)
-    page.add_init_script(CHART_TYPE_PER_FRAME)
-    titles = [t(k, lang) for k in ("legend.staff_by_town", "legend.incidents", "legend.supervision")]
-    try:
-        open_lists(page, wall_stack.wall_url(f"lang={lang}"))
-        page.wait_for_function(f"() => ({LEGEND_FIT})({titles!r}) !== null", timeout=60_000)
-        try:  # a map that has just been laid out again re-sizes its canvas a moment later
-            page.wait_for_function(f"() => {{ const l = ({LEGEND_FIT})({titles!r});"
-                                   " return l.cut.length === 0 && l.overlap === 0; }", timeout=10_000,
-                                   polling=200)
-        except PlaywrightTimeout:
-            pass  # reported below, with what is cut or covered
-        legend = page.evaluate(LEGEND_FIT, titles)
-        # No frame showed a chart's words in the desk's type (a new figure used to for up to ~1 s).
-        smallest = page.evaluate("() => window.__chartType")
-        wrong = [w for w in [
-            [w for w in titles if w not in legend["text"]] and f"layers not named: {legend['text']!r}",
-            legend["cut"] and f"legend cut: {legend['cut'][:6]} (legend {legend['legend']})",
-            legend["overlap"] and f"legend {legend['legend']} over the map {legend['plot']}",
-            legend["entries"] < 10 and f"{legend['entries']} entries drawn apart (titles, dots, caps)",
-            not (smallest and smallest[0] >= FLOOR * height) and f"chart text under {FLOOR:.1%}: {smallest}",
-        ] if w]
-        assert wrong == []
-        assert page.console_errors == []
-    finally:
-        context.close()
+                                                                               village_wall, width, height,
+                                                                               lang):
+    # The city counts its staff per town; a village draws each person, by status. Each wall is a
+    # screen of its own: a page still talking to the last wall's session could refresh its cookie
+    # after the next wall's token was exchanged.
+    for url, staff in ((wall_stack.wall_url(f"lang={lang}"), "legend.staff_by_town"),
+                       (f"{village_wall}&lang={lang}", "legend.positions")):
+        context, page = screen(browser, width, height)
+        page.add_init_script(CHART_TYPE_PER_FRAME)
+        try:
+            _legend_fits(page, url, [t(k, lang) for k in (staff, "legend.incidents", "legend.supervision")],
+                         height)
+            assert page.console_errors == []
+        finally:
+            context.close()
+
+
+def _legend_fits(page, url: str, titles: list[str], height: int) -> None:
+    """Open a wall; its legend names every layer, whole and off the map, and no chart's words
+    were drawn under the floor in any frame."""
+    open_lists(page, url)
+    page.wait_for_function(f"() => ({LEGEND_FIT})({titles!r}) !== null", timeout=60_000)
+    try:  # a map that has just been laid out again re-sizes its canvas a moment later
+        page.wait_for_function(f"() => {{ const l = ({LEGEND_FIT})({titles!r});"
+                               " return l.cut.length === 0 && l.overlap === 0; }", timeout=10_000,
+                               polling=200)
+    except PlaywrightTimeout:
+        pass  # reported below, with what is cut or covered
+    legend = page.evaluate(LEGEND_FIT, titles)
+    # No frame showed a chart's words in the desk's type (a new figure used to for up to ~1 s).
+    smallest = page.evaluate("() => window.__chartType")
+    wrong = [w for w in [
+        [w for w in titles if w not in legend["text"]] and f"layers not named: {legend['text']!r}",
+        legend["cut"] and f"legend cut: {legend['cut'][:6]} (legend {legend['legend']})",
+        legend["overlap"] and f"legend {legend['legend']} over the map {legend['plot']}",
+        legend["entries"] < 10 and f"{legend['entries']} entries drawn apart (titles, dots, caps)",
+        not (smallest and smallest[0] >= FLOOR * height) and f"chart text under {FLOOR:.1%}: {smallest}",
+    ] if w]
+    assert wrong == [], url
 
 
 def test_every_sub_unit_is_seen_within_one_rotation(browser, wall_stack):  # noqa: F811
