@@ -27,6 +27,7 @@ from layouts.figures import (
 )
 from layouts.figures_map import STAFF_TRACES_AT, map_figure, measure_value
 from layouts.map_layers import staff_traces
+from layouts.map_legend import legend_block, legend_rows
 from layouts.rows import children_rows, department_rows, kpi_tiles, overdue_rows, ticker_rows
 from layouts.theme import empty_figure
 
@@ -70,26 +71,36 @@ def figures_for(view: dict | None, lang: str | None, live: bool) -> tuple[Any, A
 
 
 def update_map(view: dict | None, measure: str | None, dirty: Any, lang: str | None,
-               ready: dict | None = None) -> Any:
-    """The map on a view change; on a live change only the regions' colours are patched."""
-    return map_for(view, measure, dirty, lang, live=_live_patch(view, ready))
+               ready: dict | None = None) -> tuple[Any, Any]:
+    """The map and its legend on a view change; on a live change only the regions' colours are
+    patched (the legend stays: its layers and caps come with a full redraw)."""
+    return map_and_legend(view, measure, dirty, lang, live=_live_patch(view, ready))
 
 
 def map_for(view: dict | None, measure: str | None, dirty: Any, lang: str | None, live: bool) -> Any:
     """The figure of `update_map` (a Patch of the regions' values on a live change)."""
+    return map_and_legend(view, measure, dirty, lang, live)[0]
+
+
+def map_and_legend(view: dict | None, measure: str | None, dirty: Any, lang: str | None,
+                   live: bool) -> tuple[Any, Any]:
+    """The map's figure (or a Patch) and its legend's lines (or no_update)."""
     lang = lang_of(lang)
     measure = measure or "open"
     try:
         if live:
             if not (dirty or {}).get("resync"):
-                return _patch_map(data.region_figures(view), data.staff_groups(view), measure, lang)
+                return (_patch_map(data.region_figures(view), data.staff_groups(view), measure, lang),
+                        no_update)
         rows = data.map_rows(view, measure)
     except ViewRefused:
-        return empty_figure("")
-    return map_figure(rows["regions"], measure, lang, incidents=rows["incidents"],
-                      supervision=rows["supervision"], positions=rows["positions"], tracks=rows["tracks"],
-                      staff_groups=rows["staff_groups"], caps=rows["caps"], revision=rows["code"],
-                      tiles=rows.get("tiles"), highlight=rows.get("highlight"), geojson=rows.get("geojson"))
+        return empty_figure(""), []
+    staff = "aggregate" if rows["staff_groups"] is not None else "dots"
+    return (map_figure(rows["regions"], measure, lang, incidents=rows["incidents"],
+                       supervision=rows["supervision"], positions=rows["positions"], tracks=rows["tracks"],
+                       staff_groups=rows["staff_groups"], revision=rows["code"], tiles=rows.get("tiles"),
+                       highlight=rows.get("highlight"), geojson=rows.get("geojson")),
+            legend_block(legend_rows(lang, staff=staff, caps=rows["caps"])))
 
 
 def _patch_map(children: list[dict[str, Any]], groups: list[dict[str, Any]] | None, measure: str,
@@ -197,8 +208,8 @@ def register(app: Dash) -> None:
     panels = Input(ids.VIEW_PANELS, "data")
     app.callback(Output(ids.KPIS, "children"), Output(ids.OPEN_BY_STATE, "figure"),
                  Output(ids.SUPERVISION, "figure"), panels, dirty, lang, drawn)(update_figures)
-    app.callback(Output(ids.MAP, "figure"), view, Input(ids.MEASURE, "value"), dirty, lang,
-                 drawn)(update_map)
+    app.callback(Output(ids.MAP, "figure"), Output(ids.MAP_LEGEND, "children"), view,
+                 Input(ids.MEASURE, "value"), dirty, lang, drawn)(update_map)
     app.callback(Output(ids.TICKER, "rowData"), Output(ids.OVERDUE_LIST, "rowData"), panels, dirty,
                  lang, drawn)(update_lists)
     app.callback(Output(ids.CHILDREN, "rowData"), panels, dirty, lang)(update_children)

@@ -11,6 +11,7 @@ from dash import dcc, html
 from flask import current_app
 
 from dashboard.core.i18n import TABLE, t, unit_name
+from layouts import ids
 from layouts.figures import placeholder_figure
 from layouts.theme import BACKGROUND, FONT_FAMILY, PANEL, TEXT
 
@@ -48,12 +49,18 @@ def dropdown_labels(lang: str) -> dict[str, str]:
 
 
 def panel(title: str, body: Any, *, class_name: str = "", extra: Any = None) -> html.Section:
-    """A titled panel of the command-center grid."""
+    """A titled panel of the command-center grid; `body` is one component or a list of them."""
     header = [html.H2(title, className="panel-title")]
     if extra is not None:
         header.append(html.Div(extra, className="panel-extra"))
-    return html.Section([html.Header(header, className="panel-head"), body],
+    return html.Section([html.Header(header, className="panel-head"),
+                         *(body if isinstance(body, list) else [body])],
                         className=f"panel {class_name}".strip())
+
+
+def map_legend() -> html.Div:
+    """The slot of the map's legend, under the map (filled with the map, callbacks/unit.py)."""
+    return html.Div(id=ids.MAP_LEGEND, className="map-legend")
 
 
 def graph(component_id: str, height: str = "100%", class_name: str = "") -> dcc.Graph:

@@ -1,5 +1,5 @@
 """The map, as a pure function of rows: children as a choropleth with their names, then the
-marker layers of layouts/map_layers.py and the legend of layouts/map_legend.py.
+marker layers of layouts/map_layers.py (its legend is HTML beside it: layouts/map_legend.py).
 
 Traces are found by their `meta` name (never by index) so the client-side live glue can patch
 one trace in place: `positions` is ONE marker trace for every patrol position on the view.
@@ -14,7 +14,6 @@ import plotly.graph_objects as go
 
 from dashboard.core.i18n import fmt_int, fmt_number, fmt_pct, t, unit_name
 from layouts import map_layers as layers
-from layouts.map_legend import legend_annotation, legend_rows
 from layouts.theme import CHOROPLETH_SCALE, FONT_FAMILY, REGION_OUTLINE, TEXT, base_layout, map_style
 
 MEASURES = ("open", "overdue", "closure_rate", "per_1000", "per_patrol_hour", "coverage")
@@ -176,14 +175,13 @@ def map_figure(regions: list[dict[str, Any]], measure: str, lang: str, *,
                incidents: list[dict[str, Any]] = (), supervision: list[dict[str, Any]] = (),
                positions: list[dict[str, Any]] = (), tracks: dict[str, list[dict[str, Any]]] | None = None,
                staff_groups: list[dict[str, Any]] | None = None,
-               caps: dict[str, tuple[int, int]] | None = None,
                revision: str = "", tiles: str | None = None,
                highlight: dict[str, Any] | None = None, geojson: str | None = None) -> go.Figure:
     """The whole map of a view; `revision` (the unit code) keeps the viewport across updates.
-    `staff_groups` (counts per town) replaces the dots of `positions` on wide views; `caps` names
-    the layers drawn short of their total ({"incidents": (500, 1596)}); `tiles` is a raster tile
-    URL drawn under the regions (none: fully offline); `highlight` is a person to ring and name;
-    `geojson` the URL of the regions' boundaries (else they are in the figure)."""
+    `staff_groups` (counts per town) replaces the dots of `positions` on wide views; `tiles` is a
+    raster tile URL drawn under the regions (none: fully offline); `highlight` is a person to ring
+    and name; `geojson` the URL of the regions' boundaries (else they are in the figure). The
+    legend is not in the figure: see layouts/map_legend.py."""
     if measure not in MEASURES:
         raise ValueError(f"measure: unknown map measure {measure!r}")
     centre, zoom = view_window([r["boundary"] for r in regions])
@@ -203,8 +201,7 @@ def map_figure(regions: list[dict[str, Any]], measure: str, lang: str, *,
                          uirevision=revision or "map", clickmode="event",
                          hoverdistance=GRID_HOVER_PX if tracks is not None else TAP_SLACK_PX,
                          font=dict(family=FONT_FAMILY, color=TEXT, size=14))
-    rows = legend_rows(lang, staff="aggregate" if staff_groups is not None else "dots", caps=caps)
-    layout["annotations"] = [legend_annotation(rows)]
+    layout["annotations"] = []
     if highlight:
         traces.append(layers.highlight_trace(highlight, lang))
         layout["annotations"].append(layers.highlight_label(highlight, lang))

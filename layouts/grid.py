@@ -9,7 +9,7 @@ from dash import dcc, html
 from dashboard.core.i18n import t
 from layouts import ids
 from layouts.columns import incident_columns, overdue_columns, staff_columns
-from layouts.components import data_grid, graph, panel
+from layouts.components import data_grid, graph, map_legend, panel
 from layouts.controls import control_bar, detail_panel
 
 
@@ -20,7 +20,7 @@ def grid_body(path: list[dict[str, Any]], query: dict[str, Any], choice: str, pe
         control_bar(path, query, choice, period_range, lines, lang, show_measure=False),
         dcc.Store(id=ids.VIEW_READY),  # set once the map is drawn: live changes patch it then
         html.Div([
-            panel(t("panel.map", lang), graph(ids.MAP), class_name="area-map"),
+            panel(t("panel.map", lang), [graph(ids.MAP), map_legend()], class_name="area-map"),
             html.Div(id=ids.KPIS, className="kpis area-kpis"),
             panel(t("panel.staff", lang),
                   data_grid(ids.GRID_STAFF, staff_columns(lang), lang, row_id="params.data.id"),

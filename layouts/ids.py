@@ -39,6 +39,7 @@ BREADCRUMB = "unit-breadcrumb"
 HEADING = "unit-heading"
 KPIS = "unit-kpis"
 MAP = "unit-map"
+MAP_LEGEND = "unit-map-legend"  # the map's legend, under it (layouts/map_legend.py)
 OPEN_BY_STATE = "unit-open-by-state"
 SUPERVISION = "unit-supervision"
 FUNNEL = "unit-funnel"

@@ -9,7 +9,7 @@ from dash import dcc, html
 from dashboard.core.i18n import t
 from layouts import ids
 from layouts.columns import children_columns, department_columns, overdue_columns, ticker_columns
-from layouts.components import data_grid, graph, panel
+from layouts.components import data_grid, graph, map_legend, panel
 from layouts.controls import control_bar, detail_panel
 
 
@@ -21,7 +21,8 @@ def unit_body(path: list[dict[str, Any]], query: dict[str, Any], choice: str, pe
         dcc.Store(id=ids.VIEW_READY),
         html.Div([
             # The map's canvas stays hidden until MapLibre has drawn it whole (30_clientside.js).
-            panel(t("panel.map", lang), graph(ids.MAP, class_name="map-drawing"), class_name="area-map"),
+            panel(t("panel.map", lang), [graph(ids.MAP, class_name="map-drawing"), map_legend()],
+                  class_name="area-map"),
             html.Div(id=ids.KPIS, className="kpis area-kpis"),
             panel(t("panel.open_by_state", lang), graph(ids.OPEN_BY_STATE), class_name="area-states"),
             panel(t("panel.supervision", lang), graph(ids.SUPERVISION), class_name="area-supervision"),

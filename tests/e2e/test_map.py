@@ -26,7 +26,8 @@ RENDERED_NAMES = """() => {
     const layer = gd._fullData[i]._glTrace.layerIds.symbol;
     return map.queryRenderedFeatures({layers: [layer]}).map(f => f.properties.text);
 }"""
-LEGEND = "() => Array.from(document.querySelectorAll('#unit-map .annotation-text')).map(a => a.textContent)"
+# The legend under the map (layouts/map_legend.py): its lines, once the map has filled it.
+LEGEND = "() => Array.from(document.querySelectorAll('#unit-map-legend .legend-row')).map(a => a.textContent)"
 
 
 def _children(stack, code: str) -> list[Unit]:
@@ -38,6 +39,7 @@ def _names_and_legend(page, names: list[str]) -> None:
     page.wait_for_function(f"() => ({RENDERED_NAMES})().length >= {len(names)}", timeout=30_000)
     drawn = page.evaluate(RENDERED_NAMES)
     assert sorted(set(drawn)) == sorted(names)
+    page.wait_for_function(f"() => ({LEGEND})().length >= 3", timeout=30_000)
     legend = " ".join(page.evaluate(LEGEND))
     for word in (t("legend.incidents", "zh"), name_of(STATE_NAMES, "reported", "zh"),
                  t("legend.supervision", "zh"), name_of(LEVEL_NAMES, "village", "zh"),

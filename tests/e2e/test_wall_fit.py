@@ -1,6 +1,7 @@
 """The wall read from five metres, in Chromium at the sizes walls have: no cell of a list cut short
 (times keep their minutes, the grids of a village keep their numbers, levels their names, in
-Chinese and in English), text at least 2.2 % of the screen's height, lists that do not fit paging
+Chinese and in English), text at least 2.2 % of the screen's height (the charts' from their first
+frame), the map's legend whole and beside the map, not over it, lists that do not fit paging
 so that every row is seen within one rotation, a banner that rotates through every open critical
 alert, and a stale mark at least as visible as the ok mark.
 """
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.core.db import session_factory
-from dashboard.core.i18n import unit_name
+from dashboard.core.i18n import t, unit_name
 from dashboard.core.models import BusinessItem, Staff, Unit
 from dashboard.core.principal import issue_token
 from dashboard.queries.units import unit_ref
@@ -68,6 +69,56 @@ SMALLEST_TEXT = """() => {
   out.sort((a, b) => a[0] - b[0]);
   return out;
 }"""
+
+# The map's legend as a watcher sees it: the legend beside the map (or, if the page draws it so, the
+# map's own annotation holding the layers' titles), each of its titles, entries and cap notes that is
+# cut or reaches outside the legend, its panel or the screen, and whether it covers the map.
+LEGEND_FIT = """(titles) => {
+  const gd = document.querySelector('#unit-map .js-plotly-plot');
+  const plot = gd && gd.querySelector('.maplibregl-map');
+  const html = document.getElementById('unit-map-legend');
+  const note = gd && [...gd.querySelectorAll('.annotation')]
+    .find(a => titles.some(w => a.textContent.includes(w)));
+  const box = html && html.children.length ? html : note;
+  if (!box || !plot) return null;
+  const rect = el => { const b = el.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+  const inside = (a, b) => a[0] >= b[0] - 1 && a[1] >= b[1] - 1 && a[2] <= b[2] + 1 && a[3] <= b[3] + 1;
+  const [lb, pb, panel] = [rect(box), rect(plot), rect(box.closest('.panel'))];
+  const screen = [0, 0, innerWidth, innerHeight], cut = [];
+  const pieces = html === box ? [...box.querySelectorAll('.legend-title, .legend-entry, .legend-cap')]
+                              : [...box.querySelectorAll('text')];
+  pieces.forEach(el => {
+    const r = rect(el), what = el.textContent.trim().slice(0, 40);
+    if (el.scrollWidth > el.clientWidth) cut.push(['wider than its box', what]);
+    if (!inside(r, lb)) cut.push(['outside the legend', what]);
+    if (!inside(r, panel)) cut.push(['outside the map panel', what]);
+    if (!inside(r, screen)) cut.push(['off the screen', what]);
+  });
+  if (box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight) {
+    cut.push(['legend overflows', '']);
+  }
+  const overlap = Math.max(0, Math.min(lb[2], pb[2]) - Math.max(lb[0], pb[0]))
+                * Math.max(0, Math.min(lb[3], pb[3]) - Math.max(lb[1], pb[1]));
+  return {text: box.textContent, cut, overlap, legend: lb, plot: pb, entries: pieces.length};
+}"""
+
+# Runs before the page's own scripts: the smallest words of the charts (SVG text) in any frame the
+# browser paints, so a figure drawn in the desk's type and re-sized a moment later is seen.
+CHART_TYPE_PER_FRAME = """
+window.__chartType = null;
+(function sample() {
+  document.querySelectorAll('.wall-root .js-plotly-plot text').forEach(el => {
+    if (!/[\\p{L}\\p{N}]/u.test(el.textContent)) return;
+    const b = el.getBoundingClientRect();
+    if (b.width < 2 || b.height < 2) return;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (!window.__chartType || size < window.__chartType[0]) {
+      window.__chartType = [size, el.textContent.slice(0, 30)];
+    }
+  });
+  requestAnimationFrame(sample);
+})();
+"""
 
 # Records which rows of a list were shown whole (not hidden as cut) from one turn of its rotation
 # to the next: resolves with the rows seen, every row the list holds, and its number of pages.
@@ -219,6 +270,50 @@ def test_no_key_column_is_cut_and_text_reads_from_five_metres(browser, wall_stac
         assert page.console_errors == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160)], ids=["1080p", "4k"])
+def test_the_map_legend_is_whole_beside_the_map_and_charts_start_in_wall_type(browser, wall_stack,  # noqa: F811
+                                                                               village_wall, width, height,
+                                                                               lang):
+    # The city counts its staff per town; a village draws each person, by status. Each wall is a
+    # screen of its own: a page still talking to the last wall's session could refresh its cookie
+    # after the next wall's token was exchanged.
+    for url, staff in ((wall_stack.wall_url(f"lang={lang}"), "legend.staff_by_town"),
+                       (f"{village_wall}&lang={lang}", "legend.positions")):
+        context, page = screen(browser, width, height)
+        page.add_init_script(CHART_TYPE_PER_FRAME)
+        try:
+            _legend_fits(page, url, [t(k, lang) for k in (staff, "legend.incidents", "legend.supervision")],
+                         height)
+            assert page.console_errors == []
+        finally:
+            context.close()
+
+
+def _legend_fits(page, url: str, titles: list[str], height: int) -> None:
+    """Open a wall; its legend names every layer, whole and off the map, and no chart's words
+    were drawn under the floor in any frame."""
+    open_lists(page, url)
+    page.wait_for_function(f"() => ({LEGEND_FIT})({titles!r}) !== null", timeout=60_000)
+    try:  # a map that has just been laid out again re-sizes its canvas a moment later
+        page.wait_for_function(f"() => {{ const l = ({LEGEND_FIT})({titles!r});"
+                               " return l.cut.length === 0 && l.overlap === 0; }", timeout=10_000,
+                               polling=200)
+    except PlaywrightTimeout:
+        pass  # reported below, with what is cut or covered
+    legend = page.evaluate(LEGEND_FIT, titles)
+    # No frame showed a chart's words in the desk's type (a new figure used to for up to ~1 s).
+    smallest = page.evaluate("() => window.__chartType")
+    wrong = [w for w in [
+        [w for w in titles if w not in legend["text"]] and f"layers not named: {legend['text']!r}",
+        legend["cut"] and f"legend cut: {legend['cut'][:6]} (legend {legend['legend']})",
+        legend["overlap"] and f"legend {legend['legend']} over the map {legend['plot']}",
+        legend["entries"] < 10 and f"{legend['entries']} entries drawn apart (titles, dots, caps)",
+        not (smallest and smallest[0] >= FLOOR * height) and f"chart text under {FLOOR:.1%}: {smallest}",
+    ] if w]
+    assert wrong == [], url
 
 
 def test_every_sub_unit_is_seen_within_one_rotation(browser, wall_stack):  # noqa: F811

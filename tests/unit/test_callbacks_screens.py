@@ -106,13 +106,15 @@ def test_live_change_patches_only_a_drawn_view(app):
     # A drill's figures may still be on their way (or dropped by Dash for this newer request): a
     # view whose map is not drawn yet gets whole figures and its lists; a drawn one gets patches.
     view_ = _view("putian", period="7d")
-    whole = _live(unit.update_map, view_, "open", {"n": 1}, "zh", None)
+    whole, legend = _live(unit.update_map, view_, "open", {"n": 1}, "zh", None)
     assert not isinstance(whole, Patch) and any(t.meta == "regions" for t in whole.data)
+    assert legend and legend is not no_update
     _, states, _ = _live(unit.update_figures, view_, {"n": 1}, "zh", {"code": "licheng", "query": {}})
     assert not isinstance(states, Patch) and states.data
     ticker, _ = _live(unit.update_lists, view_, {"n": 1}, "zh", None)
     assert ticker is not no_update
-    assert isinstance(_live(unit.update_map, view_, "open", {"n": 1}, "zh", dict(view_)), Patch)
+    patch, legend = _live(unit.update_map, view_, "open", {"n": 1}, "zh", dict(view_))
+    assert isinstance(patch, Patch) and legend is no_update  # the legend changes with a full redraw
     assert _live(unit.update_lists, view_, {"n": 1}, "zh", dict(view_)) == (no_update, no_update)
 
 
@@ -150,7 +152,7 @@ def test_the_searched_person_is_ringed_on_their_grid_map(app):
     for code, staff in (("chengxiang", "s001"), (ui_world.GRID, "nobody")):
         fig = unit.map_for(_view(code, staff=staff), "open", None, "zh", live=False)
         assert "highlight" not in [t.meta for t in fig.data]
-        assert [a.name for a in fig.layout.annotations] == ["legend"]
+        assert list(fig.layout.annotations) == []
 
 
 def test_incidents_per_patrol_hour_on_the_city_map(app):

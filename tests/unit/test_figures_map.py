@@ -8,7 +8,15 @@ import pytest
 
 from dashboard.queries.patrol import count_positions
 from layouts.figures_map import TAP_SLACK_PX, colorbar_ticks, map_figure
-from layouts.theme import CHOROPLETH_SCALE, LEVEL_COLOURS, STATE_COLOURS, STATUS_COLOURS, luminance
+from layouts.map_legend import legend_block, legend_rows
+from layouts.theme import (
+    CHOROPLETH_SCALE,
+    LEVEL_COLOURS,
+    SEVERITY_SIZE,
+    STATE_COLOURS,
+    STATUS_COLOURS,
+    luminance,
+)
 from tests.unit.test_figures_screens import REGIONS, _box
 
 TOWNS = {"licheng-zhenhai": {"code": "licheng-zhenhai", "name": "镇海街道", "name_en": "Zhenhai",
@@ -25,8 +33,19 @@ def _trace(fig, meta):
     return next(t for t in fig.data if t.meta == meta)
 
 
-def _legend(fig):
-    return next(a for a in fig.layout.annotations if a.name == "legend").text
+def _legend(lang: str, **kwargs) -> str:
+    """The legend's HTML as a reader sees it: its words, and the colour of each dot."""
+    def walk(node) -> list[str]:
+        if isinstance(node, str):
+            return [node]
+        if isinstance(node, list):
+            return [w for n in node for w in walk(n)]
+        style = getattr(node, "style", None) or {}
+        own = [f"color:{style['background']}"] if "background" in style else []
+        if "color" in style:
+            own.append(f"color:{style['color']}")
+        return own + walk(getattr(node, "children", None) or [])
+    return " ".join(walk(legend_block(legend_rows(lang, **kwargs))))
 
 
 def test_every_region_is_named_on_the_map_in_the_screen_language():
@@ -46,7 +65,7 @@ def test_every_region_is_named_on_the_map_in_the_screen_language():
 
 
 def test_the_legend_names_every_layer_and_its_categories():
-    dots = _legend(map_figure(REGIONS, "open", "zh"))
+    dots = _legend("zh")
     for word in ("巡查人员", "在线", "信号延迟", "离线",            # positions by status
                  "事件", "待派遣", "已派遣", "处置中", "待核查",    # incidents by stage
                  "一般", "较大", "重大", "特大",                    # ... and by severity (size)
@@ -55,16 +74,27 @@ def test_the_legend_names_every_layer_and_its_categories():
     for colour in [*STATUS_COLOURS.values(), *LEVEL_COLOURS.values(),
                    *(STATE_COLOURS[s] for s in ("reported", "dispatched", "accepted", "resolved"))]:
         assert f"color:{colour}" in dots
-    wide = _legend(map_figure(REGIONS, "open", "en", staff_groups=[]))
+    wide = _legend("en", staff="aggregate")
     assert "Patrol staff by town" in wide and "on duty" in wide and "all staff" in wide
     assert "stale" not in wide  # the per-person statuses belong to maps that draw people
 
 
 def test_a_capped_layer_says_how_many_it_shows_of_how_many():
-    fig = map_figure(REGIONS, "open", "zh", caps={"incidents": (500, 1596)})
-    assert "显示 500 / 1,596" in _legend(fig)
-    en = map_figure(REGIONS, "open", "en", caps={"supervision": (200, 230)})
-    assert "showing 200 / 230" in _legend(en) and "showing" not in _legend(map_figure(REGIONS, "open", "en"))
+    assert "显示 500 / 1,596" in _legend("zh", caps={"incidents": (500, 1596)})
+    assert "showing 200 / 230" in _legend("en", caps={"supervision": (200, 230)})
+    assert "showing" not in _legend("en")
+
+
+def test_the_legend_is_beside_the_map_not_over_it():
+    # Over the map it ran past the wall's map and hid a third of it (issue 12): HTML under the map.
+    assert not [a for a in map_figure(REGIONS, "open", "zh").layout.annotations if a.name == "legend"]
+    rows = legend_rows("en", caps={"incidents": (500, 1596)})
+    lines = legend_block(rows)
+    assert [line._namespace for line in lines] == ["dash_html_components"] * 3
+    assert [line.to_plotly_json()["props"]["data-layer"] for line in lines] == [r["layer"] for r in rows]
+    # Severity is a marker's size: its dots are the markers' own diameters, smallest first.
+    sizes = [e[2] for e in rows[1]["sizes"]]
+    assert sizes == sorted(SEVERITY_SIZE.values())
 
 
 @pytest.mark.parametrize("values, measure", [
