@@ -47,6 +47,7 @@ from bench.fanout_load import (
 from dashboard.contract import schema
 from dashboard.core.db import make_engine, session_factory, upgrade
 from dashboard.core.principal import issue_token
+from dashboard.demo.places import CITY_CODE
 from dashboard.ops.fanout_stats import read_counts
 from dashboard.ops.redis_server import EmbeddedRedis
 from feeds.fanout import CURSOR_KEY
@@ -64,14 +65,14 @@ def build_database(path: Path) -> tuple[str, str]:
     engine = make_engine(url)
     upgrade(engine)
     with session_factory(engine).begin() as s:
-        s.add(Unit(code="putian", name="莆田市", name_en="Putian", level="city", boundary="{}",
+        s.add(Unit(code=CITY_CODE, name="莆田市", name_en="Putian", level="city", boundary="{}",
                    centroid_lat=25.4, centroid_lon=119.0, area_km2=4119.0))
         s.flush()
         for code in DISTRICTS:
-            s.add(Unit(code=code, name=code, name_en=code, level="district", parent_code="putian",
+            s.add(Unit(code=code, name=code, name_en=code, level="district", parent_code=CITY_CODE,
                        boundary="{}", centroid_lat=25.4, centroid_lon=119.0, area_km2=500.0))
         s.flush()
-        token = issue_token(s, "bench-wall", "wall", "putian")
+        token = issue_token(s, "bench-wall", "wall", CITY_CODE)
     engine.dispose()
     return url, token
 
@@ -130,13 +131,13 @@ def measure(scale: float, seconds: float, redis_url: str, screens: list[RemoteSc
     flush_ms = (after.get("flush_us", 0) - before.get("flush_us", 0)) / 1000 / max(flushes, 1)
     head = r.xinfo_stream(schema.POSITIONS)["last-generated-id"]
     seen = {screen.unit: screen.ask("collect") for screen in screens}
-    feed = feed_latencies(seen["putian"][1], [e for e, _ in incident_ids])
+    feed = feed_latencies(seen[CITY_CODE][1], [e for e, _ in incident_ids])
     district_pos = []
     for unit in DISTRICTS:
         feed += feed_latencies(seen[unit][1], [e for e, d in incident_ids if d == unit])
         district_pos += position_latencies(seen[unit][0], position_ids)
     return {"scale": scale, "positions_s": sent / seconds,
-            "city": position_latencies(seen["putian"][0], position_ids), "district": district_pos,
+            "city": position_latencies(seen[CITY_CODE][0], position_ids), "district": district_pos,
             "feed": feed, "cpu": cpu, "kept_up": r.hget(CURSOR_KEY, schema.POSITIONS) == head,
             "city_push": round(sent / seconds * 0.25), "load": os.getloadavg()[0],
             "flush_ms": flush_ms, "flushes_s": flushes / seconds}
@@ -213,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         url = f"http://127.0.0.1:{port}"
         wait_for(lambda: requests.get(url + "/healthz", timeout=2).status_code > 0, "serve")
         wait_for(lambda: r.exists("live:heartbeat:fanout"), "fanout")
-        screens = [RemoteScreen(url, token, unit) for unit in ("putian", *DISTRICTS)]
+        screens = [RemoteScreen(url, token, unit) for unit in (CITY_CODE, *DISTRICTS)]
         procs = {"fanout": psutil.Process(running[0].pid), "serve": psutil.Process(running[1].pid)}
         results = []
         for scale in levels:

@@ -14,6 +14,7 @@ import redis
 import socketio
 
 from dashboard.contract import schema
+from dashboard.demo.places import CITY_CODE
 
 DISTRICTS = ("chengxiang", "licheng", "hanjiang", "xiuyu", "xianyou", "meizhou", "beian")
 GRIDS = 2408
@@ -27,7 +28,7 @@ def chain(grid: int) -> list[str]:
     district = DISTRICTS[grid % len(DISTRICTS)]
     town = f"{district}-t{(grid // 7) % 8}"
     village = f"{town}-v{(grid // 56) % 18}"
-    return ["putian", district, town, village, f"{village}-g{grid:04d}"]
+    return [CITY_CODE, district, town, village, f"{village}-g{grid:04d}"]
 
 
 CHAINS = [chain(g) for g in range(GRIDS)]
@@ -67,7 +68,7 @@ class Driver:
             units = CHAINS[k % GRIDS]
             rows.append({"staff": f"S{k:06d}", "ts": ts, "lat": 25.4 + (k % 97) / 1000,
                          "lon": 119.0 + (k % 89) / 1000, "grid": units[-1], "role": "patrol", "units": units})
-        return schema.encode(schema.T_POSITIONS, {"positions": rows, "units": ["putian"]})
+        return schema.encode(schema.T_POSITIONS, {"positions": rows, "units": [CITY_CODE]})
 
     def run(self, seconds: float, record: bool) -> int:
         """Drive for `seconds`; returns positions appended."""
@@ -243,7 +244,7 @@ def capacity(work_dir, scale: float = 20, seconds: int = 10) -> dict:
         clock = [0.0]
         fanout = Fanout(r, socketio_emitter(url), clock=lambda: clock[0])
         fanout.acquire()
-        r.zadd("live:rooms", {u: time.time() + 3600 for u in ("putian", *DISTRICTS)})
+        r.zadd("live:rooms", {u: time.time() + 3600 for u in (CITY_CODE, *DISTRICTS)})
         fanout.refresh_rooms(time.time())
         pipe = r.pipeline(transaction=False)
         for entry in entries:

@@ -28,6 +28,7 @@ from bench.intake_world import G1, G1_POINT, build_world, produce_dispatch, prod
 from bench.topology_setup import create_database
 from dashboard.contract import producer, schema
 from dashboard.core.db import drop_all, session_factory, upgrade
+from dashboard.demo.places import CITY_CODE
 from feeds.consumer import Consumer, Knobs
 from feeds.persister import Persister, writer_engine
 
@@ -46,9 +47,9 @@ def fill_positions(client: redis.Redis, batches: int, size: int) -> int:
             ts = start + timedelta(milliseconds=k * 3)
             rows.append({"staff": f"S{k % STAFF:04d}", "ts": ts.isoformat(timespec="milliseconds"),
                          "lat": G1_POINT[0], "lon": G1_POINT[1], "grid": G1, "role": "patrol",
-                         "units": ["putian", "licheng", "licheng-zhenhai",
+                         "units": [CITY_CODE, "licheng", "licheng-zhenhai",
                                    "licheng-zhenhai-changshou", G1]})
-        producer.add(client, schema.POSITIONS, schema.T_POSITIONS, {"positions": rows, "units": ["putian"]})
+        producer.add(client, schema.POSITIONS, schema.T_POSITIONS, {"positions": rows, "units": [CITY_CODE]})
         n += size
     return n
 

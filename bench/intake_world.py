@@ -10,6 +10,7 @@ from sqlalchemy.orm import sessionmaker
 
 from dashboard.contract import producer, schema
 from dashboard.core.models import BusinessItem, BusinessLine, Department, Staff, Unit
+from dashboard.demo.places import CITY_CODE
 
 CITY_BOX = (118.60, 25.20, 119.30, 25.70)  # lon/lat box standing in for the city boundary
 G1 = "licheng-zhenhai-changshou-g01"
@@ -36,7 +37,7 @@ def _unit(code, level, parent, boundary, district=None, town=None, village=None)
 def build_world(Session: sessionmaker) -> None:  # noqa: N803
     """Insert the small world into an empty database."""
     with Session.begin() as s:
-        s.add(_unit("putian", "city", None, box(*CITY_BOX)))
+        s.add(_unit(CITY_CODE, "city", None, box(*CITY_BOX)))
         s.flush()
         for district, town, village, grids in (
             ("licheng", "licheng-zhenhai", "licheng-zhenhai-changshou",
@@ -44,7 +45,7 @@ def build_world(Session: sessionmaker) -> None:  # noqa: N803
             ("xianyou", "xianyou-duwei", "xianyou-duwei-maoshan",
              [(G3, box(118.70, 25.36, 118.71, 25.37))]),
         ):
-            s.add(_unit(district, "district", "putian", box(*CITY_BOX), district))
+            s.add(_unit(district, "district", CITY_CODE, box(*CITY_BOX), district))
             s.flush()
             s.add(_unit(town, "town", district, box(*CITY_BOX), district, town))
             s.flush()
@@ -93,7 +94,7 @@ def report_data(incident_id: str, grid: str = G1, at: str | None = None) -> dict
             "state": "reported", "dispatched_at": None, "accepted_at": None, "resolved_at": None,
             "closed_at": None, "cancelled_at": None, "stage_started_at": at, "reopen_count": 0,
             "bounce_count": 0, "overdue": False, "updated_at": at, "actor": "test",
-            "units": ["putian", district, town, village, grid], "version": 1,
+            "units": [CITY_CODE, district, town, village, grid], "version": 1,
             "key": f"{incident_id}:v1"}
 
 

@@ -40,6 +40,7 @@ from dashboard.core.config import load_settings
 from dashboard.core.db import engine_for
 from dashboard.core.models import Staff
 from dashboard.core.timeutil import LOCAL_TZ, utcnow
+from dashboard.demo.places import CITY_CODE
 
 ROOT = Path(__file__).resolve().parent.parent
 CITY_START = "2026-11-24T10:00"  # a Tuesday morning: the rhythm's busy hours, pinned for repeatability
@@ -100,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         latencies = Latencies()
         screen = None
         try:
-            screen = connect_screen(url, screen_token, "putian", latencies)
+            screen = connect_screen(url, screen_token, CITY_CODE, latencies)
         except Exception as exc:  # noqa: BLE001 - reported in the doc, the rest still runs
             notes.append(f"- Push latency not measured: the Socket.IO client could not subscribe ({exc}).")
         stages = [run_stage(float(s), args, url, sim_token, engine, r, children, latencies)
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"for {args.warmup:g} s of warm-up and {args.seconds:g} s measured per load level; "
                   f"incidents run at scale × speed {args.speed:g} × the 2018 rate. Rows are counted "
                   "in the database, lag is `XINFO GROUPS` lag + pending of the `persist` group, "
-                  "latency is now − stream-id time at a Socket.IO client in room `unit:putian`."),
+                  "latency is now − stream-id time at a Socket.IO client in room `unit:<city>`."),
         "command": " ".join([f"DASHBOARD_REDIS_URL={settings.redis_url.rsplit('@', 1)[-1]}",
                              f"DASHBOARD_DATABASE_URL={engine.url.render_as_string(hide_password=True)}",
                              ".venv/bin/python -m bench.pipeline",

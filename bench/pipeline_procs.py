@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from dashboard.core.db import session_factory
 from dashboard.core.models import Staff
 from dashboard.core.principal import issue_token
+from dashboard.demo.places import CITY_CODE
 from feeds.sim_city import REPORT_PERIOD_S
 from feeds.sim_rhythm import INCIDENTS_PER_DAY
 
@@ -136,8 +137,8 @@ def issue_bench_tokens(engine: Engine) -> tuple[str, str]:
     with session_factory(engine).begin() as s:
         if not s.scalar(select(func.count()).select_from(Staff)):
             raise RuntimeError("the database has no staff after seeding")
-        return (issue_token(s, "bench-simulator", "system", "putian"),
-                issue_token(s, "bench-screen", "wall", "putian"))
+        return (issue_token(s, "bench-simulator", "system", CITY_CODE),
+                issue_token(s, "bench-screen", "wall", CITY_CODE))
 
 
 SIM_MAX_SCALE = 20.0  # the simulator's --scale stops here

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from dashboard.core.db import make_engine, session_factory
 from dashboard.core.models import Incident
 from dashboard.core.timeutil import Period
+from dashboard.demo.places import CITY_CODE
 from dashboard.queries import incidents as queries_incidents
 from dashboard.queries import stats as queries_stats
 from dashboard.queries import units as queries
@@ -41,34 +42,34 @@ def cases(period: Period) -> list[tuple[str, Callable]]:
                 queries_stats.by_item(session, u, period, None, limit=40))
 
     return [
-        ("figures(putian)", lambda s: queries.figures(s, "putian", period)),
-        ("children_figures(putian)", lambda s: queries.children_figures(s, "putian", period)),
+        ("figures(city)", lambda s: queries.figures(s, CITY_CODE, period)),
+        ("children_figures(city)", lambda s: queries.children_figures(s, CITY_CODE, period)),
         ("figures(licheng)", lambda s: queries.figures(s, "licheng", period)),
         ("children_figures(licheng)", lambda s: queries.children_figures(s, "licheng", period)),
         ("children_figures(licheng-zhenhai)",
          lambda s: queries.children_figures(s, "licheng-zhenhai", period)),
-        ("figures_with_children(putian) (GET /units/putian)",
-         lambda s: queries.figures_with_children(s, "putian", period)),
-        ("figures(putian, line=2nd busiest)",
-         lambda s: queries.figures(s, "putian", period, _any_line(s))),
-        ("trend(putian, month)", lambda s: queries_stats.trend(s, unit(s, "putian"), period, "month")),
-        ("trend(putian, day)", lambda s: queries_stats.trend(s, unit(s, "putian"), period, "day")),
-        ("by_line(putian)", lambda s: queries_stats.by_line(s, unit(s, "putian"), period)),
-        ("by_item(putian)", lambda s: queries_stats.by_item(s, unit(s, "putian"), period)),
-        ("breakdown(putian): by_line + by_item(limit=40), as the screens call it",
-         lambda s: breakdown(s, "putian")),
+        ("figures_with_children(city) (GET /units/<city>)",
+         lambda s: queries.figures_with_children(s, CITY_CODE, period)),
+        ("figures(city, line=2nd busiest)",
+         lambda s: queries.figures(s, CITY_CODE, period, _any_line(s))),
+        ("trend(city, month)", lambda s: queries_stats.trend(s, unit(s, CITY_CODE), period, "month")),
+        ("trend(city, day)", lambda s: queries_stats.trend(s, unit(s, CITY_CODE), period, "day")),
+        ("by_line(city)", lambda s: queries_stats.by_line(s, unit(s, CITY_CODE), period)),
+        ("by_item(city)", lambda s: queries_stats.by_item(s, unit(s, CITY_CODE), period)),
+        ("breakdown(city): by_line + by_item(limit=40), as the screens call it",
+         lambda s: breakdown(s, CITY_CODE)),
         ("breakdown(licheng)", lambda s: breakdown(s, "licheng")),
-        ("department_board(putian)",
-         lambda s: queries_stats.department_board(s, unit(s, "putian"), period)),
-        ("department_board(putian, line=2nd busiest)",
-         lambda s: queries_stats.department_board(s, unit(s, "putian"), period, _any_line(s))),
+        ("department_board(city)",
+         lambda s: queries_stats.department_board(s, unit(s, CITY_CODE), period)),
+        ("department_board(city, line=2nd busiest)",
+         lambda s: queries_stats.department_board(s, unit(s, CITY_CODE), period, _any_line(s))),
         ("department_board(licheng)",
          lambda s: queries_stats.department_board(s, unit(s, "licheng"), period)),
-        ("department_board(putian, first month only)",
-         lambda s: queries_stats.department_board(s, unit(s, "putian"), month)),
-        ("funnel(putian, open now)", lambda s: queries_stats.funnel(s, unit(s, "putian"))),
-        ("incidents(putian) first page",
-         lambda s: queries_incidents.incidents(s, unit(s, "putian"), period=period)),
+        ("department_board(city, first month only)",
+         lambda s: queries_stats.department_board(s, unit(s, CITY_CODE), month)),
+        ("funnel(city, open now)", lambda s: queries_stats.funnel(s, unit(s, CITY_CODE))),
+        ("incidents(city) first page",
+         lambda s: queries_incidents.incidents(s, unit(s, CITY_CODE), period=period)),
     ]
 
 
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
         engine = make_engine(url)
         factory = session_factory(engine)
         with factory() as session:
-            rows = queries.figures(session, "putian", period)["collected"]
+            rows = queries.figures(session, CITY_CODE, period)["collected"]
         names.append(f"{engine.dialect.name} ({rows:,} rows in period)")
         for label, fn in cases(period):
             if args.only and not any(text in label for text in args.only):

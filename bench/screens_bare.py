@@ -28,6 +28,7 @@ from flask_socketio import SocketIO, join_room
 
 from bench.screens_bare_map import add_bare_map
 from dashboard.core.extensions import socketio_channel
+from dashboard.demo.places import CITY_CODE
 
 ROOT = Path(__file__).resolve().parent.parent
 GLUE = """
@@ -46,7 +47,7 @@ GLUE = """
     }).observe(box, {childList: true, characterData: true, subtree: true});
     var socket = io({transports: ["websocket", "polling"]});
     socket.on("connect", function () {
-      socket.emit("subscribe", {unit: "putian"}, function () { window.bareReady = true; });
+      socket.emit("subscribe", {unit: "__CITY__"}, function () { window.bareReady = true; });
     });
     socket.on("feed", function (ev) {
       var id = ev && ev.data && ev.data.id;
@@ -72,7 +73,7 @@ def create_bare_app(redis_url: str) -> Flask:
 
     @socketio.on("subscribe")
     def on_subscribe(msg):
-        join_room(f"unit:{(msg or {}).get('unit', 'putian')}")
+        join_room(f"unit:{(msg or {}).get('unit', CITY_CODE)}")
         return {"ok": True}
 
     @socketio.on("connect")
@@ -85,7 +86,7 @@ def create_bare_app(redis_url: str) -> Flask:
 
     @server.get("/bare/glue.js")
     def glue_js():
-        return Response(GLUE, mimetype="text/javascript")
+        return Response(GLUE.replace("__CITY__", CITY_CODE), mimetype="text/javascript")
 
     add_bare_map(server)
     app = dash.Dash(__name__, server=server, url_base_pathname="/", include_assets_files=False,

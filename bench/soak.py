@@ -43,6 +43,7 @@ from bench.soak_probe import ProcessMeter, SoakSampler
 from bench.soak_report import plot, replace_section, write_csv
 from dashboard.contract import schema
 from dashboard.core.timeutil import LOCAL_TZ, utcnow
+from dashboard.demo.places import CITY_CODE
 from dashboard.ops.redis_server import EmbeddedRedis
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             children.start(verb, ["-m", "dashboard", verb])
         wait_http(url + "/healthz", 90)
         latencies = Latencies()
-        screen = connect_screen(url, screen_token, "putian", latencies)
+        screen = connect_screen(url, screen_token, CITY_CODE, latencies)
         latencies.recording = True
         total_s = args.warmup + 60 * args.minutes
         children.start("simulate", [

@@ -31,7 +31,7 @@ def _run_lines(meta: dict) -> list[str]:
             f"{_load(meta['load_start'])} at the start, {_load(meta['load_end'])} at the end)",
             f"- database: PostgreSQL `{meta['database']}`; Redis: {meta['redis']}",
             f"- processes: {meta['processes']}; simulator `{meta['simulator']} --speed …`, all staff "
-            "reporting, one Socket.IO client in room `unit:putian`",
+            "reporting, one Socket.IO client in room `unit:<city>`",
             f"- data: [{meta['csv']}]({meta['csv']}), one row every sample", ""]
 
 

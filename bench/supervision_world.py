@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.core.models import BusinessItem, BusinessLine, Department, Incident, Staff, Unit
 from dashboard.core.principal import issue_token
+from dashboard.demo.places import CITY_CODE
 
 # 2026-03-02 10:00 Asia/Shanghai: inside the day shift (08:00-16:00).
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -45,11 +46,11 @@ def _unit(session: Session, code: str, level: str, parent: str | None, name: str
 
 def build_world(session: Session) -> None:
     """City → two districts → a town → a village → grids, one department and one business item."""
-    _unit(session, "putian", "city", None, "莆田市")
+    _unit(session, CITY_CODE, "city", None, "莆田市")
     for chain, grids, names in ((CHAIN, (GRID, GRID2), ("荔城区", "镇海街道", "长寿社区")),
                                 (OTHER_CHAIN, (OTHER_GRID,), ("城厢区", "龙桥街道", "兴安社区"))):
         d, t, v = chain["district_code"], chain["town_code"], chain["village_code"]
-        _unit(session, d, "district", "putian", names[0], district_code=d)
+        _unit(session, d, "district", CITY_CODE, names[0], district_code=d)
         _unit(session, t, "town", d, names[1], district_code=d, town_code=t)
         _unit(session, v, "village", t, names[2], district_code=d, town_code=t, village_code=v)
         for g in grids:
@@ -88,7 +89,7 @@ def reported_payload(row: Incident) -> dict:
     """The data of an incident.reported entry for this row."""
     data = {c.key: getattr(row, c.key) for c in Incident.__table__.columns}
     data = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in data.items()}
-    data["units"] = ["putian", row.district_code, row.town_code, row.village_code, row.grid_code]
+    data["units"] = [CITY_CODE, row.district_code, row.town_code, row.village_code, row.grid_code]
     data["version"] = 1
     return data
 
@@ -98,7 +99,7 @@ def transition_payload(row: Incident, action: str, to: str, at: datetime, versio
     return {"incident": row.id, "action": action, "from": row.state, "to": to, "at": at.isoformat(),
             "actor": "test", "department": "citymgmt", "note": "", "key": f"{row.id}:v{version}",
             "version": version,
-            "units": ["putian", row.district_code, row.town_code, row.village_code, row.grid_code]}
+            "units": [CITY_CODE, row.district_code, row.town_code, row.village_code, row.grid_code]}
 
 
 def token(session: Session, name: str, role: str, unit: str) -> str:
