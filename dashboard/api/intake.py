@@ -209,7 +209,7 @@ def post_transition(incident_id: str):
             raise _refused(exc, incident_id) from exc
         at = step_body.at or now
         previous = datetime.fromisoformat(state["at"])
-        if at < previous:
+        if step_body.at is not None and at < previous:  # a step sent without `at` happens now
             raise f.refuse("at", f"at is before the previous step ({previous.isoformat()}): {at.isoformat()}")
         version = int(state["version"]) + 1
         dept = department if action == "dispatch" else (state["department"] or None)
