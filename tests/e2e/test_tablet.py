@@ -42,17 +42,18 @@ def centroid(stack, code: str) -> tuple[float, float]:
 
 
 def tap_region(page, lon: float, lat: float, path: str) -> None:
-    """A finger tap on the map inside a region, near the point given (projected by the map itself), on
-    a spot that is the region's own (not a staff disc or a marker over it: the pointer is rested
-    there first and Plotly must name the region); tapped again, as a person would, if a live redraw
-    of the map swallowed the first one."""
+    """A finger tap on the map inside a region, near the point given (projected by the map itself at
+    each try), on a spot that is the region's own (not a staff disc or a marker over it: the pointer
+    is rested there first and Plotly must name the region); tapped again, as a person would, if a
+    live redraw of the map swallowed the first one."""
     code = path.rsplit("/", 1)[-1]
-    x, y = _point(page, lon, lat)
     hovered = ("() => (document.querySelector('#unit-map .js-plotly-plot')._hoverdata || [])"
                ".map(p => p.location)")
     spots = [(dx, dy) for r in range(0, 120, 15)
              for dx, dy in ((r, 0), (-r, 0), (0, r), (0, -r), (r, r), (-r, -r), (r, -r), (-r, r))]
     for dx, dy in spots:
+        # Where the point is now: the map may still be settling its camera or its panel's size.
+        x, y = _point(page, lon, lat)
         page.mouse.move(x + dx, y + dy)
         page.wait_for_timeout(120)
         if code not in page.evaluate(hovered):
