@@ -69,13 +69,17 @@ def tap_region(page, lon: float, lat: float, path: str) -> None:
 
 
 def _point(page, lon: float, lat: float) -> tuple[float, float]:
+    """Where a place is on the screen, scrolled into the viewport first (a person scrolls the map
+    into view before tapping; on a portrait tablet the map may start below the fold)."""
     page.locator("#unit-map .js-plotly-plot").scroll_into_view_if_needed()
     return page.evaluate("""([lon, lat]) => {
         const gd = document.querySelector('#unit-map .js-plotly-plot');
         const map = gd._fullLayout.map._subplot.map;
-        const p = map.project([lon, lat]);
-        const r = map.getCanvas().getBoundingClientRect();
-        return [r.left + p.x, r.top + p.y];
+        const at = () => { const p = map.project([lon, lat]), r = map.getCanvas().getBoundingClientRect();
+                           return [r.left + p.x, r.top + p.y]; };
+        const [x, y] = at();
+        if (y < 60 || y > window.innerHeight - 60) { window.scrollBy(0, y - window.innerHeight / 2); }
+        return at();
     }""", [lon, lat])
 
 
