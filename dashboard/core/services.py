@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import redis
 from sqlalchemy import Engine
@@ -21,7 +21,6 @@ class Services:
     engine: Engine
     Session: sessionmaker[Session]
     redis: redis.Redis
-    _root: str | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -35,11 +34,9 @@ class Services:
                    redis=client)
 
     def root(self) -> str:
-        """The code of the unit tree's root, the city (read once per database)."""
-        if self._root is None:
-            with self.Session() as s:
-                self._root = root_code(s)
-        return self._root
+        """The code of the unit tree's root, the city (dashboard.core.units caches it per database)."""
+        with self.Session() as s:
+            return root_code(s)
 
     def close(self) -> None:
         """Release connections."""
