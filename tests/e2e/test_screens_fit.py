@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -184,15 +185,27 @@ def test_search_opens_with_one_tap_and_lists_each_person_once_with_their_place(t
 def _sample(page, until: str, timeout_s: float = 120.0) -> list[tuple[float, bytes]]:
     """Screenshots taken one after another until the page's JS condition holds (and one more)."""
     frames, deadline = [], time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        png = page.screenshot(timeout=120_000)  # a busy main thread delays the capture
+
+    def shot() -> None:
+        try:
+            png = page.screenshot(timeout=120_000)  # a busy main thread delays the capture
+        except PlaywrightError as exc:
+            # Right after a navigation commits the new document may not have produced a frame yet
+            # (Chromium: "Unable to capture screenshot"): there is no picture to judge, so no sample.
+            if "Unable to capture screenshot" not in str(exc):
+                raise
+            page.wait_for_timeout(50)
+            return
         frames.append((white_tiles(png), png))
+
+    while time.monotonic() < deadline:
+        shot()
         try:
             if page.evaluate(until):
-                png = page.screenshot(timeout=120_000)
-                frames.append((white_tiles(png), png))
-                return frames
-        except Exception:  # noqa: BLE001 - the page is navigating: its context is not there yet
+                shot()
+                if frames:
+                    return frames
+        except PlaywrightError:  # the page is navigating: its context is not there yet
             continue
     raise AssertionError(f"the page never met {until!r}")
 

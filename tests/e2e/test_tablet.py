@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -47,16 +48,17 @@ def tap_region(page, lon: float, lat: float, path: str) -> None:
     is rested there first and Plotly must name the region); tapped again, as a person would, if a
     live redraw of the map swallowed the first one."""
     code = path.rsplit("/", 1)[-1]
-    hovered = ("() => (document.querySelector('#unit-map .js-plotly-plot')._hoverdata || [])"
-               ".map(p => p.location)")
-    spots = [(dx, dy) for r in range(0, 120, 15)
-             for dx, dy in ((r, 0), (-r, 0), (0, r), (0, -r), (r, r), (-r, -r), (r, -r), (-r, r))]
+    names = ("(code) => (document.querySelector('#unit-map .js-plotly-plot')._hoverdata || [])"
+             ".some(p => p.location === code)")
+    around = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1), (1, -1), (-1, 1))
+    spots = list(dict.fromkeys((r * sx, r * sy) for r in range(0, 120, 15) for sx, sy in around))
     for dx, dy in spots:
         # Where the point is now: the map may still be settling its camera or its panel's size.
         x, y = _point(page, lon, lat)
         page.mouse.move(x + dx, y + dy)
-        page.wait_for_timeout(120)
-        if code not in page.evaluate(hovered):
+        try:  # a loaded machine's software-drawn map can take seconds to answer the hover
+            page.wait_for_function(names, arg=code, timeout=3_000, polling=100)
+        except PlaywrightTimeout:
             continue
         for _ in range(3):
             page.touchscreen.tap(x + dx, y + dy)
@@ -73,8 +75,7 @@ def _point(page, lon: float, lat: float) -> tuple[float, float]:
     into view before tapping; on a portrait tablet the map may start below the fold)."""
     page.locator("#unit-map .js-plotly-plot").scroll_into_view_if_needed()
     return page.evaluate("""([lon, lat]) => {
-        const gd = document.querySelector('#unit-map .js-plotly-plot');
-        const map = gd._fullLayout.map._subplot.map;
+        const map = window.plotInternals.mapOf(document.querySelector('#unit-map .js-plotly-plot'));
         const at = () => { const p = map.project([lon, lat]), r = map.getCanvas().getBoundingClientRect();
                            return [r.left + p.x, r.top + p.y]; };
         const [x, y] = at();
