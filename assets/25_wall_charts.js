@@ -92,7 +92,7 @@
     var size = Math.ceil(parseFloat(getComputedStyle(root).fontSize));
     root.querySelectorAll(".js-plotly-plot").forEach(function (gd) {
       // Only a figure that is drawn and still on the page (a tour stop unmounts the last one's).
-      if (!gd.isConnected || !gd.layout || !gd.data || !gd._fullLayout || gd._wallBusy) { return; }
+      if (!gd.isConnected || !gd.layout || !window.plotInternals.drawn(gd) || gd._wallBusy) { return; }
       var up = fontUpdate(gd.layout, gd.data, size);
       if (Object.keys(up.layout).length || up.traces.length) {
         gd._wallBusy = true;
@@ -103,12 +103,11 @@
         if (p && p.then) { p.then(done, done); } else { done(); }
         return;
       }
-      var sub = gd._fullLayout.map && gd._fullLayout.map._subplot;
-      if (sub) {
+      var ml = window.plotInternals.mapOf(gd);
+      if (ml) {
         // The server fits the map to a desk-sized panel: a bigger screen shows it one step closer
         // per doubling. The first zoom this map showed is the server's.
-        var ml = sub.map;
-        if (gd._wallBase === undefined) { gd._wallBase = gd._fullLayout.map.zoom; }
+        if (gd._wallBase === undefined) { gd._wallBase = window.plotInternals.layoutZoom(gd); }
         var target = gd._wallBase + Math.log2(k);
         if (ml && ml.getStyle() && Math.abs(ml.getZoom() - target) > 0.01) { ml.jumpTo({zoom: target}); }
       }

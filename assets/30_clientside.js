@@ -5,6 +5,7 @@
 (function () {
   "use strict";
   var dc = window.dash_clientside = window.dash_clientside || {};
+  var PI = window.plotInternals;  // every touch of Plotly's and MapLibre's internals (07_plot_internals.js)
   var OPEN = ["reported", "dispatched", "accepted", "resolved"];
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -45,10 +46,7 @@
    * for MapLibre's `loaded()` as well starved patches: with positions arriving every second its
    * sources are almost never all loaded, and markers never came (bench.screens, 7 of 30). */
   function mapSettled() {
-    var gd = document.querySelector("#unit-map .js-plotly-plot");
-    var sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-    var map = sub && sub.map;
-    return !!(map && map.style && map.style._loaded);
+    return PI.hasMap(document.querySelector("#unit-map .js-plotly-plot"));
   }
 
   function retryLater(storeId, data) {
@@ -135,21 +133,11 @@
     return true;
   }
 
-  /* The MapLibre source of a scattermap trace's circles, and the GeoJSON it holds; null when the
-   * trace is not drawn on a map. */
-  function circleSource(gd, idx) {
-    var full = idx >= 0 ? gd._fullData[idx] : null, glTrace = full && full._glTrace;
-    var map = gd._fullLayout.map._subplot.map;
-    var source = glTrace && glTrace.sourceIds && map.getSource(glTrace.sourceIds.circle);
-    var held = source && source._data;  // MapLibre 6 keeps {geojson: …}; earlier ones the object
-    return source ? {source: source, geo: held && (held.geojson || held)} : null;
-  }
-
   /* The MapLibre source and the calcdata of one drawn scattermap trace, when they are laid out as
    * this code knows them (one circle feature per point, sizes as diameters); else null. */
   function drawnTrace(gd, idx) {
-    var full = gd._fullData[idx], cd = gd.calcdata && gd.calcdata[idx], trace = gd.data[idx];
-    var circles = circleSource(gd, idx), source = circles && circles.source, geo = circles && circles.geo;
+    var full = PI.fullTrace(gd, idx), cd = PI.calcdata(gd, idx), trace = gd.data[idx];
+    var circles = PI.circleSource(gd, idx), source = circles && circles.source, geo = circles && circles.geo;
     var marker = full && full.marker;
     if (!geo || !geo.features || !cd || !trace.lat || geo.features.length !== trace.lat.length) { return null; }
     if (!marker || (Array.isArray(marker.size) && (marker.sizemode !== "diameter" || marker.sizeref !== 1))) { return null; }
@@ -187,7 +175,7 @@
     }
     if (!cd.length) { cd.push({lonlat: [false, false]}); }  // Plotly's own empty trace
     cd[0].t = head.t; cd[0].trace = head.trace;
-    gd.calcdata[idx] = cd;
+    PI.setCalcdata(gd, idx, cd);
     drawn.geo.features = features;
     drawn.source.setData(drawn.geo);
   }
@@ -197,7 +185,7 @@
    * marker on a software-rendered wall. False when the batch needs that path. */
   function applyFeedMapNow(events, sub) {
     var gd = document.querySelector("#unit-map .js-plotly-plot");
-    if (!gd || !gd.data || !gd._fullData || !sub || !mapSettled()) { return false; }
+    if (!PI.drawn(gd) || !sub || !mapSettled()) { return false; }
     var ti = traceIndex(gd, "incidents"), si = traceIndex(gd, "supervision");
     if (ti < 0) { return false; }
     var incDrawn = drawnTrace(gd, ti), supDrawn = si >= 0 ? drawnTrace(gd, si) : null;
@@ -217,9 +205,9 @@
    * batch needs the full path (someone new on the map, the map not drawn, an unknown layout). */
   function movePositionsNow(positions) {
     var gd = document.querySelector("#unit-map .js-plotly-plot");
-    if (!gd || !gd.data || !gd._fullData || !mapSettled()) { return false; }
+    if (!PI.drawn(gd) || !mapSettled()) { return false; }
     var pi = traceIndex(gd, "positions");
-    var circles = pi >= 0 ? circleSource(gd, pi) : null;
+    var circles = pi >= 0 ? PI.circleSource(gd, pi) : null;
     var source = circles && circles.source, geo = circles && circles.geo;
     var trace = gd.data[pi];
     if (!geo || !geo.features || !trace.ids || geo.features.length !== trace.ids.length) { return false; }
@@ -257,11 +245,11 @@
     mapAwaited: function () { return !!awaited && Date.now() - awaited.at < 12000; },
 
     movePositionsNow: function (positions) {
-      try { return movePositionsNow(positions); } catch { return false; }
+      try { return movePositionsNow(positions); } catch (e) { PI.report("movePositionsNow", e); return false; }
     },
 
     applyFeedMapNow: function (events, sub) {
-      try { return applyFeedMapNow(events, sub); } catch { return false; }
+      try { return applyFeedMapNow(events, sub); } catch (e) { PI.report("applyFeedMapNow", e); return false; }
     },
 
     relabel: function (lang, view) {
@@ -286,21 +274,20 @@
                                  : locs.some(function (c) { return c === code || c.indexOf(code + "-") === 0; });
       };
       var holder = document.getElementById("unit-map"), shown = document.querySelector("#unit-map .js-plotly-plot");
-      if (holder && !showsView(shown) && !(shown && shown._fullLayout && shown._fullLayout.map)) {
+      if (holder && !showsView(shown) && !PI.mapOf(shown)) {
         holder.classList.add("map-drawing");  // a new map: hide until drawn (a drill in place keeps the last one)
       }
       var styled = 0;  // when this view's regions first stood on a map whose style is set up
       return new Promise(function (resolve) {
         (function wait() {
           var gd = document.querySelector("#unit-map .js-plotly-plot");
-          var sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-          var now = Date.now(), waited = now - start;
-          if (!sub || !sub.map) { styled = 0; }  // the map is being built again: wait for its style anew
-          if (!styled && sub && sub.map && sub.map.style && sub.map.style._loaded && showsView(gd)) { styled = now; }
+          var map = PI.mapOf(gd), now = Date.now(), waited = now - start;
+          if (!map) { styled = 0; }  // the map is being built again: wait for its style anew
+          if (!styled && PI.styleLoaded(map) && showsView(gd)) { styled = now; }
           // Whole (MapLibre has nothing left to load), or styled a second ago: with positions
           // streaming in, loaded() can stay false for seconds while their source reloads, and a
           // map kept hidden that long cannot be tapped (tests/e2e/test_tablet.py).
-          var drawn = !!styled && (sub.map.loaded() || now - styled > 1000);
+          var drawn = !!styled && !!map && (map.loaded() || now - styled > 1000);
           if (!resolved && (drawn || waited > 1500)) {
             resolved = true;
             dc.gridLive.pendingView = null;

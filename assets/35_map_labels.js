@@ -7,19 +7,20 @@
 
   function haloOnce() {
     var gd = document.querySelector("#unit-map .js-plotly-plot");
-    var sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-    var map = sub && sub.map, pal = window.dash_clientside && window.dash_clientside.gridLive &&
+    var PI = window.plotInternals, map = PI.mapOf(gd), pal = window.dash_clientside && window.dash_clientside.gridLive &&
       window.dash_clientside.gridLive.palette;
-    if (!map || !map.style || !map.style._loaded || !gd.data || !pal || !pal.halo) { return; }
+    if (!PI.styleLoaded(map) || !PI.drawn(gd) || !pal || !pal.halo) { return; }
     for (var i = 0; i < gd.data.length; i++) {
-      var full = gd._fullData[i], gl = full && full._glTrace;
-      if (gd.data[i].meta !== "labels" || !gl || !map.getLayer(gl.layerIds.symbol)) { continue; }
-      if (map.getPaintProperty(gl.layerIds.symbol, "text-halo-width")) { return; }
-      map.setPaintProperty(gl.layerIds.symbol, "text-halo-color", pal.halo);
-      map.setPaintProperty(gl.layerIds.symbol, "text-halo-width", 1.8);
+      var layer = gd.data[i].meta === "labels" ? PI.symbolLayer(gd, i) : null;
+      if (!layer) { continue; }
+      if (map.getPaintProperty(layer, "text-halo-width")) { return; }
+      map.setPaintProperty(layer, "text-halo-color", pal.halo);
+      map.setPaintProperty(layer, "text-halo-width", 1.8);
       return;
     }
   }
 
-  window.setInterval(function () { try { haloOnce(); } catch { /* a map being rebuilt */ } }, 700);
+  window.setInterval(function () {
+    try { haloOnce(); } catch (e) { window.plotInternals.report("region label halo", e); }
+  }, 700);
 })();

@@ -59,9 +59,13 @@ def test_every_screen_stays_free_of_errors_for_a_minute_under_load(browser, stac
             assert page.url.split("?")[0] == stack.url(path), f"{path} ended on {page.url}"
             assert page.locator("body").inner_text().strip(), f"{path} is blank"
         errors = {path: list(page.console_errors) for path, page in tabs.items() if page.console_errors}
+        # The live glue's fallbacks when a Plotly or MapLibre internal threw (assets/07_plot_internals.js).
+        internals = {path: found for path, page in tabs.items()
+                     if (found := page.evaluate("() => window.plotInternals.problems.slice()"))}
     finally:
         simulator.terminate()
         _, err = simulator.communicate(timeout=30)
         context.close()
     assert simulator.returncode in (0, -15), f"the simulator failed: {err[-2000:]}"
     assert not errors, f"console or page errors within {WATCH_S} s: {errors}"
+    assert not internals, f"Plotly or MapLibre internals that threw: {internals}"

@@ -61,8 +61,7 @@ def click_region(page, code: str, lon: float, lat: float) -> None:
     """A real mouse click on a region of the map: near its centre (projected by the map itself),
     on a spot where the pointer rests on the region rather than on an incident marker."""
     x, y = page.evaluate("""([lon, lat]) => {
-        const gd = document.querySelector('#unit-map .js-plotly-plot');
-        const map = gd._fullLayout.map._subplot.map;
+        const map = window.plotInternals.mapOf(document.querySelector('#unit-map .js-plotly-plot'));
         const p = map.project([lon, lat]);
         const r = map.getCanvas().getBoundingClientRect();
         return [r.left + p.x, r.top + p.y];
@@ -160,9 +159,8 @@ DRAWN = """([id, lon, lat]) => {
     const gd = document.querySelector('#unit-map .js-plotly-plot');
     const i = gd.data.findIndex(t => t.meta === 'incidents');
     const k = gd.data[i].ids.indexOf(id);
-    const glTrace = gd._fullData[i]._glTrace, map = gd._fullLayout.map._subplot.map;
-    const held = map.getSource(glTrace.sourceIds.circle)._data, geo = held.geojson || held;
-    const f = k >= 0 ? geo.features[k] : null;
+    const circles = window.plotInternals.circleSource(gd, i), geo = circles && circles.geo;
+    const f = k >= 0 && geo ? geo.features[k] : null;
     const [x, y] = f ? f.geometry.coordinates : [NaN, NaN];
     return Math.abs(x - lon) < 1e-9 && Math.abs(y - lat) < 1e-9;
 }"""
@@ -171,7 +169,7 @@ DRAWN = """([id, lon, lat]) => {
 def map_point(page, lon: float, lat: float) -> tuple[float, float]:
     """Where the map draws (lon, lat) on the page."""
     return page.evaluate("""([lon, lat]) => {
-        const map = document.querySelector('#unit-map .js-plotly-plot')._fullLayout.map._subplot.map;
+        const map = window.plotInternals.mapOf(document.querySelector('#unit-map .js-plotly-plot'));
         const p = map.project([lon, lat]), r = map.getCanvas().getBoundingClientRect();
         return [r.left + p.x, r.top + p.y];
     }""", [lon, lat])

@@ -1,0 +1,124 @@
+/* The one place that reads Plotly's and MapLibre's private internals (plotly 7.1.0 as pinned in
+ * requirements.txt, the MapLibre it bundles). Plotly has no public API for the live map's own
+ * MapLibre object, a map trace's source or layer, or the calcdata its hover and click read; the
+ * live glue (30_clientside.js), the wall (25_wall.js, 25_wall_charts.js) and the region labels
+ * (35_map_labels.js) need them to move markers without a full redraw. Everything they touch is
+ * here, and `check(gd)` says what no longer looks as this code expects: tests/e2e/test_map.py
+ * runs it on drawn maps, so an upgrade that moves an internal fails that test by name instead of
+ * quietly falling back to the slow path. Callers still fall back when a map is being rebuilt
+ * (null answers); an exception from these internals is reported once (`report`) and kept in
+ * `problems`, where the console-quiet test finds it too.
+ */
+(function () {
+  "use strict";
+  var problems = [];
+
+  /* The subplot of a graph's map: Plotly's own object around the MapLibre map. */
+  function subplot(gd) {
+    var full = gd && gd._fullLayout;
+    return (full && full.map && full.map._subplot) || null;
+  }
+
+  /* The MapLibre map of a map graph, or null while it is not built. */
+  function mapOf(gd) {
+    var sub = subplot(gd);
+    return (sub && sub.map) || null;
+  }
+
+  /* Whether the map's style is set up, so sources and layers can be read and set. MapLibre's own
+   * isStyleLoaded() also waits for every source, which a map fed every second almost never is. */
+  function styleLoaded(map) { return !!(map && map.style && map.style._loaded); }
+
+  function hasMap(gd) { return styleLoaded(mapOf(gd)); }
+
+  /* Plotly has drawn the graph (its full layout and data exist). */
+  function drawn(gd) { return !!(gd && gd.data && gd._fullLayout && gd._fullData); }
+
+  /* The zoom the figure asked for (the server's), not the camera's current one. */
+  function layoutZoom(gd) {
+    var full = gd && gd._fullLayout;
+    return full && full.map ? full.map.zoom : undefined;
+  }
+
+  function fullTrace(gd, idx) { return (gd && gd._fullData && gd._fullData[idx]) || null; }
+
+  function glTrace(gd, idx) {
+    var full = fullTrace(gd, idx);
+    return (full && full._glTrace) || null;
+  }
+
+  /* The MapLibre source of a scattermap trace's circles and the GeoJSON it holds; null when the
+   * trace is not drawn on a map. MapLibre 5+ keeps {geojson: …} in `_data`, earlier ones the object. */
+  function circleSource(gd, idx) {
+    var gl = glTrace(gd, idx), map = mapOf(gd);
+    var source = gl && gl.sourceIds && map && map.getSource(gl.sourceIds.circle);
+    if (!source) { return null; }
+    var held = source._data;
+    return {source: source, geo: held && (held.geojson || held)};
+  }
+
+  /* The id of a scattermap trace's text (symbol) layer, when it is on the map. */
+  function symbolLayer(gd, idx) {
+    var gl = glTrace(gd, idx), map = mapOf(gd);
+    var id = gl && gl.layerIds && gl.layerIds.symbol;
+    return id && map && map.getLayer(id) ? id : null;
+  }
+
+  function calcdata(gd, idx) { return (gd && gd.calcdata && gd.calcdata[idx]) || null; }
+
+  function setCalcdata(gd, idx, cd) { gd.calcdata[idx] = cd; }
+
+  /* Whether `cd` is laid out as setCalcdata's callers build it: a point per entry with its lonlat,
+   * and the trace's shared fields on the first. Plotly's empty scattermap holds one placeholder. */
+  function calcdataShape(cd, points) {
+    if (!Array.isArray(cd) || !cd.length) { return "calcdata is not a non-empty array"; }
+    if (!cd[0].trace || !cd[0].t) { return "calcdata[0] lacks trace or t"; }
+    if (points === 0) { return cd.length === 1 ? null : "an empty trace has " + cd.length + " calcdata entries"; }
+    if (cd.length !== points) { return cd.length + " calcdata entries for " + points + " points"; }
+    return Array.isArray(cd[0].lonlat) ? null : "calcdata entries have no lonlat";
+  }
+
+  /* What in the drawn map graph `gd` no longer looks as this module expects: [] when all is well. */
+  function check(gd) {
+    gd = gd || document.querySelector("#unit-map .js-plotly-plot");
+    var out = [];
+    if (!drawn(gd)) { return ["the graph is not drawn (no data, _fullLayout or _fullData)"]; }
+    var map = mapOf(gd);
+    if (!map) { return ["_fullLayout.map._subplot.map is missing"]; }
+    if (!map.style || typeof map.style._loaded !== "boolean") { out.push("map.style._loaded is not a boolean"); }
+    if (typeof layoutZoom(gd) !== "number") { out.push("_fullLayout.map.zoom is not a number"); }
+    gd.data.forEach(function (trace, i) {
+      var full = fullTrace(gd, i), name = trace.meta || trace.type || String(i);
+      if (!full) { out.push(name + ": no _fullData entry"); return; }
+      if (trace.type !== "scattermap" || full.visible !== true) { return; }
+      var gl = glTrace(gd, i);
+      if (!gl || !gl.sourceIds || !gl.layerIds) { out.push(name + ": no _glTrace with sourceIds and layerIds"); return; }
+      if ((full.mode || "").indexOf("markers") >= 0) {
+        var circles = circleSource(gd, i), points = (trace.lat || []).length;
+        if (!circles) { out.push(name + ": no circle source on the map"); }
+        else if (!circles.geo || !Array.isArray(circles.geo.features)) { out.push(name + ": the circle source holds no features"); }
+        else if (points && circles.geo.features.length !== points) {
+          out.push(name + ": " + circles.geo.features.length + " circle features for " + points + " points");
+        }
+        var shape = calcdataShape(calcdata(gd, i), points);
+        if (shape) { out.push(name + ": " + shape); }
+      }
+      if ((full.mode || "").indexOf("text") >= 0 && !symbolLayer(gd, i)) { out.push(name + ": no symbol layer"); }
+    });
+    return out;
+  }
+
+  /* An internal that threw: said once on the console (a warning, as the caller falls back). */
+  function report(where, err) {
+    var text = where + ": " + (err && err.message ? err.message : String(err));
+    if (problems.indexOf(text) >= 0) { return; }
+    problems.push(text);
+    if (window.console) { window.console.warn("plot internals: " + text); }
+  }
+
+  window.plotInternals = {
+    mapOf: mapOf, styleLoaded: styleLoaded, hasMap: hasMap, drawn: drawn, layoutZoom: layoutZoom,
+    fullTrace: fullTrace, circleSource: circleSource, symbolLayer: symbolLayer, calcdata: calcdata,
+    setCalcdata: setCalcdata, check: check, report: report, problems: problems
+  };
+})();
