@@ -13,7 +13,7 @@
   var W = {conf: null, view: null, tour: [], step: 0, stepAt: 0, started: 0, day: null, timer: null,
            seen: {}, hooked: null, rendered: null, renderedAt: 0, alerts: {}, gone: {}, asock: null,
            lastAlert: null, aready: false, history: [], abuffer: [], refreshN: 0, reloadAt: 0,
-           bannerId: null, bannerAt: 0, bannerCycle: 0, bannerLog: []};
+           bannerId: null, bannerAt: 0, bannerCycle: 0, bannerLog: [], blankSince: 0};
   /* The words come from the server with the view's subscription (callbacks/view.py live_names), in
    * the view's language; until the first view is drawn the wall shows none rather than guess. */
   function names() {
@@ -126,12 +126,30 @@
   }
 
   /* A soft reload of the wall's own URL, only once the server answers it (never onto an error page). */
+  function softReload() {
+    fetch(window.location.href, {cache: "no-store", credentials: "same-origin"}).then(function (r) {
+      if (r.ok) { window.location.reload(); }
+    }).catch(function () { /* still down: the caller tries again later */ });
+  }
+
   function reload(now) {
     if (!W.reloadAt || now < W.reloadAt) { return; }
     W.reloadAt = now + 60 * 1000;
-    fetch(window.location.href, {cache: "no-store", credentials: "same-origin"}).then(function (r) {
-      if (r.ok) { window.location.reload(); }
-    }).catch(function () { /* still down: try again in a minute */ });
+    softReload();
+  }
+
+  /* A wall whose body is still empty BLANK_S after it asked for its view (the server's answer was
+   * lost or failed: a restart or a dropped connection at that moment) reloads itself, as the
+   * scheduled reload does, and tries again every BLANK_S: an unattended wall never stays blank. */
+  var BLANK_S = 45;
+  function watchBlank(now) {
+    var body = document.querySelector(".wall-body");
+    if (!W.view || !body || body.children.length) { W.blankSince = 0; return; }
+    if (!W.blankSince) { W.blankSince = now; return; }
+    if (now - W.blankSince < BLANK_S * 1000) { return; }
+    W.blankSince = now;
+    if (window.console) { window.console.warn("wall: no view " + BLANK_S + " s after asking for it; reloading"); }
+    softReload();
   }
 
   /* ---- critical alerts ---- */
@@ -228,8 +246,7 @@
     var layer = document.getElementById("wall-flash-layer");
     if (!layer) { return; }
     var gd = document.querySelector("#unit-map .js-plotly-plot");
-    var sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-    var map = sub && sub.map;
+    var map = window.plotInternals.mapOf(gd);
     var html = [];
     if (map && W.view) {
       var r = map.getCanvas().getBoundingClientRect();
@@ -248,7 +265,8 @@
 
   function tick() {
     var now = Date.now();
-    clock(now); hook(); connection(); freshness(now); tour(now); rollover(now); reload(now); flash();
+    clock(now); hook(); connection(); freshness(now); tour(now); rollover(now); reload(now); watchBlank(now);
+    flash();
     banner(now);
     if (window.gridWallCharts) { window.gridWallCharts.scale(Math.max(1, scale())); }
     if (window.gridWallLists) { window.gridWallLists.tick(now, (W.conf && W.conf.rotate) || 8); }
