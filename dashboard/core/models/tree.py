@@ -3,15 +3,7 @@ business lines and items, and the field staff."""
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Boolean,
-    Float,
-    ForeignKey,
-    Integer,
-    SmallInteger,
-    String,
-    Text,
-)
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dashboard.core.models.base import Base
