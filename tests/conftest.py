@@ -30,7 +30,10 @@ REQUIRE_ALL = bool(os.environ.get("DASHBOARD_TEST_REQUIRE_ALL"))
 # (the base number minus the worker's), so parallel workers never flush or seed each other's state.
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 _WORKER_N = int(_WORKER[2:]) if _WORKER.startswith("gw") else 0
-DB_PREFIX = os.environ.get("DASHBOARD_TEST_DB_PREFIX", "dash") + (f"{_WORKER_N}" if _WORKER else "")
+BASE_PREFIX = os.environ.get("DASHBOARD_TEST_DB_PREFIX", "dash")
+DB_PREFIX = BASE_PREFIX + (f"{_WORKER_N}" if _WORKER else "")
+# One id per pytest-xdist run, the same in every worker: the seeded world is made once per run.
+RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
 
 
 def _worker_redis_url(url: str) -> str:
@@ -118,6 +121,11 @@ def fresh_engine(backend: str, name: str, tmp_dir: Path) -> Engine:
             leftover.unlink(missing_ok=True)
         shutil.copyfile(template, path)
         return make_engine(f"sqlite:///{path}")
+    return _clone(template, name)
+
+
+def _clone(template: str, name: str) -> Engine:
+    """A PostgreSQL database `name`, made anew as a copy of the database `template`."""
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -184,11 +192,48 @@ def seeded_world(backend: str, world_dir: Path) -> Engine:
                 return eng
             world_dir = Path("var/test-cache")
             world_dir.mkdir(parents=True, exist_ok=True)
-        eng = fresh_engine(backend, name, world_dir)
-        seed_world(eng, progress=False)
-        _mark_world(eng)
+        if RUN_ID:
+            eng = _copy_of_shared_world(backend, name, world_dir)
+        else:
+            eng = fresh_engine(backend, name, world_dir)
+            seed_world(eng, progress=False)
+            _mark_world(eng)
         _WORLDS[backend] = eng
     return _WORLDS[backend]
+
+
+def _copy_of_shared_world(backend: str, name: str, world_dir: Path) -> Engine:
+    """This worker's copy of the run's seeded world: the first worker to ask seeds it (under a
+    lock, once per run and backend) and every worker copies it, instead of each seeding its own."""
+    import fcntl
+    import tempfile
+
+    from dashboard.demo.seed import seed_world
+
+    # Fixed names per prefix, so a run replaces the last run's copy instead of piling up more.
+    shared = Path(tempfile.gettempdir()) / f"dashboard-test-world-{BASE_PREFIX}"
+    shared.mkdir(exist_ok=True)
+    with open(shared / f"{backend}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        done = shared / f"{backend}.{RUN_ID}.done"
+        template = shared / "world.sqlite3" if backend == "sqlite" else f"{BASE_PREFIX}_world_shared"
+        if not done.exists():
+            for old in shared.glob(f"{backend}.*.done"):
+                old.unlink()
+            if backend == "sqlite":
+                shutil.copyfile(_template(backend), template)
+                eng = make_engine(f"sqlite:///{template}")
+            else:
+                eng = fresh_engine(backend, template, shared)
+            seed_world(eng, progress=False)
+            _mark_world(eng)
+            eng.dispose()  # a template must have no connection left
+            done.write_text("seeded\n")
+        if backend == "sqlite":
+            path = world_dir / f"{name}.sqlite3"
+            shutil.copyfile(template, path)
+            return make_engine(f"sqlite:///{path}")
+        return _clone(template, name)
 
 
 def _world_key() -> str:

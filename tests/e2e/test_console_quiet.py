@@ -61,7 +61,8 @@ def test_every_screen_stays_free_of_errors_for_a_minute_under_load(browser, stac
         errors = {path: list(page.console_errors) for path, page in tabs.items() if page.console_errors}
         # The live glue's fallbacks when a Plotly or MapLibre internal threw (assets/07_plot_internals.js).
         internals = {path: found for path, page in tabs.items()
-                     if (found := page.evaluate("() => window.plotInternals.problems.slice()"))}
+                     if (found := page.evaluate("() => window.plotInternals"
+                                                " ? window.plotInternals.problems.slice() : []"))}
     finally:
         simulator.terminate()
         _, err = simulator.communicate(timeout=30)

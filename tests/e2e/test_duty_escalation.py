@@ -155,12 +155,13 @@ def desks(browser, stack, chain):
 
 # Select the row until the desk shows it as the target: a refresh of the list between the
 # selection and its callback replaces the row node, as a second tap would put right for a person.
+# Selected, and the desk says so (a target line left from before, with the row no longer selected,
+# is about to change: fresh rows had cleared the selection and the desk had not answered yet).
 SELECT = """([grid, id]) => {
   const target = document.getElementById('duty-target-text');
-  if (target && target.textContent.includes('#' + id)) { return true; }
   const node = dash_ag_grid.getApi(grid).getRowNode(String(id));
-  if (node && !node.isSelected()) { node.setSelected(true); }
-  return false;
+  if (node && !node.isSelected()) { node.setSelected(true); return false; }
+  return !!node && !!target && target.textContent.includes('#' + id);
 }"""
 
 def _select(page, alert_id: int, grid: str = "duty-queue") -> None:
