@@ -45,12 +45,12 @@ from bench.fanout_load import (
     position_latencies,
 )
 from dashboard.contract import schema
+from dashboard.contract.keys import FANOUT_CURSOR
 from dashboard.core.db import make_engine, session_factory, upgrade
 from dashboard.core.principal import issue_token
 from dashboard.demo.places import CITY_CODE
 from dashboard.ops.fanout_stats import read_counts
 from dashboard.ops.redis_server import EmbeddedRedis
-from feeds.fanout import CURSOR_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -138,7 +138,7 @@ def measure(scale: float, seconds: float, redis_url: str, screens: list[RemoteSc
         district_pos += position_latencies(seen[unit][0], position_ids)
     return {"scale": scale, "positions_s": sent / seconds,
             "city": position_latencies(seen[CITY_CODE][0], position_ids), "district": district_pos,
-            "feed": feed, "cpu": cpu, "kept_up": r.hget(CURSOR_KEY, schema.POSITIONS) == head,
+            "feed": feed, "cpu": cpu, "kept_up": r.hget(FANOUT_CURSOR, schema.POSITIONS) == head,
             "city_push": round(sent / seconds * 0.25), "load": os.getloadavg()[0],
             "flush_ms": flush_ms, "flushes_s": flushes / seconds}
 

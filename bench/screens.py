@@ -43,6 +43,7 @@ from bench.pipeline_procs import (
 )
 from bench.screens_report import render, write_section
 from bench.screens_trace import summary
+from dashboard.contract import keys
 from dashboard.core.config import load_settings
 from dashboard.core.db import engine_for, session_factory
 from dashboard.core.models import BusinessItem, Unit
@@ -159,13 +160,13 @@ def run_stage(scale: float, speed: float, args, browser, state, base, bare_base,
     out = {"scale": scale, "speed": speed, "cold": [], "drill": {}, "figures": [], "cold_bare": [],
            "drill_bare": {},
            "feed": {"row": [], "marker": [], "bare": []},
-           "posted": 0, "positions": r.hlen("live:pos")}
+           "posted": 0, "positions": r.hlen(keys.LATEST_POSITIONS)}
     tag = f"{scale:g}×"
     try:
         for _ in range(args.cold_runs):  # product and bare map page alternate, in the same browser
             for name, url, st in (("product", base + "/city", state), ("bare", bare_base + "/map/", None)):
                 try:
-                    drawn, figures = sb.cold_load(browser, st, url, r.hlen("live:pos"))
+                    drawn, figures = sb.cold_load(browser, st, url, r.hlen(keys.LATEST_POSITIONS))
                     out["cold" if name == "product" else "cold_bare"].append(drawn)
                     if figures is not None:
                         out["figures"].append(figures)
@@ -176,8 +177,9 @@ def run_stage(scale: float, speed: float, args, browser, state, base, bare_base,
             for name in ("product", "bare"):
                 page = None
                 try:
-                    page = (sb.open_city(browser, state, base, r.hlen("live:pos")) if name == "product"
-                            else sb.open_bare_map(browser, bare_base, r.hlen("live:pos")))
+                    people = r.hlen(keys.LATEST_POSITIONS)
+                    page = (sb.open_city(browser, state, base, people) if name == "product"
+                            else sb.open_bare_map(browser, bare_base, people))
                     counts = {code: len(live_positions(r, code, root)) for code, *_ in chain}
                     into = out["drill" if name == "product" else "drill_bare"]
                     for level, value in sb.drill(page, chain, counts, bare=name == "bare"):
@@ -192,7 +194,7 @@ def run_stage(scale: float, speed: float, args, browser, state, base, bare_base,
             trace_stage(browser, state, base, bare_base, chain, root, r, out, tag, notes)
         product = bare = None
         try:
-            product = sb.open_city(browser, state, base, r.hlen("live:pos"))
+            product = sb.open_city(browser, state, base, r.hlen(keys.LATEST_POSITIONS))
             bare = sb.open_bare(browser, bare_base)
             ids = [f"bench-screens-{uuid.uuid4().hex[:16]}" for _ in range(args.incidents)]
             out["feed"] = sb.feed_latencies(product, bare, post, ids, args.gap)
@@ -224,9 +226,9 @@ def trace_stage(browser, state, base, bare_base, chain, root, r, out: dict, tag:
         records: list = []
         page = None
         try:
-            sb.cold_load(browser, st, url, r.hlen("live:pos"), traces=records)
-            page = (sb.open_city(browser, st, base, r.hlen("live:pos")) if st
-                    else sb.open_bare_map(browser, bare_base, r.hlen("live:pos")))
+            sb.cold_load(browser, st, url, r.hlen(keys.LATEST_POSITIONS), traces=records)
+            page = (sb.open_city(browser, st, base, r.hlen(keys.LATEST_POSITIONS)) if st
+                    else sb.open_bare_map(browser, bare_base, r.hlen(keys.LATEST_POSITIONS)))
             counts = {code: len(live_positions(r, code, root)) for code, *_ in chain}
             sb.drill(page, chain, counts, bare=st is None, traces=records)
         except Exception as exc:  # noqa: BLE001

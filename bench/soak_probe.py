@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from bench.pipeline_probe import Latencies, count_rows, group_backlog, percentile, stream_ms
 from dashboard.contract import schema
-from feeds.fanout import CURSOR_KEY
+from dashboard.contract.keys import FANOUT_CURSOR
 
 MB = 1024 * 1024
 STREAM_NAMES = {schema.POSITIONS: "positions", schema.INCIDENTS: "incidents",
@@ -78,7 +78,7 @@ def redis_figures(r: redis.Redis) -> dict[str, float]:
         out[f"ingest_pending_{name}"] = pending.get(stream, 0)
     slag, spending = group_backlog(r, schema.GROUP_SUPERVISE)
     out["supervise_backlog"] = slag.get(schema.INCIDENTS, 0) + spending.get(schema.INCIDENTS, 0)
-    cursor = r.hgetall(CURSOR_KEY)
+    cursor = r.hgetall(FANOUT_CURSOR)
     for stream in (schema.POSITIONS, schema.INCIDENTS):
         out[f"fanout_lag_s_{STREAM_NAMES[stream]}"] = fanout_lag_s(r, stream, cursor.get(stream))
     return out

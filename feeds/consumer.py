@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import redis
 
-from dashboard.contract import producer, schema
+from dashboard.contract import keys, producer, schema
 from dashboard.contract.schema import Entry, MalformedEntry
 from dashboard.core.timeutil import utcnow
 
@@ -165,7 +165,7 @@ class Consumer:
         now = time.monotonic()
         if force or now - self._last_beat >= 1.0:
             self._last_beat = now
-            self.redis.set(f"live:heartbeat:{self.worker}", utcnow().isoformat(),
+            self.redis.set(keys.heartbeat(self.worker), utcnow().isoformat(),
                            ex=self.knobs.heartbeat_ttl_s)
 
     def _process(self, stream: str, raw: list, check_deliveries: bool = False) -> int:
@@ -232,7 +232,7 @@ class Consumer:
     def _count(self, name: str, n: int) -> None:
         if n:
             self.counters[name] += n
-            self.redis.hincrby(f"live:worker:{self.worker}", name, n)
+            self.redis.hincrby(keys.worker_counters(self.worker), name, n)
 
 
 def tolerant(client: redis.Redis) -> redis.Redis:

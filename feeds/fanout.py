@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
+import sys
 import threading
 import time
 import uuid
@@ -21,8 +21,10 @@ from datetime import UTC, datetime
 
 import redis
 
-from dashboard.contract import schema
+from dashboard.contract import keys, schema
 from dashboard.core.config import Settings
+from dashboard.core.services import redis_client
+from dashboard.ops import worker
 from dashboard.ops.fanout_stats import FanoutStats
 from dashboard.realtime.replay import stream_state
 from feeds.consumer import tolerant
@@ -35,14 +37,9 @@ READ_COUNT = 100  # per stream: 10 s of position batches at design load
 # skipped by jumping to the stream's end; staff report again within 10 s.
 POSITIONS_STALE_S = 30.0
 HOUSEKEEPING_S = 1.0
-CURSOR_KEY = "live:fanout:cursor"
-LOCK_KEY = "live:fanout:lock"
 LOCK_TTL_MS = 10_000
-HEARTBEAT_KEY = "live:heartbeat:fanout"
 HEARTBEAT_TTL_S = 15
-ROOMS_KEY = "live:rooms"
 ROOMS_FRESH_S = 30  # web processes re-announce their rooms every 10 s
-ROOM_PREFIX = "unit:"
 NAMES = {schema.POSITIONS: "positions", schema.INCIDENTS: "incidents",
          schema.SUPERVISION: "supervision", schema.ALERTS: "alerts"}
 _REFRESH_LOCK = ("if redis.call('GET', KEYS[1]) == ARGV[1] then "
@@ -76,7 +73,7 @@ class Fanout:
 
     def load_cursor(self) -> dict[str, str]:
         """Continue from the saved ids; a stream never read starts at its current end ($)."""
-        saved = self.r.hgetall(CURSOR_KEY)
+        saved = self.r.hgetall(keys.FANOUT_CURSOR)
         # Positions last: one XREAD then hands incidents and alerts over before the big batches.
         order = (*(s for s in schema.FEEDS if s != schema.POSITIONS), schema.POSITIONS)
         self.cursor = {s: saved.get(s) or stream_state(self.r, s).head for s in order}
@@ -85,7 +82,8 @@ class Fanout:
     def acquire(self) -> bool:
         """Become the active fan-out unless another one holds the lock (after a Redis restart
         the lock may still name this process)."""
-        if self.r.set(LOCK_KEY, self.owner, nx=True, px=LOCK_TTL_MS) or self.r.get(LOCK_KEY) == self.owner:
+        lock = keys.FANOUT_LOCK
+        if self.r.set(lock, self.owner, nx=True, px=LOCK_TTL_MS) or self.r.get(lock) == self.owner:
             self.active = True
             self.load_cursor()
             log.info("fan-out active from %s", self.cursor)
@@ -93,7 +91,7 @@ class Fanout:
 
     def refresh_rooms(self, now: float) -> None:
         """The unit rooms some screen is watching."""
-        self.rooms = set(self.r.zrangebyscore(ROOMS_KEY, now - ROOMS_FRESH_S, "+inf"))
+        self.rooms = set(self.r.zrangebyscore(keys.ROOMS, now - ROOMS_FRESH_S, "+inf"))
 
     def step(self, block_ms: int) -> int:
         """One XREAD (blocking up to block_ms) and the routing of what it returned."""
@@ -128,7 +126,7 @@ class Fanout:
 
     def _emit_feed(self, entry: schema.Entry, now: float) -> None:
         payload = {"stream": NAMES[entry.stream], "id": entry.id, "type": entry.type, "data": entry.data}
-        self.emit("feed", payload, [ROOM_PREFIX + u for u in entry.data["units"]])
+        self.emit("feed", payload, [keys.room(u) for u in entry.data["units"]])
         self.stats.count("pushes:feed")
         self.stats.observe("feed", now - stream_ms(entry.id) / 1000)
 
@@ -158,7 +156,7 @@ class Fanout:
         pushes = 0
         for unit, latest in self.pending.items():
             self.emit("positions", {"id": self.pending_id, "positions": list(latest.values())},
-                      [ROOM_PREFIX + unit])
+                      [keys.room(unit)])
             pushes += 1
         for ms in self.pending_ms:
             self.stats.observe("positions", now - ms / 1000)
@@ -171,14 +169,14 @@ class Fanout:
 
     def housekeeping(self, now: float) -> None:
         """Once a second: keep the lock, save the cursor and counters, beat the heart."""
-        if not self.r.eval(_REFRESH_LOCK, 1, LOCK_KEY, self.owner, LOCK_TTL_MS):
+        if not self.r.eval(_REFRESH_LOCK, 1, keys.FANOUT_LOCK, self.owner, LOCK_TTL_MS):
             log.warning("fan-out lock lost; standing by")
             self.active = False
             return
         self.refresh_rooms(now)
         pipe = self.r.pipeline(transaction=False)
-        pipe.hset(CURSOR_KEY, mapping=self.cursor)
-        pipe.set(HEARTBEAT_KEY, datetime.fromtimestamp(now, UTC).isoformat(), ex=HEARTBEAT_TTL_S)
+        pipe.hset(keys.FANOUT_CURSOR, mapping=self.cursor)
+        pipe.set(keys.heartbeat("fanout"), datetime.fromtimestamp(now, UTC).isoformat(), ex=HEARTBEAT_TTL_S)
         self.stats.flush(pipe)
         pipe.execute()
         self.next_housekeeping = now + HOUSEKEEPING_S
@@ -222,7 +220,7 @@ class Fanout:
                 self.flush(now)
             self.housekeeping(now)
             self.r.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) "
-                        "else return 0 end", 1, LOCK_KEY, self.owner)
+                        "else return 0 end", 1, keys.FANOUT_LOCK, self.owner)
         except redis.RedisError as exc:
             log.warning("could not save the cursor on the way out (%s)", exc)
         self.active = False
@@ -260,22 +258,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
     """Run the fan-out until SIGINT or SIGTERM."""
-    from dashboard.ops.redis_server import ensure_redis
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if args.flush_ms < 50:
-        print("--flush-ms: must be at least 50", flush=True)
+        print("--flush-ms: must be at least 50", file=sys.stderr, flush=True)
         return 2
-    settings, embedded = ensure_redis(settings)
-    r = redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_keepalive=True)
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    fanout = Fanout(r, socketio_emitter(settings.redis_url), flush_s=args.flush_ms / 1000)
-    print(f"fanout: {settings.redis_url.rsplit('@', 1)[-1]} -> Socket.IO rooms", flush=True)
     try:
-        fanout.run(stop)
-    finally:
-        if embedded is not None:
-            embedded.stop()
+        stop = worker.start("fanout", settings)
+    except worker.StartError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    fanout = Fanout(redis_client(settings.redis_url), socketio_emitter(settings.redis_url),
+                    flush_s=args.flush_ms / 1000)
+    print(f"fanout: {settings.redis_url.rsplit('@', 1)[-1]} -> Socket.IO rooms", flush=True)
+    fanout.run(stop)
     return 0

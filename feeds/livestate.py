@@ -16,13 +16,11 @@ import redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dashboard.contract import keys
 from dashboard.core.models import OPEN_STATES, Incident, Position, Staff
 from dashboard.core.timeutil import LOCAL_TZ, utcnow
 from dashboard.core.units import chain, root_code
 
-POS_KEY = "live:pos"
-COUNTS_KEY = "live:counts:{}"
-PATROLLED_KEY = "live:patrolled:{}"
 PATROLLED_TTL_S = 2 * 24 * 3600
 RECONCILE_POSITIONS = timedelta(hours=24)
 
@@ -62,15 +60,15 @@ def apply_positions(client: redis.Redis, positions: list[dict]) -> None:
         if p["staff"] not in latest or latest[p["staff"]]["ts"] < p["ts"]:
             latest[p["staff"]] = p
     items = [[staff, p["ts"], position_value(p)] for staff, p in latest.items()]
-    client.register_script(_POSITIONS_LUA)(keys=[POS_KEY], args=[json.dumps(items)])
+    client.register_script(_POSITIONS_LUA)(keys=[keys.LATEST_POSITIONS], args=[json.dumps(items)])
     by_day: dict[str, set[str]] = {}
     for p in positions:
         if p.get("grid"):
             by_day.setdefault(local_day(p["ts"]), set()).add(p["grid"])
     pipe = client.pipeline(transaction=False)
     for day, grids in by_day.items():
-        pipe.sadd(PATROLLED_KEY.format(day), *grids)
-        pipe.expire(PATROLLED_KEY.format(day), PATROLLED_TTL_S)
+        pipe.sadd(keys.PATROLLED.format(day), *grids)
+        pipe.expire(keys.PATROLLED.format(day), PATROLLED_TTL_S)
     pipe.execute()
 
 
@@ -79,7 +77,7 @@ def apply_counts(client: redis.Redis, deltas: Counter) -> None:
     pipe = client.pipeline(transaction=False)
     for (unit, state), delta in deltas.items():
         if delta:
-            pipe.hincrby(COUNTS_KEY.format(unit), state, delta)
+            pipe.hincrby(keys.OPEN_COUNTS.format(unit), state, delta)
     pipe.execute()
 
 
@@ -118,21 +116,17 @@ def reconcile(session: Session, client: redis.Redis, now: datetime | None = None
     patrolled = set(session.scalars(select(Position.grid_code).distinct()
                                     .where(Position.ts >= start, Position.grid_code.is_not(None))))
     pipe = client.pipeline(transaction=True)
-    for key in client.scan_iter(COUNTS_KEY.format("*"), count=1000):
+    for key in client.scan_iter(keys.OPEN_COUNTS.format("*"), count=1000):
         pipe.delete(key)
     for (unit, state), n in counts.items():
-        pipe.hset(COUNTS_KEY.format(unit), state, n)
+        pipe.hset(keys.OPEN_COUNTS.format(unit), state, n)
     for staff_id, ts, lat, lon, grid, role in positions:
         value = {"staff": staff_id, "ts": ts.isoformat(timespec="milliseconds"), "lat": lat, "lon": lon,
                  "grid": grid, "role": role}
-        pipe.hset(POS_KEY, staff_id, position_value(value))
+        pipe.hset(keys.LATEST_POSITIONS, staff_id, position_value(value))
     if patrolled:
-        pipe.sadd(PATROLLED_KEY.format(today.isoformat()), *patrolled)
-        pipe.expire(PATROLLED_KEY.format(today.isoformat()), PATROLLED_TTL_S)
+        pipe.sadd(keys.PATROLLED.format(today.isoformat()), *patrolled)
+        pipe.expire(keys.PATROLLED.format(today.isoformat()), PATROLLED_TTL_S)
     pipe.execute()
     return {"units": len({u for u, _ in counts}), "positions": len(positions), "patrolled": len(patrolled)}
 
-
-def counts_of(client: redis.Redis, unit: str) -> dict[str, int]:
-    """Open incidents under a unit by state."""
-    return {state: int(n) for state, n in client.hgetall(COUNTS_KEY.format(unit)).items()}

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import socket
+import sys
 import threading
 from collections import Counter
 from dataclasses import replace
@@ -34,6 +34,8 @@ from dashboard.core import audit
 from dashboard.core.config import Settings
 from dashboard.core.db import make_engine
 from dashboard.core.models import Incident, IncidentEvent, Instruction, Position
+from dashboard.core.services import redis_client
+from dashboard.ops import worker
 from feeds import livestate, retention
 from feeds.consumer import Consumer, Knobs
 from feeds.persist_audit import audit_records
@@ -258,15 +260,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
     """Run the persist group until SIGTERM/SIGINT."""
-    import redis
-
     from dashboard.core.db import session_factory
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    if not settings.redis_url:
-        print("ingest needs DASHBOARD_REDIS_URL (run starts an embedded Redis for it)")
+    try:
+        stop = worker.start("ingest", settings)
+    except worker.StartError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    client = redis.Redis.from_url(settings.redis_url, decode_responses=True, health_check_interval=30)
+    client = redis_client(settings.redis_url)
     Session = session_factory(writer_engine(settings.effective_database_url), settings.audit_key())  # noqa: N806
     persister = Persister(Session, client)
     knobs = Knobs(count=args.count, block_ms=args.block_ms, claim_idle_ms=args.claim_idle_ms,
@@ -281,14 +282,6 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
                  name=f"{args.name}-positions", worker=f"ingest:{args.name}-positions",
                  knobs=replace(knobs, count=args.position_count)),
     ]
-    stop, requested = threading.Event(), threading.Event()
-
-    def on_signal(*_) -> None:
-        requested.set()
-        stop.set()
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, on_signal)
     if args.retention_every_s > 0:
         threading.Thread(target=retention.run_periodically, args=(Session, stop, args.retention_every_s),
                          daemon=True, name="retention").start()
@@ -296,9 +289,11 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     for thread in threads:
         thread.start()
     log.info("ingest %s consuming %s and %s", args.name, schema.INCIDENTS, schema.POSITIONS)
+    died = False
     while any(t.is_alive() for t in threads):
         for thread in threads:
             thread.join(0.5)
-        if not all(t.is_alive() for t in threads):
-            stop.set()  # one loop died of an unexpected error: stop the other, exit non-zero
-    return 0 if requested.is_set() else 1
+        if not stop.is_set() and not all(t.is_alive() for t in threads):
+            died = True  # one loop died of an unexpected error: stop the other, exit non-zero
+            stop.set()
+    return 1 if died else 0

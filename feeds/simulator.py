@@ -23,6 +23,7 @@ from datetime import datetime
 
 from dashboard.core.config import Settings
 from dashboard.core.timeutil import LOCAL_TZ, utcnow
+from dashboard.ops.worker import configure_logging
 
 TOKEN_ENV = "DASHBOARD_SIM_TOKEN"
 log = logging.getLogger("feeds.simulator")
@@ -100,7 +101,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     from feeds.sim_rhythm import INCIDENTS_PER_DAY
     from feeds.sim_world import load_world, restrict
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging()
     engine = engine_for(settings)
     Session = session_factory(engine)  # noqa: N806 - a session factory
     try:

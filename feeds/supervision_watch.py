@@ -14,13 +14,12 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.contract import schema
+from dashboard.contract import keys, schema
 from dashboard.core.models import Staff
 from dashboard.core.timeutil import LOCAL_TZ
 
 # Shifts in local hours [start, end), as the simulator walks them (feeds.sim_rhythm).
 SHIFT_HOURS = {"day": (8, 16), "evening": (16, 24), "night": (0, 8)}
-LIVE_POS = "live:pos"
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,7 @@ def silent_staff(staff: list[OnDuty], live: dict[str, str], now: datetime,
 
 def read_live_positions(client: redis.Redis) -> dict[str, str]:
     """The latest position of every person (staff id → JSON)."""
-    return client.hgetall(LIVE_POS)
+    return client.hgetall(keys.LATEST_POSITIONS)
 
 
 def stream_last(client: redis.Redis, stream: str) -> tuple[str, datetime] | None:

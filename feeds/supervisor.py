@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import signal
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,11 +23,12 @@ from datetime import datetime, timedelta
 import redis
 
 from dashboard.actions import outbox
-from dashboard.contract import schema
+from dashboard.contract import keys, schema
 from dashboard.contract.schema import Entry, MalformedEntry
 from dashboard.core import audit_anchor
 from dashboard.core.services import Services
 from dashboard.core.timeutil import parse_timestamp, utcnow
+from dashboard.ops import worker
 from feeds.consumer import Consumer
 from feeds.escalation_timer import escalate_due
 from feeds.supervision_alerts import (
@@ -174,7 +175,8 @@ class Supervisor:
         thread = threading.Thread(target=consumer.run, args=(stop,), name=f"{name}-consumer",
                                   daemon=True)
         thread.start()
-        beat, counters = f"live:heartbeat:{WORKER}:{name}-scan", f"live:worker:{WORKER}:{name}-scan"
+        scan = f"{WORKER}:{name}-scan"
+        beat, counters = keys.heartbeat(scan), keys.worker_counters(scan)
         anchor = audit_anchor.Checkpointer(self.services.Session, self.services.redis)
         while not stop.is_set():
             started = time.monotonic()
@@ -214,7 +216,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace, settings) -> int:
     """Run the supervisor until SIGINT/SIGTERM."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        stop = worker.start("supervise", settings)
+    except worker.StartError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
     services = Services.build(settings)
     knobs = Knobs(scan_every_s=args.scan_every, silent_after=timedelta(minutes=args.silent_minutes),
                   stall_after={schema.POSITIONS: timedelta(minutes=args.stall_positions),
@@ -225,9 +231,6 @@ def main(args: argparse.Namespace, settings) -> int:
         out = supervisor.scan()
         print(f"published {len(out)} events")
         return 0
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
     try:
         supervisor.run(stop, args.name)
     finally:

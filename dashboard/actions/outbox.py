@@ -26,12 +26,11 @@ import redis
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard.contract import schema
+from dashboard.contract import keys, schema
 from dashboard.core.models import OutboxEvent
 from dashboard.core.timeutil import utcnow
 
 log = logging.getLogger(__name__)
-MARK = "live:outbox:{}"
 MARK_TTL_S = 2 * 24 * 3600
 KEEP_PUBLISHED = timedelta(days=1)
 BATCH = 500
@@ -74,11 +73,11 @@ def append(client: redis.Redis, rows: list[OutboxEvent]) -> list[str]:
     """Append rows to their streams unless their key says they already were; their stream ids."""
     if not rows:
         return []
-    keys, args = [], [str(MARK_TTL_S)]
+    names, args = [], [str(MARK_TTL_S)]
     for row in rows:
-        keys += [MARK.format(row.key), row.stream]
+        names += [keys.OUTBOX_MARK.format(row.key), row.stream]
         args += [str(schema.MAXLEN[row.stream]), row.type, row.data]
-    ids = client.register_script(_PUBLISH_LUA)(keys=keys, args=args)
+    ids = client.register_script(_PUBLISH_LUA)(keys=names, args=args)
     return [i.decode() if isinstance(i, bytes) else i for i in ids]
 
 

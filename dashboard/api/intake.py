@@ -19,7 +19,7 @@ from dashboard.api import ApiError, bp, current_principal, json_body, require, s
 from dashboard.api import intake_fields as f
 from dashboard.api.intake_catalog import Catalog, catalog
 from dashboard.auth.login import client_address
-from dashboard.contract import producer, schema
+from dashboard.contract import keys, producer, schema
 from dashboard.contract.payloads import NewIncident, Position, PositionBatch, Transition, id_ok
 from dashboard.core import lifecycle
 from dashboard.core.models import Incident, IncidentEvent
@@ -110,7 +110,7 @@ def post_incident():
     except lifecycle.StepRefused as exc:
         raise _refused(exc) from exc
     incident_id = data["id"]
-    if not svc.redis.exists(producer.INCIDENT_KEY.format(incident_id)):
+    if not svc.redis.exists(keys.INCIDENT.format(incident_id)):
         known = _load_from_db(incident_id)
         if known is not None:
             return jsonify(id=incident_id, stream_id=known.get("stream_id")), 200

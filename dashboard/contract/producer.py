@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 import redis
 
-from dashboard.contract import schema
+from dashboard.contract import keys, schema
 
-INCIDENT_KEY = "live:incident:{}"
 # Closed and cancelled incidents can take no further step; their sequencer hash only has to
 # answer repeats for a while, after which the database answers.
 TERMINAL_TTL_S = 2 * 24 * 3600
@@ -95,7 +94,7 @@ def sequence(client: redis.Redis, incident_id: str, expected_version: int, type_
     args = [str(expected_version), str(maxlen or schema.MAXLEN[schema.INCIDENTS]), type_,
             schema.encode(type_, data)["data"], request_key, str(TERMINAL_TTL_S if terminal else 0),
             *_flatten(state_fields)]
-    status, value = script(keys=[INCIDENT_KEY.format(incident_id), schema.INCIDENTS], args=args)
+    status, value = script(keys=[keys.INCIDENT.format(incident_id), schema.INCIDENTS], args=args)
     return Sequenced(status=status, value=value)
 
 
@@ -103,9 +102,9 @@ def load_state(client: redis.Redis, incident_id: str, state_fields: dict, termin
     """Seed the sequencer hash from the database if Redis lacks it; False if it was present."""
     script = client.register_script(_LOAD_LUA)
     args = [str(TERMINAL_TTL_S if terminal else 0), *_flatten(state_fields)]
-    return bool(script(keys=[INCIDENT_KEY.format(incident_id)], args=args))
+    return bool(script(keys=[keys.INCIDENT.format(incident_id)], args=args))
 
 
 def incident_state(client: redis.Redis, incident_id: str) -> dict[str, str]:
     """The sequencer hash of an incident (empty when Redis does not know it)."""
-    return client.hgetall(INCIDENT_KEY.format(incident_id))
+    return client.hgetall(keys.INCIDENT.format(incident_id))

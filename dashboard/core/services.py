@@ -13,6 +13,12 @@ from dashboard.core.db import engine_for, session_factory
 from dashboard.core.units import root_code
 
 
+def redis_client(url: str) -> redis.Redis:
+    """The one way a process connects to the shared Redis: strings, keep-alive, and a health check
+    before reusing a connection idle for 30 s (a restarted Redis is noticed, not written into)."""
+    return redis.Redis.from_url(url, decode_responses=True, health_check_interval=30, socket_keepalive=True)
+
+
 @dataclass
 class Services:
     """Settings plus the database engine, session factory and Redis client built from them."""
@@ -28,8 +34,7 @@ class Services:
         if not settings.redis_url:
             raise RuntimeError("redis_url must be resolved (embedded server started) first")
         engine = engine_for(settings)
-        client = redis.Redis.from_url(settings.redis_url, decode_responses=True,
-                                      health_check_interval=30, socket_keepalive=True)
+        client = redis_client(settings.redis_url)
         return cls(settings=settings, engine=engine, Session=session_factory(engine, settings.audit_key()),
                    redis=client)
 

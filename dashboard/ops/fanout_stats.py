@@ -11,8 +11,8 @@ from collections import Counter
 
 import redis
 
-COUNTS_KEY = "metrics:fanout"  # hash: events:<stream>, pushes:<event>, malformed
-LATENCY_KEY = "metrics:push_latency:{}"  # hash per event: b<i> counts, count, sum
+from dashboard.contract import keys
+
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 EVENTS = ("feed", "positions")
 
@@ -41,11 +41,11 @@ class FanoutStats:
     def flush(self, pipe: redis.client.Pipeline) -> None:
         """Queue the increments on a pipeline and start over."""
         for name, n in self.counts.items():
-            pipe.hincrby(COUNTS_KEY, name, n)
+            pipe.hincrby(keys.FANOUT_COUNTS, name, n)
         for event in EVENTS:
             if not self.totals[event]:
                 continue
-            key = LATENCY_KEY.format(event)
+            key = keys.PUSH_LATENCY.format(event)
             for i, n in enumerate(self.buckets[event]):
                 if n:
                     pipe.hincrby(key, f"b{i}", n)
@@ -56,7 +56,7 @@ class FanoutStats:
 
 def read_latency(r: redis.Redis, event: str) -> tuple[list[tuple[float, int]], float, int]:
     """Cumulative (upper bound, count) pairs ending with +Inf, the sum and the count."""
-    raw = r.hgetall(LATENCY_KEY.format(event))
+    raw = r.hgetall(keys.PUSH_LATENCY.format(event))
     cumulative, running = [], 0
     for i, bound in enumerate((*BUCKETS, float("inf"))):
         running += int(raw.get(f"b{i}", 0))
@@ -66,4 +66,4 @@ def read_latency(r: redis.Redis, event: str) -> tuple[list[tuple[float, int]], f
 
 def read_counts(r: redis.Redis) -> dict[str, int]:
     """The fan-out's counters."""
-    return {k: int(v) for k, v in r.hgetall(COUNTS_KEY).items()}
+    return {k: int(v) for k, v in r.hgetall(keys.FANOUT_COUNTS).items()}

@@ -9,10 +9,10 @@ import redis
 from flask import Flask, Response, current_app, jsonify
 from sqlalchemy import Engine, text
 
+from dashboard.contract import keys
 from dashboard.core.services import Services
 from dashboard.core.timeutil import utcnow
 
-HEARTBEAT_PREFIX = "live:heartbeat:"
 # The workers `run` starts whose silence means screens go stale. A worker may beat under its
 # verb (`live:heartbeat:ingest`) or per consumer (`live:heartbeat:ingest:<consumer>`).
 WORKERS = ("ingest", "supervise", "fanout")
@@ -42,10 +42,10 @@ def check_database(engine: Engine) -> dict:
 
 def heartbeat_ages(r: redis.Redis, now: datetime) -> dict[str, float | None]:
     """Seconds since each heartbeat key under live:heartbeat: was written (None if unreadable)."""
-    keys = sorted(r.scan_iter(match=HEARTBEAT_PREFIX + "*", count=1000))
+    beats = sorted(r.scan_iter(match=keys.HEARTBEAT_PREFIX + "*", count=1000))
     ages: dict[str, float | None] = {}
-    for key, value in zip(keys, r.mget(keys) if keys else [], strict=True):
-        name = key[len(HEARTBEAT_PREFIX):]
+    for key, value in zip(beats, r.mget(beats) if beats else [], strict=True):
+        name = key[len(keys.HEARTBEAT_PREFIX):]
         try:
             beat = datetime.fromisoformat(value.replace("Z", "+00:00"))
             ages[name] = round(max((now - beat).total_seconds(), 0.0), 1)

@@ -7,14 +7,15 @@ from __future__ import annotations
 import math
 
 import redis
+from sqlalchemy import select
 
-from dashboard.contract import schema
+from dashboard.contract import keys, schema
+from dashboard.core.models import Unit
 from dashboard.core.services import Services
 from dashboard.core.timeutil import utcnow
+from dashboard.core.units import LEVELS
 from dashboard.ops.fanout_stats import EVENTS, read_counts, read_latency
 from dashboard.ops.health import check_database, check_redis, heartbeat_ages
-
-WORKER_PREFIX = "live:worker:"  # feeds.consumer keeps its counters there
 
 
 def _escape(value: str) -> str:
@@ -117,14 +118,28 @@ def _fanout(out: Exposition, r: redis.Redis) -> None:
 
 def _workers(out: Exposition, r: redis.Redis) -> None:
     samples = []
-    for key in sorted(r.scan_iter(match=WORKER_PREFIX + "*", count=1000)):
+    for key in sorted(r.scan_iter(match=keys.WORKER_PREFIX + "*", count=1000)):
         for counter, value in sorted(r.hgetall(key).items()):
             try:
-                samples.append(({"worker": key[len(WORKER_PREFIX):], "counter": counter}, int(value)))
+                samples.append(({"worker": key[len(keys.WORKER_PREFIX):], "counter": counter}, int(value)))
             except ValueError:
                 continue
     out.family("dashboard_worker_events_total", "counter",
                "Counters each stream consumer keeps (processed, dead, claimed, failed).", samples)
+
+
+def _open_incidents(out: Exposition, r: redis.Redis, services: Services) -> None:
+    with services.Session() as s:
+        units = s.scalars(select(Unit.code).where(Unit.level.in_(LEVELS[:2])).order_by(Unit.sort_key)).all()
+    pipe = r.pipeline(transaction=False)
+    for unit in units:
+        pipe.hgetall(keys.OPEN_COUNTS.format(unit))
+    samples = [({"unit": unit, "state": state}, int(n))
+               for unit, counts in zip(units, pipe.execute(), strict=True)
+               for state, n in sorted(counts.items())]
+    out.family("dashboard_open_incidents", "gauge",
+               "Open incidents under the city and each district, by state (the persister's live state).",
+               samples)
 
 
 def render(services: Services) -> str:
@@ -139,6 +154,7 @@ def render(services: Services) -> str:
         _streams(out, r)
         _fanout(out, r)
         _workers(out, r)
+        _open_incidents(out, r, services)
         ages = heartbeat_ages(r, utcnow())
         out.family("dashboard_worker_heartbeat_age_seconds", "gauge",
                    "Seconds since each worker last wrote its heartbeat.",

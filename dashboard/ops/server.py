@@ -10,6 +10,7 @@ import signal
 import sys
 
 from dashboard.core.config import Settings, _host, _port
+from dashboard.ops.worker import configure_logging
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,7 +76,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     settings, embedded = ensure_redis(settings.with_(host=host, port=port))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging()
     if not args.access_log:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         logging.getLogger("geventwebsocket.handler").setLevel(logging.WARNING)

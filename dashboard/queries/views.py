@@ -14,6 +14,7 @@ import redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dashboard.contract import keys
 from dashboard.core.models import BusinessItem, Incident, Position, Staff, SupervisionItem, Unit
 from dashboard.core.timeutil import LOCAL_TZ, iso, local_today, utcnow
 from dashboard.core.units import is_under
@@ -101,7 +102,7 @@ def live_positions(client: redis.Redis, code: str, root: str,
     """Latest position of every person under the unit (live:pos), with online/stale/offline."""
     now = now or utcnow()
     out = []
-    for staff, raw in client.hgetall("live:pos").items():
+    for staff, raw in client.hgetall(keys.LATEST_POSITIONS).items():
         try:
             pos = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -119,7 +120,7 @@ def staff_status_counts(client: redis.Redis, staff_ids: list[str],
     counts = {"online": 0, "stale": 0, "offline": 0}
     if not staff_ids:
         return counts
-    for raw in client.hmget("live:pos", staff_ids):
+    for raw in client.hmget(keys.LATEST_POSITIONS, staff_ids):
         ts = None
         if raw:
             try:
@@ -130,15 +131,20 @@ def staff_status_counts(client: redis.Redis, staff_ids: list[str],
     return counts
 
 
+def open_counts(client: redis.Redis, unit: str) -> dict[str, int]:
+    """Open incidents under a unit by state, as the persister keeps them in live state (no query)."""
+    return {state: int(n) for state, n in client.hgetall(keys.OPEN_COUNTS.format(unit)).items() if int(n)}
+
+
 def patrolled_today(client: redis.Redis, code: str, root: str, now: datetime | None = None) -> set[str]:
     """Grid codes under the unit patrolled today (live:patrolled:<local date>)."""
-    members = client.smembers(f"live:patrolled:{local_today(now).isoformat()}")
+    members = client.smembers(keys.PATROLLED.format(local_today(now).isoformat()))
     return {g for g in members if is_under(g, code, root)}
 
 
 def live_position(client: redis.Redis, staff_id: str, now: datetime | None = None) -> dict[str, Any] | None:
     """One person's latest position (live:pos) with online/stale/offline, or None if they have none."""
-    raw = client.hget("live:pos", staff_id)
+    raw = client.hget(keys.LATEST_POSITIONS, staff_id)
     if not raw:
         return None
     try:

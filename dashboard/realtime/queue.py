@@ -22,12 +22,11 @@ import time
 import redis
 import socketio
 
-from dashboard.contract import schema
+from dashboard.contract import keys, schema
 
 log = logging.getLogger(__name__)
 
 STREAMS = {schema.INCIDENTS: "incidents", schema.SUPERVISION: "supervision", schema.ALERTS: "alerts"}
-ROOM_PREFIX = "unit:"
 PAGE = 1000
 MAX_FILL = 50_000  # per stream; beyond that screens are better served by resync (see contracts)
 BACKLOG = 8  # packets waiting for one screen beyond which its position pushes are skipped
@@ -131,7 +130,7 @@ class GapFillingRedisManager(socketio.RedisManager):
                 except schema.MalformedEntry:
                     continue  # the fan-out skips these too
                 payload = {"stream": name, "id": entry_id, "type": entry.type, "data": entry.data}
-                rooms = [ROOM_PREFIX + unit for unit in entry.data["units"]]
+                rooms = [keys.room(unit) for unit in entry.data["units"]]
                 self._handle_emit({"method": "emit", "event": "feed", "data": [payload],
                                    "namespace": "/", "room": rooms, "skip_sid": None, "callback": None})
             done += len(entries)

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 
 import redis
 
-from dashboard.contract import schema
+from dashboard.contract import keys, schema
 from dashboard.contract.schema import id_key
 from dashboard.core.units import is_under
 
-LIVE_POS = "live:pos"
 REPLAY_STREAMS = {"incidents": schema.INCIDENTS, "supervision": schema.SUPERVISION,
                   "alerts": schema.ALERTS}
 PAGE = 1000
@@ -126,7 +125,7 @@ def positions_snapshot(r: redis.Redis, unit: str, root: str) -> dict:
     """The latest position of everyone under `unit`, as a `positions` event."""
     head = stream_state(r, schema.POSITIONS).head
     items = []
-    for staff, raw in r.hgetall(LIVE_POS).items():
+    for staff, raw in r.hgetall(keys.LATEST_POSITIONS).items():
         try:
             pos = json.loads(raw)
         except ValueError:

@@ -20,6 +20,7 @@ from flask_login import current_user
 from flask_socketio import emit, join_room, leave_room, rooms
 
 from dashboard.auth.login import app_now, login_principals, session_ends_at
+from dashboard.contract import keys
 from dashboard.core.extensions import socketio
 from dashboard.core.models import Unit
 from dashboard.core.policy import may
@@ -29,15 +30,9 @@ from dashboard.realtime.replay import REPLAY_STREAMS, is_stream_id, positions_sn
 
 log = logging.getLogger(__name__)
 
-ROOM_PREFIX = "unit:"
-# Unit rooms with a watching screen somewhere, scored by when a web process last said so; the
-# fan-out sends position batches only to these (incidents and alerts go to every room).
-ROOMS_KEY = "live:rooms"
+# Unit rooms with a watching screen somewhere (keys.ROOMS) are scored by when a web process last
+# said so; the fan-out sends position batches only to these (incidents and alerts go to every room).
 ROOMS_REFRESH_S = 10
-
-_registered = False
-_refreshers: set[int] = set()
-_refreshers_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -50,9 +45,32 @@ class Grant:
     ends_at: float | None = None
 
 
-# sid -> (grant, the principal it stood for at connect), for the sockets of this process.
-_grants: dict[str, tuple[Grant, Principal]] = {}
-_grants_lock = threading.Lock()
+class Sockets:
+    """One web app's sockets: what let each in (sid -> its grant and the principal it stood for at
+    connect), and the thread that keeps the fan-out told of its rooms and the grants checked."""
+
+    def __init__(self, services: Services, app: Flask) -> None:
+        self.services = services
+        self.app = app
+        self.grants: dict[str, tuple[Grant, Principal]] = {}
+        self.lock = threading.Lock()
+        self.refresher: threading.Thread | None = None
+
+    def add(self, sid: str, grant: Grant, principal: Principal) -> None:
+        with self.lock:
+            self.grants[sid] = (grant, principal)
+            if self.refresher is None:
+                self.refresher = threading.Thread(target=_refresh_rooms, args=(self, socketio.server),
+                                                  name="socketio-rooms", daemon=True)
+                self.refresher.start()
+
+    def drop(self, sid: str) -> None:
+        with self.lock:
+            self.grants.pop(sid, None)
+
+    def current(self) -> dict[str, tuple[Grant, Principal]]:
+        with self.lock:
+            return dict(self.grants)
 
 
 class Refused(Exception):
@@ -66,6 +84,10 @@ class Refused(Exception):
 
 def _services() -> Services:
     return current_app.extensions["dashboard"]
+
+
+def _sockets() -> Sockets:
+    return current_app.extensions["dashboard.sockets"]
 
 
 def authenticate(auth: object) -> tuple[Principal, Grant]:
@@ -100,15 +122,12 @@ def on_connect(auth: dict | None = None) -> None:
     """Accept only authenticated screen roles; remember who the socket is and what let it in."""
     principal, grant = authenticate(auth)
     session["principal"] = principal
-    with _grants_lock:
-        _grants[request.sid] = (grant, principal)
-    _ensure_refresher(_services())
+    _sockets().add(request.sid, grant, principal)
 
 
 def on_disconnect(reason: object = None) -> None:
     """Forget the socket's grant."""
-    with _grants_lock:
-        _grants.pop(request.sid, None)
+    _sockets().drop(request.sid)
 
 
 def still_granted(Session, grants: list[Grant]) -> dict[Grant, Principal]:  # noqa: N803
@@ -126,16 +145,15 @@ def still_granted(Session, grants: list[Grant]) -> dict[Grant, Principal]:  # no
     return found
 
 
-def revalidate(services: Services, server, now: float | None = None) -> list[str]:
-    """Disconnect this process's sockets whose grant no longer stands for the principal they were
+def revalidate(sockets: Sockets, server, now: float | None = None) -> list[str]:
+    """Disconnect the app's sockets whose grant no longer stands for the principal they were
     let in as (revoked, disabled, password, role or unit changed) or whose log-in session passed
     its lifetime at `now` (epoch seconds); the sids that were ended."""
     now = time.time() if now is None else now
-    with _grants_lock:
-        current = dict(_grants)
+    current = sockets.current()
     if not current:
         return []
-    granted = still_granted(services.Session, list({grant for grant, _ in current.values()}))
+    granted = still_granted(sockets.services.Session, list({grant for grant, _ in current.values()}))
     ended = []
     for sid, (grant, principal) in current.items():
         expired = grant.ends_at is not None and now > grant.ends_at  # as auth.session_expired
@@ -148,8 +166,7 @@ def revalidate(services: Services, server, now: float | None = None) -> list[str
             server.disconnect(sid, namespace="/")
         except Exception:  # noqa: BLE001 - gone already; the grant goes either way
             log.debug("socket %s already gone", sid, exc_info=True)
-        with _grants_lock:
-            _grants.pop(sid, None)
+        sockets.drop(sid)
         ended.append(sid)
     return ended
 
@@ -193,15 +210,15 @@ def on_subscribe(data: object = None) -> dict:
                    "error": exc.message, "field": exc.field}
         emit("refused", refusal)
         return {"ok": False, **refusal}
-    room = ROOM_PREFIX + unit
+    room = keys.room(unit)
     for other in rooms():
-        if other.startswith(ROOM_PREFIX) and other != room:
+        if other.startswith(keys.ROOM_PREFIX) and other != room:
             leave_room(other)
     # Join before reading the streams: anything newer than the replay then arrives live, and the
     # screen drops what it already has by id.
     join_room(room)
     r = _services().redis
-    r.zadd(ROOMS_KEY, {unit: time.time()})
+    r.zadd(keys.ROOMS, {unit: time.time()})
     missed = replay(r, unit, last)
     for event in missed.events:
         emit("feed", event)
@@ -217,47 +234,36 @@ def local_unit_rooms(server) -> list[str]:
         namespace_rooms = dict(server.manager.rooms.get("/", {}))
     except RuntimeError:  # resized by another thread mid-copy; the next round catches up
         return []
-    return [room[len(ROOM_PREFIX):] for room, members in namespace_rooms.items()
-            if isinstance(room, str) and room.startswith(ROOM_PREFIX) and members]
+    return [room[len(keys.ROOM_PREFIX):] for room, members in namespace_rooms.items()
+            if isinstance(room, str) and room.startswith(keys.ROOM_PREFIX) and members]
 
 
-def _refresh_rooms(services: Services, server, app: Flask) -> None:
+def _refresh_rooms(sockets: Sockets, server) -> None:
     """Keep telling the fan-out which unit rooms this process has screens in, and end the
-    sockets whose credentials were withdrawn."""
+    sockets whose credentials were withdrawn (until the server is replaced)."""
     while socketio.server is server:
         try:
             units = local_unit_rooms(server)
             if units:
                 now = time.time()
-                services.redis.zadd(ROOMS_KEY, dict.fromkeys(units, now))
+                sockets.services.redis.zadd(keys.ROOMS, dict.fromkeys(units, now))
         except Exception:  # noqa: BLE001 - a Redis hiccup must not kill the refresher
-            log.warning("could not refresh %s", ROOMS_KEY, exc_info=True)
+            log.warning("could not refresh %s", keys.ROOMS, exc_info=True)
         try:
-            revalidate(services, server, app_now(app))
+            revalidate(sockets, server, app_now(sockets.app))
         except Exception:  # noqa: BLE001 - nor a database one; the next round tries again
             log.warning("could not check the sockets' credentials again", exc_info=True)
         time.sleep(ROOMS_REFRESH_S)
-
-
-def _ensure_refresher(services: Services) -> None:
-    server = socketio.server
-    with _refreshers_lock:
-        if id(server) in _refreshers:
-            return
-        _refreshers.add(id(server))
-    app = current_app._get_current_object()  # noqa: SLF001 - the app itself, for its clock
-    thread = threading.Thread(target=_refresh_rooms, args=(services, server, app),
-                              name="socketio-rooms", daemon=True)
-    thread.start()
 
 
 HANDLERS = (("connect", on_connect), ("disconnect", on_disconnect), ("subscribe", on_subscribe))
 
 
 def init_app(server: Flask, services: Services) -> None:
-    """Register the Socket.IO handlers (once per process; every later server gets them too)."""
-    global _registered
-    if _registered:
+    """Give the app its socket registry, and register the Socket.IO handlers on the shared
+    extension (once: every later server it builds gets them too)."""
+    server.extensions["dashboard.sockets"] = Sockets(services, server)
+    if any(getattr(handler, "__wrapped__", None) is on_connect for _, handler, _ in socketio.handlers):
         return
     # Handlers registered while no server is bound are kept and given to every server that
     # SocketIO.init_app builds, which is what an application factory needs.
@@ -267,7 +273,6 @@ def init_app(server: Flask, services: Services) -> None:
             socketio.on_event(event, handler)
     finally:
         socketio.server = bound
-    _registered = True
 
 
 def start_message_queue() -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bench.browser import log_in
 from dashboard.auth.accounts import create_user, set_active
+from dashboard.contract import keys
 from dashboard.core.i18n import fmt_int
 from dashboard.core.models import BusinessItem, Staff, Unit
 from dashboard.queries import units as queries
@@ -250,7 +251,7 @@ def test_search_for_a_person_rings_them_on_their_grid_map(page, stack):
         {"staff": person.id, "ts": datetime.now(UTC).isoformat(), "lat": lat, "lon": lon, "grid": GRID}]})
     live = redis.Redis.from_url(REDIS_URL, decode_responses=True)
     deadline = time.monotonic() + 15
-    while not live.hget("live:pos", person.id) and time.monotonic() < deadline:
+    while not live.hget(keys.LATEST_POSITIONS, person.id) and time.monotonic() < deadline:
         time.sleep(0.2)
     live.close()
     page.goto(stack.url("/city?period=7d"))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bench.browser import log_in
+from dashboard.auth.accounts import create_user
 from dashboard.core.models import AuditEntry, Instruction, SupervisionItem, Unit
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.stack import wait_for_view, watch_console
@@ -20,15 +21,21 @@ TABLETS = {"landscape": {"width": 1280, "height": 800}, "portrait": {"width": 80
 DISTRICT, TOWN = "licheng", "licheng-zhenhai"
 
 
+def touch_page(browser, stack, orientation: str, username: str):
+    """A touch-screen page of a 10-inch tablet, logged in; its console errors are collected."""
+    context = browser.new_context(viewport=TABLETS[orientation], has_touch=True, is_mobile=True,
+                                  device_scale_factor=1, locale="zh-CN")
+    pg = context.new_page()
+    log_in(pg, stack.base, username, PASSWORD)
+    pg.console_errors = watch_console(pg)
+    pg.orientation = orientation
+    return context, pg
+
+
 @pytest.fixture(params=list(TABLETS))
 def tablet(request, browser, stack):
     """A touch-screen page of a 10-inch tablet in each orientation, logged in as a city leader."""
-    context = browser.new_context(viewport=TABLETS[request.param], has_touch=True, is_mobile=True,
-                                  device_scale_factor=1, locale="zh-CN")
-    pg = context.new_page()
-    log_in(pg, stack.base, stack.username, PASSWORD)
-    pg.console_errors = watch_console(pg)
-    pg.orientation = request.param
+    context, pg = touch_page(browser, stack, request.param, stack.username)
     yield pg
     errors = list(pg.console_errors)
     context.close()
@@ -170,15 +177,27 @@ def test_leader_leaves_an_instruction_on_the_briefing(tablet, stack):
         assert any(e.detail.get("text") == text for e in logged)
 
 
-# Everything on the desk a finger aims at: buttons, text fields, the radio choices (their labels
-# are the target), dropdowns and the list's story cells.
-TOUCH_TARGETS = """() => [...document.querySelectorAll(
-        '.duty button, .duty input:not([type=radio]):not(.dash-dropdown-focus-target), .duty textarea,'
-        + ' .duty label:has(> input[type=radio]), .duty .ag-cell[col-id="story"]')]
+# Everything on a page a finger aims at: buttons and button-like links, text and date fields, the
+# radio choices (their labels are the target), dropdowns and the desk list's story cells.
+TOUCH_TARGETS = """(root) => [...document.querySelectorAll(['button', 'a.btn', 'textarea',
+        'input:not([type=radio]):not([type=hidden]):not(.dash-dropdown-focus-target)',
+        'label:has(> input[type=radio])', '.dash-dropdown-trigger', '.ag-cell[col-id="story"]']
+        .map(s => root + ' ' + s).join(','))]
     .filter(e => e.checkVisibility() && e.getClientRects().length)
     .map(e => { const b = e.getBoundingClientRect();
                 return {what: (e.id || e.className || e.tagName) + ' ' + e.textContent.trim().slice(0, 20),
                         height: b.height, width: b.width, left: b.left, right: b.right}; })"""
+
+
+def assert_touchable(page, root: str, at_least: int) -> None:
+    """Every target a finger aims at under `root` is at least 44 px each way and on the screen."""
+    width = TABLETS[page.orientation]["width"]
+    targets = page.evaluate(TOUCH_TARGETS, root)
+    assert len(targets) >= at_least, targets
+    small = [t for t in targets if t["height"] < 44 or t["width"] < 44]
+    assert not small, f"{root}: touch targets under 44 px: {small}"
+    outside = [t for t in targets if t["left"] < 0 or t["right"] > width]
+    assert not outside, f"{root}: touch targets off the screen: {outside}"
 
 
 def test_duty_desk_by_touch(tablet, stack):
@@ -186,12 +205,7 @@ def test_duty_desk_by_touch(tablet, stack):
     row = tablet.locator("#duty-queue .ag-center-cols-container .ag-row").first
     row.wait_for(timeout=60_000)
     width = TABLETS[tablet.orientation]["width"]
-    targets = tablet.evaluate(TOUCH_TARGETS)
-    assert len(targets) > 10, targets
-    small = [t for t in targets if t["height"] < 44 or t["width"] < 44]
-    assert not small, f"touch targets under 44 px: {small}"
-    outside = [t for t in targets if t["left"] < 0 or t["right"] > width]
-    assert not outside, f"touch targets off the screen: {outside}"
+    assert_touchable(tablet, ".duty", at_least=11)
     # A tap on an alert selects it: the action panel names it, whole.
     title = row.locator('.ag-cell[col-id="title"] .duty-alert-title').inner_text()
     row.locator('.ag-cell[col-id="title"]').tap()
@@ -201,3 +215,20 @@ def test_duty_desk_by_touch(tablet, stack):
     ack.scroll_into_view_if_needed()
     box = ack.bounding_box()
     assert box["height"] >= 44 and 0 <= box["x"] and box["x"] + box["width"] <= width
+
+
+def test_the_briefing_and_the_audit_log_by_touch(tablet, browser, stack):
+    tablet.goto(stack.url("/briefing"))
+    tablet.locator(".briefing-card .instruct-button").first.wait_for(timeout=60_000)
+    assert_touchable(tablet, ".briefing-view", at_least=5)  # the filters, print, each card's 批示
+    admin = f"e2e-admin-{uuid.uuid4().hex[:8]}"  # the audit log is an administrator's
+    with Session(stack.engine) as s, s.begin():
+        create_user(s, admin, PASSWORD, "admin", "putian")
+    context, page = touch_page(browser, stack, tablet.orientation, admin)
+    try:
+        page.goto(stack.url("/audit"))
+        page.wait_for_selector("#chain")
+        assert_touchable(page, ".audit", at_least=5)  # unit, from, to, show, CSV
+        assert page.console_errors == []
+    finally:
+        context.close()

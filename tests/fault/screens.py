@@ -9,9 +9,8 @@ import time
 from collections.abc import Callable
 
 import requests
-import socketio
 
-from tests.integration.realtime_support import in_arrival_order
+from tests.integration.realtime_support import screen_client
 
 WAIT_S = 30
 
@@ -39,8 +38,8 @@ class Screen:
         self.cond = threading.Condition()
         http = requests.Session()
         http.cookies.set("dash_node", node)  # nginx's sticky cookie: which web process we land on
-        self.client = in_arrival_order(socketio.Client(reconnection=True, reconnection_delay=0.2,
-                                                       reconnection_delay_max=1, http_session=http))
+        self.client = screen_client(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1,
+                                    http_session=http)
         self.client.on("connect", self._on_connect)
         self.client.on("feed", self._on_feed)
         self.client.on("resumed", self._on_resumed)

@@ -25,7 +25,13 @@ from dashboard.core.principal import issue_token
 from dashboard.core.services import Services
 from dashboard.realtime.sockets import start_message_queue
 from layouts import ids
-from tests.integration.realtime_support import CHENGXIANG_GRID, LICHENG_GRID, add_units, wait_until
+from tests.integration.realtime_support import (
+    CHENGXIANG_GRID,
+    LICHENG_GRID,
+    add_units,
+    screen_client,
+    wait_until,
+)
 
 LEVELS = ("city", "district", "town", "village", "grid")
 PASSWORD = "correct horse 1"
@@ -162,8 +168,7 @@ class Browser:
 
     def socket(self, auth: dict | None = None, origin: str | None = None) -> socketio.Client:
         """A Socket.IO client over WebSocket carrying this browser's session cookie."""
-        client = socketio.Client(reconnection=False,
-                                 websocket_extra_options={"origin": origin or self.base})
+        client = screen_client(reconnection=False, websocket_extra_options={"origin": origin or self.base})
         cookie = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
         headers = {"Cookie": cookie} if cookie else {}
         client.connect(self.base, auth=auth, headers=headers, transports=["websocket"], wait_timeout=10)

@@ -20,7 +20,7 @@ from bench.supervision_world import (
     reported_payload,
 )
 from dashboard.actions.alert_actions import Request, perform
-from dashboard.contract import producer, schema
+from dashboard.contract import keys, producer, schema
 from dashboard.core.models import Alert, Incident
 from dashboard.core.principal import Principal
 from feeds.supervisor import Supervisor
@@ -125,7 +125,7 @@ def test_an_expired_ack_does_not_fire_when_the_cause_is_gone(sup):
 
 
 def _position(sup, staff: str, at) -> None:
-    sup.services.redis.hset("live:pos", staff, json.dumps(
+    sup.services.redis.hset(keys.LATEST_POSITIONS, staff, json.dumps(
         {"lat": 25.43, "lon": 119.0, "ts": at.isoformat(), "grid": GRID, "role": "patrol"}))
 
 

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import create_engine
 
 from dashboard.app import create_app
-from dashboard.contract import schema
+from dashboard.contract import keys, schema
 from dashboard.core.db import session_factory
 from dashboard.core.services import Services
 from dashboard.core.timeutil import utcnow
 from dashboard.ops.fanout_stats import FanoutStats
 from dashboard.ops.health import health_report
+from tests.integration.metrics_text import parse_metrics
 from tests.integration.realtime_support import LICHENG_GRID, xadd
-
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
-LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
 
 @pytest.fixture
@@ -28,24 +25,7 @@ def app_and_redis(engine, services_for):
 
 
 def beat(r, name: str, age_s: float = 1.0) -> None:
-    r.set(f"live:heartbeat:{name}", (utcnow() - timedelta(seconds=age_s)).isoformat(), ex=60)
-
-
-def parse_metrics(text: str) -> dict[tuple[str, frozenset], float]:
-    """Prometheus text into {(name, labels): value}, checking every line's syntax on the way."""
-    samples, typed = {}, set()
-    for line in text.splitlines():
-        if line.startswith("# TYPE "):
-            typed.add(line.split()[2])
-            continue
-        if line.startswith("# HELP ") or not line:
-            continue
-        match = SAMPLE.match(line)
-        assert match, f"not a sample line: {line!r}"
-        name, _, labels, value = match.groups()
-        assert any(name == t or name.startswith(t + "_") for t in typed), f"{name} has no TYPE"
-        samples[(name, frozenset(LABEL.findall(labels or "")))] = float(value)
-    return samples
+    r.set(keys.heartbeat(name), (utcnow() - timedelta(seconds=age_s)).isoformat(), ex=60)
 
 
 def test_healthz_is_200_when_redis_database_and_workers_are_fine(app_and_redis):
@@ -103,7 +83,7 @@ def test_metrics_expose_streams_groups_dead_letters_and_push_latency(app_and_red
     stats.flush(pipe)
     pipe.execute()
     beat(r, "fanout", age_s=2)
-    r.hset("live:worker:ingest:a-incidents", mapping={"processed": 41, "dead": 1})
+    r.hset(keys.worker_counters("ingest:a-incidents"), mapping={"processed": 41, "dead": 1})
 
     response = app.test_client().get("/metrics")
     assert response.status_code == 200

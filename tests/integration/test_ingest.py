@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from bench.intake_world import build_world, produce_dispatch, produce_report
 from dashboard.contract import schema
 from dashboard.core.models import Incident, IncidentEvent
-from feeds import livestate
+from dashboard.queries.views import open_counts
 from tests.conftest import REDIS_URL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,7 +100,7 @@ def test_kill_9_mid_stream_loses_and_doubles_nothing(engine, Session, redis_clie
     assert rows(Session, Incident) == total
     assert rows(Session, IncidentEvent) == total + dispatched
     assert rows(Session, Incident, Incident.state == "dispatched") == dispatched
-    assert livestate.counts_of(redis_client, "putian") == {"reported": total - dispatched,
+    assert open_counts(redis_client, "putian") == {"reported": total - dispatched,
                                                           "dispatched": dispatched}
     assert redis_client.xlen(schema.DEAD) == 0
 
@@ -161,7 +161,7 @@ def test_worker_resumes_without_loss_after_redis_restarts(engine, Session, tmp_p
                  "the worker to resume", proc=proc, log=log)
         assert proc.poll() is None  # the same process rode out the outage
         assert client.xlen(schema.DEAD) == 0
-        assert livestate.counts_of(client, "putian") == {"reported": 800, "dispatched": 100}
+        assert open_counts(client, "putian") == {"reported": 800, "dispatched": 100}
     finally:
         stop(proc)
         if server.poll() is None:

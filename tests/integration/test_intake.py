@@ -13,10 +13,13 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import sessionmaker
 
 from bench.intake_world import G1, G2, G2_POINT, build_world, now_iso
-from dashboard.contract import producer, schema
+from dashboard.contract import keys, schema
 from dashboard.core.models import Incident, IncidentEvent, Position
+from dashboard.ops.metrics import render
+from dashboard.queries.views import open_counts
 from feeds import livestate
 from tests.integration.intake_support import api_app, drain, incident_body, persist_consumer, token
+from tests.integration.metrics_text import parse_metrics
 
 
 @pytest.fixture
@@ -25,6 +28,7 @@ def env(engine, Session, services_for):
     services = services_for(engine)
     app = api_app(services)
     return SimpleNamespace(app=app, http=app.test_client(), Session=Session, redis=services.redis,
+                           services=services,
                            consumer=persist_consumer(services.redis, Session),
                            device=token(Session, "device", unit=G1),
                            duty=token(Session, "duty"),
@@ -53,8 +57,18 @@ def test_posted_incident_is_persisted_once_and_counted_live(env):
             "reported", G1, "licheng", reply.json["stream_id"])
     assert count(env.Session, IncidentEvent, IncidentEvent.incident_id == body["id"]) == 1
     for unit in ("putian", "licheng", "licheng-zhenhai", "licheng-zhenhai-changshou", G1):
-        assert livestate.counts_of(env.redis, unit) == {"reported": 1}
-    assert livestate.counts_of(env.redis, "xianyou") == {}
+        assert open_counts(env.redis, unit) == {"reported": 1}
+    assert open_counts(env.redis, "xianyou") == {}
+
+
+def test_open_incidents_by_district_reach_metrics(env):
+    for body in (incident_body(), incident_body()):
+        assert env.http.post("/api/v1/incidents", json=body, headers=env.device).status_code == 202
+    drain(env.consumer)
+    samples = parse_metrics(render(env.services))
+    open_now = {dict(labels)["unit"]: value for (name, labels), value in samples.items()
+                if name == "dashboard_open_incidents" and dict(labels)["state"] == "reported"}
+    assert open_now == {"putian": 2, "licheng": 2}  # the city and districts only; none elsewhere
 
 
 def test_repeated_post_changes_nothing(env):
@@ -66,13 +80,13 @@ def test_repeated_post_changes_nothing(env):
     assert env.redis.xlen(schema.INCIDENTS) == 1
     drain(env.consumer)
     # Even once Redis has forgotten the incident, the database answers the repeat.
-    env.redis.delete(producer.INCIDENT_KEY.format(body["id"]))
+    env.redis.delete(keys.INCIDENT.format(body["id"]))
     later = env.http.post("/api/v1/incidents", json=body, headers=env.device)
     assert later.status_code == 200 and later.json["id"] == body["id"]
     assert env.redis.xlen(schema.INCIDENTS) == 1
     drain(env.consumer)
     assert count(env.Session, Incident) == 1
-    assert livestate.counts_of(env.redis, "putian") == {"reported": 1}
+    assert open_counts(env.redis, "putian") == {"reported": 1}
 
 
 def test_grid_is_found_from_the_point(env):
@@ -115,7 +129,7 @@ def test_full_loop_with_roles_and_persisted_timeline(env):
         actions = s.scalars(select(IncidentEvent.action).where(IncidentEvent.incident_id == iid)
                             .order_by(IncidentEvent.id)).all()
     assert actions == ["report", "dispatch", "accept", "resolve", "reopen", "accept", "resolve", "close"]
-    assert nonzero(livestate.counts_of(env.redis, "putian")) == {}
+    assert nonzero(open_counts(env.redis, "putian")) == {}
 
 
 def test_step_after_redis_forgot_the_incident_uses_the_database(env):
@@ -123,14 +137,14 @@ def test_step_after_redis_forgot_the_incident_uses_the_database(env):
     env.http.post("/api/v1/incidents", json=body, headers=env.device)
     step(env, body["id"], env.duty, action="dispatch", department="market")
     drain(env.consumer)
-    env.redis.delete(producer.INCIDENT_KEY.format(body["id"]))
+    env.redis.delete(keys.INCIDENT.format(body["id"]))
     assert step(env, body["id"], env.duty, action="dispatch", department="market").status_code == 409
     reply = step(env, body["id"], env.market, action="accept")
     assert reply.status_code == 202 and reply.json["version"] == 3
     drain(env.consumer)
     with env.Session() as s:
         assert s.get(Incident, body["id"]).state == "accepted"
-    assert nonzero(livestate.counts_of(env.redis, "putian")) == {"accepted": 1}
+    assert nonzero(open_counts(env.redis, "putian")) == {"accepted": 1}
 
 
 def test_positions_are_persisted_and_update_live_positions(env):
@@ -142,11 +156,11 @@ def test_positions_are_persisted_and_update_live_positions(env):
     env.http.post("/api/v1/positions", json={"positions": batch}, headers=system)  # a resend
     drain(env.consumer)
     assert count(env.Session, Position) == 2
-    live = env.redis.hgetall(livestate.POS_KEY)
+    live = env.redis.hgetall(keys.LATEST_POSITIONS)
     assert set(live) == {"S0001", "S0002"}
     assert json.loads(live["S0001"])["grid"] == G1
     day = livestate.local_day(batch[0]["ts"])
-    assert env.redis.smembers(livestate.PATROLLED_KEY.format(day)) == {G1, G2}
+    assert env.redis.smembers(keys.PATROLLED.format(day)) == {G1, G2}
 
 
 def test_a_device_may_not_report_for_another_grid(env):

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 import socketio
 
-from dashboard.contract import schema
+from dashboard.contract import keys, schema
 from tests.integration.realtime_support import (
     CHENGXIANG_GRID,
     LICHENG_GRID,
@@ -139,7 +139,7 @@ def test_resume_sends_a_positions_snapshot_of_the_unit(live):
         return json.dumps({"lat": 25.43, "lon": 119.01, "ts": "2026-11-27T10:00:00+00:00", "grid": grid,
                            "role": "patrol"})
 
-    live.r.hset("live:pos", mapping={"s1": pos(LICHENG_GRID[-1]), "s2": pos(CHENGXIANG_GRID[-1])})
+    live.r.hset(keys.LATEST_POSITIONS, mapping={"s1": pos(LICHENG_GRID[-1]), "s2": pos(CHENGXIANG_GRID[-1])})
     screen = live.screen()
     screen.subscribe("licheng-zhenhai")
     snapshot = next(d for e, d in screen.events if e == "positions")

@@ -8,9 +8,10 @@ import pytest
 import redis
 
 from dashboard.contract import schema
+from dashboard.contract.keys import FANOUT_CURSOR, heartbeat
 from dashboard.ops.fanout_stats import read_counts, read_latency
 from dashboard.ops.redis_server import EmbeddedRedis
-from feeds.fanout import CURSOR_KEY, HEARTBEAT_KEY, Fanout
+from feeds.fanout import Fanout
 from tests.integration.realtime_support import CHENGXIANG_GRID, LICHENG_GRID, wait_until, xadd
 
 
@@ -99,8 +100,8 @@ def test_fresh_start_begins_at_the_end_and_a_restart_continues(redis_client, pus
     a = xadd(redis_client, schema.INCIDENTS, schema.T_REPORTED, LICHENG_GRID, id="a")
     first.step(100)
     first.stop()  # saves the cursor and hands the lock back
-    assert redis_client.hget(CURSOR_KEY, schema.INCIDENTS) == a
-    assert redis_client.get(HEARTBEAT_KEY)
+    assert redis_client.hget(FANOUT_CURSOR, schema.INCIDENTS) == a
+    assert redis_client.get(heartbeat("fanout"))
     b = xadd(redis_client, schema.INCIDENTS, schema.T_REPORTED, LICHENG_GRID, id="b")
     second = make(redis_client, pushes, clock)
     second.step(100)
@@ -142,7 +143,7 @@ def test_fanout_survives_a_redis_restart_without_losing_entries(tmp_path, pushes
         wait_until(lambda: fanout.active, "the fan-out to start")
         before = [xadd(r, schema.INCIDENTS, schema.T_REPORTED, LICHENG_GRID, id=f"b{i}") for i in range(3)]
         wait_until(lambda: set(before) <= set(pushes), "the entries before the restart")
-        wait_until(lambda: r.hget(CURSOR_KEY, schema.INCIDENTS) == before[-1], "the cursor to be saved")
+        wait_until(lambda: r.hget(FANOUT_CURSOR, schema.INCIDENTS) == before[-1], "the cursor to be saved")
         server.stop()
         again = EmbeddedRedis(tmp_path)
         again.port = server.port

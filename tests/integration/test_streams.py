@@ -13,6 +13,7 @@ from bench.intake_world import build_world, now_iso, produce_dispatch, produce_r
 from dashboard.contract import producer, schema
 from dashboard.contract.schema import decode
 from dashboard.core.models import Incident, IncidentEvent
+from dashboard.queries.views import open_counts
 from feeds import livestate
 from feeds.consumer import Consumer, Knobs
 from feeds.persister import Persister
@@ -137,7 +138,7 @@ def test_steps_apply_once_and_in_any_order(small_world, redis_client):
         assert (row.state, row.stream_id, row.department_code) == ("accepted", accept.id, "market")
         assert row.dispatched_at is not None and row.accepted_at is not None
     assert rows(small_world, IncidentEvent) == 3
-    counts = {k: v for k, v in livestate.counts_of(redis_client, "putian").items() if v}
+    counts = {k: v for k, v in open_counts(redis_client, "putian").items() if v}
     assert counts == {"accepted": 1}
 
 
@@ -147,12 +148,12 @@ def test_live_state_is_rebuilt_from_the_database(small_world, redis_client):
         produce_report(redis_client, f"inc-{i}")
     produce_dispatch(redis_client, "inc-0")
     drain(consumer)
-    before = livestate.counts_of(redis_client, "licheng")
+    before = open_counts(redis_client, "licheng")
     redis_client.delete(*redis_client.keys("live:counts:*"))
     with small_world() as s:
         livestate.reconcile(s, redis_client)
-    assert {k: v for k, v in before.items() if v} == livestate.counts_of(redis_client, "licheng")
-    assert livestate.counts_of(redis_client, "licheng") == {"reported": 2, "dispatched": 1}
+    assert {k: v for k, v in before.items() if v} == open_counts(redis_client, "licheng")
+    assert open_counts(redis_client, "licheng") == {"reported": 2, "dispatched": 1}
 
 
 def test_report_payload_matches_the_incident_columns():

@@ -11,6 +11,7 @@ from flask import g
 
 from callbacks import detail, grid, navigation, shell_cb, unit, view
 from dashboard.app import create_app
+from dashboard.contract import keys
 from dashboard.core.principal import Principal
 from layouts import ids
 from layouts.figures_map import STAFF_TRACES_AT
@@ -32,7 +33,7 @@ def app(Session, engine, services_for):  # noqa: N803 - the fixture is a session
     services = services_for(engine)
     latest = {"lat": 25.41, "lon": 119.01, "ts": SEEN.isoformat(), "grid": ui_world.GRID,
               "role": "patrol"}
-    services.redis.hset("live:pos", "s001", json.dumps(latest))
+    services.redis.hset(keys.LATEST_POSITIONS, "s001", json.dumps(latest))
     server = create_app(services.settings, services)
     with server.test_request_context("/_dash-update-component"):
         g.principal = CITY_VIEWER  # as dashboard.api resolves a logged-in session

@@ -60,3 +60,13 @@ def test_bad_setting_stops_startup_with_one_line(tmp_path: Path):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "DASHBOARD_PORT" in lines[0]
+
+
+@pytest.mark.parametrize("verb", ["ingest", "supervise", "fanout"])
+def test_a_worker_without_the_shared_redis_stops_with_one_line(tmp_path: Path, verb: str):
+    # A worker on a Redis of its own would read no stream and reach no screen.
+    proc = subprocess.run([sys.executable, "-m", "dashboard", verb], capture_output=True, text=True,
+                          timeout=60, env={"PATH": "/usr/bin:/bin", "DASHBOARD_DATA_DIR": str(tmp_path)})
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1
+    assert lines[0].startswith("configuration error: DASHBOARD_REDIS_URL: not set;")
