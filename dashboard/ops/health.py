@@ -6,7 +6,7 @@ import time
 from datetime import datetime
 
 import redis
-from flask import Flask, Response, current_app, jsonify
+from flask import Flask, Response, current_app, jsonify, request
 from sqlalchemy import Engine, text
 
 from dashboard.contract import keys
@@ -86,14 +86,17 @@ def healthz():
 
 
 def metrics():
-    """Prometheus text exposition of the pipeline's state."""
-    from dashboard.ops.metrics import render
+    """The pipeline's state in the exposition format the scraper asks for (Accept)."""
+    from prometheus_client.exposition import choose_encoder
 
-    body = render(current_app.extensions["dashboard"])
-    return Response(body, mimetype="text/plain", content_type="text/plain; version=0.0.4; charset=utf-8")
+    encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
+    return Response(encoder(current_app.extensions["dashboard.metrics"]), content_type=content_type)
 
 
-def init_app(server: Flask, _services: Services) -> None:
+def init_app(server: Flask, services: Services) -> None:
     """Register /healthz and /metrics."""
+    from dashboard.ops.metrics import registry
+
+    server.extensions["dashboard.metrics"] = registry(services)
     server.add_url_rule("/healthz", "healthz", healthz, methods=["GET"])
     server.add_url_rule("/metrics", "metrics", metrics, methods=["GET"])

@@ -9,13 +9,14 @@ from types import SimpleNamespace
 
 import pytest
 import redis
+from prometheus_client import generate_latest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import sessionmaker
 
 from bench.intake_world import G1, G2, G2_POINT, build_world, now_iso
 from dashboard.contract import keys, schema
 from dashboard.core.models import Incident, IncidentEvent, Position
-from dashboard.ops.metrics import render
+from dashboard.ops.metrics import registry
 from dashboard.queries.views import open_counts
 from feeds import livestate
 from tests.integration.intake_support import api_app, drain, incident_body, persist_consumer, token
@@ -65,7 +66,7 @@ def test_open_incidents_by_district_reach_metrics(env):
     for body in (incident_body(), incident_body()):
         assert env.http.post("/api/v1/incidents", json=body, headers=env.device).status_code == 202
     drain(env.consumer)
-    samples = parse_metrics(render(env.services))
+    samples = parse_metrics(generate_latest(registry(env.services)).decode())
     open_now = {dict(labels)["unit"]: value for (name, labels), value in samples.items()
                 if name == "dashboard_open_incidents" and dict(labels)["state"] == "reported"}
     assert open_now == {"putian": 2, "licheng": 2}  # the city and districts only; none elsewhere
