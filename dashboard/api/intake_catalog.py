@@ -36,6 +36,8 @@ class Catalog:
     items: dict[str, tuple[str, int]] = field(default_factory=dict)  # code -> (line, severity)
     departments: set[str] = field(default_factory=set)
     city: object | None = None  # prepared shapely geometry of the city
+    # A prepared geometry is not thread-safe in GEOS (libgeos/geos#825): request threads take turns.
+    geos: threading.Lock = field(default_factory=threading.Lock)
     locator: object | None = None
     loaded_at: float = 0.0
 
@@ -43,7 +45,8 @@ class Catalog:
         """Which points lie inside the city boundary."""
         if self.city is None:  # no stored city outline: inside means inside some grid
             return np.array([g is not None for g in self.locate_many(lats, lons)], dtype=bool)
-        return shapely.contains_xy(self.city, lons, lats)
+        with self.geos:
+            return shapely.contains_xy(self.city, lons, lats)
 
     def locate(self, lat: float, lon: float) -> str | None:
         """The grid containing a point, or None."""

@@ -3,6 +3,7 @@ the grids' polygons)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -30,6 +31,10 @@ class GridLocator:
         self._geoms = np.array(geoms, dtype=object)
         shapely.prepare(self._geoms)
         self._tree = shapely.STRtree(self._geoms)
+        # GEOS's prepared geometries build their indexes lazily and are not thread-safe
+        # (libgeos/geos#825); shapely releases the GIL around them, so the web process's request
+        # threads take turns. Two at once corrupted the heap and aborted the process.
+        self._geos = threading.Lock()
 
     def locate(self, lat: float, lon: float) -> str | None:
         """Code of the grid holding the point, or None outside every grid."""
@@ -45,7 +50,8 @@ class GridLocator:
         if lats.size == 0:
             return out
         points = shapely.points(lons, lats)
-        which, grid = self._tree.query(points, predicate="intersects")
+        with self._geos:
+            which, grid = self._tree.query(points, predicate="intersects")
         # A point on a shared border touches two grids: the one listed first wins, every time.
         order = np.lexsort((grid, which))
         which, grid = which[order], grid[order]
