@@ -84,8 +84,8 @@ class Fanout:
         the lock may still name this process)."""
         lock = keys.FANOUT_LOCK
         if self.r.set(lock, self.owner, nx=True, px=LOCK_TTL_MS) or self.r.get(lock) == self.owner:
+            self.load_cursor()  # before saying it is active: it sends everything after these ids
             self.active = True
-            self.load_cursor()
             log.info("fan-out active from %s", self.cursor)
         return self.active
 
