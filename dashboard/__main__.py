@@ -41,12 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     """Parse arguments, load settings, run the verb; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
+    try:  # a setting refused at load or when the verb starts: one line naming the variable
         settings = load_settings()
+        return int(importlib.import_module(args._module).main(args, settings) or 0)
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    return int(importlib.import_module(args._module).main(args, settings) or 0)
 
 
 if __name__ == "__main__":

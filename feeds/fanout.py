@@ -261,11 +261,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     if args.flush_ms < 50:
         print("--flush-ms: must be at least 50", file=sys.stderr, flush=True)
         return 2
-    try:
-        stop = worker.start("fanout", settings)
-    except worker.StartError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
-        return 2
+    stop = worker.start("fanout", settings)
     fanout = Fanout(redis_client(settings.redis_url), socketio_emitter(settings.redis_url),
                     flush_s=args.flush_ms / 1000)
     print(f"fanout: {settings.redis_url.rsplit('@', 1)[-1]} -> Socket.IO rooms", flush=True)

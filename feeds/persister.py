@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import logging
 import socket
-import sys
 import threading
 from collections import Counter
 from dataclasses import replace
@@ -262,11 +261,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     """Run the persist group until SIGTERM/SIGINT."""
     from dashboard.core.db import session_factory
 
-    try:
-        stop = worker.start("ingest", settings)
-    except worker.StartError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
-        return 2
+    stop = worker.start("ingest", settings)
     client = redis_client(settings.redis_url)
     Session = session_factory(writer_engine(settings.effective_database_url), settings.audit_key())  # noqa: N806
     persister = Persister(Session, client)

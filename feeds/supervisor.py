@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -216,11 +215,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace, settings) -> int:
     """Run the supervisor until SIGINT/SIGTERM."""
-    try:
-        stop = worker.start("supervise", settings)
-    except worker.StartError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
-        return 2
+    stop = worker.start("supervise", settings)
     services = Services.build(settings)
     knobs = Knobs(scan_every_s=args.scan_every, silent_after=timedelta(minutes=args.silent_minutes),
                   stall_after={schema.POSITIONS: timedelta(minutes=args.stall_positions),

@@ -10,14 +10,9 @@ import logging
 import signal
 import threading
 
-from dashboard.core.config import Settings
+from dashboard.core.config import Settings, SettingsError
 
 LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
-
-
-class StartError(Exception):
-    """A worker cannot start with these settings; the message names the variable."""
-
 
 def configure_logging() -> None:
     """The one log format of every process (INFO to stderr)."""
@@ -25,11 +20,12 @@ def configure_logging() -> None:
 
 
 def start(verb: str, settings: Settings) -> threading.Event:
-    """Prepare a stream worker: logging, the shared Redis checked as configured, and the stop event."""
+    """Prepare a stream worker: logging, the shared Redis checked as configured, and the stop event.
+    Without the Redis it raises SettingsError, which `python -m dashboard` reports as for any setting."""
     configure_logging()
     if not settings.redis_url:
-        raise StartError(f"DASHBOARD_REDIS_URL: not set; {verb} must use the Redis the web processes use "
-                         "(`python -m dashboard run` starts one for every process)")
+        raise SettingsError("DASHBOARD_REDIS_URL", f"not set; {verb} must use the Redis the web processes "
+                            "use (`python -m dashboard run` starts one for every process)")
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
