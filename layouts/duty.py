@@ -14,7 +14,7 @@ from typing import Any
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from dashboard.core.i18n import DEFAULT_LANG
+from dashboard.core.i18n import phrasebook
 from dashboard.queries.alert_order import ORDER
 from layouts import ids
 from layouts.components import GRID_THEME
@@ -91,11 +91,7 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-def tr(key: str, lang: str = DEFAULT_LANG, **params: Any) -> str:
-    """A duty-desk string in the chosen language (the key itself when unknown)."""
-    pair = TEXT.get(key)
-    text = key if pair is None else pair[1 if lang == "en" else 0]
-    return text.format(**params) if params else text
+tr = phrasebook(TEXT)  # a duty-desk string in the chosen language
 
 
 def duty_page(**_query: Any) -> html.Div:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from dashboard.core.i18n import DEFAULT_LANG
+from dashboard.core.i18n import phrasebook
 
 TEXT: dict[str, tuple[str, str]] = {
     # Paging (assets/28_duty_paging.js): the control, the tab title, the system notification.
@@ -36,8 +34,4 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-def tr(key: str, lang: str = DEFAULT_LANG, **params: Any) -> str:
-    """One of these strings in the chosen language (the key itself when unknown)."""
-    pair = TEXT.get(key)
-    text = key if pair is None else pair[1 if lang == "en" else 0]
-    return text.format(**params) if params else text
+tr = phrasebook(TEXT)  # one of these strings in the chosen language

@@ -6,6 +6,7 @@ Every label on a screen goes through `t(key, lang)`; numbers, rates and times th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -170,6 +171,16 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
+def phrasebook(table: dict[str, tuple[str, str]]) -> Callable[..., str]:
+    """A screen's own word table, {key: (Chinese, English)}, read as `t` reads the shared one:
+    `tr(key, lang, **params)`, the key itself when unknown."""
+    def tr(key: str, lang: str = DEFAULT_LANG, **params: Any) -> str:
+        pair = table.get(key)
+        text = _pick(pair, lang) if pair else key
+        return text.format(**params) if params else text
+    return tr
+
+
 def t(key: str, lang: str = DEFAULT_LANG, **params: Any) -> str:
     """The label for `key` in the language, with {params} filled in; the key itself if unknown.
 
@@ -234,34 +245,32 @@ def _local(value: datetime | str) -> datetime:
     return value.astimezone(LOCAL_TZ)
 
 
+def _day(value: date, lang: str, year: bool) -> str:
+    """A calendar day in the language: 2018年3月5日 / 5 Mar 2018, or without the year."""
+    if lang == "en":
+        return f"{value.day} {value.strftime('%b')}" + (f" {value.year}" if year else "")
+    return (f"{value.year}年" if year else "") + f"{value.month}月{value.day}日"
+
+
 def fmt_datetime(value: datetime | str | None, lang: str = DEFAULT_LANG, seconds: bool = False) -> str:
     """An instant in local (Asia/Shanghai) time: 2018年3月5日 14:07 or 5 Mar 2018 14:07."""
     if not value:
         return "—"
     local = _local(value)
-    clock = local.strftime("%H:%M:%S" if seconds else "%H:%M")
-    if lang == "en":
-        return f"{local.day} {local.strftime('%b')} {local.year} {clock}"
-    return f"{local.year}年{local.month}月{local.day}日 {clock}"
+    return f"{_day(local, lang, year=True)} {local.strftime('%H:%M:%S' if seconds else '%H:%M')}"
 
 
 def fmt_time(value: datetime | str | None, lang: str = DEFAULT_LANG) -> str:
-    """Local month-day and clock time, short for tickers (03-05 14:07 / 5 Mar 14:07)."""
+    """Local month-day and clock time, short for tickers (3月5日 14:07 / 5 Mar 14:07)."""
     if not value:
         return "—"
     local = _local(value)
-    if lang == "en":
-        return f"{local.day} {local.strftime('%b')} {local.strftime('%H:%M')}"
-    return f"{local.month}月{local.day}日 {local.strftime('%H:%M')}"
+    return f"{_day(local, lang, year=False)} {local.strftime('%H:%M')}"
 
 
 def fmt_date(value: date | None, lang: str = DEFAULT_LANG) -> str:
     """A local date: 2018年1月1日 or 1 Jan 2018."""
-    if value is None:
-        return "—"
-    if lang == "en":
-        return f"{value.day} {value.strftime('%b')} {value.year}"
-    return f"{value.year}年{value.month}月{value.day}日"
+    return "—" if value is None else _day(value, lang, year=True)
 
 
 def fmt_duration(minutes: float | None, lang: str = DEFAULT_LANG) -> str:

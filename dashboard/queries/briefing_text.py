@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from dashboard.core.i18n import ACTION_NAMES, fmt_time, name_of, unit_name
+from dashboard.core.i18n import ACTION_NAMES, fmt_time, name_of, phrasebook, unit_name
 
 STRINGS: dict[str, tuple[str, str]] = {
     "title": ("领导批阅", "Leaders' briefing"),
@@ -62,10 +61,7 @@ ALERT_ACTIONS = {"alert.ack": ("确认", "Acknowledge"), "alert.assign": ("指�
 PLACE_SEP = " › "
 
 
-def bt(key: str, lang: str, **params: Any) -> str:
-    """A briefing string in the language, with {params} filled in."""
-    zh, en = STRINGS[key]
-    return (en if lang == "en" else zh).format(**params)
+bt = phrasebook(STRINGS)  # a briefing string in the language, with {params} filled in
 
 
 def age_text(since: datetime, now: datetime, lang: str) -> str:
