@@ -48,14 +48,19 @@ def dropdown_labels(lang: str) -> dict[str, str]:
     return labels
 
 
-def panel(title: str, body: Any, *, class_name: str = "", extra: Any = None) -> html.Section:
-    """A titled panel of the command-center grid; `body` is one component or a list of them."""
+def in_area(area: str, class_name: str = "") -> dict[str, Any]:
+    """The props that place a block in the view grid's named area (70_views.css names the areas;
+    `area-<name>` lets the wall and tablet styles find the block)."""
+    return {"className": f"{class_name} area-{area}".strip(), "style": {"gridArea": area}}
+
+
+def panel(title: str, body: Any, *, area: str, extra: Any = None) -> html.Section:
+    """A titled panel in the view grid's `area`; `body` is one component or a list of them."""
     header = [html.H2(title, className="panel-title")]
     if extra is not None:
         header.append(html.Div(extra, className="panel-extra"))
     return html.Section([html.Header(header, className="panel-head"),
-                         *(body if isinstance(body, list) else [body])],
-                        className=f"panel {class_name}".strip())
+                         *(body if isinstance(body, list) else [body])], **in_area(area, "panel"))
 
 
 def map_legend() -> html.Div:

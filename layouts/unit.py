@@ -9,7 +9,7 @@ from dash import dcc, html
 from dashboard.core.i18n import t
 from layouts import ids
 from layouts.columns import children_columns, department_columns, overdue_columns, ticker_columns
-from layouts.components import data_grid, graph, map_legend, panel
+from layouts.components import data_grid, graph, in_area, map_legend, panel
 from layouts.controls import control_bar, detail_panel
 
 
@@ -22,23 +22,23 @@ def unit_body(path: list[dict[str, Any]], query: dict[str, Any], choice: str, pe
         html.Div([
             # The map's canvas stays hidden until MapLibre has drawn it whole (30_clientside.js).
             panel(t("panel.map", lang), [graph(ids.MAP, class_name="map-drawing"), map_legend()],
-                  class_name="area-map"),
-            html.Div(id=ids.KPIS, className="kpis area-kpis"),
-            panel(t("panel.open_by_state", lang), graph(ids.OPEN_BY_STATE), class_name="area-states"),
-            panel(t("panel.supervision", lang), graph(ids.SUPERVISION), class_name="area-supervision"),
-            panel(t("panel.funnel", lang), graph(ids.FUNNEL), class_name="area-funnel"),
-            panel(t("panel.trend", lang), graph(ids.TREND), class_name="area-trend"),
-            panel(t("panel.breakdown", lang), graph(ids.BREAKDOWN), class_name="area-breakdown"),
+                  area="map"),
+            html.Div(id=ids.KPIS, **in_area("kpis", "kpis")),
+            panel(t("panel.open_by_state", lang), graph(ids.OPEN_BY_STATE), area="states"),
+            panel(t("panel.supervision", lang), graph(ids.SUPERVISION), area="supervision"),
+            panel(t("panel.funnel", lang), graph(ids.FUNNEL), area="funnel"),
+            panel(t("panel.trend", lang), graph(ids.TREND), area="trend"),
+            panel(t("panel.breakdown", lang), graph(ids.BREAKDOWN), area="breakdown"),
             panel(t("panel.ticker", lang), data_grid(ids.TICKER, ticker_columns(lang), lang),
-                  class_name="area-ticker"),
+                  area="ticker"),
             panel(t("panel.overdue_list", lang), data_grid(ids.OVERDUE_LIST, overdue_columns(lang), lang),
-                  class_name="area-overdue"),
+                  area="overdue"),
             panel(t("panel.children", lang),
                   data_grid(ids.CHILDREN, children_columns(lang), lang, row_id="params.data.code"),
-                  class_name="area-children"),
+                  area="children"),
             panel(t("panel.departments", lang),
                   data_grid(ids.DEPARTMENTS, department_columns(lang), lang, row_id="params.data.department"),
-                  class_name="area-departments"),
+                  area="departments"),
         ], className="unit-grid"),
         detail_panel(lang),
     ], id=ids.VIEW_LEVEL, className="view unit-view", **{"data-level": path[-1]["level"] if path else ""})

@@ -98,14 +98,14 @@ def shoot(base: str, username: str, password: str, out: Path, sizes: list[str]) 
                     page.wait_for_timeout(1500)  # let the map settle its tiles of colour
                     written.append(out / f"{name}{suffix}-{lang}.png")
                     page.screenshot(path=str(written[-1]), full_page=size == "1080p")
-                    print(f"wrote {written[-1].relative_to(ROOT)}", flush=True)
+                    print(f"wrote {written[-1]}", flush=True)
                 for name, path, drawn in PAGES:
                     page.goto(f"{base}{path}?lang={lang}")
                     page.locator(drawn).first.wait_for(timeout=180_000)
                     page.wait_for_timeout(1500)
                     written.append(out / f"{name}{suffix}-{lang}.png")
                     page.screenshot(path=str(written[-1]))
-                    print(f"wrote {written[-1].relative_to(ROOT)}", flush=True)
+                    print(f"wrote {written[-1]}", flush=True)
                 context.close()
     return written
 

@@ -51,7 +51,7 @@ def shoot(base: str, token: str, out: Path, sizes: dict[str, tuple[int, int]]) -
                 page.wait_for_timeout(4000)  # the map settles its colours, the charts their type
                 written.append(out / f"wall-city-{name}-{lang}.png")
                 page.screenshot(path=str(written[-1]), timeout=300_000)
-                print(f"wrote {written[-1].relative_to(ROOT)}", flush=True)
+                print(f"wrote {written[-1]}", flush=True)
                 context.close()
     return written
 
