@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev lint screenshots bench clean topology-up topology-down fault
+.PHONY: run test test-unit install install-dev lint screenshots bench clean topology-up topology-down fault
 
 # uv installs the pinned requirements in seconds where pip takes minutes (CI builds a fresh venv).
 UV_VERSION := 0.13.8
@@ -35,6 +35,10 @@ run: install
 
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The unit layer alone: no Redis, no database, no browser (about half a minute).
+test-unit: install-dev
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 lint: install-dev node_modules/.installed
 	$(VENV)/bin/ruff check .

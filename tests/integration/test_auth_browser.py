@@ -9,8 +9,8 @@ import pytest
 from dashboard.auth.accounts import set_password
 from dashboard.core.principal import revoke_token
 from dashboard.core.timeutil import utcnow
+from tests.integration import ui_world
 from tests.integration.auth_world import add_account, add_token, serving
-from tests.unit import ui_world
 
 TOWN = "licheng-zhenhai"
 

@@ -14,9 +14,9 @@ from dashboard.core.models import ApiToken, AuditEntry, User
 from dashboard.core.principal import principal_for_token
 from dashboard.demo.accounts import DEMO_PASSWORD, demo_accounts
 from dashboard.ops.runner_setup import demo_lines
+from tests.integration import ui_world
 from tests.integration.auth_world import build
 from tests.integration.test_auth import login
-from tests.unit import ui_world
 
 
 def run(capsys, monkeypatch, engine, tmp_path, *argv, stdin: str = "") -> tuple[int, str]:

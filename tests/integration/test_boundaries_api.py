@@ -11,7 +11,7 @@ from dashboard.app import create_app
 from dashboard.core.models import Unit
 from dashboard.core.principal import issue_token
 from dashboard.geo import boundaries
-from tests.unit.test_queries import GRIDS, build_mini_world
+from tests.integration.test_queries import GRIDS, build_mini_world
 
 
 @pytest.fixture

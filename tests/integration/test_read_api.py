@@ -9,7 +9,7 @@ import pytest
 from dashboard.app import create_app
 from dashboard.core.models import OPEN_STATES
 from dashboard.core.principal import issue_token
-from tests.unit.test_queries import GRIDS, YEAR, build_mini_world, expected
+from tests.integration.test_queries import GRIDS, YEAR, build_mini_world, expected
 
 YEAR_ARGS = {"from": "2018-01-01", "to": "2018-12-31"}
 

@@ -15,7 +15,7 @@ from dashboard.app import create_app
 from dashboard.core.models import Alert, AlertAck, AuditEntry
 from dashboard.core.principal import issue_token
 from dashboard.core.timeutil import utcnow
-from tests.unit import ui_world
+from tests.integration import ui_world
 
 TOWN, VILLAGE, GRID = ui_world.T, ui_world.V, ui_world.GRID
 

@@ -9,7 +9,7 @@ from dashboard.core.timeutil import Period
 from dashboard.queries import catalog as queries_catalog
 from dashboard.queries import incidents as queries_incidents
 from dashboard.queries import units as queries
-from tests.unit.test_queries import GRIDS, YEAR, build_mini_world
+from tests.integration.test_queries import GRIDS, YEAR, build_mini_world
 
 
 def test_list_is_newest_first_and_pages_without_gaps(Session):

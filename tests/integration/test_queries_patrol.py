@@ -9,7 +9,7 @@ import pytest
 from dashboard.core.models import PatrolDay, Position, Unit
 from dashboard.core.timeutil import Period
 from dashboard.queries.patrol import patrol_hours_by_child
-from tests.unit import ui_world
+from tests.integration import ui_world
 
 G1, V = ui_world.GRID, ui_world.V
 G2 = f"{V}-g02"

@@ -17,7 +17,7 @@ from dashboard.core.models import ALERT_KINDS, Alert, AlertAck, AuditEntry
 from dashboard.core.principal import issue_token
 from dashboard.core.timeutil import utcnow
 from layouts import duty as L
-from tests.unit import ui_world
+from tests.integration import ui_world
 
 TOWN, VILLAGE, GRID = ui_world.T, ui_world.V, ui_world.GRID
 

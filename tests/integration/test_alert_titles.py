@@ -11,7 +11,7 @@ from dashboard.actions.alerting import Place, payload, raise_alert
 from dashboard.core.alert_titles import parts, render, titles
 from dashboard.core.models import Alert, Unit
 from feeds.supervision_alerts import on_mass_silence, on_stalled
-from tests.unit import ui_world
+from tests.integration import ui_world
 
 GRID, VILLAGE, TOWN = ui_world.GRID, ui_world.V, ui_world.T
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)

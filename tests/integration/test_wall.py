@@ -1,5 +1,6 @@
 """Wall mode: the URL's settings, the page frame, and the wall's callbacks called directly on the
-tiny world (tests/unit/ui_world.py), on SQLite and PostgreSQL, as a city wall and as a district wall."""
+tiny world (tests/integration/ui_world.py), on SQLite and PostgreSQL, as a city wall and as a
+district wall."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from dashboard.actions.alerting import Place, raise_alert
 from dashboard.app import create_app
 from dashboard.core.principal import Principal
 from layouts import ids, wall
-from tests.unit import ui_world
+from tests.integration import ui_world
 
 TOWN, VILLAGE, GRID = ui_world.T, ui_world.V, ui_world.GRID
 

@@ -1,4 +1,4 @@
-"""Callbacks called directly, on the tiny world (tests/unit/ui_world.py), on SQLite and PostgreSQL."""
+"""Callbacks called directly, on the tiny world (tests/integration/ui_world.py), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from layouts import ids
 from layouts.figures_map import STAFF_TRACES_AT
 from layouts.period import period_query
 from layouts.shell import view_skeleton
-from tests.unit import ui_world
+from tests.integration import ui_world
 
 TOWN = "licheng-zhenhai"
 YEAR_2018 = period_query("2018")

@@ -13,7 +13,7 @@ from dashboard.core.models import OPEN_STATES, Incident
 from dashboard.core.timeutil import LOCAL_TZ, Period
 from dashboard.queries import stats as queries_stats
 from dashboard.queries import units as queries
-from tests.unit.test_queries import GRIDS, YEAR, build_mini_world, step_minutes
+from tests.integration.test_queries import GRIDS, YEAR, build_mini_world, step_minutes
 
 
 def test_trend_buckets_are_local_time(Session):

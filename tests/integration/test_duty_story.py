@@ -10,8 +10,8 @@ from dash.exceptions import PreventUpdate
 from callbacks import duty, duty_story
 from dashboard.auth.accounts import create_user
 from layouts import duty_story as S
-from tests.unit import ui_world
-from tests.unit.test_duty import desk  # noqa: F401 - the shared fixture: a town desk and three alerts
+from tests.integration import ui_world
+from tests.integration.test_duty import desk  # noqa: F401 - the shared fixture: a town desk and three alerts
 
 
 def _text(component) -> str:

@@ -14,7 +14,7 @@ from dashboard.app import create_app
 from dashboard.core import audit
 from dashboard.core.models import Alert, AuditEntry, Instruction, OutboxEvent, SupervisionItem
 from dashboard.core.principal import Principal
-from tests.unit import ui_world
+from tests.integration import ui_world
 
 T, V, GRID = ui_world.T, ui_world.V, ui_world.GRID
 CITY_LEADER = Principal(name="leader-city", role="leader", unit_code="putian", unit_level="city",
