@@ -12,6 +12,12 @@
 (function () {
   "use strict";
   var problems = [];
+  // Names from the server (callbacks/app.py browser_contract): the map's element id, its traces.
+  var CONTRACT = window.gridContract || {};
+
+  /* The view's map: its holder element, and the Plotly graph inside it. */
+  function mapHolder() { return document.getElementById(CONTRACT.map); }
+  function mapGraph() { var h = mapHolder(); return h ? h.querySelector(".js-plotly-plot") : null; }
 
   /* The subplot of a graph's map: Plotly's own object around the MapLibre map. */
   function subplot(gd) {
@@ -80,7 +86,7 @@
 
   /* What in the drawn map graph `gd` no longer looks as this module expects: [] when all is well. */
   function check(gd) {
-    gd = gd || document.querySelector("#unit-map .js-plotly-plot");
+    gd = gd || mapGraph();
     var out = [];
     if (!drawn(gd)) { return ["the graph is not drawn (no data, _fullLayout or _fullData)"]; }
     var map = mapOf(gd);
@@ -117,6 +123,7 @@
   }
 
   window.plotInternals = {
+    mapSelector: "#" + CONTRACT.map, traces: CONTRACT.traces || {}, mapHolder: mapHolder, mapGraph: mapGraph,
     mapOf: mapOf, styleLoaded: styleLoaded, hasMap: hasMap, drawn: drawn, layoutZoom: layoutZoom,
     fullTrace: fullTrace, circleSource: circleSource, symbolLayer: symbolLayer, calcdata: calcdata,
     setCalcdata: setCalcdata, check: check, report: report, problems: problems

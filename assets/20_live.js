@@ -8,9 +8,11 @@
  */
 (function () {
   "use strict";
-  var STREAMS = ["incidents", "supervision", "alerts"];
+  var PI = window.plotInternals;  // the map's element and Plotly's internals (07_plot_internals.js)
+  var STREAMS = window.gridContract.replayed;  // from the server (callbacks/app.py browser_contract)
+  function noneSeen() { var out = {}; STREAMS.forEach(function (s) { out[s] = null; }); return out; }
   var S = {
-    socket: null, sub: null, last: {incidents: null, supervision: null, alerts: null}, lastPos: null,
+    socket: null, sub: null, last: noneSeen(), lastPos: null,
     ready: false, buffer: [], state: "connecting", newest: Date.now(), everConnected: false,
     feedBatch: [], feedTimer: null, dirtyTimer: null, dirtyN: 0, posBatch: {}, posId: null, posTimer: null,
     resync: false, seq: 0
@@ -114,7 +116,7 @@
   S.pointerAt = 0;
   ["pointermove", "pointerdown", "pointerup"].forEach(function (type) {
     document.addEventListener(type, function (e) {
-      if (e.target && e.target.closest && e.target.closest("#unit-map")) { S.pointerAt = Date.now(); }
+      if (e.target && e.target.closest && e.target.closest(PI.mapSelector)) { S.pointerAt = Date.now(); }
     }, true);
   });
   function pointerOnMap() { return Date.now() - S.pointerAt < 700; }
@@ -252,7 +254,7 @@
     if (!sub) { return; }
     if (changed) {
       S.reconnected = false;
-      S.last = {incidents: null, supervision: null, alerts: null};
+      S.last = noneSeen();
       S.lastPos = null;
       S.newest = Date.now();
       S.mapBacklog = [];

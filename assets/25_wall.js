@@ -8,6 +8,7 @@
 (function () {
   "use strict";
   var dc = window.dash_clientside = window.dash_clientside || {};
+  var PI = window.plotInternals;  // the map's element and Plotly's internals (07_plot_internals.js)
   // Seconds without a move before a feed counts as lagging (red at three times), unless ?stale=.
   var STALE = {positions: 60, incidents: 300, supervision: 900};
   var W = {conf: null, view: null, tour: [], step: 0, stepAt: 0, started: 0, day: null, timer: null,
@@ -245,7 +246,7 @@
   function flash() {
     var layer = document.getElementById("wall-flash-layer");
     if (!layer) { return; }
-    var gd = document.querySelector("#unit-map .js-plotly-plot");
+    var gd = PI.mapGraph();
     var map = window.plotInternals.mapOf(gd);
     var html = [];
     if (map && W.view) {

@@ -4,7 +4,8 @@
 (function () {
   "use strict";
   var MIN_DX = 90;         // px to the right
-  var IGNORE = "#unit-map, .js-plotly-plot, .data-grid, .modal, .offcanvas, input, textarea, .dash-dropdown";
+  var IGNORE = window.plotInternals.mapSelector
+    + ", .js-plotly-plot, .data-grid, .modal, .offcanvas, input, textarea, .dash-dropdown";
   var start = null;
 
   function upLink() {

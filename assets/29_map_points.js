@@ -6,7 +6,7 @@
  */
 (function () {
   "use strict";
-  var PI = window.plotInternals;
+  var PI = window.plotInternals, T = PI.traces;  // trace names from the server
   var OPEN = ["reported", "dispatched", "accepted", "resolved"];
 
   function traceIndex(figure, name) {
@@ -24,7 +24,7 @@
    * for MapLibre's `loaded()` as well starved patches: with positions arriving every second its
    * sources are almost never all loaded, and markers never came (bench.screens, 7 of 30). */
   function mapSettled() {
-    return PI.hasMap(document.querySelector("#unit-map .js-plotly-plot"));
+    return PI.hasMap(PI.mapGraph());
   }
 
   function lineMatches(data, sub) { return !sub.line || !data.line_code || data.line_code === sub.line; }
@@ -136,9 +136,9 @@
    * Dash figure path (Patch, dcc.Graph, Plotly.react re-setting every source) took seconds per
    * marker on a software-rendered wall. False when the batch needs that path. */
   function applyFeedMapNow(events, sub) {
-    var gd = document.querySelector("#unit-map .js-plotly-plot");
+    var gd = PI.mapGraph();
     if (!PI.drawn(gd) || !sub || !mapSettled()) { return false; }
-    var ti = traceIndex(gd, "incidents"), si = traceIndex(gd, "supervision");
+    var ti = traceIndex(gd, T.incidents), si = traceIndex(gd, T.supervision);
     if (ti < 0) { return false; }
     var incDrawn = drawnTrace(gd, ti), supDrawn = si >= 0 ? drawnTrace(gd, si) : null;
     if (!incDrawn || (si >= 0 && !supDrawn)) { return false; }
@@ -156,9 +156,9 @@
    * the difference between a wall that keeps up and one that queues. Returns false when the
    * batch needs the full path (someone new on the map, the map not drawn, an unknown layout). */
   function movePositionsNow(positions) {
-    var gd = document.querySelector("#unit-map .js-plotly-plot");
+    var gd = PI.mapGraph();
     if (!PI.drawn(gd) || !mapSettled()) { return false; }
-    var pi = traceIndex(gd, "positions");
+    var pi = traceIndex(gd, T.positions);
     var circles = pi >= 0 ? PI.circleSource(gd, pi) : null;
     var source = circles && circles.source, geo = circles && circles.geo;
     var trace = gd.data[pi];
@@ -166,7 +166,7 @@
     var where = {};
     trace.ids.forEach(function (id, i) { where[id] = i; });
     if (positions.some(function (p) { return where[p.staff] === undefined; })) { return false; }
-    var hi = traceIndex(gd, "highlight"), ringed = hi >= 0 && gd.data[hi].ids ? gd.data[hi].ids[1] : null;
+    var hi = traceIndex(gd, T.highlight), ringed = hi >= 0 && gd.data[hi].ids ? gd.data[hi].ids[1] : null;
     if (ringed && positions.some(function (p) { return p.staff === ringed; })) { return false; }
     var colours = trace.marker && Array.isArray(trace.marker.color) ? trace.marker.color : null;
     var live = window.dash_clientside.gridLive, online = live.palette ? live.palette.status.online : null;

@@ -6,6 +6,7 @@
   "use strict";
   var dc = window.dash_clientside = window.dash_clientside || {};
   var PI = window.plotInternals;  // every touch of Plotly's and MapLibre's internals (07_plot_internals.js)
+  var T = PI.traces;  // the map's trace names, from the server (callbacks/app.py browser_contract)
   var MP = window.gridMapPoints;  // the map's live points (29_map_points.js)
   var traceIndex = MP.traceIndex, mapSettled = MP.mapSettled, lineMatches = MP.lineMatches;
   var pointsOf = MP.pointsOf, assignPoints = MP.assignPoints, editMapPoints = MP.editMapPoints;
@@ -98,19 +99,19 @@
       var rootEl = document.querySelector("[data-root]"), root = rootEl && rootEl.getAttribute("data-root");
       var start = Date.now(), resolved = false, code = view.code || root;
       var showsView = function (gd) {  // the map holds this view's regions (not the last view's)
-        var regions = gd && gd.data ? gd.data[traceIndex(gd, "regions")] : null;
+        var regions = gd && gd.data ? gd.data[traceIndex(gd, T.regions)] : null;
         var locs = (regions && regions.locations) || [];
         return code === root ? locs.length > 0
                                  : locs.some(function (c) { return c === code || c.indexOf(code + "-") === 0; });
       };
-      var holder = document.getElementById("unit-map"), shown = document.querySelector("#unit-map .js-plotly-plot");
+      var holder = PI.mapHolder(), shown = PI.mapGraph();
       if (holder && !showsView(shown) && !PI.mapOf(shown)) {
         holder.classList.add("map-drawing");  // a new map: hide until drawn (a drill in place keeps the last one)
       }
       var styled = 0;  // when this view's regions first stood on a map whose style is set up
       return new Promise(function (resolve) {
         (function wait() {
-          var gd = document.querySelector("#unit-map .js-plotly-plot");
+          var gd = PI.mapGraph();
           var map = PI.mapOf(gd), now = Date.now(), waited = now - start;
           if (!map) { styled = 0; }  // the map is being built again: wait for its style anew
           if (!styled && PI.styleLoaded(map) && showsView(gd)) { styled = now; }
@@ -130,7 +131,7 @@
           if (drawn || waited > 10000) {  // show the map: whole, or whatever it has after 10 s
             dc.gridLive.mapDrawn(key);
             // On the element itself: React leaves it alone while the prop is unchanged.
-            holder = document.getElementById("unit-map");
+            holder = PI.mapHolder();
             if (holder) { holder.classList.remove("map-drawing"); }
             return;
           }
@@ -172,7 +173,7 @@
 
     applyFeedMap: function (feed, figure, sub) {
       if (!feed || !sub || !sub.live || !feed.events) { return dc.no_update; }
-      if (!figure || traceIndex(figure, "incidents") < 0 || !mapSettled()) { return retryLater("live-feed-map", feed); }
+      if (!figure || traceIndex(figure, T.incidents) < 0 || !mapSettled()) { return retryLater("live-feed-map", feed); }
       return dc.gridLive.applyFeed(feed, figure, sub, [])[0];
     },
 
@@ -180,7 +181,7 @@
       var nu = dc.no_update;
       if (!feed || !sub || !sub.live || !feed.events) { return [nu, nu, nu]; }
       var patch = new dc.Patch(), touched = false;
-      var ti = traceIndex(figure, "incidents"), si = traceIndex(figure, "supervision");
+      var ti = traceIndex(figure, T.incidents), si = traceIndex(figure, T.supervision);
       var inc = ti >= 0 ? pointsOf(figure.data[ti]) : null;
       var sup = si >= 0 ? pointsOf(figure.data[si]) : null;
       var rows = {};
@@ -225,7 +226,7 @@
     applyPositions: function (pos, figure, sub) {
       var nu = dc.no_update;
       if (!pos || !pos.positions || !pos.positions.length || !sub) { return nu; }
-      var pi = traceIndex(figure, "positions");
+      var pi = traceIndex(figure, T.positions);
       if (pi < 0 || !mapSettled()) { return retryLater("live-positions", pos); }
       var pts = pointsOf(figure.data[pi]);
       var where = {};
@@ -244,7 +245,7 @@
       });
       var patch = new dc.Patch();
       // The person a search found keeps their ring as they move.
-      var hi = traceIndex(figure, "highlight"), ringed = hi >= 0 && figure.data[hi].ids ? figure.data[hi].ids[1] : null;
+      var hi = traceIndex(figure, T.highlight), ringed = hi >= 0 && figure.data[hi].ids ? figure.data[hi].ids[1] : null;
       pos.positions.forEach(function (p) {
         if (ringed && p.staff === ringed) {
           patch.assign(["data", hi, "lat"], [p.lat, p.lat]);

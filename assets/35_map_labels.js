@@ -6,12 +6,11 @@
   "use strict";
 
   function haloOnce() {
-    var gd = document.querySelector("#unit-map .js-plotly-plot");
-    var PI = window.plotInternals, map = PI.mapOf(gd), pal = window.dash_clientside && window.dash_clientside.gridLive &&
+    var PI = window.plotInternals, gd = PI.mapGraph(), map = PI.mapOf(gd), pal = window.dash_clientside && window.dash_clientside.gridLive &&
       window.dash_clientside.gridLive.palette;
     if (!PI.styleLoaded(map) || !PI.drawn(gd) || !pal || !pal.halo) { return; }
     for (var i = 0; i < gd.data.length; i++) {
-      var layer = gd.data[i].meta === "labels" ? PI.symbolLayer(gd, i) : null;
+      var layer = gd.data[i].meta === PI.traces.labels ? PI.symbolLayer(gd, i) : null;
       if (!layer) { continue; }
       if (map.getPaintProperty(layer, "text-halo-width")) { return; }
       map.setPaintProperty(layer, "text-halo-color", pal.halo);

@@ -6,22 +6,40 @@ live glue in assets/): a wall screen needs no CDN.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from dash import Dash, State
 from flask import Flask
 
+from dashboard.contract import schema
 from dashboard.core.services import Services
 from layouts import ids
+from layouts.figures_map import TRACE_LABELS, TRACE_REGIONS
+from layouts.map_layers import TRACE_HIGHLIGHT, TRACE_INCIDENTS, TRACE_POSITIONS, TRACE_SUPERVISION
 from layouts.shell import register_pages, shell
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
-INDEX = """<!DOCTYPE html>
+
+
+def browser_contract() -> dict[str, Any]:
+    """The names the browser glue (assets/*.js, through 07_plot_internals.js) takes from the server
+    instead of typing them again: the map's element id, the names (`meta`) of its traces and the
+    event streams a screen replays after a gap."""
+    traces = (TRACE_REGIONS, TRACE_LABELS, TRACE_INCIDENTS, TRACE_SUPERVISION, TRACE_POSITIONS,
+              TRACE_HIGHLIGHT)
+    return {"map": ids.MAP, "traces": {name: name for name in traces}, "replayed": list(schema.REPLAYED)}
+
+
+# The contract is set before any asset script runs (assets load in {%scripts%}).
+INDEX = ("""<!DOCTYPE html>
 <html lang="zh-CN" data-bs-theme="dark">
 <head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>
-<body>{%app_entry%}<footer>{%config%}{%scripts%}{%renderer%}</footer></body>
-</html>"""
+<body>{%app_entry%}<footer>{%config%}<script>window.gridContract = """
+         + json.dumps(browser_contract()) + """;</script>{%scripts%}{%renderer%}</footer></body>
+</html>""")
 
 
 def create_dash(server: Flask) -> Dash:

@@ -40,8 +40,7 @@ HOUSEKEEPING_S = 1.0
 LOCK_TTL_MS = 10_000
 HEARTBEAT_TTL_S = 15
 ROOMS_FRESH_S = 30  # web processes re-announce their rooms every 10 s
-NAMES = {schema.POSITIONS: "positions", schema.INCIDENTS: "incidents",
-         schema.SUPERVISION: "supervision", schema.ALERTS: "alerts"}
+NAMES = schema.EVENT_NAMES
 _REFRESH_LOCK = ("if redis.call('GET', KEYS[1]) == ARGV[1] then "
                  "return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end")
 

@@ -43,6 +43,12 @@ MAXLEN = {
     DEAD: 100_000,
 }
 
+# The name each stream's entries carry to screens: the Socket.IO event and the `stream` field of
+# an event; the three event streams are the ones a screen replays after a gap (the browser takes
+# them from the page, callbacks/app.py browser_contract).
+EVENT_NAMES = {POSITIONS: "positions", INCIDENTS: "incidents", SUPERVISION: "supervision", ALERTS: "alerts"}
+REPLAYED = {EVENT_NAMES[s]: s for s in (INCIDENTS, SUPERVISION, ALERTS)}  # event name -> stream
+
 # Streams trimmed by age (milliseconds) instead of by count.
 RETENTION_MS = {POSITIONS: 16 * 60 * 1000}
 

@@ -26,7 +26,7 @@ from dashboard.contract import keys, schema
 
 log = logging.getLogger(__name__)
 
-STREAMS = {schema.INCIDENTS: "incidents", schema.SUPERVISION: "supervision", schema.ALERTS: "alerts"}
+STREAMS = {stream: name for name, stream in schema.REPLAYED.items()}
 PAGE = 1000
 MAX_FILL = 50_000  # per stream; beyond that screens are better served by resync (see contracts)
 BACKLOG = 8  # packets waiting for one screen beyond which its position pushes are skipped

@@ -18,8 +18,7 @@ from dashboard.contract import keys, schema
 from dashboard.contract.schema import id_key
 from dashboard.core.units import is_under
 
-REPLAY_STREAMS = {"incidents": schema.INCIDENTS, "supervision": schema.SUPERVISION,
-                  "alerts": schema.ALERTS}
+REPLAY_STREAMS = schema.REPLAYED
 PAGE = 1000
 # A gap longer than this many entries of one stream is cheaper to repair with a snapshot.
 MAX_SCAN = 50_000

@@ -5,6 +5,7 @@ rule fails here before a reviewer has to spot it."""
 from __future__ import annotations
 
 import ast
+import json
 import re
 from pathlib import Path
 
@@ -69,3 +70,21 @@ def test_no_product_code_names_the_demo_city_s_code():
                    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                    if literal.search(line) and "min.js" not in path.name)
     assert named == []
+
+
+def test_the_browser_takes_the_maps_names_from_the_page():
+    """The map's element id, its trace names and the replayed streams reach the browser in the page
+    (callbacks/app.py browser_contract); no asset script types them again."""
+    from callbacks.app import INDEX, browser_contract
+
+    contract = browser_contract()
+    assert f"window.gridContract = {json.dumps(contract)};" in INDEX
+    retyped = re.compile("|".join([f"[#\"']{re.escape(contract['map'])}\\b",
+                                   *(f"(?:traceIndex\\([^,]+,|meta ===) *[\"']{re.escape(t)}[\"']"
+                                     for t in contract["traces"]),
+                                   "\\[\"incidents\", \"supervision\", \"alerts\"\\]"]))
+    scripts = [path for path in sorted((ROOT / "assets").glob("*.js")) if "min.js" not in path.name]
+    found = [f"{path.name}:{n}" for path in scripts
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if retyped.search(line)]
+    assert not found, f"names the page hands the browser, typed again in: {found}"
