@@ -205,10 +205,13 @@ def click_region(page, code: str, lon: float, lat: float) -> None:
     hovered = ("() => (document.querySelector('#unit-map .js-plotly-plot')._hoverdata || [])"
                ".map(p => p.location)")
     seen = set()
+    # Eight directions out to 150 px: at city zoom markers crowd a small district's middle (a tap on
+    # a marker opens it), and the first spot of the region's own that the pointer reaches is taken.
+    ways = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1), (1, -1), (-1, 1))
     for _ in range(3):  # a redraw of the map (a live update) in between forgets the hover: again
-        for r in range(0, 90, 10):
+        for r in range(0, 160, 10):
             x, y = page.evaluate(where, [lon, lat])  # where it is now: the camera may have moved
-            for dx, dy in ((r, 0), (-r, 0), (0, r), (0, -r), (r, r), (-r, -r)):
+            for dx, dy in ((r * a, r * b) for a, b in (ways if r else ways[:1])):
                 page.mouse.move(x + dx, y + dy)
                 page.wait_for_timeout(150)
                 under = page.evaluate(hovered)
