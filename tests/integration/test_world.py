@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, select, text
 
 from dashboard.core.db import session_factory
 from dashboard.core.models import Incident, UTCDateTime
+from dashboard.core.models.base import OPEN_STATES
 from dashboard.core.timeutil import LOCAL_TZ, Period
 from dashboard.demo.history import HOUR_W
 from dashboard.demo.seed import world_is_seeded
@@ -47,7 +48,7 @@ def open_stages_expected(now: datetime) -> set[str]:
     and in the quiet night hours of the city's own rhythm (dashboard.demo.history.HOUR_W, a few
     reports an hour) the desk has often cleared every one: at 03:00 none waits, as in a real city."""
     busy = HOUR_W[now.astimezone(LOCAL_TZ).hour] >= 0.5
-    return {"dispatched", "accepted", "resolved"} | ({"reported"} if busy else set())
+    return set(OPEN_STATES) if busy else set(OPEN_STATES) - {"reported"}
 
 
 def test_units_and_command_centers_at_published_scale(world):
