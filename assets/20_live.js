@@ -53,14 +53,22 @@
     return !!(dc && dc.gridLive && dc.gridLive.mapAwaited && dc.gridLive.mapAwaited());
   }
 
+  /* Any view's map not drawn yet, a cold load's too (30_clientside.js viewReady). */
+  function viewUndrawn() {
+    var dc = window.dash_clientside;
+    return !!(dc && dc.gridLive && dc.gridLive.viewUndrawn && dc.gridLive.viewUndrawn());
+  }
+
   function markDirty(resync) {
     S.resync = S.resync || !!resync;
     if (S.dirtyTimer) { return; }
     // One server refresh of the counts 300 ms after a change, and at most every 700 ms under a
     // steady stream of events, so counts stay within a second of what changed them.
     S.dirtyTimer = setTimeout(function fire() {
-      // Not while a view's map is awaited: the server would send the whole map again.
-      if (mapAwaited()) { S.dirtyTimer = setTimeout(fire, 200); return; }
+      // Not before the view's map is drawn: the server would send the whole map, its tiles and
+      // lists again (a refresh is a patch only for a drawn view, callbacks/unit.py _live_patch),
+      // and a cold load drew the city twice (bench.screens --trace, 2026-12-05).
+      if (mapAwaited() || viewUndrawn()) { S.dirtyTimer = setTimeout(fire, 200); return; }
       S.dirtyTimer = null;
       S.dirtyAt = Date.now();
       S.dirtyN += 1;
@@ -170,8 +178,9 @@
 
   function applyPositions(ev) {
     // The view was drawn from the same latest positions a moment ago: a snapshot matters only
-    // after a reconnect, when the screen may have missed moves.
-    if (ev.snapshot && !S.reconnected) { S.lastPos = ev.id; return; }
+    // after a reconnect, when the screen may have missed moves, and for a map a drill drew from a
+    // document fetched earlier (31_drill.js).
+    if (ev.snapshot && !S.reconnected && S.snapshotFor !== (S.sub && S.sub.unit)) { S.lastPos = ev.id; return; }
     if (cmpId(ev.id, S.lastPos) <= 0) { return; }
     S.lastPos = ev.id;
     S.posId = ev.id;
@@ -259,6 +268,7 @@
       S.newest = Date.now();
       S.mapBacklog = [];
       S.posBatch = {};
+      S.staffAt = Date.now();  // its staff counts were read with the snapshot: the next in 15 s
     }
     connect();
     if (changed) { subscribe(); }
@@ -276,5 +286,6 @@
   });
 
   window.gridLive = {state: S, setView: setView, cmpId: cmpId,
+                     wantSnapshot: function (unit) { S.snapshotFor = unit; },
                      retryMap: function (events) { requeueMap(events, 300); }, retryPositions: requeuePositions};
 })();

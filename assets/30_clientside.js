@@ -66,6 +66,9 @@
    * position redrew a map still loading (bench.screens --trace, 2026-12-04). Only for a drill in
    * place: on a page built anew, held updates landed on graphs being replaced (console errors). */
   var awaited = null;
+  /* The view whose map is not drawn yet, drill or not (viewReady): the server's live refreshes
+   * wait for it (20_live.js), since before it is drawn a refresh is answered in full. */
+  var undrawn = null;
 
   dc.gridLive = {
     awaitMap: function (key) { awaited = {key: key, at: Date.now()}; },
@@ -74,6 +77,8 @@
 
     /* Whether live updates should wait: a map is awaited, for at most 12 s whatever happens. */
     mapAwaited: function () { return !!awaited && Date.now() - awaited.at < 12000; },
+
+    viewUndrawn: function () { return !!undrawn && Date.now() - undrawn.at < 12000; },
 
     movePositionsNow: function (positions) {
       try { return MP.movePositionsNow(positions); } catch (e) { PI.report("movePositionsNow", e); return false; }
@@ -96,6 +101,7 @@
       var key = JSON.stringify(view);
       if (!view || key === JSON.stringify(ready) || dc.gridLive.pendingView === key) { return dc.no_update; }
       dc.gridLive.pendingView = key;
+      undrawn = {key: key, at: Date.now()};
       var rootEl = document.querySelector("[data-root]"), root = rootEl && rootEl.getAttribute("data-root");
       var start = Date.now(), resolved = false, code = view.code || root;
       var showsView = function (gd) {  // the map holds this view's regions (not the last view's)
@@ -130,6 +136,7 @@
           }
           if (drawn || waited > 10000) {  // show the map: whole, or whatever it has after 10 s
             dc.gridLive.mapDrawn(key);
+            if (undrawn && undrawn.key === key) { undrawn = null; }
             // On the element itself: React leaves it alone while the prop is unchanged.
             holder = PI.mapHolder();
             if (holder) { holder.classList.remove("map-drawing"); }

@@ -1,25 +1,52 @@
-/* Drilling in the browser (callbacks/navigation.py registers `drillMap` and `drillList`; 30_clientside.js's
- * `subscribe` starts `prefetchRegions`). The server hands each view the links of its children
- * (sub.children: href, view, regions document URL, built by callbacks/navigation.py child_links),
- * so a tap needs no round trip to decide where it goes, and the next map's boundaries are
- * already in memory when it is drawn.
+/* Drilling in the browser (callbacks/navigation.py registers `drillMap`, `drillList` and
+ * `prefetchMaps`; 30_clientside.js's `subscribe` starts `prefetchRegions`). The server hands each
+ * view the links of its children (sub.children: href, view, the URLs of its regions document and
+ * of its map document, built by callbacks/navigation.py child_links), so a tap needs no round trip
+ * to decide where it goes, and the next map's boundaries and figure are already in memory.
  */
 (function () {
   "use strict";
   var dc = window.dash_clientside = window.dash_clientside || {};
   var live = dc.gridLive = dc.gridLive || {};
+  var C = window.gridContract;  // element ids from the server (callbacks/app.py browser_contract)
+  /* The children's map documents (callbacks/map_prefetch.py) of the view on screen: code → {doc,
+   * at, view, measure, lang}. Older than FRESH_MS, a document is not used (the map's callback
+   * answers instead); past STALE_MS they are fetched again when a finger or pointer comes near. */
+  var maps = {}, FRESH_MS = 90000, STALE_MS = 30000;
+  var prefetch = {run: 0, args: null, at: 0, busy: false};
+
+  /* A child's map document fit for the drill: same view, measure and language, fresh enough. */
+  function mapInMemory(code, view, measure, lang) {
+    var m = maps[code];
+    return m && m.view === JSON.stringify(view) && m.measure === (measure || "open") && m.lang === lang
+      && Date.now() - m.at < FRESH_MS ? m.doc : null;
+  }
 
   /* The child's URL; between unit views the child's view is also put on screen at once, in
    * place (VIEW changes, the page stays, the map is redrawn rather than rebuilt), and the router,
    * seeing VIEW_SHOWN, leaves the page alone. */
-  function drillTo(code, view, sub) {
+  function drillTo(code, view, sub, measure, lang) {
     var target = code && view && sub && sub.children ? sub.children[code] : null;
     if (!target) { return dc.no_update; }
     if (view.kind === "unit" && target.view.kind === "unit") {
       live.awaitMap(JSON.stringify(target.view));  // live updates wait until its map is drawn
       dc.set_props("view-shown", {data: target.view});
       live.panelsFor = JSON.stringify(target.view);  // the panels follow once its map is drawn
+      // Where the view stands, at once (render_view sets them again with the rest of the view).
+      dc.set_props(C.level, {"data-level": target.level});
+      dc.set_props(C.breadcrumb, {children: target.crumbs});
+      // Its map from memory: told first, so the map's callback (asked for by the view) answers
+      // only if the figure has changed since it was fetched.
+      var doc = mapInMemory(code, target.view, measure, lang);
+      dc.set_props(C.mapDrawnFrom, {data: doc ? {key: doc.key, digest: doc.digest} : null});
       dc.set_props("view", {data: target.view});
+      if (doc) {  // drawn once the view's requests are on their way (the server works meanwhile)
+        if (window.gridLive) { window.gridLive.wantSnapshot(target.view.code); }  // its positions are older
+        setTimeout(function () {
+          dc.set_props(C.map, {figure: doc.figure});
+          dc.set_props(C.legend, {children: doc.legend});
+        }, 0);
+      }
     }
     return target.href;
   }
@@ -31,16 +58,60 @@
   };
 
   /* A tap on a child region of the map (a marker has no location: its detail opens instead). */
-  live.drillMap = function (click, view, sub) {
+  live.drillMap = function (click, view, sub, measure, lang) {
     var points = (click && click.points) || [];
     if (!points.length || (view && view.kind === "grid")) { return dc.no_update; }
-    return drillTo(points[0].location, view, sub);
+    return drillTo(points[0].location, view, sub, measure, lang);
   };
 
   /* A tap on a row of the sub-units list. */
-  live.drillList = function (cell, view, sub) {
-    return drillTo(cell && cell.rowId, view, sub);
+  live.drillList = function (cell, view, sub, measure, lang) {
+    return drillTo(cell && cell.rowId, view, sub, measure, lang);
   };
+
+  /* Once a view's map is drawn (VIEW_READY), the maps of its children that a drill keeps in place
+   * (unit views; a grid's view is a page of its own) are fetched one at a time, after a second
+   * that leaves the machine to the panels below. Not on a wall: nobody drills there. */
+  live.prefetchMaps = function (ready, sub, measure, lang) {
+    if (!ready || !sub || !sub.children || document.querySelector(".wall-body")) { return dc.no_update; }
+    prefetch.run += 1;
+    prefetch.args = {sub: sub, measure: measure || "open", lang: lang};
+    maps = {};
+    var run = prefetch.run;
+    setTimeout(function () { if (run === prefetch.run) { fetchMaps(run); } }, 1000);
+    return dc.no_update;
+  };
+
+  function fetchMaps(run) {
+    var a = prefetch.args, links = a.sub.children;
+    var codes = Object.keys(links).filter(function (c) { return links[c].view.kind === "unit" && links[c].map; });
+    prefetch.busy = true;
+    prefetch.at = Date.now();
+    (function next(i) {
+      if (run !== prefetch.run || i >= codes.length) { prefetch.busy = false; return; }  // done, or the view moved on
+      var link = links[codes[i]], sep = link.map.indexOf("?") < 0 ? "?" : "&";
+      var url = link.map + sep + "measure=" + encodeURIComponent(a.measure) + "&lang=" + encodeURIComponent(a.lang);
+      fetch(url, {credentials: "same-origin"}).then(function (r) {
+        return r.ok ? r.json() : null;
+      }).then(function (doc) {
+        if (doc && run === prefetch.run) {
+          maps[codes[i]] = {doc: doc, at: Date.now(), view: JSON.stringify(link.view), measure: a.measure,
+                            lang: a.lang};
+        }
+        next(i + 1);
+      }, function () { next(i + 1); });
+    })(0);
+  }
+
+  /* A finger or pointer near the map or the list, with the documents getting old: fetch again. */
+  ["pointerdown", "pointermove"].forEach(function (type) {
+    document.addEventListener(type, function (e) {
+      var near = e.target && e.target.closest && e.target.closest(".area-map, .area-children");
+      if (near && prefetch.args && !prefetch.busy && Date.now() - prefetch.at > STALE_MS) {
+        fetchMaps(prefetch.run);
+      }
+    }, true);
+  });
 
   /* The regions of every child on the map, fetched while the view stands (every child region is
    * in sight), into Plotly's own GeoJSON store: a drill finds its boundaries in memory. The URLs

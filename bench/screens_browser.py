@@ -223,17 +223,22 @@ def click_region(page, code: str, lon: float, lat: float) -> None:
                        f"(hovered: {sorted(seen)[:8]})")
 
 
+# Before each tap of a drill, as long as a commander looks at the map just drawn before choosing the
+# next region (the product fetches its children's maps meanwhile); the bare page waits as long.
+THINK_MS = 3000
+
+
 def drill(page, chain: list[tuple[str, str, float, float]], counts: dict[str, int],
           timeout_s: float = 60, bare: bool = False, traces: list | None = None) -> list[tuple[str, float]]:
     """From a drawn city view, click down the chain (map for the district, sub-unit rows below;
-    on the bare map page its child buttons); returns (level, ms from the mouse press to the new
-    view drawn) per step."""
+    on the bare map page its child buttons), `THINK_MS` after the last view was drawn; returns
+    (level, ms from the mouse press to the new view drawn) per step."""
     steps = []
     recorder = Recorder(page.context.browser, page) if traces is not None else None
     for i, (code, level, lon, lat) in enumerate(chain):
         page.evaluate("() => Object.assign(window.__bench, {target: null, pressAt: 0, readyFrame: false})")
+        page.wait_for_timeout(THINK_MS)  # also lets the last step's panels settle: this step's time alone
         if recorder:
-            page.wait_for_timeout(1500)  # let the last step's panels settle: this step's time alone
             recorder.start()
         try:
             if bare:

@@ -27,10 +27,14 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 def browser_contract() -> dict[str, Any]:
     """The names the browser glue (assets/*.js, through 07_plot_internals.js) takes from the server
     instead of typing them again: the map's element id, the names (`meta`) of its traces and the
-    event streams a screen replays after a gap."""
+    event streams a screen replays after a gap; what a drill in place sets itself (31_drill.js): the
+    map's legend, the store saying which prefetched map document it drew, the view's level and
+    breadcrumb."""
     traces = (TRACE_REGIONS, TRACE_LABELS, TRACE_INCIDENTS, TRACE_SUPERVISION, TRACE_POSITIONS,
               TRACE_HIGHLIGHT)
-    return {"map": ids.MAP, "traces": {name: name for name in traces}, "replayed": list(schema.REPLAYED)}
+    return {"map": ids.MAP, "legend": ids.MAP_LEGEND, "mapDrawnFrom": ids.MAP_DRAWN_FROM,
+            "level": ids.VIEW_LEVEL, "breadcrumb": ids.BREADCRUMB,
+            "traces": {name: name for name in traces}, "replayed": list(schema.REPLAYED)}
 
 
 # The contract is set before any asset script runs (assets load in {%scripts%}).
@@ -44,7 +48,7 @@ INDEX = ("""<!DOCTYPE html>
 
 def create_dash(server: Flask) -> Dash:
     """A Dash app on the given server with the pages and all callbacks registered."""
-    from callbacks import detail, grid, live, navigation, shell_cb, unit, view
+    from callbacks import detail, grid, live, map_prefetch, navigation, shell_cb, unit, view
 
     app = Dash(__name__, server=server, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
                url_base_pathname="/", serve_locally=True, suppress_callback_exceptions=True,
@@ -55,7 +59,7 @@ def create_dash(server: Flask) -> Dash:
     app.index_string = INDEX
     register_pages()
     app.layout = shell
-    for module in (shell_cb, view, navigation, unit, grid, detail, live):
+    for module in (shell_cb, view, navigation, unit, grid, detail, live, map_prefetch):
         module.register(app)
     from callbacks import briefing
 

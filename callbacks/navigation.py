@@ -9,12 +9,13 @@ from urllib.parse import parse_qsl, urlsplit
 from dash import ClientsideFunction, Dash, Input, Output, State, no_update
 from sqlalchemy.orm import Session
 
-from callbacks import scope
+from callbacks import map_prefetch, scope
 from dashboard.core.models import Unit
 from dashboard.core.units import root_code
 from dashboard.geo import boundaries
+from dashboard.queries.units import unit_ref
 from layouts import ids
-from layouts.components import unit_path, view_href
+from layouts.components import breadcrumb, unit_path, view_href
 from layouts.map_layers import DRILL_TAG
 from layouts.period import period_query
 from layouts.shell import view_of
@@ -59,16 +60,20 @@ def map_drill(click: dict | None, view: dict | None) -> Any:
     return view_href(unit_path(custom[0], scope.services().root()), _query(view))
 
 
-def child_links(session: Session, kids: list[Unit], view: dict) -> dict[str, dict[str, Any]]:
+def child_links(session: Session, kids: list[Unit], view: dict, path: list[dict[str, Any]],
+                lang: str) -> dict[str, dict[str, Any]]:
     """What the browser needs to drill into each child without asking the server: its URL (the
-    period and line kept), the view that URL names, and its regions document's URL (prefetched).
+    period and line kept), the view that URL names, its level and breadcrumb (`path` is the view's
+    own, root first), and the URLs of its regions document and of its map (both prefetched).
     A drill is then a client-side callback (assets/31_drill.js): between unit views it puts the
     child's view on screen in place, and the router, seeing VIEW_SHOWN, leaves the page as it is."""
     links, root = {}, root_code(session)
     for kid in kids:
         href = view_href(unit_path(kid.code, root), _query(view))
-        links[kid.code] = {"href": href, "view": view_of(kid.code, dict(parse_qsl(urlsplit(href).query))),
-                           "regions": boundaries.url(session, kid)}
+        query = dict(parse_qsl(urlsplit(href).query))
+        links[kid.code] = {"href": href, "view": view_of(kid.code, query), "level": kid.level,
+                           "crumbs": breadcrumb([*path, unit_ref(kid)], _query(view), lang),
+                           "regions": boundaries.url(session, kid), "map": map_prefetch.url(kid.code, query)}
     return links
 
 
@@ -92,7 +97,13 @@ def register(app: Dash) -> None:
     taps = ((Input(ids.MAP, "clickData"), "drillMap"), (Input(ids.CHILDREN, "cellClicked"), "drillList"))
     for source, fn in taps:
         app.clientside_callback(ClientsideFunction("gridLive", fn), NAV, source, State(ids.VIEW, "data"),
-                                State(ids.LIVE_SUB, "data"), prevent_initial_call=True)
+                                State(ids.LIVE_SUB, "data"), State(ids.MEASURE, "value"),
+                                State(ids.LANG, "data"), prevent_initial_call=True)
+    # Once a view's map is drawn, its children's maps are fetched into memory (31_drill.js).
+    app.clientside_callback(ClientsideFunction("gridLive", "prefetchMaps"),
+                            Output(ids.MAP_DRAWN_FROM, "data", allow_duplicate=True),
+                            Input(ids.VIEW_READY, "data"), State(ids.LIVE_SUB, "data"),
+                            State(ids.MEASURE, "value"), State(ids.LANG, "data"), prevent_initial_call=True)
     # The router rendered a page: no view is on screen by a drill in place any more.
     app.clientside_callback("function () { return null; }",
                             Output(ids.VIEW_SHOWN, "data", allow_duplicate=True),

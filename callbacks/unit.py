@@ -6,10 +6,13 @@ bumps LIVE_DIRTY) sends `Patch` objects that touch only the numbers that moved.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from dash import ClientsideFunction, Dash, Input, Output, Patch, State, ctx, no_update
 from dash.exceptions import MissingCallbackContextException, PreventUpdate
+from plotly.io.json import to_json_plotly
 
 from callbacks import data
 from callbacks.scope import ViewRefused
@@ -26,7 +29,7 @@ from layouts.figures import (
     trend_figure,
 )
 from layouts.figures_map import STAFF_TRACES_AT, map_figure, measure_value
-from layouts.map_layers import staff_traces
+from layouts.map_layers import TRACE_POSITIONS, staff_traces
 from layouts.map_legend import legend_block, legend_rows
 from layouts.rows import children_rows, department_rows, kpi_tiles, overdue_rows, ticker_rows
 from layouts.theme import empty_figure
@@ -70,11 +73,31 @@ def figures_for(view: dict | None, lang: str | None, live: bool) -> tuple[Any, A
             supervision_figure(f["supervision_by_level"], lang))
 
 
+def map_key(view: dict | None, measure: str | None, lang: str | None) -> str:
+    """What a map's figure is of: the view, the measure and the language (a map document's key)."""
+    return json.dumps([view, measure or "open", lang_of(lang)], sort_keys=True, separators=(",", ":"))
+
+
+def map_digest(figure: Any) -> str:
+    """A short fingerprint of a map's figure as it goes over the wire, its live positions left out:
+    they move by the second, and a map drawn from a prefetched document takes the current ones
+    from the socket's snapshot (assets/20_live.js)."""
+    data = [trace for trace in figure.data if trace.meta != TRACE_POSITIONS]
+    return hashlib.sha256(to_json_plotly({"data": data, "layout": figure.layout}).encode()).hexdigest()[:20]
+
+
 def update_map(view: dict | None, measure: str | None, dirty: Any, lang: str | None,
-               ready: dict | None = None) -> tuple[Any, Any]:
+               ready: dict | None = None, drawn_from: dict | None = None) -> tuple[Any, Any]:
     """The map and its legend on a view change; on a live change only the regions' colours are
-    patched (the legend stays: its layers and caps come with a full redraw)."""
-    return map_and_legend(view, measure, dirty, lang, live=_live_patch(view, ready))
+    patched (the legend stays: its layers and caps come with a full redraw). When a drill has
+    already drawn this view's map from a prefetched document (`drawn_from`, callbacks/map_prefetch.py)
+    and the figure is still the same, nothing is sent: the browser would only draw it again."""
+    live = _live_patch(view, ready)
+    figure, legend = map_and_legend(view, measure, dirty, lang, live=live)
+    if (not live and drawn_from and drawn_from.get("key") == map_key(view, measure, lang)
+            and drawn_from.get("digest") == map_digest(figure)):
+        return no_update, no_update
+    return figure, legend
 
 
 def map_for(view: dict | None, measure: str | None, dirty: Any, lang: str | None, live: bool) -> Any:
@@ -209,7 +232,8 @@ def register(app: Dash) -> None:
     app.callback(Output(ids.KPIS, "children"), Output(ids.OPEN_BY_STATE, "figure"),
                  Output(ids.SUPERVISION, "figure"), panels, dirty, lang, drawn)(update_figures)
     app.callback(Output(ids.MAP, "figure"), Output(ids.MAP_LEGEND, "children"), view,
-                 Input(ids.MEASURE, "value"), dirty, lang, drawn)(update_map)
+                 Input(ids.MEASURE, "value"), dirty, lang, drawn,
+                 State(ids.MAP_DRAWN_FROM, "data"))(update_map)
     app.callback(Output(ids.TICKER, "rowData"), Output(ids.OVERDUE_LIST, "rowData"), panels, dirty,
                  lang, drawn)(update_lists)
     app.callback(Output(ids.CHILDREN, "rowData"), panels, dirty, lang)(update_children)

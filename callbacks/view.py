@@ -76,7 +76,7 @@ def view_parts(view: dict | None, lang: str | None,
             units = children(s, vs.unit.code)
             kids = [unit_ref(c) for c in units]
             items = business_items(s)
-            links = child_links(s, units, view)
+            links = child_links(s, units, view, path, lang)
     except scope.ViewRefused as refused:
         return message(refused.key, lang, **refused.params), None, {}
     period_range = (vs.period.start.isoformat(), vs.period.end.isoformat())

@@ -40,6 +40,9 @@ HEADING = "unit-heading"
 KPIS = "unit-kpis"
 MAP = "unit-map"
 MAP_LEGEND = "unit-map-legend"  # the map's legend, under it (layouts/map_legend.py)
+# dcc.Store: which map document (callbacks/map_prefetch.py) a drill drew from the browser's memory,
+# {key, digest}: the map's own callback then answers only if its figure differs.
+MAP_DRAWN_FROM = "unit-map-drawn-from"
 OPEN_BY_STATE = "unit-open-by-state"
 SUPERVISION = "unit-supervision"
 FUNNEL = "unit-funnel"

@@ -81,11 +81,18 @@ def view_skeleton(code: str, query: dict[str, Any], root: str) -> Any:
     if shown is not None and shown == view:
         return dash.no_update
     return html.Div([
-        dcc.Store(id=ids.VIEW, data=view), dcc.Store(id=ids.VIEW_PANELS),
-        dcc.Store(id=ids.LIVE_SUB), dcc.Store(id=ids.LIVE_FEED), dcc.Store(id=ids.LIVE_FEED_MAP),
-        dcc.Store(id=ids.LIVE_POSITIONS), dcc.Store(id=ids.LIVE_DIRTY, data={"n": 0}),
+        dcc.Store(id=ids.VIEW, data=view), dcc.Store(id=ids.VIEW_PANELS), *live_stores(),
         html.Div(id=ids.VIEW_BODY, className="view-body"),
     ], className="view-root", **{"data-root": root})
+
+
+def live_stores() -> list[dcc.Store]:
+    """The stores of a view that the socket glue and a drill write into (a unit view's page and a
+    wall alike): the live subscription, events, positions, the refresh mark, and which prefetched
+    map document a drill drew."""
+    return [dcc.Store(id=ids.LIVE_SUB), dcc.Store(id=ids.LIVE_FEED), dcc.Store(id=ids.LIVE_FEED_MAP),
+            dcc.Store(id=ids.LIVE_POSITIONS), dcc.Store(id=ids.LIVE_DIRTY, data={"n": 0}),
+            dcc.Store(id=ids.MAP_DRAWN_FROM)]
 
 
 def city_page(**query: Any) -> html.Div:

@@ -16,6 +16,7 @@ from dash import dcc, html
 from dashboard.core.i18n import DEFAULT_LANG, LANGS, t
 from layouts import ids
 from layouts.components import root_code
+from layouts.shell import live_stores
 
 # Component ids of the wall; the view's own (VIEW, VIEW_BODY, the live stores) are reused, so the
 # view's callbacks and the socket glue's client-side patches apply to the wall unchanged.
@@ -109,9 +110,7 @@ def wall_page(home: str, query: dict[str, Any], root: str) -> html.Div:
         dcc.Store(id=ALERTS), dcc.Store(id=ALERTS_REFRESH, data=0),
         html.Div(id=START_SINK, hidden=True), html.Div(id=TOUR_SINK, hidden=True),
         html.Div(id=ALERTS_SINK, hidden=True),
-        # The view's live stores, as in layouts/shell.view_skeleton: the socket glue writes them.
-        dcc.Store(id=ids.LIVE_SUB), dcc.Store(id=ids.LIVE_FEED), dcc.Store(id=ids.LIVE_FEED_MAP),
-        dcc.Store(id=ids.LIVE_POSITIONS), dcc.Store(id=ids.LIVE_DIRTY, data={"n": 0}),
+        *live_stores(),  # the view's live stores: the socket glue writes them
         html.Header([
             html.Div([html.Span(className="wall-mark"), html.H1(id=TITLE, className="wall-title")],
                      className="wall-brand"),

@@ -283,3 +283,40 @@ def test_a_screen_whose_account_is_disabled_goes_back_to_the_log_in_page(browser
         page.wait_for_url(lambda url: "/login" in url, timeout=40_000)
     finally:
         context.close()
+
+
+def test_a_drill_draws_the_childs_map_from_memory(page, stack):
+    """Once the city map is drawn its districts' maps are fetched; a tap on one then draws it with
+    no answer from the map's callback (held back here: 204, what Dash takes as "nothing new")."""
+    with Session(stack.engine) as s:
+        districts = [u.code for u in queries.children(s, "putian")]
+        towns = sorted(u.code for u in queries.children(s, "licheng"))
+    fetched, asked = set(), []
+    page.on("response", lambda r: fetched.add(r.url.split("/_dash-prefetch/map/")[1].split("?")[0])
+            if "/_dash-prefetch/map/" in r.url and r.ok else None)
+    page.goto(stack.url("/city"))
+    wait_for_view(page, "city")
+    deadline = time.monotonic() + 60
+    while not fetched >= set(districts) and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert fetched >= set(districts)
+
+    def hold_map(route):
+        if f'"output":"..{ids.MAP}.figure' in (route.request.post_data or ""):
+            asked.append(route.request)
+            route.fulfill(status=204)
+        else:
+            route.continue_()
+
+    page.route("**/_dash-update-component*", hold_map)
+    click_child_row(page, "licheng")
+    page.wait_for_selector('.view[data-level="district"]', timeout=30_000)
+    page.wait_for_function(
+        "(towns) => { const gd = document.querySelector('#unit-map .js-plotly-plot');"
+        " const r = gd && gd.data && gd.data.find(t => t.meta === 'regions');"
+        " return !!r && JSON.stringify([...r.locations].sort()) === JSON.stringify(towns); }",
+        arg=towns, timeout=30_000)
+    assert asked, "the map's callback was asked for the district (its answer held back)"
+    assert "荔城区" in page.inner_text(".crumb-wrap")
+    page.unroute("**/_dash-update-component*")
+    expect_view(page, stack, "licheng", "district")  # and its figures follow
