@@ -38,7 +38,7 @@
       // Its map from memory: told first, so the map's callback (asked for by the view) answers
       // only if the figure has changed since it was fetched.
       var doc = mapInMemory(code, target.view, measure, lang);
-      dc.set_props(C.mapDrawnFrom, {data: doc ? {key: doc.key, digest: doc.digest} : null});
+      dc.set_props(C.mapDrawnFrom, {data: doc ? {key: doc.key, parts: doc.parts} : null});
       dc.set_props("view", {data: target.view});
       if (doc) {  // drawn once the view's requests are on their way (the server works meanwhile)
         if (window.gridLive) { window.gridLive.wantSnapshot(target.view.code); }  // its positions are older

@@ -4,8 +4,8 @@ While a unit view stands, the browser fetches the map of each child it can drill
 and legend, exactly as the map's own callback would send them) from `ROUTE`, one child at a time
 once the view's map is drawn (assets/31_drill.js). A drill in place then draws the child's map
 from memory, with no round trip; the map's callback still runs and answers only when the figure
-has changed since (callbacks/unit.py `update_map`, comparing `digest`), so nothing that happened
-in between is lost.
+has changed since (callbacks/unit.py `update_map`, comparing the fingerprints in `parts`: a patch
+of the traces that changed, or the whole figure), so nothing that happened in between is lost.
 
 Jurisdiction is the view's own (callbacks/scope.py `open_view`); the gate answers 401 without a
 session, as for every Dash endpoint.
@@ -20,7 +20,7 @@ from flask import Response, jsonify, request
 from plotly.io.json import to_json_plotly
 
 from callbacks import scope
-from callbacks.unit import map_and_legend, map_digest, map_key
+from callbacks.unit import map_and_legend, map_key, map_parts
 from dashboard.core.i18n import LANGS
 from layouts.figures_map import MEASURES
 from layouts.shell import view_of
@@ -41,7 +41,7 @@ def _refuse(status: int, message: str, field: str):
 
 
 def map_document(code: str):
-    """GET: {key, digest, figure, legend} of the view's map, never cached by the browser."""
+    """GET: {key, parts, figure, legend} of the view's map, never cached by the browser."""
     args = {k: v for k, v in request.args.items() if k not in CHOICES}
     measure = request.args.get("measure") or "open"
     lang = request.args.get("lang") or LANGS[0]
@@ -58,7 +58,7 @@ def map_document(code: str):
             return _refuse(400, refused.params["reason"], refused.params["field"])
         return _refuse(404, f"unknown unit {code!r}", "code")  # outside the jurisdiction: the same
     figure, legend = map_and_legend(view, measure, None, lang, live=False)
-    body = {"key": map_key(view, measure, lang), "digest": map_digest(figure), "figure": figure,
+    body = {"key": map_key(view, measure, lang), "parts": map_parts(figure), "figure": figure,
             "legend": legend}
     response = Response(to_json_plotly(body), mimetype="application/json")
     response.headers["Cache-Control"] = "private, no-store"

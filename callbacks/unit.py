@@ -78,25 +78,45 @@ def map_key(view: dict | None, measure: str | None, lang: str | None) -> str:
     return json.dumps([view, measure or "open", lang_of(lang)], sort_keys=True, separators=(",", ":"))
 
 
-def map_digest(figure: Any) -> str:
-    """A short fingerprint of a map's figure as it goes over the wire, its live positions left out:
-    they move by the second, and a map drawn from a prefetched document takes the current ones
-    from the socket's snapshot (assets/20_live.js)."""
-    data = [trace for trace in figure.data if trace.meta != TRACE_POSITIONS]
-    return hashlib.sha256(to_json_plotly({"data": data, "layout": figure.layout}).encode()).hexdigest()[:20]
+def _fingerprint(value: Any) -> str:
+    return hashlib.sha256(to_json_plotly(value).encode()).hexdigest()[:16]
+
+
+def map_parts(figure: Any) -> list[str]:
+    """Fingerprints of a map's figure as it goes over the wire: its layout, then each trace; the
+    live positions count as always the same (they move by the second, and a map drawn from a
+    prefetched document takes the current ones from the socket's snapshot, assets/20_live.js)."""
+    return [_fingerprint(figure.layout),
+            *("" if trace.meta == TRACE_POSITIONS else _fingerprint(trace) for trace in figure.data)]
+
+
+def _since_drawn(figure: Any, legend: Any, drawn: list[str] | None) -> tuple[Any, Any]:
+    """What to send a map drawn from a document whose fingerprints were `drawn`: nothing when it is
+    the same, the traces that changed as a Patch when only traces changed (a new incident redraws
+    the incidents' layer, not the map), the whole figure otherwise."""
+    parts = map_parts(figure)
+    if parts == drawn:
+        return no_update, no_update
+    if not drawn or len(drawn) != len(parts) or drawn[0] != parts[0]:
+        return figure, legend
+    patch = Patch()
+    for at, (old, new) in enumerate(zip(drawn[1:], parts[1:], strict=True)):
+        if old != new:
+            patch["data"][at] = figure.data[at]
+    return patch, legend
 
 
 def update_map(view: dict | None, measure: str | None, dirty: Any, lang: str | None,
                ready: dict | None = None, drawn_from: dict | None = None) -> tuple[Any, Any]:
     """The map and its legend on a view change; on a live change only the regions' colours are
     patched (the legend stays: its layers and caps come with a full redraw). When a drill has
-    already drawn this view's map from a prefetched document (`drawn_from`, callbacks/map_prefetch.py)
-    and the figure is still the same, nothing is sent: the browser would only draw it again."""
+    already drawn this view's map from a prefetched document (`drawn_from`, callbacks/map_prefetch.py),
+    only what has changed since is sent (`_since_drawn`): the browser would otherwise draw it again."""
     live = _live_patch(view, ready)
     figure, legend = map_and_legend(view, measure, dirty, lang, live=live)
-    if (not live and drawn_from and drawn_from.get("key") == map_key(view, measure, lang)
-            and drawn_from.get("digest") == map_digest(figure)):
-        return no_update, no_update
+    if not live and drawn_from and drawn_from.get("key") == map_key(view, measure, lang) \
+            and hasattr(figure, "data"):
+        return _since_drawn(figure, legend, drawn_from.get("parts"))
     return figure, legend
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from dash import no_update
+from dash import Patch, no_update
 from flask import g
 
 from callbacks import map_prefetch, unit, view
@@ -38,32 +38,45 @@ def test_each_child_link_names_its_map_and_the_document_is_the_maps_own(app):  #
     regions = next(t for t in doc["figure"]["data"] if t["meta"] == "regions")
     assert regions["locations"] == [r for r in next(t for t in figure.data if t.meta == "regions").locations]
     assert all(code.startswith("licheng-") for code in regions["locations"])
-    assert doc["digest"] == unit.map_digest(figure)
+    assert doc["parts"] == unit.map_parts(figure)
     assert doc["key"] == unit.map_key(link["view"], "open", "en")
     assert len(doc["legend"]) == len(legend) > 0
 
 
-def test_the_map_callback_answers_only_when_the_drawn_figure_is_out_of_date(app):  # noqa: F811
+def test_the_map_callback_sends_only_what_changed_since_the_drawn_document(app):  # noqa: F811
     licheng = _view("licheng", period="7d")
     figure, _ = unit.map_and_legend(licheng, "open", None, "zh", live=False)
-    drawn = {"key": unit.map_key(licheng, "open", "zh"), "digest": unit.map_digest(figure)}
+    drawn = {"key": unit.map_key(licheng, "open", "zh"), "parts": unit.map_parts(figure)}
     assert unit.update_map(licheng, "open", None, "zh", None, drawn) == (no_update, no_update)
-    # Drawn from an older document, in another language, or for another view: the whole map comes.
-    for other in ({**drawn, "digest": "0" * 20}, {**drawn, "key": unit.map_key(licheng, "open", "en")},
+    # One layer changed since the document (here: the incidents'): that trace alone, as a patch.
+    at = next(i for i, t in enumerate(figure.data) if t.meta == "incidents")
+    older = [*drawn["parts"]]
+    older[1 + at] = "0" * 16
+    patch, legend = unit.update_map(licheng, "open", None, "zh", None, {**drawn, "parts": older})
+    assert isinstance(patch, Patch) and legend is not no_update
+    ops = patch.to_plotly_json()["operations"]
+    assert [op["location"] for op in ops] == [["data", at]]
+    assert ops[0]["params"]["value"]["meta"] == "incidents"
+    # Another layout, an older document of another shape, another language or view: the whole map.
+    layout_changed = [("0" * 16), *drawn["parts"][1:]]
+    for other in ({**drawn, "parts": layout_changed}, {**drawn, "parts": drawn["parts"][:-1]},
+                  {**drawn, "key": unit.map_key(licheng, "open", "en")},
                   {**drawn, "key": unit.map_key(_view("putian", period="7d"), "open", "zh")}, None):
         fresh, legend = unit.update_map(licheng, "open", None, "zh", None, other)
-        assert fresh is not no_update and legend is not no_update
+        assert hasattr(fresh, "data") and legend is not no_update, other
 
 
 def test_positions_moving_do_not_make_the_map_out_of_date_but_incidents_do(app):  # noqa: F811
     fig = unit.map_for(_view(TOWN), "open", None, "zh", live=False)
     positions = next(t for t in fig.data if t.meta == "positions")
-    before = unit.map_digest(fig)
+    before = unit.map_parts(fig)
     positions.lat = [lat + 0.001 for lat in positions.lat]
-    assert unit.map_digest(fig) == before
+    assert unit.map_parts(fig) == before
     incidents = next(t for t in fig.data if t.meta == "incidents")
     incidents.ids = [*incidents.ids[1:]]
-    assert unit.map_digest(fig) != before
+    after = unit.map_parts(fig)
+    assert [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == [
+        1 + list(fig.data).index(incidents)]
 
 
 def test_refusals_name_the_field(app):  # noqa: F811
