@@ -66,7 +66,8 @@ def open_by_state_figure(open_by_state: dict[str, int], lang: str) -> go.Figure:
     fig = go.Figure(go.Bar(
         y=[name_of(STATE_NAMES, s, lang) for s in states], x=counts, orientation="h",
         marker_color=[STATE_COLOURS[s] for s in states], text=[fmt_int(c, lang) for c in counts],
-        textposition="auto", hovertemplate="%{y}: %{x:,}<extra></extra>", meta="open_by_state"))
+        textposition="auto", hovertemplate="%{y}: %{x:,}<extra></extra>", meta="open_by_state",
+        visible=any(counts)))  # bars of nought still draw their outlines: a line through the notice
     empty = not any(counts)
     fig.update_layout(**base_layout(yaxis=dict(autorange="reversed", color=MUTED, visible=not empty),
                                     xaxis=dict(visible=False), annotations=no_data_annotations(empty, lang)))
@@ -79,7 +80,7 @@ def open_by_state_patch(open_by_state: dict[str, int], lang: str) -> Patch:
     patch = Patch()
     patch["data"][0]["x"], patch["data"][0]["text"] = counts, [fmt_int(c, lang) for c in counts]
     patch["layout"]["annotations"] = no_data_annotations(not any(counts), lang)
-    patch["layout"]["yaxis"]["visible"] = any(counts)
+    patch["layout"]["yaxis"]["visible"] = patch["data"][0]["visible"] = any(counts)
     return patch
 
 
@@ -90,7 +91,8 @@ def supervision_figure(by_level: dict[str, int], lang: str) -> go.Figure:
     fig = go.Figure(go.Bar(
         x=[name_of(LEVEL_NAMES, level, lang) for level in levels], y=counts,
         marker_color=[LEVEL_COLOURS[level] for level in levels], text=[fmt_int(c, lang) for c in counts],
-        textposition="auto", hovertemplate="%{x}: %{y:,}<extra></extra>", meta="supervision"))
+        textposition="auto", hovertemplate="%{x}: %{y:,}<extra></extra>", meta="supervision",
+        visible=any(counts)))  # bars of nought still draw their outlines: a line through the notice
     empty = not any(counts)
     fig.update_layout(**base_layout(yaxis=dict(visible=False), xaxis=dict(color=MUTED, visible=not empty),
                                     annotations=no_data_annotations(empty, lang)))
@@ -103,7 +105,7 @@ def supervision_patch(by_level: dict[str, int], lang: str) -> Patch:
     patch = Patch()
     patch["data"][0]["y"], patch["data"][0]["text"] = counts, [fmt_int(c, lang) for c in counts]
     patch["layout"]["annotations"] = no_data_annotations(not any(counts), lang)
-    patch["layout"]["xaxis"]["visible"] = any(counts)
+    patch["layout"]["xaxis"]["visible"] = patch["data"][0]["visible"] = any(counts)
     return patch
 
 

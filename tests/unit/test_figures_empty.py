@@ -49,6 +49,9 @@ def test_bar_charts_with_nothing_open_say_no_data():
     levels = supervision_figure({"village": 0, "town": 0}, "en")
     assert _notice(levels) == ["No data"] and levels.layout.xaxis.visible is False
     assert _notice(supervision_figure({"town": 1}, "en")) == []
+    # Bars of nought draw their outlines (the template's line) across the notice: none are drawn.
+    assert none_open.data[0].visible is False and levels.data[0].visible is False
+    assert some.data[0].visible is True and supervision_figure({"town": 1}, "en").data[0].visible is True
 
 
 def test_live_patches_show_and_clear_the_notice():
@@ -60,6 +63,9 @@ def test_live_patches_show_and_clear_the_notice():
     levels = _patched(supervision_patch({}, "en"))
     assert levels["layout.annotations"][0]["text"] == "No data" and levels["layout.xaxis.visible"] is False
     assert _patched(supervision_patch({"city": 1}, "en"))["data.0.y"] == [0, 0, 0, 1]
+    assert emptied["data.0.visible"] is False and filled["data.0.visible"] is True
+    assert levels["data.0.visible"] is False
+    assert _patched(supervision_patch({"city": 1}, "en"))["data.0.visible"] is True
 
 
 def test_loop_trend_and_breakdown_with_no_incidents_say_no_data():
