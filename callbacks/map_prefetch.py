@@ -16,11 +16,12 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from dash import Dash
-from flask import Response, jsonify, request
+from flask import Response, request
 from plotly.io.json import to_json_plotly
 
 from callbacks import scope
 from callbacks.unit import map_and_legend, map_key, map_parts
+from dashboard.api import ApiError, error_reply
 from dashboard.core.i18n import LANGS
 from layouts.figures_map import MEASURES
 from layouts.shell import view_of
@@ -36,27 +37,24 @@ def url(code: str, query: dict[str, str]) -> str:
     return f"{path}?{urlencode(query)}" if query else path
 
 
-def _refuse(status: int, message: str, field: str):
-    return jsonify(error=message, field=field), status
-
-
 def map_document(code: str):
     """GET: {key, parts, figure, legend} of the view's map, never cached by the browser."""
     args = {k: v for k, v in request.args.items() if k not in CHOICES}
     measure = request.args.get("measure") or "open"
     lang = request.args.get("lang") or LANGS[0]
     if measure not in MEASURES:
-        return _refuse(400, f"measure must be one of {', '.join(MEASURES)}", "measure")
+        return error_reply(ApiError(400, f"measure must be one of {', '.join(MEASURES)}", "measure"))
     if lang not in LANGS:
-        return _refuse(400, f"lang must be one of {', '.join(LANGS)}", "lang")
+        return error_reply(ApiError(400, f"lang must be one of {', '.join(LANGS)}", "lang"))
     view = view_of(code, args)
     try:
         with scope.session() as s:
             scope.open_view(s, view)
     except scope.ViewRefused as refused:
         if refused.key == "bad_period":
-            return _refuse(400, refused.params["reason"], refused.params["field"])
-        return _refuse(404, f"unknown unit {code!r}", "code")  # outside the jurisdiction: the same
+            return error_reply(ApiError(400, refused.params["reason"], refused.params["field"]))
+        # Outside the jurisdiction a unit is refused as if it did not exist, as everywhere else.
+        return error_reply(ApiError(404, f"unknown unit {code!r}", "code"))
     figure, legend = map_and_legend(view, measure, None, lang, live=False)
     body = {"key": map_key(view, measure, lang), "parts": map_parts(figure), "figure": figure,
             "legend": legend}

@@ -127,7 +127,8 @@ def _refuse_nul():
 
 
 @bp.errorhandler(ApiError)
-def _api_error(err: ApiError):
+def error_reply(err: ApiError):
+    """The one shape of a refused request: `{"error": <message>, "field": <parameter or null>}`."""
     return jsonify(error=err.message, field=err.field), err.status
 
 

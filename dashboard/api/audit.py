@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, jsonify, render_template, request
 from sqlalchemy import func, select
 
-from dashboard.api import ApiError, current_principal, require, services
+from dashboard.api import ApiError, current_principal, error_reply, require, services
 from dashboard.auth.login import session_principal
 from dashboard.auth.words import page_lang, texts
 from dashboard.core import audit_anchor
@@ -113,9 +113,7 @@ def verify_audit():
     return jsonify(verify_chain().as_json())
 
 
-@bp.errorhandler(ApiError)
-def _api_error(err: ApiError):
-    return jsonify(error=err.message, field=err.field), err.status
+bp.register_error_handler(ApiError, error_reply)
 
 
 def init_app(server: Flask) -> None:
