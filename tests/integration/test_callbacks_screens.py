@@ -82,6 +82,16 @@ def test_2018_at_city_level_counts_only_2018(app):
     assert kpis["collected"] == "1" and kpis["closed"] == "1" and kpis["closure_rate"] == "100.0 %"
 
 
+def test_under_supervision_counts_what_the_overdue_list_shows_whatever_the_period(app):
+    # inc-004's item opened this week and is open now: 督办中 is a state of now, so a 2018 view's
+    # tile and chart count it, as its overdue list (every open item) lists it.
+    view_2018 = _view("putian", **YEAR_2018)
+    tiles, _, levels = unit.figures_for(view_2018, "en", live=False)
+    _, overdue = unit.update_lists(view_2018, None, "en")
+    assert [r["id"] for r in overdue] == ["inc-004"]
+    assert _kpis(tiles)["supervision"] == "1" and sum(levels.data[0].y) == 1
+
+
 def test_live_change_sends_patches_not_figures(app):
     tiles, states, levels = unit.figures_for(_view(TOWN), "zh", live=True)
     assert isinstance(states, Patch) and isinstance(levels, Patch)
