@@ -102,8 +102,13 @@
     ticker.forEachNode(function (node) { if (node.data) { rows.push(node.data); } });
     var out = dc.gridLive.applyFeed(batch, null, S.sub, rows);
     var t = transaction(out[1], ticker), o = transaction(out[2], overdue);
-    if (t) { ticker.applyTransaction(t); }
-    if (o) { overdue.applyTransaction(o); }
+    // AG Grid draws its rows through React, which would schedule the commit behind the next
+    // frames (60-90 ms on a busy map page, bench.screens); flushSync puts the rows in the page now.
+    var RD = window.ReactDOM, now = RD && RD.flushSync ? RD.flushSync : function (f) { f(); };
+    now(function () {
+      if (t) { ticker.applyTransaction(t); }
+      if (o) { overdue.applyTransaction(o); }
+    });
     return true;
   }
 
@@ -160,8 +165,9 @@
     S.newest = Date.now();
     if (ev.stream === "alerts") { return; }  // the duty desk's business
     S.feedBatch.push(ev);
-    // Events of one socket burst land in one batch (a macrotask or two apart).
-    if (!S.feedTimer) { S.feedTimer = setTimeout(flushFeed, 5); }
+    // Events of one socket message (a replay's burst) land in one batch, applied before the task
+    // ends: a timer let a frame of map drawing (tens of ms without a GPU) go first.
+    if (!S.feedTimer) { S.feedTimer = true; queueMicrotask(flushFeed); }
     if (S.sub && S.sub.live) { markDirty(false); }
   }
 
