@@ -167,6 +167,15 @@ class _SessionInterface(SecureCookieSessionInterface):
         """Secure when configured so, or when this request is https."""
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
+    def save_session(self, app: Flask, session, response) -> None:
+        """As Flask does, except on a screen's background request refused for want of a session
+        (a callback, a map document, a boundaries file answered 401): that answer leaves the cookie
+        alone. It can arrive after the page has gone to the log-in form, and the old session's
+        cookie it would write replaced the form's, whose CSRF token then failed (400) on sending."""
+        if response.status_code == 401 and request.path.startswith(("/_dash-", "/api/")):
+            return
+        super().save_session(app, session, response)
+
 
 def init_app(server: Flask, services: Services) -> None:
     """Install log-in, the session lookup, the gate, the log-in pages and the audit API."""

@@ -166,6 +166,35 @@ def test_password_change_and_disabling_end_open_sessions(site):
         ("account.password", "boss", "zhenhai"), ("account.disable", "boss", "zhenhai")]
 
 
+def test_a_late_answer_of_the_ended_session_leaves_the_log_in_form_working(site):
+    # The password changes under an open page: a callback is refused and the page goes to the
+    # form, while the page's other requests (a map document, a callback) are still on their way.
+    # Their 401 arrives after the form, and must not put the old session's cookie back over the
+    # form's (its CSRF token then failed, 400: tests/integration/test_auth_browser.py, seen in CI).
+    from dashboard.auth.accounts import set_password
+
+    client = site.app.test_client()
+    login(client, "zhenhai")
+    old_cookie = client.get_cookie("dashboard_session").value
+    with site.Session.begin() as s:
+        set_password(s, "zhenhai", "a new password", actor="boss")
+    token = CSRF.search(client.get("/login?next=/unit/licheng-zhenhai").get_data(as_text=True)).group(1)
+    late = (("get", "/_dash-prefetch/map/licheng-zhenhai-changshou", {}),
+            ("get", "/api/v1/units/licheng-zhenhai", {}),
+            ("post", "/_dash-update-component", {"json": {}, "headers": ORIGIN}))
+    for method, path, kw in late:  # sent with the old cookie, answered after the form came
+        stale = site.app.test_client()
+        stale.set_cookie("dashboard_session", old_cookie, domain="localhost")
+        refused = getattr(stale, method)(path, **kw)
+        assert refused.status_code == 401, path
+        for header in refused.headers.getlist("Set-Cookie"):  # the browser keeps what an answer sets
+            name, _, rest = header.partition("=")
+            client.set_cookie(name, rest.split(";")[0], domain="localhost")
+    sent = client.post("/login", data={"username": "zhenhai", "password": "a new password",
+                                       "csrf_token": token, "next": "/unit/licheng-zhenhai"}, headers=ORIGIN)
+    assert sent.status_code == 303 and sent.headers["Location"] == "/unit/licheng-zhenhai"
+
+
 def test_scope_unit_lets_callbacks_refuse_units_outside_the_jurisdiction(site):
     town = Principal(name="zhenhai", role="duty", unit_code="licheng-zhenhai", unit_level="town",
                      via="session")
