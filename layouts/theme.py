@@ -54,17 +54,26 @@ BLANK_MAP_STYLE = {"version": 8,
                                "paint": {"background-color": BACKGROUND}}]}
 
 
-def map_style(tiles: str | None = None) -> dict:
+def map_style(tiles: str | None = None, anchors: tuple[str, ...] = ()) -> dict:
     """The blank offline style, or (DASHBOARD_MAP_TILES set) the same with a raster tile layer
-    drawn above the background and under every trace, so our own boundaries stay on top."""
-    if not tiles:
+    drawn above the background and under every trace, so our own boundaries stay on top. Then
+    one hidden layer per name in `anchors`, bottom to top: a trace drawn under its own anchor
+    (`below`) keeps its place in the stack without Plotly re-adding it (layouts/figures_map.py)."""
+    layers = list(BLANK_MAP_STYLE["layers"])
+    sources = dict(BLANK_MAP_STYLE["sources"])
+    if tiles:
+        sources["tiles"] = {"type": "raster", "tiles": [tiles], "tileSize": 256}
+        layers.append({"id": "tiles", "type": "raster", "source": "tiles", "paint": {"raster-opacity": 0.85}})
+    if not tiles and not anchors:
         return BLANK_MAP_STYLE
-    return {"version": 8,
-            "sources": {**BLANK_MAP_STYLE["sources"],
-                        "tiles": {"type": "raster", "tiles": [tiles], "tileSize": 256}},
-            "layers": [*BLANK_MAP_STYLE["layers"],
-                       {"id": "tiles", "type": "raster", "source": "tiles",
-                        "paint": {"raster-opacity": 0.85}}]}
+    layers += [{"id": anchor_layer(name), "type": "background", "layout": {"visibility": "none"}}
+               for name in anchors]
+    return {"version": 8, "sources": sources, "layers": layers}
+
+
+def anchor_layer(name: str) -> str:
+    """The id of the hidden style layer the trace `name` is drawn under (see map_style)."""
+    return f"anchor-{name}"
 
 
 def base_layout(**overrides) -> dict:

@@ -15,7 +15,7 @@ from layouts.figures import (
     supervision_figure,
     trend_figure,
 )
-from layouts.figures_map import map_figure, measure_value, view_window
+from layouts.figures_map import MAP_STACK, map_figure, measure_value, view_window
 from layouts.theme import BLANK_MAP_STYLE, map_style
 
 
@@ -44,7 +44,8 @@ def test_map_has_one_positions_trace_and_no_tile_source():
     fig = map_figure(REGIONS, "open", "zh", positions=positions, revision="putian")
     assert [t.meta for t in fig.data].count("positions") == 1
     assert len(_trace(fig, "positions").lat) == 500
-    assert fig.layout.map.style == BLANK_MAP_STYLE
+    style = fig.layout.map.style
+    assert style["sources"] == BLANK_MAP_STYLE["sources"]  # nothing to fetch: no tile source
     assert "http" not in json.dumps(fig.to_plotly_json()["layout"]["map"])
     assert fig.layout.uirevision == "putian"
 
@@ -79,13 +80,34 @@ def test_incidents_per_patrol_hour_read_with_two_decimals():
     assert list(regions.colorbar.ticktext) == ["1.25"]
 
 
+def test_every_layer_of_the_map_keeps_its_own_place_in_the_stack():
+    # Traces sharing a `below` value are all removed and added again by Plotly on every update
+    # (a count that changed re-cut 22 layers); each is drawn under a hidden anchor of its own,
+    # and the anchors stand in the style in the stack's order, tiles and background beneath.
+    highlight = {"staff": "s1", "name": "林", "lat": 25.45, "lon": 119.05, "status": "online"}
+    fig = map_figure(REGIONS, "open", "zh", revision="putian", tracks={}, highlight=highlight,
+                     tiles="https://tiles.example.org/{z}/{x}/{y}.png",
+                     positions=[{"staff": "s1", "lat": 25.45, "lon": 119.05, "role": "patrol",
+                                 "status": "online"}])
+    ids = [layer["id"] for layer in fig.layout.map.style["layers"]]
+    belows = [t.below for t in fig.data]
+    assert len(set(belows)) == len(belows) and set(belows) <= set(ids)
+    assert ids[:2] == ["background", "tiles"]
+    # Drawn bottom to top as the stack says: regions lowest, the highlighted person on top.
+    order = sorted(fig.data, key=lambda t: ids.index(t.below))
+    assert [t.meta for t in order] == [m for m in MAP_STACK if m in {t.meta for t in fig.data}]
+    assert order[0].meta == "regions" and order[-1].meta == "highlight"
+    hidden = [layer for layer in fig.layout.map.style["layers"] if layer["id"] in belows]
+    assert all(layer["layout"] == {"visibility": "none"} for layer in hidden)
+
+
 def test_a_configured_tile_url_draws_raster_tiles_under_the_regions():
     url = "https://tiles.example.org/{z}/{x}/{y}.png"
     assert map_style(None) == BLANK_MAP_STYLE
     fig = map_figure(REGIONS, "open", "zh", revision="putian", tiles=url)
     style = fig.layout.map.style
     assert style["sources"]["tiles"] == {"type": "raster", "tiles": [url], "tileSize": 256}
-    assert [layer["id"] for layer in style["layers"]] == ["background", "tiles"]
+    assert [layer["id"] for layer in style["layers"]][:2] == ["background", "tiles"]
     assert "blank" in style["sources"]  # never an empty sources object (see theme.BLANK_MAP_STYLE)
     assert BLANK_MAP_STYLE["layers"] == [BLANK_MAP_STYLE["layers"][0]]  # the offline style untouched
 
