@@ -90,6 +90,9 @@
         next.flex = undefined; next.width = n.width; next.maxWidth = n.width;
       }
       if (n.wrap) { next.wrapText = true; next.autoHeight = true; next.cellClass = "wall-wrap"; }
+      else if (d.cellClass === "cell-whole") {  // a desk's wrapping (layouts/columns.py WHOLE): one line here
+        next.wrapText = false; next.autoHeight = false; next.cellClass = undefined;
+      }
       return next;
     });
     api.setGridOption("columnDefs", defs);

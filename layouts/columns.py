@@ -8,13 +8,16 @@ PCT = {"function": "params.value == null ? '—' : (params.value * 100).toFixed(
 INT = {"function": "params.value == null ? '—' : params.value.toLocaleString('en-US')"}
 MINUTES = {"function": "params.value == null ? '—' : params.value.toFixed(0)"}
 HOURS = {"function": "params.value == null ? '—' : (params.value / 60).toFixed(1)"}
+# Names and items are shown whole: a long one takes a second line rather than ending in "…"
+# (a wall sizes these columns to their content instead, assets/25_wall_lists.js).
+WHOLE = {"wrapText": True, "autoHeight": True, "cellClass": "cell-whole"}
 
 
 def ticker_columns(lang: str) -> list[dict]:
     """New incidents, newest first."""
     return [{"field": "time", "headerName": t("col.time", lang), "minWidth": 118, "maxWidth": 150},
-            {"field": "unit", "headerName": t("col.unit", lang)},
-            {"field": "item", "headerName": t("col.item", lang), "flex": 2},
+            {"field": "unit", "headerName": t("col.unit", lang), **WHOLE},
+            {"field": "item", "headerName": t("col.item", lang), "flex": 2, **WHOLE},
             {"field": "state_label", "headerName": t("col.state", lang), "maxWidth": 110,
              "cellClass": {"function": "'state-' + params.data.state"}}]
 
@@ -22,8 +25,8 @@ def ticker_columns(lang: str) -> list[dict]:
 def overdue_columns(lang: str) -> list[dict]:
     """Open supervision items, newest first."""
     return [{"field": "time", "headerName": t("col.time", lang), "minWidth": 118, "maxWidth": 150},
-            {"field": "unit", "headerName": t("col.unit", lang)},
-            {"field": "item", "headerName": t("col.item", lang), "flex": 2},
+            {"field": "unit", "headerName": t("col.unit", lang), **WHOLE},
+            {"field": "item", "headerName": t("col.item", lang), "flex": 2, **WHOLE},
             {"field": "stage_label", "headerName": t("col.stage", lang), "maxWidth": 90},
             {"field": "level_label", "headerName": t("col.level", lang), "maxWidth": 110,
              "cellClass": {"function": "'level-' + params.data.level"}}]
@@ -31,7 +34,7 @@ def overdue_columns(lang: str) -> list[dict]:
 
 def children_columns(lang: str) -> list[dict]:
     """The current unit's children with their figures; a click drills down."""
-    return [{"field": "name", "headerName": t("col.name", lang), "flex": 2},
+    return [{"field": "name", "headerName": t("col.name", lang), "flex": 2, **WHOLE},
             {"field": "collected", "headerName": t("kpi.collected", lang), "valueFormatter": INT},
             {"field": "closed", "headerName": t("kpi.closed", lang), "valueFormatter": INT},
             {"field": "closure_rate", "headerName": t("kpi.closure_rate", lang), "valueFormatter": PCT},
@@ -42,7 +45,7 @@ def children_columns(lang: str) -> list[dict]:
 
 def department_columns(lang: str) -> list[dict]:
     """The department board (部门报到)."""
-    return [{"field": "name", "headerName": t("col.department", lang), "flex": 2},
+    return [{"field": "name", "headerName": t("col.department", lang), "flex": 2, **WHOLE},
             {"field": "dispatched", "headerName": t("col.dispatched", lang), "valueFormatter": INT},
             {"field": "in_time_rate", "headerName": t("col.accepted_in_time", lang), "valueFormatter": PCT},
             {"field": "median_accept_min", "headerName": t("col.median_accept", lang),
@@ -64,7 +67,7 @@ def staff_columns(lang: str) -> list[dict]:
 def incident_columns(lang: str) -> list[dict]:
     """A grid's open and recent incidents."""
     return [{"field": "time", "headerName": t("col.time", lang), "minWidth": 118, "maxWidth": 150},
-            {"field": "item", "headerName": t("col.item", lang), "flex": 2},
+            {"field": "item", "headerName": t("col.item", lang), "flex": 2, **WHOLE},
             {"field": "severity_label", "headerName": t("col.severity", lang), "maxWidth": 90},
             {"field": "state_label", "headerName": t("col.state", lang), "maxWidth": 110,
              "cellClass": {"function": "'state-' + params.data.state"}}]

@@ -264,3 +264,31 @@ def test_empty_charts_say_no_data(page, stack):
     assert not bare, f"empty charts without the no-data notice: {bare}"
     empty = {c["id"] for c in charts if c["empty"]}
     assert {"unit-trend", "unit-breakdown", "unit-funnel"} <= empty, charts
+
+
+# The lists of a desk's view show names and items whole: a long one wraps onto a second line, none
+# ends in "…" (a review saw "市场监督…" on the department board at 1080p, "Zhenhai S…" at 4K).
+NAMES_WHOLE = """() => {
+    const cells = [...document.querySelectorAll('.view-body .data-grid .ag-center-cols-container .ag-cell')]
+        .filter(c => ['name', 'unit', 'item'].includes(c.getAttribute('col-id')));
+    const cut = cells.filter(c => [c, ...c.querySelectorAll('*')].some(
+            e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1))
+        .map(c => [c.closest('.data-grid').id, c.getAttribute('col-id'), c.textContent.trim()]);
+    const lists = new Set(cells.map(c => c.closest('.data-grid').id));
+    return {cells: cells.length, lists: [...lists].sort(), cut};
+}"""
+
+
+@pytest.mark.parametrize(("width", "height", "lang"), [(1920, 1080, "zh"), (3840, 2160, "en")])
+def test_desk_lists_show_names_and_items_whole(page, stack, width, height, lang):
+    page.set_viewport_size({"width": width, "height": height})
+    open_page(page, stack, "city", lang)
+    page.wait_for_selector("#unit-departments .ag-row", timeout=120_000)
+    try:  # the rows take their second line as the grid measures them
+        page.wait_for_function(f"() => ({NAMES_WHOLE})().cut.length === 0", timeout=10_000)
+    except PlaywrightTimeout:
+        pass  # reported below
+    found = page.evaluate(NAMES_WHOLE)
+    lists = {"unit-children", "unit-departments", "unit-ticker", "unit-overdue-list"}
+    assert lists <= set(found["lists"]), found
+    assert found["cut"] == [], f"{width}x{height} {lang}: names cut short: {found['cut'][:10]}"
