@@ -62,10 +62,10 @@ def figures(view: dict | None) -> dict[str, Any]:
     svc = scope.services()
     with scope.session() as s:
         vs = scope.open_view(s, view)
-        figs = queries.figures(s, vs.unit.code, vs.period, vs.line) or queries.empty_figures()
         # 督办中 is a state of now, like the staff online: every item open under the unit, whatever
         # the period, as the overdue list and the map's halos beside it show them.
-        figs["supervision_by_level"] = queries.supervision_counts(s, vs.unit, line=vs.line)
+        figs = (queries.figures(s, vs.unit.code, vs.period, vs.line, supervision_now=True)
+                or queries.empty_figures())
         assigned = list(_staff_names(s, vs.unit))
         grids = queries_views.grid_count(s, vs.unit)
     # The unit's own staff, wherever they are now (officers also cross into neighbouring grids).

@@ -64,8 +64,6 @@ def map_style(tiles: str | None = None, anchors: tuple[str, ...] = ()) -> dict:
     if tiles:
         sources["tiles"] = {"type": "raster", "tiles": [tiles], "tileSize": 256}
         layers.append({"id": "tiles", "type": "raster", "source": "tiles", "paint": {"raster-opacity": 0.85}})
-    if not tiles and not anchors:
-        return BLANK_MAP_STYLE
     layers += [{"id": anchor_layer(name), "type": "background", "layout": {"visibility": "none"}}
                for name in anchors]
     return {"version": 8, "sources": sources, "layers": layers}

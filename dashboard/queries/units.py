@@ -193,9 +193,10 @@ def certificate_counts(session: Session, u: Unit, period: Period | None) -> dict
 
 
 def figures(session: Session, code: str, period: Period | None,
-            line: str | None = None) -> dict[str, Any] | None:
+            line: str | None = None, supervision_now: bool = False) -> dict[str, Any] | None:
     """All the figures of a unit for a period: incident counts and rates, open work by state,
-    open supervision items by level, certificates (which belong to no line). None if unknown.
+    open supervision items by level (opened in the period; with `supervision_now`, every item open
+    now, as a screen's 督办中 shows them), certificates (which belong to no line). None if unknown.
 
     collected = incidents reported in the period under the unit; closed = those now closed;
     open = those neither closed nor cancelled; overdue = open ones with the overdue flag.
@@ -204,7 +205,7 @@ def figures(session: Session, code: str, period: Period | None,
     if u is None:
         return None
     fig = incident_figures(session, u, period, line)
-    fig["supervision_by_level"] = supervision_counts(session, u, period, line)
+    fig["supervision_by_level"] = supervision_counts(session, u, None if supervision_now else period, line)
     fig["certificates"] = certificate_counts(session, u, period)
     return fig
 
