@@ -191,15 +191,26 @@
     S.lastPos = ev.id;
     S.posId = ev.id;
     S.newest = Date.now();
-    // Wide maps count staff per town (sub.aggregate, from the server): no dots to move, the
-    // counts (map discs and KPI tiles) refresh from the server at most every 15 s.
-    if (S.sub && S.sub.aggregate) {
-      if (S.sub.live && Date.now() - (S.staffAt || 0) > 15000) { S.staffAt = Date.now(); markDirty(false); }
-      return;
-    }
+    if (!drawsPeople()) { return; }  // subscribed without positions: a stray from before
     (ev.positions || []).forEach(function (p) { S.posBatch[p.staff] = p; });
     if (!S.posTimer) { S.posTimer = setTimeout(flushPositions, 250); }
   }
+
+  /* Positions flow (the fan-out's beat, once a second): the screen's data is live. Wide maps count
+   * staff per town (sub.aggregate, from the server) and are sent no positions: their counts (map
+   * discs and KPI tiles) refresh from the server at most every 15 s while the beat goes on. */
+  function onPulse() {
+    if (!S.ready) { return; }
+    S.newest = Date.now();
+    if (S.sub && S.sub.aggregate && S.sub.live && Date.now() - (S.staffAt || 0) > 15000) {
+      S.staffAt = Date.now();
+      markDirty(false);
+    }
+  }
+
+  /* A unit's or a grid's map (sub.aggregate false, callbacks/view.py); the city's and districts'
+   * maps count people per town, and the duty desk and the briefing have no map. */
+  function drawsPeople() { return !!S.sub && S.sub.aggregate === false; }
 
   function onFeed(ev) { if (!S.ready) { S.buffer.push(["feed", ev]); } else { applyFeed(ev); } }
   function onPositions(ev) { if (!S.ready) { S.buffer.push(["positions", ev]); } else { applyPositions(ev); } }
@@ -232,7 +243,9 @@
     if (!S.socket || !S.socket.connected || !S.sub) { return; }
     S.ready = false;
     S.buffer = [];
-    S.socket.emit("subscribe", {unit: S.sub.unit, last: S.last});
+    // A wide map draws no people, nor does a page without a map: their sockets join no positions
+    // room (93 KB/s at 1x on the city's view).
+    S.socket.emit("subscribe", {unit: S.sub.unit, last: S.last, positions: drawsPeople()});
   }
 
   /* A wall opens its URL with ?token= once: the server swaps the token for a session cookie and
@@ -259,6 +272,7 @@
     });
     S.socket.on("feed", onFeed);
     S.socket.on("positions", onPositions);
+    S.socket.on("pulse", onPulse);
     S.socket.on("resumed", onResumed);
   }
 

@@ -71,6 +71,7 @@
     W.hooked = sock;
     sock.on("feed", function (ev) { W.seen[ev.stream] = Date.now(); });
     sock.on("positions", function (ev) { if (!ev.snapshot) { W.seen.positions = Date.now(); } });
+    sock.on("pulse", function () { W.seen.positions = Date.now(); });  // positions flow (a wide map gets no dots)
   }
 
   /* The panels of the unit view a wall shows, and the feeds that move each one. */

@@ -2,10 +2,13 @@
 
 Incidents, supervision items and alerts are emitted at once to `unit:<code>` for every code in
 the entry's `units` (one message-queue publish per entry). Positions are coalesced: the latest
-position per person per room, pushed at most every FLUSH_S (4 a second), and only to rooms that
-some web process reports a screen in (`live:rooms`), because most of the 3,441 unit rooms are
-watched by nobody. The read position is kept in Redis, so a restart continues where it stopped;
-a lock lets a second fan-out wait as a standby instead of doubling every push.
+position per person per room, pushed at most every FLUSH_S (4 a second) to
+`positions:<code>`, and only to rooms that some web process reports a screen in (`live:rooms`),
+because most of the 3,441 unit rooms are watched by nobody and the city's and districts' maps
+count people instead of drawing them. While positions flow, every screen also gets a `pulse` once
+a second (PULSE_S): a quiet city view is then still seen to be live. The read position is kept in
+Redis, so a restart continues where it stopped; a lock lets a second fan-out wait as a standby
+instead of doubling every push.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ HOUSEKEEPING_S = 1.0
 LOCK_TTL_MS = 10_000
 HEARTBEAT_TTL_S = 15
 ROOMS_FRESH_S = 30  # web processes re-announce their rooms every 10 s
+PULSE_S = 1.0
 NAMES = schema.EVENT_NAMES
 _REFRESH_LOCK = ("if redis.call('GET', KEYS[1]) == ARGV[1] then "
                  "return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end")
@@ -66,6 +70,9 @@ class Fanout:
         self.pending_id: str | None = None
         self.pending_ms: list[int] = []
         self.rooms: set[str] = set()
+        self.positions_seen: str | None = None  # the newest positions entry read, and pulsed
+        self.positions_pulsed: str | None = None
+        self.next_pulse = 0.0
         self.stats = FanoutStats()
         self.next_flush = 0.0
         self.next_housekeeping = 0.0
@@ -130,6 +137,7 @@ class Fanout:
         self.stats.observe("feed", now - stream_ms(entry.id) / 1000)
 
     def _add_positions(self, entry: schema.Entry) -> None:
+        self.positions_seen = entry.id
         rooms, pending = self.rooms, self.pending
         routed = False
         for pos in entry.data.get("positions") or ():
@@ -155,7 +163,7 @@ class Fanout:
         pushes = 0
         for unit, latest in self.pending.items():
             self.emit("positions", {"id": self.pending_id, "positions": list(latest.values())},
-                      [keys.room(unit)])
+                      [keys.positions_room(unit)])
             pushes += 1
         for ms in self.pending_ms:
             self.stats.observe("positions", now - ms / 1000)
@@ -165,6 +173,17 @@ class Fanout:
         self.pending, self.pending_id, self.pending_ms = {}, None, []
         self.next_flush = now + self.flush_s
         return pushes
+
+    def pulse_due(self, now: float) -> bool:
+        """Whether positions were read since the last pulse, a pulse's spacing ago."""
+        return self.positions_seen != self.positions_pulsed and now >= self.next_pulse
+
+    def pulse(self, now: float) -> None:
+        """Tell every screen that positions flow (one message for all of them)."""
+        self.emit("pulse", {"positions": self.positions_seen}, [keys.PULSE_ROOM])
+        self.positions_pulsed = self.positions_seen
+        self.stats.count("pushes:pulse")
+        self.next_pulse = now + PULSE_S
 
     def housekeeping(self, now: float) -> None:
         """Once a second: keep the lock, save the cursor and counters, beat the heart."""
@@ -203,11 +222,14 @@ class Fanout:
             self.housekeeping(now)
             if not self.active:
                 return
-        wait_s = min(self.next_housekeeping, self.next_flush if self.pending else 1e18) - now
+        wait_s = min(self.next_housekeeping, self.next_flush if self.pending else 1e18,
+                     self.next_pulse if self.positions_seen != self.positions_pulsed else 1e18) - now
         self.step(int(wait_s * 1000))
         now = self.clock()
         if self.flush_due(now):
             self.flush(now)
+        if self.pulse_due(now):
+            self.pulse(now)
 
     def stop(self) -> None:
         """Push what is pending, save the cursor and hand the lock back."""

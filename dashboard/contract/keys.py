@@ -11,9 +11,15 @@ LATEST_POSITIONS = "live:pos"  # hash: staff id -> its latest position (JSON wit
 OPEN_COUNTS = "live:counts:{}"  # hash per unit: open state -> incidents under the unit in that state
 PATROLLED = "live:patrolled:{}"  # set per Asia/Shanghai date (YYYY-MM-DD): grids patrolled that day
 
-# Screens: unit rooms with a screen in some web process (sorted set, scored by when it said so).
+# Screens: a unit's room (its incidents, supervision items and alerts), its positions room (joined
+# only by screens that draw people, not by the city's and districts' aggregated maps), and the
+# pulse room every screen joins (a beat while positions flow: what keeps a quiet screen "fresh").
+# ROOMS holds the units whose positions room has a screen in some web process (sorted set, scored
+# by when it said so): the fan-out sends position batches only to those.
 ROOMS = "live:rooms"
 ROOM_PREFIX = "unit:"
+POSITIONS_ROOM_PREFIX = "positions:"
+PULSE_ROOM = "live:pulse"
 
 # The incident sequencer (dashboard.contract.producer): per-incident state that orders its steps.
 INCIDENT = "live:incident:{}"
@@ -34,6 +40,11 @@ PUSH_LATENCY = "metrics:push_latency:{}"  # hash per event kind: b<i> bucket cou
 def room(unit: str) -> str:
     """The Socket.IO room of a unit's screens."""
     return ROOM_PREFIX + unit
+
+
+def positions_room(unit: str) -> str:
+    """The Socket.IO room of the screens that draw a unit's people."""
+    return POSITIONS_ROOM_PREFIX + unit
 
 
 def heartbeat(worker: str) -> str:

@@ -2,7 +2,9 @@
 
 The protocol is fixed in docs/contracts.md ("Socket.IO"). Rooms are the jurisdiction boundary:
 a socket joins `unit:<code>` only after the server has checked the unit against the caller's
-principal, and the fan-out process only ever emits to unit rooms. What let a socket in is checked
+principal (and `positions:<code>` with it, unless the screen draws no people), and the fan-out
+emits unit data only to those rooms; the pulse room carries nothing but a stream id. What let a
+socket in is checked
 again every ROOMS_REFRESH_S while it stays connected: a revoked token, a disabled account, a
 changed password, role or unit, or a log-in session past its lifetime ends the socket
 (`revoked`, then a disconnect).
@@ -30,8 +32,9 @@ from dashboard.realtime.replay import REPLAY_STREAMS, is_stream_id, positions_sn
 
 log = logging.getLogger(__name__)
 
-# Unit rooms with a watching screen somewhere (keys.ROOMS) are scored by when a web process last
-# said so; the fan-out sends position batches only to these (incidents and alerts go to every room).
+# Units whose positions room has a screen somewhere (keys.ROOMS) are scored by when a web process
+# last said so; the fan-out sends position batches only to these (incidents and alerts go to every
+# unit room).
 ROOMS_REFRESH_S = 10
 
 
@@ -171,8 +174,9 @@ def revalidate(sockets: Sockets, server, now: float | None = None) -> list[str]:
     return ended
 
 
-def parse_subscribe(data: object) -> tuple[str, dict[str, str | None]]:
-    """The unit code and last ids of a subscribe request, or Refused naming the bad field."""
+def parse_subscribe(data: object) -> tuple[str, dict[str, str | None], bool]:
+    """The unit code, last ids and whether the screen wants its people's positions (default yes)
+    of a subscribe request, or Refused naming the bad field."""
     if not isinstance(data, dict):
         raise Refused("subscribe takes an object {unit, last}", None)
     unit = data.get("unit")
@@ -187,7 +191,10 @@ def parse_subscribe(data: object) -> tuple[str, dict[str, str | None]]:
         if value is not None and not is_stream_id(value):
             raise Refused(f"not a stream id: {value!r}", f"last.{name}")
         ids[name] = value
-    return unit, ids
+    positions = data.get("positions", True)
+    if not isinstance(positions, bool):
+        raise Refused("positions must be true or false", "positions")
+    return unit, ids, positions
 
 
 def _check_unit(principal: Principal, code: str) -> None:
@@ -198,48 +205,52 @@ def _check_unit(principal: Principal, code: str) -> None:
 
 
 def on_subscribe(data: object = None) -> dict:
-    """Move the socket into its unit's room, replay what it missed, then say `resumed`."""
+    """Move the socket into its unit's rooms, replay what it missed, then say `resumed`."""
     principal: Principal | None = session.get("principal")
     try:
         if principal is None:
             raise Refused("not authenticated", "auth")
-        unit, last = parse_subscribe(data)
+        unit, last, positions = parse_subscribe(data)
         _check_unit(principal, unit)
     except Refused as exc:
         refusal = {"unit": data.get("unit") if isinstance(data, dict) else None,
                    "error": exc.message, "field": exc.field}
         emit("refused", refusal)
         return {"ok": False, **refusal}
-    room = keys.room(unit)
+    wanted = {keys.room(unit), keys.PULSE_ROOM} | ({keys.positions_room(unit)} if positions else set())
     for other in rooms():
-        if other.startswith(keys.ROOM_PREFIX) and other != room:
+        if other.startswith((keys.ROOM_PREFIX, keys.POSITIONS_ROOM_PREFIX)) and other not in wanted:
             leave_room(other)
     # Join before reading the streams: anything newer than the replay then arrives live, and the
     # screen drops what it already has by id.
-    join_room(room)
+    for room in wanted:
+        join_room(room)
     r = _services().redis
-    r.zadd(keys.ROOMS, {unit: time.time()})
+    if positions:
+        r.zadd(keys.ROOMS, {unit: time.time()})
     missed = replay(r, unit, last)
     for event in missed.events:
         emit("feed", event)
-    emit("positions", positions_snapshot(r, unit, _services().root()))
+    if positions:
+        emit("positions", positions_snapshot(r, unit, _services().root()))
     resumed = {"unit": unit, "resynced": missed.resynced, "last": missed.last}
     emit("resumed", resumed)
     return {"ok": True, **resumed}
 
 
 def local_unit_rooms(server) -> list[str]:
-    """Unit codes of the rooms that have a socket on this web process."""
+    """Unit codes of the positions rooms that have a socket on this web process."""
     try:
         namespace_rooms = dict(server.manager.rooms.get("/", {}))
     except RuntimeError:  # resized by another thread mid-copy; the next round catches up
         return []
-    return [room[len(keys.ROOM_PREFIX):] for room, members in namespace_rooms.items()
-            if isinstance(room, str) and room.startswith(keys.ROOM_PREFIX) and members]
+    prefix = keys.POSITIONS_ROOM_PREFIX
+    return [room[len(prefix):] for room, members in namespace_rooms.items()
+            if isinstance(room, str) and room.startswith(prefix) and members]
 
 
 def _refresh_rooms(sockets: Sockets, server) -> None:
-    """Keep telling the fan-out which unit rooms this process has screens in, and end the
+    """Keep telling the fan-out which positions rooms this process has screens in, and end the
     sockets whose credentials were withdrawn (until the server is replaced)."""
     while socketio.server is server:
         try:

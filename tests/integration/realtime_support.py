@@ -155,9 +155,10 @@ class Screen:
             self.events.append((event, data))
             self.cond.notify_all()
 
-    def subscribe(self, unit: str, **last) -> dict:
-        """Emit subscribe and return the server's acknowledgement."""
-        return self.client.call("subscribe", {"unit": unit, "last": last}, timeout=WAIT_S)
+    def subscribe(self, unit: str, positions: bool | None = None, **last) -> dict:
+        """Emit subscribe (with `positions` when given) and return the server's acknowledgement."""
+        request = {"unit": unit, "last": last} | ({} if positions is None else {"positions": positions})
+        return self.client.call("subscribe", request, timeout=WAIT_S)
 
     def wait_for(self, predicate: Callable[[list[tuple[str, object]]], bool], what: str) -> None:
         """Block until the recorded events satisfy predicate."""

@@ -198,11 +198,46 @@ def test_positions_are_coalesced_per_room(live):
     assert {p["ts"] for p in pushes[0]["positions"]} == {"2026-11-27T10:00:19+00:00"}
 
 
+def test_a_screen_that_draws_no_people_gets_its_feed_and_the_pulse_but_no_positions(live):
+    # The city's and districts' maps count people per town: their sockets subscribe with
+    # positions false. They still get every incident of their unit and, while positions flow, the
+    # pulse that keeps their "data N s ago" mark fresh; a town's map beside them gets the dots.
+    def pos(grid: str) -> str:
+        return json.dumps({"lat": 25.43, "lon": 119.01, "ts": "2026-11-27T10:00:00+00:00", "grid": grid,
+                           "role": "patrol"})
+
+    live.r.hset(keys.LATEST_POSITIONS, mapping={"s1": pos(LICHENG_GRID[-1])})
+    counts, dots = live.screen(), live.screen()
+    assert counts.subscribe("licheng", positions=False)["ok"] is True
+    assert dots.subscribe("licheng")["ok"] is True
+    assert not [e for e, _ in counts.events if e == "positions"]  # no snapshot either
+    assert [d["snapshot"] for e, d in dots.events if e == "positions"] == [True]
+    assert live.r.zscore(keys.ROOMS, "licheng") is not None  # announced by the screen with dots
+    with fanout_running(live.redis_url) as fanout:
+        wait_until(lambda: "licheng" in fanout.rooms, "the fan-out to see the room")
+        batch = {"positions": [{"staff": "s1", "ts": "2026-11-27T10:00:01+00:00", "lat": 25.4, "lon": 119.0,
+                                "grid": LICHENG_GRID[-1], "role": "patrol", "units": LICHENG_GRID}],
+                 "units": ["putian"]}
+        moved = live.r.xadd(schema.POSITIONS, schema.encode(schema.T_POSITIONS, batch))
+        incident = xadd(live.r, schema.INCIDENTS, schema.T_REPORTED, LICHENG_GRID, id="i1")
+        counts.wait_for(has_feed(incident), "the incident on the city's map")
+        counts.wait_for(lambda ev: any(e == "pulse" and d == {"positions": moved} for e, d in ev),
+                        "the pulse")
+        dots.wait_for(lambda ev: any(e == "positions" and d["id"] == moved for e, d in ev), "the dots")
+    assert not [e for e, _ in counts.events if e == "positions"]
+    # A drill from the counted view into a town: the same socket now gets that town's dots.
+    assert counts.subscribe("licheng-zhenhai", positions=True)["ok"] is True
+    assert [d["positions"][0]["staff"] for e, d in counts.events if e == "positions"] == ["s1"]
+    assert counts.client.call("subscribe", {"unit": "licheng", "positions": "no"},
+                              timeout=10)["field"] == "positions"
+
+
 def push_until_seen(emit, screen, first: int) -> None:
     """Small position pushes, ids from first up, until the screen has one of them (a push reaching
     a screen that is still catching up is skipped, so one push alone proves nothing)."""
     for n in range(first, first + 100):
-        emit("positions", {"id": f"{n}-0", "positions": [{"staff": "s1", "lat": 25.4}]}, ["unit:licheng"])
+        emit("positions", {"id": f"{n}-0", "positions": [{"staff": "s1", "lat": 25.4}]},
+             [keys.positions_room("licheng")])
         time.sleep(0.2)
         with screen.cond:
             if any(e == "positions" and int(d["id"].split("-")[0]) >= first for e, d in screen.events):
@@ -234,7 +269,7 @@ def test_a_screen_that_stops_reading_skips_positions_but_no_feed_event(live):
         feed_ids, longest = [], 0
         for n in range(150):
             emit("positions", {"id": f"{n + 1}-0", "positions": [{"staff": "s1", "pad": blob}]},
-                 ["unit:licheng"])
+                 [keys.positions_room("licheng")])
             if n % 10 == 0:
                 entry = xadd(live.r, schema.INCIDENTS, "incident.reported", LICHENG_GRID, id=f"inc-{n}")
                 feed_ids.append(entry)

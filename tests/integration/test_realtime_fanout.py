@@ -66,12 +66,41 @@ def test_positions_are_coalesced_and_only_sent_to_watched_rooms(redis_client, pu
     assert pushes == []  # positions wait for the flush
     fanout.flush(clock.now)
     rooms = {tuple(r): p for e, p, r in pushes}
-    assert set(rooms) == {("unit:licheng",), ("unit:putian",)}
-    assert rooms[("unit:licheng",)]["id"] == last
-    assert [(p["staff"], p["ts"]) for p in rooms[("unit:licheng",)]["positions"]] == [
+    assert set(rooms) == {("positions:licheng",), ("positions:putian",)}
+    assert rooms[("positions:licheng",)]["id"] == last
+    assert [(p["staff"], p["ts"]) for p in rooms[("positions:licheng",)]["positions"]] == [
         ("s1", "2026-11-27T10:00:02+00:00")]
-    assert sorted(p["staff"] for p in rooms[("unit:putian",)]["positions"]) == ["s1", "s2"]
-    assert all("units" not in p for p in rooms[("unit:putian",)]["positions"])
+    assert sorted(p["staff"] for p in rooms[("positions:putian",)]["positions"]) == ["s1", "s2"]
+    assert all("units" not in p for p in rooms[("positions:putian",)]["positions"])
+
+
+def test_while_positions_flow_every_screen_gets_one_pulse_a_second(redis_client, pushes):
+    # The city's map counts people instead of drawing them and joins no positions room; the pulse
+    # is what tells it (and any quiet screen) that the data is live. No room wants positions here.
+    clock = Clock(1_000.0)
+    fanout = make(redis_client, pushes, clock)
+    fanout.refresh_rooms(clock.now)
+    assert fanout.rooms == set()
+    last = None
+    for tick in range(30):  # 3 s of entries, one every 100 ms
+        clock.now = 1_000.0 + tick * 0.1
+        last = positions_entry(redis_client, tick, [("s1", LICHENG_GRID)])
+        fanout.step(1)
+        if fanout.pulse_due(clock.now):
+            fanout.pulse(clock.now)
+    pulses = [(p, r) for e, p, r in pushes if e == "pulse"]
+    assert [e for e, _, _ in pushes if e != "pulse"] == []  # no positions: nobody draws them
+    assert 3 <= len(pulses) <= 4
+    assert all(r == ["live:pulse"] and set(p) == {"positions"} for p, r in pulses)
+    clock.now += 1  # the newest entry read is in the next pulse
+    if fanout.pulse_due(clock.now):
+        fanout.pulse(clock.now)
+    assert [p for e, p, _ in pushes if e == "pulse"][-1] == {"positions": last}
+    count = len(pushes)
+    clock.now += 5  # positions stopped: no more pulses, so screens see their data age
+    fanout.step(1)
+    assert not fanout.pulse_due(clock.now)
+    assert len(pushes) == count
 
 
 def test_at_most_four_pushes_a_second_per_room(redis_client, pushes):
