@@ -273,8 +273,9 @@ def test_empty_charts_say_no_data(page, stack):
     assert {"unit-trend", "unit-breakdown", "unit-funnel"} <= empty, charts
 
 
-# The lists of a desk's view show names and items whole: a long one wraps onto a second line, none
-# ends in "…" (a review saw "市场监督…" on the department board at 1080p, "Zhenhai S…" at 4K).
+# The lists and figure tiles of a desk's view show names, items and words whole: a long one wraps
+# onto a second line, none ends in "…" (a review saw "市场监督…" on the department board at 1080p,
+# "Zhenhai S…" at 4K, and "senior cards 0 · love c…" on a tile at 4K in English).
 NAMES_WHOLE = """() => {
     const cells = [...document.querySelectorAll('.view-body .data-grid .ag-center-cols-container .ag-cell')]
         .filter(c => ['name', 'unit', 'item'].includes(c.getAttribute('col-id')));
@@ -282,7 +283,11 @@ NAMES_WHOLE = """() => {
             e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1))
         .map(c => [c.closest('.data-grid').id, c.getAttribute('col-id'), c.textContent.trim()]);
     const lists = new Set(cells.map(c => c.closest('.data-grid').id));
-    return {cells: cells.length, lists: [...lists].sort(), cut};
+    const tiles = [...document.querySelectorAll('.view-body .kpi > div')].filter(e => e.textContent.trim());
+    const tilesCut = tiles
+        .filter(e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1)
+        .map(e => [e.closest('.kpi').dataset.kpi, e.className, e.textContent.trim()]);
+    return {cells: cells.length, lists: [...lists].sort(), cut, tiles: tiles.length, tilesCut};
 }"""
 
 
@@ -292,10 +297,13 @@ def test_desk_lists_show_names_and_items_whole(page, stack, width, height, lang)
     open_page(page, stack, "city", lang)
     page.wait_for_selector("#unit-departments .ag-row", timeout=120_000)
     try:  # the rows take their second line as the grid measures them
-        page.wait_for_function(f"() => ({NAMES_WHOLE})().cut.length === 0", timeout=10_000)
+        page.wait_for_function(
+            f"() => {{ const f = ({NAMES_WHOLE})(); return !f.cut.length && !f.tilesCut.length; }}",
+            timeout=10_000)
     except PlaywrightTimeout:
         pass  # reported below
     found = page.evaluate(NAMES_WHOLE)
     lists = {"unit-children", "unit-departments", "unit-ticker", "unit-overdue-list"}
     assert lists <= set(found["lists"]), found
     assert found["cut"] == [], f"{width}x{height} {lang}: names cut short: {found['cut'][:10]}"
+    assert found["tiles"] >= 10 and found["tilesCut"] == [], f"{width}x{height} {lang}: tiles cut: {found}"
