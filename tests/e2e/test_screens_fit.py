@@ -291,7 +291,8 @@ NAMES_WHOLE = """() => {
 }"""
 
 
-@pytest.mark.parametrize(("width", "height", "lang"), [(1920, 1080, "zh"), (3840, 2160, "en")])
+@pytest.mark.parametrize(("width", "height", "lang"),
+                         [(1920, 1080, "zh"), (1920, 1080, "en"), (1280, 800, "en"), (3840, 2160, "en")])
 def test_desk_lists_show_names_and_items_whole(page, stack, width, height, lang):
     page.set_viewport_size({"width": width, "height": height})
     open_page(page, stack, "city", lang)
