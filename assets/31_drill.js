@@ -15,20 +15,24 @@
   var maps = {}, FRESH_MS = 90000, STALE_MS = 30000;
   var prefetch = {run: 0, args: null, at: 0, busy: false};
 
+  /* The measure a child's map is drawn in: a grid's view has no measure to choose, and its map
+   * is asked for in "open" (layouts/unit.py kind_props hides the control, callbacks/view.py). */
+  function measureFor(view, measure) { return view.kind === "grid" ? "open" : (measure || "open"); }
+
   /* A child's map document fit for the drill: same view, measure and language, fresh enough. */
   function mapInMemory(code, view, measure, lang) {
     var m = maps[code];
-    return m && m.view === JSON.stringify(view) && m.measure === (measure || "open") && m.lang === lang
+    return m && m.view === JSON.stringify(view) && m.measure === measureFor(view, measure) && m.lang === lang
       && Date.now() - m.at < FRESH_MS ? m.doc : null;
   }
 
-  /* The child's URL; between unit views the child's view is also put on screen at once, in
-   * place (VIEW changes, the page stays, the map is redrawn rather than rebuilt), and the router,
-   * seeing VIEW_SHOWN, leaves the page alone. */
+  /* The child's URL; from a unit view the child's view (a unit's or a grid's) is also put on
+   * screen at once, in place (VIEW changes, the page stays, the map is redrawn rather than
+   * rebuilt), and the router, seeing VIEW_SHOWN, leaves the page alone. */
   function drillTo(code, view, sub, measure, lang) {
     var target = code && view && sub && sub.children ? sub.children[code] : null;
     if (!target) { return dc.no_update; }
-    if (view.kind === "unit" && target.view.kind === "unit") {
+    if (view.kind === "unit") {
       live.awaitMap(JSON.stringify(target.view));  // live updates wait until its map is drawn
       dc.set_props("view-shown", {data: target.view});
       live.panelsFor = JSON.stringify(target.view);  // the panels follow once its map is drawn
@@ -69,8 +73,8 @@
     return drillTo(cell && cell.rowId, view, sub, measure, lang);
   };
 
-  /* Once a view's map is drawn (VIEW_READY), the maps of its children that a drill keeps in place
-   * (unit views; a grid's view is a page of its own) are fetched one at a time, after a second
+  /* Once a view's map is drawn (VIEW_READY), the maps of its children (units' and grids': a drill
+   * keeps the map in place for both) are fetched one at a time, after a second
    * that leaves the machine to the panels below. Not on a wall: nobody drills there. */
   live.prefetchMaps = function (ready, sub, measure, lang) {
     if (!ready || !sub || !sub.children || document.querySelector(".wall-body")) { return dc.no_update; }
@@ -84,18 +88,19 @@
 
   function fetchMaps(run) {
     var a = prefetch.args, links = a.sub.children;
-    var codes = Object.keys(links).filter(function (c) { return links[c].view.kind === "unit" && links[c].map; });
+    var codes = Object.keys(links).filter(function (c) { return !!links[c].map; });
     prefetch.busy = true;
     prefetch.at = Date.now();
     (function next(i) {
       if (run !== prefetch.run || i >= codes.length) { prefetch.busy = false; return; }  // done, or the view moved on
       var link = links[codes[i]], sep = link.map.indexOf("?") < 0 ? "?" : "&";
-      var url = link.map + sep + "measure=" + encodeURIComponent(a.measure) + "&lang=" + encodeURIComponent(a.lang);
+      var measure = measureFor(link.view, a.measure);
+      var url = link.map + sep + "measure=" + encodeURIComponent(measure) + "&lang=" + encodeURIComponent(a.lang);
       fetch(url, {credentials: "same-origin"}).then(function (r) {
         return r.ok ? r.json() : null;
       }).then(function (doc) {
         if (doc && run === prefetch.run) {
-          maps[codes[i]] = {doc: doc, at: Date.now(), view: JSON.stringify(link.view), measure: a.measure,
+          maps[codes[i]] = {doc: doc, at: Date.now(), view: JSON.stringify(link.view), measure: measure,
                             lang: a.lang};
         }
         next(i + 1);

@@ -111,7 +111,10 @@ def update_map(view: dict | None, measure: str | None, dirty: Any, lang: str | N
     """The map and its legend on a view change; on a live change only the regions' colours are
     patched (the legend stays: its layers and caps come with a full redraw). When a drill has
     already drawn this view's map from a prefetched document (`drawn_from`, callbacks/map_prefetch.py),
-    only what has changed since is sent (`_since_drawn`): the browser would otherwise draw it again."""
+    only what has changed since is sent (`_since_drawn`): the browser would otherwise draw it again.
+    A grid's map is drawn in "open" whatever the hidden measure control holds (layouts/unit.py)."""
+    if view and view.get("kind") == "grid":
+        measure = "open"
     live = _live_patch(view, ready)
     figure, legend = map_and_legend(view, measure, dirty, lang, live=live)
     if not live and drawn_from and drawn_from.get("key") == map_key(view, measure, lang) \
@@ -181,8 +184,16 @@ def update_lists(view: dict | None, dirty: Any, lang: str | None,
 
 def _wait_for_map(view: dict | None) -> None:
     """Panels below the fold start once the map is drawn (VIEW_READY): on a cold load they would
-    otherwise share the two cores with the map the wall is read by."""
+    otherwise share the two cores with the map the wall is read by. A grid's view does not show
+    them (layouts/unit.py)."""
     if view is None:
+        raise PreventUpdate
+    _unit_only(view)
+
+
+def _unit_only(view: dict | None) -> None:
+    """A panel a grid's view does not show (layouts/unit.py): not filled for one."""
+    if view and view.get("kind") == "grid":
         raise PreventUpdate
 
 
@@ -222,6 +233,7 @@ def update_breakdown(view: dict | None, lang: str | None) -> Any:
 
 def update_children(view: dict | None, dirty: Any, lang: str | None) -> Any:
     """The children list with figures (also refreshed on live changes)."""
+    _unit_only(view)
     lang = lang_of(lang)
     try:
         return children_rows(data.children_rows(view), lang)

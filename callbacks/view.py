@@ -26,10 +26,9 @@ from dashboard.queries.units import ancestors, children, unit_ref
 from layouts import ids
 from layouts.components import breadcrumb, message
 from layouts.figures_map import AGGREGATE_LEVELS
-from layouts.grid import grid_body
 from layouts.period import is_live
 from layouts.theme import PALETTE
-from layouts.unit import unit_body
+from layouts.unit import kind_props, view_body
 
 
 def live_names(kids: list[dict[str, Any]], items: list[dict[str, Any]], lang: str) -> dict[str, Any]:
@@ -66,7 +65,9 @@ def view_parts(view: dict | None, lang: str | None,
     is (no_update) and only the breadcrumb and the level are set: any change of the body, even a
     Patch of its control bar, makes Dash run every callback with an output inside it again (the
     map's figure a second time, the panels for the last view; bench.screens --trace, 2026-12-04),
-    and the period, line and measure controls are the same between unit views."""
+    and the period, line and measure controls are the same between unit views. Into a grid, the
+    body's kind changes in place too (layouts/unit.py `kind_props`: which panels show, the
+    ticker's title and columns), so its map is redrawn rather than built again."""
     lang = lang_of(lang)
     try:
         with scope.session() as s:
@@ -83,11 +84,14 @@ def view_parts(view: dict | None, lang: str | None,
     sub = {"unit": vs.unit.code, "level": vs.unit.level, "depth": len(path), "lang": lang,
            "live": is_live(vs.period), "line": vs.line, "names": live_names(kids, items, lang),
            "palette": PALETTE, "aggregate": vs.unit.level in AGGREGATE_LEVELS, "children": links}
-    if shown and shown.get("lang") == lang and "grid" not in (shown.get("level"), vs.unit.level):
-        return no_update, sub, {ids.BREADCRUMB: {"children": breadcrumb(path, vs.query, lang)},
-                                ids.VIEW_LEVEL: {"data-level": vs.unit.level}}
-    build = grid_body if vs.unit.level == "grid" else unit_body
-    return build(path, vs.query, vs.choice, period_range, lines, lang), sub, {}
+    if shown and shown.get("lang") == lang and shown.get("level") != "grid":
+        in_place = {ids.BREADCRUMB: {"children": breadcrumb(path, vs.query, lang)},
+                    ids.VIEW_LEVEL: {"data-level": vs.unit.level}}
+        if vs.unit.level == "grid":  # into a grid: the grid's panels, the same map
+            props = kind_props("grid", lang)
+            in_place = props | in_place | {ids.VIEW_LEVEL: props[ids.VIEW_LEVEL] | in_place[ids.VIEW_LEVEL]}
+        return no_update, sub, in_place
+    return view_body(path, vs.query, vs.choice, period_range, lines, lang), sub, {}
 
 
 def register(app: Dash) -> None:

@@ -54,13 +54,16 @@ def in_area(area: str, class_name: str = "") -> dict[str, Any]:
     return {"className": f"{class_name} area-{area}".strip(), "style": {"gridArea": area}}
 
 
-def panel(title: str, body: Any, *, area: str, extra: Any = None) -> html.Section:
-    """A titled panel in the view grid's `area`; `body` is one component or a list of them."""
-    header = [html.H2(title, className="panel-title")]
+def panel(title: str, body: Any, *, area: str, extra: Any = None, ident: str | None = None,
+          title_id: str | None = None) -> html.Section:
+    """A titled panel in the view grid's `area`; `body` is one component or a list of them
+    (`ident` and `title_id`: ids for a panel whose place and title a drill changes)."""
+    header = [html.H2(title, className="panel-title", **({"id": title_id} if title_id else {}))]
     if extra is not None:
         header.append(html.Div(extra, className="panel-extra"))
     return html.Section([html.Header(header, className="panel-head"),
-                         *(body if isinstance(body, list) else [body])], **in_area(area, "panel"))
+                         *(body if isinstance(body, list) else [body])], **in_area(area, "panel"),
+                        **({"id": ident} if ident else {}))
 
 
 def map_legend() -> html.Div:

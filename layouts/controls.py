@@ -20,6 +20,11 @@ def line_options(lines: list[dict[str, Any]], lang: str) -> list[dict[str, str]]
         {"label": unit_name(line, lang), "value": line["code"]} for line in lines]
 
 
+def measure_style(shown: bool) -> dict[str, str]:
+    """The style of the map-measure control and its label: a grid's map has no measure to choose."""
+    return {} if shown else {"display": "none"}
+
+
 def control_bar(path: list[dict[str, Any]], query: dict[str, Any], choice: str, period_range: tuple[str, str],
                 lines: list[dict[str, Any]], lang: str, *, show_measure: bool = True) -> html.Div:
     """Breadcrumb on the left, the view's filters on the right; the URL carries their values."""
@@ -38,12 +43,12 @@ def control_bar(path: list[dict[str, Any]], query: dict[str, Any], choice: str, 
                          clearable=False, searchable=False, className="control line-select",
                          labels=dropdown_labels(lang)),
             html.Label(t("measure", lang), htmlFor=ids.MEASURE, className="control-label",
-                       style={} if show_measure else {"display": "none"}),
+                       id=ids.MEASURE_LABEL, style=measure_style(show_measure)),
             dcc.Dropdown(id=ids.MEASURE, options=[{"label": t(f"measure.{m}", lang), "value": m}
                                                   for m in MEASURES],
                          value="open", clearable=False, searchable=False, className="control measure-select",
                          labels=dropdown_labels(lang),
-                         style={} if show_measure else {"display": "none"}),
+                         style=measure_style(show_measure)),
         ], className="controls"),
     ], className="control-bar")
 

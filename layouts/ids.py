@@ -28,7 +28,11 @@ VIEW_PANELS = "view-panels"  # dcc.Store: the view the panels show (on a drill, 
 # In the shell: the view a drill has just put on screen in place (the page router then keeps the
 # page as it is); cleared whenever the router renders a page.
 VIEW_SHOWN = "view-shown"
-VIEW_LEVEL = "view-level"  # the unit view's root element; its data-level names the level shown
+VIEW_LEVEL = "view-level"  # the view's root element; its data-level names the level shown
+VIEW_PANES = "view-panes"  # the view's grid of panels (unit-grid or grid-grid)
+TICKER_PANEL = "unit-ticker-panel"  # the ticker's panel: newest incidents (a unit), its incidents (a grid)
+TICKER_TITLE = "unit-ticker-title"
+MEASURE_LABEL = "unit-measure-label"
 
 # Unit view (city, district, town, village).
 PERIOD = "unit-period"

@@ -102,9 +102,17 @@ def test_drill_down_by_map_and_lists_then_back_up(page, stack):
     expect_view(page, stack, "putian", "city")
     click_region(page, *centre)
     expect_view(page, stack, "licheng", "district")
+    the_map = "window.plotInternals.mapOf(document.querySelector('#unit-map .js-plotly-plot'))"
+    mark, same = f"() => {{ {the_map}.__seen = 1; }}", f"() => {the_map}.__seen === 1"
     for unit, level in zip(chain[2:], ("town", "village", "grid"), strict=True):
+        page.evaluate(mark)
         click_child_row(page, unit.code)
         expect_view(page, stack, unit.code, level)
+        # A drill redraws the map on the page, into a grid too: no new map is built for it.
+        assert page.evaluate(same), f"a new map was built for the {level}"
+    page.wait_for_selector("#grid-staff .ag-row", timeout=30_000)  # the grid's own panels
+    assert page.is_hidden("#unit-children") and page.is_hidden("#unit-funnel")
+    assert page.inner_text("#unit-ticker-title") == "网格事件"  # the ticker's panel: the grid's incidents
     crumbs = page.inner_text(".crumb-wrap").replace("\n", "")
     assert [n for n in names if n in crumbs] == names
     assert page.is_visible("#grid-staff")

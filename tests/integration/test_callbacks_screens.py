@@ -244,10 +244,20 @@ def test_a_drill_between_unit_views_happens_in_place(app):
     assert in_place[ids.VIEW_LEVEL] == {"data-level": "district"}
     crumbs = in_place[ids.BREADCRUMB]["children"].items
     assert [c["label"] for c in crumbs] == ["莆田市", "荔城区"]
-    # Into a grid, or in another language, the body is built anew.
+    # Into a grid the body stays too: it becomes the grid's by the kind's props (which panels show,
+    # the ticker's title and columns), its map kept.
     _body, village = view.render_view(_view(ui_world.GRID.rsplit("-", 1)[0]), "zh")
-    for whole in (view.view_parts(_view(ui_world.GRID), "zh", village),
-                  view.view_parts(_view("licheng"), "en", city)):
+    body, sub, in_place = view.view_parts(_view(ui_world.GRID), "zh", village)
+    assert body is no_update and sub["unit"] == ui_world.GRID and sub["aggregate"] is False
+    assert in_place[ids.VIEW_LEVEL] == {"className": "view grid-view", "data-level": "grid"}
+    assert in_place[ids.VIEW_PANES] == {"className": "grid-grid"}
+    assert in_place[ids.TICKER_TITLE] == {"children": "网格事件"}
+    assert [c["field"] for c in in_place[ids.TICKER]["columnDefs"]] == ["time", "item", "severity_label",
+                                                                       "state_label"]
+    # In another language, or from a grid's view, the body is built anew.
+    _body, grid_sub = view.render_view(_view(ui_world.GRID), "zh")
+    for whole in (view.view_parts(_view("licheng"), "en", city),
+                  view.view_parts(_view(ui_world.GRID.rsplit("-", 1)[0]), "zh", grid_sub)):
         assert whole[0] is not no_update and whole[2] == {}
     # The router leaves the page alone for the view a drill already put on screen, and only then.
     shown = city["children"]["licheng"]["view"]

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 import pytest
 from dash.development.base_component import Component
+from plotly.io.json import to_json_plotly
 
 from dashboard.core.i18n import TABLE, fmt_date, fmt_datetime, fmt_int, fmt_pct, t
 from dashboard.core.timeutil import PeriodError
 from layouts import ids
 from layouts.components import view_href
 from layouts.detail import detail_body
-from layouts.grid import grid_body
 from layouts.period import is_live, period_query, resolve_period, trend_bucket
 from layouts.shell import shell, view_kind, view_skeleton
-from layouts.unit import unit_body
+from layouts.unit import kind_props, view_body
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 PATH = [{"code": "putian", "name": "莆田市", "name_en": "Putian", "level": "city"},
@@ -50,8 +51,8 @@ def all_layout_ids() -> set:
     """Ids of the shell, a view skeleton and both view bodies (with Dash pages' own location)."""
     found = component_ids(shell()) | component_ids(view_skeleton("putian", {}, "putian"))
     for lang in ("zh", "en"):
-        found |= component_ids(unit_body(PATH[:2], {}, "today", ("2026-11-27", "2026-11-27"), LINES, lang))
-        found |= component_ids(grid_body(PATH, {}, "2018", ("2018-01-01", "2018-12-31"), LINES, lang))
+        found |= component_ids(view_body(PATH[:2], {}, "today", ("2026-11-27", "2026-11-27"), LINES, lang))
+        found |= component_ids(view_body(PATH, {}, "2018", ("2018-01-01", "2018-12-31"), LINES, lang))
     return found | {"_pages_location", "_pages_content", "_pages_store", "_pages_dummy"}
 
 
@@ -86,16 +87,49 @@ def test_every_callback_id_exists_in_some_layout():
     assert {ids.MAP, ids.KPIS, ids.TICKER, ids.DETAIL, ids.LIVE_FEED} <= used
 
 
-def test_unit_and_grid_bodies_hold_their_panels():
-    unit = component_ids(unit_body(PATH[:2], {}, "today", ("2026-11-27", "2026-11-27"), LINES, "zh"))
-    grid = component_ids(grid_body(PATH, {}, "today", ("2026-11-27", "2026-11-27"), LINES, "zh"))
-    assert {ids.FUNNEL, ids.TREND, ids.BREAKDOWN, ids.DEPARTMENTS, ids.CHILDREN} <= unit
-    assert ids.GRID_STAFF in grid and ids.CHILDREN not in grid
-    assert {ids.MAP, ids.KPIS, ids.TICKER, ids.OVERDUE_LIST, ids.DETAIL} <= unit & grid
+def find(root, ident):
+    """The component of a tree with this id."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (list, tuple)):
+            stack.extend(node)
+        elif isinstance(node, Component):
+            if getattr(node, "id", None) == ident:
+                return node
+            for prop in ("children", "title"):
+                child = getattr(node, prop, None)
+                if isinstance(child, (Component, list, tuple)):
+                    stack.append(child)
+    raise AssertionError(f"no {ident} in the tree")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_grid_view_is_a_unit_view_with_the_grid_kind_props(lang):
+    # One body for both kinds: a drill from a village into a grid sets kind_props in place
+    # (callbacks/view.py) and must then show what a grid's view built anew shows.
+    period = ("2026-11-27", "2026-11-27")
+    village = view_body(PATH[:4], {}, "today", period, LINES, lang)
+    grid = view_body(PATH, {}, "today", period, LINES, lang)
+    assert component_ids(village) == component_ids(grid)
+    for kind, body in (("unit", village), ("grid", grid)):
+        for ident, props in kind_props(kind, lang).items():
+            for prop, value in props.items():
+                assert getattr(find(body, ident), prop) == value, (kind, ident, prop)
+    # What tells the kinds apart is all in kind_props: the grid's body is the village's with them.
+    grid_props = kind_props("grid", lang)
+    assert grid.className == "view grid-view" and find(grid, ids.VIEW_PANES).className == "grid-grid"
+    assert grid_props[ids.TICKER_TITLE]["children"] == t("panel.incidents", lang)
+    for ident, props in grid_props.items():
+        for prop, value in props.items():
+            setattr(find(village, ident), prop, value)
+    setattr(village, "data-level", "grid")
+    find(village, ids.BREADCRUMB).children = find(grid, ids.BREADCRUMB).children  # set in place too
+    assert json.loads(to_json_plotly(village)) == json.loads(to_json_plotly(grid))
 
 
 def test_breadcrumb_links_up_and_keeps_the_period():
-    body = grid_body(PATH, {"from": "2018-01-01", "to": "2018-12-31", "token": "x"}, "2018",
+    body = view_body(PATH, {"from": "2018-01-01", "to": "2018-12-31", "token": "x"}, "2018",
                      ("2018-01-01", "2018-12-31"), LINES, "zh")
     crumb = next(c for c in [body.children[0].children[0].children] if c is not None)
     items = crumb.items
