@@ -2,9 +2,9 @@
 
 Uses the configured database (DASHBOARD_* variables, else the embedded defaults), seeding it
 first when empty; starts serve + ingest + fanout and, for live dots on the maps, the simulator
-for a short warm-up; then, logged in as a city administrator (every screen is open to them),
-photographs each view, the duty desk, the briefing and the audit log in Chinese and in English at
-each of `--sizes` (1080p by default, named `<screen>-<lang>.png`; 4k (a 4K monitor at 200 %),
+(a warm-up, then all through the shots); then, logged in as a city administrator (every screen is
+open to them), photographs each view, the duty desk, the briefing and the audit log in Chinese and
+in English at each of `--sizes` (1080p by default, named `<screen>-<lang>.png`; 4k (a 4K monitor at 200 %),
 tablet-landscape and tablet-portrait (touch on), named `<screen>-<size>-<lang>.png`). The walls
 have their own script (tests/e2e/screenshots_wall.py, with the 2×2 spliced wall).
 """
@@ -22,7 +22,7 @@ from dashboard.core.config import load_settings
 from dashboard.core.db import engine_for, session_factory
 from dashboard.core.principal import issue_token
 from dashboard.ops.redis_server import ensure_redis
-from tests.e2e.stack import ROOT, free_port, running, stack_env, wait_for_view
+from tests.e2e.stack import ROOT, free_port, running, simulating, stack_env, wait_for_view
 
 OUT = ROOT / "docs" / "screens"
 GRID = "licheng-zhenhai-changshou-g01"
@@ -129,12 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         ensure_seeded(env)
         sim_token, username, password = credentials(env, "admin")
         args.out.mkdir(parents=True, exist_ok=True)
-        with running(env) as base:
-            if args.warm_up > 0:
-                simulate = [sys.executable, "-m", "dashboard", "simulate", "--url", base,
-                            "--token", sim_token,
-                            "--duration", str(args.warm_up), "--everyone-on-duty"]
-                subprocess.run(simulate, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)
+        with running(env) as base, simulating(env, base, sim_token, args.warm_up, "--everyone-on-duty"):
             shoot(base, username, password, args.out, sizes)
     finally:
         if embedded is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import secrets
-import subprocess
 import sys
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from dashboard.core.db import engine_for, session_factory
 from dashboard.core.principal import issue_token
 from dashboard.ops.redis_server import ensure_redis
 from tests.e2e.screenshots import OUT, credentials, ensure_seeded
-from tests.e2e.stack import ROOT, free_port, running, stack_env, wait_for_view
+from tests.e2e.stack import free_port, running, simulating, stack_env, wait_for_view
 
 SIZES = {"1080p": (1920, 1080), "1440p": (2560, 1440), "4k": (3840, 2160)}
 SPLICED = {"spliced": (7680, 4320)}
@@ -72,11 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         sim_token, _, _ = credentials(env)
         token = wall_token(env)
         args.out.mkdir(parents=True, exist_ok=True)
-        with running(env) as base:
-            if args.warm_up > 0:
-                subprocess.run([sys.executable, "-m", "dashboard", "simulate", "--url", base,
-                                "--token", sim_token, "--duration", str(args.warm_up), "--speed", "20"],
-                               cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)
+        with running(env) as base, simulating(env, base, sim_token, args.warm_up, "--speed", "20"):
             shoot(base, token, args.out, {**SIZES, **(SPLICED if args.spliced else {})})
     finally:
         if embedded is not None:

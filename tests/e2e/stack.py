@@ -61,6 +61,28 @@ def running(env: dict[str, str], verbs: tuple[str, ...] = ("serve", "ingest", "f
             log.close()
 
 
+@contextmanager
+def simulating(env: dict[str, str], base: str, token: str, warm_up: float, *options: str) -> Iterator[None]:
+    """The simulator posting to `base` for `warm_up` seconds before the block and all through it:
+    screenshots taken minutes later still show a live city (with a warm-up only, every position
+    was stale by the 4K shots and "staff online" read 0)."""
+    if warm_up <= 0:
+        yield
+        return
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard", "simulate", "--url", base, "--token", token,
+                             *options], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    try:
+        time.sleep(warm_up)
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
 def wait_until_up(base: str, proc: subprocess.Popen, timeout: float = 90.0) -> None:
     """Block until the web process answers /city (or fail if it died)."""
     deadline = time.monotonic() + timeout
