@@ -85,7 +85,10 @@ def data_grid(component_id: str, columns: list[dict[str, Any]], lang: str, *,
                     "suppressCellFocus": True,
                     "localeText": {"noRowsToShow": t("empty", lang), "loadingOoo": "…"}, **options}
     return dag.AgGrid(id=component_id, columnDefs=columns, rowData=[], dashGridOptions=grid_options,
-                      defaultColDef={"resizable": True, "sortable": True, "minWidth": 60},
+                      # A header longer than its column wraps (the row of headers grows) rather
+                      # than ending in "…" ("Median accept…" on a portrait tablet in English).
+                      defaultColDef={"resizable": True, "sortable": True, "minWidth": 60,
+                                     "wrapHeaderText": True, "autoHeaderHeight": True},
                       columnSize="responsiveSizeToFit", style={"height": height, "width": "100%"},
                       className="data-grid")
 

@@ -55,6 +55,10 @@ OVERFLOW = """(width) => {
     return {scroll: document.scrollingElement.scrollWidth, inner: innerWidth,
             first: e && [e.tagName, e.id, e.getAttribute('class'), e.getBoundingClientRect().right]};
 }"""
+# Column headers of a view's lists read whole: a long one wraps rather than ending in "…".
+HEADERS_CUT = """() => [...document.querySelectorAll('.view-body .data-grid .ag-header-cell-text')]
+    .filter(e => e.offsetParent && (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1))
+    .map(e => [e.closest('.data-grid').id, e.textContent.trim()])"""
 # A chart drawn beyond its panel covers the panel below it (the treemap over the department board
 # on a portrait tablet): every chart inside its panel's box.
 SPILLED = """() => [...document.querySelectorAll('.view-body .panel')].flatMap(panel => {
@@ -128,7 +132,7 @@ def test_no_horizontal_overflow_at_four_tablet_sizes(browser, stack, admin, name
 
 
 @pytest.mark.parametrize(("width", "height"), [(800, 1280), (768, 1024)])
-def test_charts_stay_in_their_panels_on_a_view_opened_in_portrait(browser, stack, width, height):
+def test_charts_in_their_panels_and_headers_whole_on_a_view_opened_in_portrait(browser, stack, width, height):
     with tablet_page(browser, stack, stack.username) as tablet:
         tablet.set_viewport_size({"width": width, "height": height})
         open_page(tablet, stack, "city", "en")
@@ -141,6 +145,7 @@ def test_charts_stay_in_their_panels_on_a_view_opened_in_portrait(browser, stack
         except PlaywrightTimeout:
             pass  # reported below
         assert tablet.evaluate(SPILLED) == [], f"{width}x{height}: charts drawn beyond their panels"
+        assert tablet.evaluate(HEADERS_CUT) == [], f"{width}x{height}: column headers cut"
 
 
 def _fits_at_four_sizes(tablet, stack, name: str, lang: str) -> None:
@@ -313,8 +318,12 @@ def test_empty_charts_say_no_data(page, stack):
 NAMES_WHOLE = """() => {
     const cells = [...document.querySelectorAll('.view-body .data-grid .ag-center-cols-container .ag-cell')]
         .filter(c => ['name', 'unit', 'item'].includes(c.getAttribute('col-id')));
-    const cut = cells.filter(c => [c, ...c.querySelectorAll('*')].some(
-            e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1))
+    // Cut: wider than its box (an ellipsis), or its text running below its row (AG Grid's
+    // auto-height cells keep a one-line box while the row grows to the wrapped text).
+    const below = c => (c.querySelector('.ag-cell-value') || c).getBoundingClientRect().bottom
+        > c.closest('.ag-row').getBoundingClientRect().bottom + 1;
+    const cut = cells.filter(c => below(c) || [c, ...c.querySelectorAll('*')].some(
+            e => e.scrollWidth > e.clientWidth + 1))
         .map(c => [c.closest('.data-grid').id, c.getAttribute('col-id'), c.textContent.trim()]);
     const lists = new Set(cells.map(c => c.closest('.data-grid').id));
     const tiles = [...document.querySelectorAll('.view-body .kpi > div')].filter(e => e.textContent.trim());
@@ -326,11 +335,17 @@ NAMES_WHOLE = """() => {
 
 
 @pytest.mark.parametrize(("width", "height", "lang"),
-                         [(1920, 1080, "zh"), (1920, 1080, "en"), (1280, 800, "en"), (3840, 2160, "en")])
+                         [(1920, 1080, "zh"), (1920, 1080, "en"), (1280, 800, "en"), (800, 1280, "en"),
+                          (1024, 768, "en"), (3840, 2160, "en")])
 def test_desk_lists_show_names_and_items_whole(page, stack, width, height, lang):
     page.set_viewport_size({"width": width, "height": height})
     open_page(page, stack, "city", lang)
     page.wait_for_selector("#unit-departments .ag-row", timeout=120_000)
+    for grid in ("unit-ticker", "unit-overdue-list", "unit-children", "unit-departments"):
+        # Where the lists stack below the fold (a portrait tablet), a reader scrolls to each; AG Grid
+        # fits its rows to their wrapped text as the list comes into sight.
+        page.locator(f"#{grid}").scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
     try:  # the rows take their second line as the grid measures them
         page.wait_for_function(
             f"() => {{ const f = ({NAMES_WHOLE})(); return !f.cut.length && !f.tilesCut.length; }}",
