@@ -85,11 +85,10 @@ def view_parts(view: dict | None, lang: str | None,
            "live": is_live(vs.period), "line": vs.line, "names": live_names(kids, items, lang),
            "palette": PALETTE, "aggregate": vs.unit.level in AGGREGATE_LEVELS, "children": links}
     if shown and shown.get("lang") == lang and shown.get("level") != "grid":
-        in_place = {ids.BREADCRUMB: {"children": breadcrumb(path, vs.query, lang)},
-                    ids.VIEW_LEVEL: {"data-level": vs.unit.level}}
-        if vs.unit.level == "grid":  # into a grid: the grid's panels, the same map
-            props = kind_props("grid", lang)
-            in_place = props | in_place | {ids.VIEW_LEVEL: props[ids.VIEW_LEVEL] | in_place[ids.VIEW_LEVEL]}
+        # Into a grid, the grid's panels around the same map as well.
+        in_place = kind_props("grid", lang) if vs.unit.level == "grid" else {ids.VIEW_LEVEL: {}}
+        in_place[ids.VIEW_LEVEL] = in_place[ids.VIEW_LEVEL] | {"data-level": vs.unit.level}
+        in_place[ids.BREADCRUMB] = {"children": breadcrumb(path, vs.query, lang)}
         return no_update, sub, in_place
     return view_body(path, vs.query, vs.choice, period_range, lines, lang), sub, {}
 

@@ -4,10 +4,9 @@ The protocol is fixed in docs/contracts.md ("Socket.IO"). Rooms are the jurisdic
 a socket joins `unit:<code>` only after the server has checked the unit against the caller's
 principal (and `positions:<code>` with it, unless the screen draws no people), and the fan-out
 emits unit data only to those rooms; the pulse room carries nothing but a stream id. What let a
-socket in is checked
-again every ROOMS_REFRESH_S while it stays connected: a revoked token, a disabled account, a
-changed password, role or unit, or a log-in session past its lifetime ends the socket
-(`revoked`, then a disconnect).
+socket in is checked again every ROOMS_REFRESH_S while it stays connected: a revoked token, a
+disabled account, a changed password, role or unit, or a log-in session past its lifetime ends
+the socket (`revoked`, then a disconnect).
 """
 
 from __future__ import annotations
