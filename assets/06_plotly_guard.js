@@ -1,4 +1,5 @@
-/* A graph is purged only once its draw has finished.
+/* A graph is purged only once its draw has finished, and a map is drawn again only once it has
+ * loaded.
  *
  * dcc.Graph purges its div when it unmounts (a drill, a language switch). A Plotly draw can still be
  * on its way there: axis labels and the map make `react` and a resize's relayout asynchronous, and
@@ -6,21 +7,37 @@
  * missing _fullLayout) inside a promise nobody handles. So every draw started through Plotly's API
  * (react, newPlot, relayout, restyle, update, Plots.resize) is counted on its div until its promise
  * settles, and a purge waits for the count to reach zero, at most 5 s: a map whose style never
- * loads still gives its WebGL context back. Plotly is loaded lazily by dash-core-components, so
- * this patches it when it appears. */
+ * loads still gives its WebGL context back.
+ *
+ * Plotly builds a map's MapLibre object at once and adds the traces' sources when its style has
+ * loaded; a second draw in between (a live refresh, a resize, a drill's figure) finds the map
+ * built and adds its sources straight away, which MapLibre refuses: "Style is not done loading",
+ * and that draw's traces are missing. So a draw that starts while the div's map is still loading
+ * waits for the draw before it. Plotly is loaded lazily by dash-core-components, so this patches
+ * it when it appears. */
 (function () {
   "use strict";
   var MAX_WAIT = 5000;
 
   function div(gd) { return typeof gd === "string" ? document.getElementById(gd) : gd; }
 
+  /* The div's map is built but its style has not loaded yet (07_plot_internals.js reads it). */
+  function mapLoading(el) {
+    var PI = window.plotInternals, map = PI && PI.mapOf(el);
+    return !!map && !PI.styleLoaded(map);
+  }
+
   function counted(owner, name) {
     var fn = owner[name];
     if (typeof fn !== "function" || fn.counted) { return; }
     var wrapped = function (gd) {
-      var el = div(gd), result = fn.apply(this, arguments);
+      var self = this, args = arguments, el = div(gd);
+      var call = function () { return fn.apply(self, args); };
+      var before = el && el.__drawing > 0 && mapLoading(el) ? el.__lastDraw : null;
+      var result = before ? before.then(call, call) : call();
       if (el && result && typeof result.then === "function") {
         el.__drawing = (el.__drawing || 0) + 1;
+        el.__lastDraw = result;
         var done = function () { el.__drawing -= 1; };
         result.then(done, done);
       }

@@ -88,3 +88,33 @@ def test_village_map_names_its_grids_and_a_tap_beside_a_marker_drills_in_one_tap
     page.wait_for_url(lambda url: url != before, timeout=10_000)
     assert page.url.split("?")[0].endswith(f"/unit/{grid.code}")
     wait_for_view(page, "grid")
+
+
+# The city's map figure drawn into a new graph three times at once, as a live refresh or a resize
+# can land on a map still loading its style: what each draw gave, and the sources each map has.
+DRAWN_THRICE = """async () => {
+    const gd = document.querySelector('#unit-map .js-plotly-plot'), PI = window.plotInternals;
+    const el = document.createElement('div');
+    el.style.width = '600px'; el.style.height = '400px';
+    document.body.appendChild(el);
+    const copy = x => JSON.parse(JSON.stringify(x));
+    const draws = [Plotly.newPlot(el, copy(gd.data), copy(gd.layout)),
+                   Plotly.react(el, copy(gd.data), copy(gd.layout)),
+                   Plotly.relayout(el, {'map.zoom': gd.layout.map.zoom + 1})];
+    const outcomes = [];
+    for (const draw of draws) {
+        try { await draw; outcomes.push('drawn'); } catch (e) { outcomes.push(String(e)); }
+    }
+    const sources = g => Object.keys(PI.mapOf(g).getStyle().sources).length;
+    return {outcomes, sources: sources(el), viewSources: sources(gd)};
+}"""
+
+
+def test_a_map_drawn_again_while_its_style_loads_keeps_every_layer(page, stack):
+    page.goto(stack.url("/city"))
+    wait_for_view(page, "city")
+    drawn = page.evaluate(DRAWN_THRICE)
+    # Before assets/06_plotly_guard.js held the later draws back, the second threw "Style is not
+    # done loading" in the console (the page fixture fails on it) and its traces had no source.
+    assert drawn["outcomes"] == ["drawn"] * 3
+    assert drawn["sources"] == drawn["viewSources"]
