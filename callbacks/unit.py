@@ -73,6 +73,21 @@ def figures_for(view: dict | None, lang: str | None, live: bool) -> tuple[Any, A
             supervision_figure(f["supervision_by_level"], lang))
 
 
+def first_numbers(view: dict | None, lang: str | None) -> tuple[list, list[dict[str, Any]]]:
+    """The figure tiles and (a unit's view) the sub-unit list a new body holds from its first
+    frame. A cold load's figures were readable only after Plotly and the map's first drawing had
+    held the page's main thread for a second (bench.screens, 2026-12-05). Their callbacks still
+    run when the body appears, as before: the live subscription starts with the body, so what
+    happened between this read and it reaches the screen through them."""
+    lang = lang_of(lang)
+    try:
+        tiles = kpi_tiles(data.figures(view), lang)
+        rows = [] if (view or {}).get("kind") == "grid" else children_rows(data.children_rows(view), lang)
+    except ViewRefused:
+        return [], []
+    return tiles, rows
+
+
 def map_key(view: dict | None, measure: str | None, lang: str | None) -> str:
     """What a map's figure is of: the view, the measure and the language (a map document's key)."""
     return json.dumps([view, measure or "open", lang_of(lang)], sort_keys=True, separators=(",", ":"))

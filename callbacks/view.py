@@ -9,6 +9,7 @@ from dash import Dash, Input, Output, State, no_update, set_props
 from callbacks import scope
 from callbacks.navigation import child_links
 from callbacks.shell_cb import status_words
+from callbacks.unit import first_numbers
 from dashboard.core.i18n import (
     LEVEL_NAMES,
     MONTH_NAMES,
@@ -90,7 +91,7 @@ def view_parts(view: dict | None, lang: str | None,
         in_place[ids.VIEW_LEVEL] = in_place[ids.VIEW_LEVEL] | {"data-level": vs.unit.level}
         in_place[ids.BREADCRUMB] = {"children": breadcrumb(path, vs.query, lang)}
         return no_update, sub, in_place
-    return view_body(path, vs.query, vs.choice, period_range, lines, lang), sub, {}
+    return view_body(path, vs.query, vs.choice, period_range, lines, lang, first_numbers(view, lang)), sub, {}
 
 
 def register(app: Dash) -> None:

@@ -79,12 +79,14 @@ def graph(component_id: str, height: str = "100%", class_name: str = "") -> dcc.
 
 
 def data_grid(component_id: str, columns: list[dict[str, Any]], lang: str, *,
-              row_id: str = "params.data.id", height: str = "100%", **options: Any) -> dag.AgGrid:
-    """A dash-ag-grid list in the dark theme; rows keep their id so live updates patch in place."""
+              row_id: str = "params.data.id", height: str = "100%", rows: list[dict[str, Any]] | None = None,
+              **options: Any) -> dag.AgGrid:
+    """A dash-ag-grid list in the dark theme, empty or with its first `rows`; rows keep their id so
+    live updates patch in place."""
     grid_options = {"theme": GRID_THEME, "getRowId": {"function": row_id}, "animateRows": False,
                     "suppressCellFocus": True,
                     "localeText": {"noRowsToShow": t("empty", lang), "loadingOoo": "…"}, **options}
-    return dag.AgGrid(id=component_id, columnDefs=columns, rowData=[], dashGridOptions=grid_options,
+    return dag.AgGrid(id=component_id, columnDefs=columns, rowData=rows or [], dashGridOptions=grid_options,
                       # A header longer than its column wraps (the row of headers grows) rather
                       # than ending in "…" ("Median accept…" on a portrait tablet in English).
                       defaultColDef={"resizable": True, "sortable": True, "minWidth": 60,

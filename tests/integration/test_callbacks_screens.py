@@ -58,6 +58,32 @@ def test_view_renders_with_breadcrumb_and_subscription(app):
     assert sub_en["names"]["units"]["licheng-zhenhai-changshou"] == "Changshou"
 
 
+def _find(component, ident: str):
+    """The component with this id inside a body."""
+    if getattr(component, "id", None) == ident:
+        return component
+    kids = getattr(component, "children", None)
+    for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+        found = _find(kid, ident) if hasattr(kid, "to_plotly_json") else None
+        if found is not None:
+            return found
+    return None
+
+
+def test_a_new_body_holds_its_figure_tiles_and_sub_units_from_its_first_frame(app):
+    town = _view(TOWN, period="7d")
+    body, _ = view.render_view(town, "zh")
+    tiles, _, _ = unit.figures_for(town, "zh", live=False)
+    assert _kpis(_find(body, ids.KPIS).children) == _kpis(tiles)
+    assert _kpis(tiles)["collected"] == "5"  # numbers, not the empty slot's dashes
+    assert _find(body, ids.CHILDREN).rowData == unit.update_children(town, None, "zh")
+    assert [r["name"] for r in _find(body, ids.CHILDREN).rowData] == ["长寿社区"]
+    # A grid's view shows no sub-units: its hidden list stays empty; its tiles are filled.
+    grid_body, _ = view.render_view(_view(ui_world.GRID, period="7d"), "en")
+    assert _find(grid_body, ids.CHILDREN).rowData == []
+    assert _kpis(_find(grid_body, ids.KPIS).children)["collected"] != "—"
+
+
 def test_unknown_unit_and_bad_period_say_why(app):
     body, sub = view.render_view(_view("nowhere"), "zh")
     assert sub is None and "nowhere" in body.children
