@@ -1,6 +1,7 @@
 /* Region names on the map (the `labels` trace of layouts/figures_map.py) get a dark halo, so they
  * read over bright markers too. Plotly exposes no text halo for map traces; MapLibre has one, set
  * here on the trace's symbol layer once per drawn map (Plotly keeps paint keys it does not own).
+ * The names also show without MapLibre's fade-in (07_plot_internals.js `noFade`).
  */
 (function () {
   "use strict";
@@ -8,7 +9,9 @@
   function haloOnce() {
     var PI = window.plotInternals, gd = PI.mapGraph(), map = PI.mapOf(gd), pal = window.dash_clientside && window.dash_clientside.gridLive &&
       window.dash_clientside.gridLive.palette;
-    if (!PI.styleLoaded(map) || !PI.drawn(gd) || !pal || !pal.halo) { return; }
+    if (!PI.styleLoaded(map) || !PI.drawn(gd)) { return; }
+    PI.noFade(map);
+    if (!pal || !pal.halo) { return; }
     for (var i = 0; i < gd.data.length; i++) {
       var layer = gd.data[i].meta === PI.traces.labels ? PI.symbolLayer(gd, i) : null;
       if (!layer) { continue; }

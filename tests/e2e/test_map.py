@@ -58,6 +58,10 @@ def test_city_map_names_its_districts_and_has_a_legend(page, stack):
     assert t("legend.staff_by_town", "zh") in legend  # staff counted per town, not 5,722 dots
     metas = page.evaluate("() => document.querySelector('#unit-map .js-plotly-plot').data.map(t => t.meta)")
     assert "positions" not in metas and "staff-on-duty" in metas
+    # Names are placed again at every live update; they show at once, without MapLibre's fade-in
+    # (each frame of which copies the canvas back without a GPU).
+    page.wait_for_function("() => { const PI = window.plotInternals;"
+                           " return PI.mapOf(PI.mapGraph())._fadeDuration === 0; }", timeout=10_000)
 
 
 def test_village_map_names_its_grids_and_a_tap_beside_a_marker_drills_in_one_tap(page, stack):
