@@ -45,6 +45,44 @@
    * MapLibre reads its own copy at every frame. */
   function noFade(map) { if (map && map._fadeDuration !== 0) { map._fadeDuration = 0; } }
 
+  /* Whether two GeoJSON values hold the same (structure and numbers; shared parts by identity). */
+  function alike(a, b, depth) {
+    if (a === b) { return true; }
+    if (depth > 12 || !a || !b || typeof a !== "object" || typeof b !== "object"
+        || Array.isArray(a) !== Array.isArray(b)) { return false; }
+    var keys = Object.keys(a);
+    if (keys.length !== Object.keys(b).length) { return false; }
+    for (var i = 0; i < keys.length; i++) {
+      if (!alike(a[keys[i]], b[keys[i]], depth + 1)) { return false; }
+    }
+    return true;
+  }
+
+  /* MapLibre GeoJSON sources keep what they hold when handed equal data. Plotly sets the data of
+   * every trace's source again at each redraw of a map (scattermap's and choroplethmap's
+   * `update`), changed or not, and each setData makes MapLibre's worker cut that source's tiles
+   * again and the map draw again: without a GPU a 30-150 ms canvas copy on the main thread each
+   * time. Chrome trace of the city view taking 15 incidents 0.3 s apart (2026-12-05): the map drew
+   * 59 times, 26 after this; the main thread was busy 5.1-5.7 s of 8, 3.2 after. The object the
+   * source already holds always goes through (29_map_points.js edits it in place). The sources'
+   * class is MapLibre's, inside Plotly's bundle: reached through a drawn trace's source, once. */
+  function keepEqualData(gd) {
+    for (var i = 0; gd && gd.data && i < gd.data.length; i++) {
+      var circles = circleSource(gd, i), proto = circles && Object.getPrototypeOf(circles.source);
+      if (!proto) { continue; }
+      if (proto.setData && !proto.setData.keepsEqual) {
+        var setData = proto.setData;
+        proto.setData = function (data) {
+          var held = this._data && (this._data.geojson || this._data);
+          if (held && held !== data && alike(held, data, 0)) { return this; }
+          return setData.apply(this, arguments);
+        };
+        proto.setData.keepsEqual = true;
+      }
+      return;
+    }
+  }
+
   /* Plotly has drawn the graph (its full layout and data exist). */
   function drawn(gd) { return !!(gd && gd.data && gd._fullLayout && gd._fullData); }
 
@@ -133,7 +171,7 @@
 
   window.plotInternals = {
     mapSelector: "#" + CONTRACT.map, traces: CONTRACT.traces || {}, mapHolder: mapHolder, mapGraph: mapGraph,
-    mapOf: mapOf, styleLoaded: styleLoaded, hasMap: hasMap, noFade: noFade, drawn: drawn, layoutZoom: layoutZoom,
+    mapOf: mapOf, styleLoaded: styleLoaded, hasMap: hasMap, noFade: noFade, keepEqualData: keepEqualData, drawn: drawn, layoutZoom: layoutZoom,
     fullTrace: fullTrace, circleSource: circleSource, symbolLayer: symbolLayer, calcdata: calcdata,
     setCalcdata: setCalcdata, check: check, report: report, problems: problems
   };

@@ -28,6 +28,8 @@ RENDERED_NAMES = """() => {
 # What of Plotly's and MapLibre's internals the live glue leans on no longer looks as it expects
 # (assets/07_plot_internals.js): a pinned upgrade that moves one fails here, by name.
 INTERNALS = "() => window.plotInternals.check()"
+# The map's names show without MapLibre's fade-in (assets/35_map_labels.js sets it with their halo).
+UNFADED = "() => { const PI = window.plotInternals; return PI.mapOf(PI.mapGraph())._fadeDuration === 0; }"
 # The legend under the map (layouts/map_legend.py): its lines, once the map has filled it.
 LEGEND = "() => Array.from(document.querySelectorAll('#unit-map-legend .legend-row')).map(a => a.textContent)"
 
@@ -60,8 +62,7 @@ def test_city_map_names_its_districts_and_has_a_legend(page, stack):
     assert "positions" not in metas and "staff-on-duty" in metas
     # Names are placed again at every live update; they show at once, without MapLibre's fade-in
     # (each frame of which copies the canvas back without a GPU).
-    page.wait_for_function("() => { const PI = window.plotInternals;"
-                           " return PI.mapOf(PI.mapGraph())._fadeDuration === 0; }", timeout=10_000)
+    page.wait_for_function(UNFADED, timeout=10_000)
 
 
 def test_village_map_names_its_grids_and_a_tap_beside_a_marker_drills_in_one_tap(page, stack):
@@ -122,3 +123,35 @@ def test_a_map_drawn_again_while_its_style_loads_keeps_every_layer(page, stack):
     # done loading" in the console (the page fixture fails on it) and its traces had no source.
     assert drawn["outcomes"] == ["drawn"] * 3
     assert drawn["sources"] == drawn["viewSources"]
+
+
+# The city's map redrawn with the very figure it shows, then with one marker moved: which of the
+# map's sources MapLibre loaded again each time.
+RELOADED = """async () => {
+    const PI = window.plotInternals, gd = PI.mapGraph(), map = PI.mapOf(gd);
+    let loaded = new Set();
+    map.on('sourcedata', e => { if (e.sourceDataType === 'content') { loaded.add(e.sourceId); } });
+    const settle = () => new Promise(done => setTimeout(done, 1500));
+    const copy = x => JSON.parse(JSON.stringify(x));
+    await Plotly.react(gd, copy(gd.data), copy(gd.layout));
+    await settle();
+    const same = [...loaded];
+    loaded = new Set();
+    const data = copy(gd.data), moved = data.findIndex(t => t.meta === 'labels');
+    data[moved].lat = data[moved].lat.map(lat => lat + 0.01);
+    await Plotly.react(gd, data, copy(gd.layout));
+    await settle();
+    return {same, moved: [...loaded], sources: Object.keys(map.getStyle().sources).length};
+}"""
+
+
+def test_a_redraw_loads_again_only_the_map_sources_that_changed(page, stack):
+    page.goto(stack.url("/city"))
+    wait_for_view(page, "city")
+    page.wait_for_function(UNFADED, timeout=10_000)  # the map's own settings are in place
+    reloaded = page.evaluate(RELOADED)
+    # Plotly hands every source its data again at each redraw; before 07_plot_internals.js kept
+    # equal data, every source of the map was cut again and drawn again (software GL: a canvas
+    # copy each). Now the same figure reloads none, and a moved trace only its own.
+    assert reloaded["same"] == []
+    assert len(reloaded["moved"]) == 1 and reloaded["sources"] > 3
