@@ -10,6 +10,7 @@
   "use strict";
   var PI = window.plotInternals;  // the map's element and Plotly's internals (07_plot_internals.js)
   var STREAMS = window.gridContract.replayed;  // from the server (callbacks/app.py browser_contract)
+  var REFRESH_SPACING_MS = 2000;  // the counts' server refreshes under a stream of events (markDirty)
   function noneSeen() { var out = {}; STREAMS.forEach(function (s) { out[s] = null; }); return out; }
   var S = {
     socket: null, sub: null, last: noneSeen(), lastPos: null,
@@ -62,8 +63,11 @@
   function markDirty(resync) {
     S.resync = S.resync || !!resync;
     if (S.dirtyTimer) { return; }
-    // One server refresh of the counts 300 ms after a change, and at most every 700 ms under a
-    // steady stream of events, so counts stay within a second of what changed them.
+    // One server refresh of the counts 300 ms after a change, and at most every 2 s under a steady
+    // stream of events. Each refresh redraws the map, the bars and the lists: every 700 ms, at 20x
+    // Putian the city view's main thread was busy 81 % of the time, and its ticker rows waited
+    // behind the redraws (Chrome trace, bench.screens 2026-12-05). Rows and markers do not wait
+    // for a refresh: they are drawn from the events themselves.
     S.dirtyTimer = setTimeout(function fire() {
       // Not before the view's map is drawn: the server would send the whole map, its tiles and
       // lists again (a refresh is a patch only for a drawn view, callbacks/unit.py _live_patch),
@@ -74,7 +78,7 @@
       S.dirtyN += 1;
       setProps("live-dirty", {data: {n: S.dirtyN, resync: S.resync}});
       S.resync = false;
-    }, throttled(S.dirtyAt || 0, 300, 700));
+    }, throttled(S.dirtyAt || 0, 300, REFRESH_SPACING_MS));
   }
 
   function gridApi(id) {
