@@ -138,8 +138,12 @@ def test_tap_drills_down_and_breadcrumb_and_swipe_go_back_up(tablet, stack):
     at_view(tablet, DISTRICT, "district")
     tap_row(tablet, TOWN)
     at_view(tablet, TOWN, "town")
-    crumbs = tablet.locator(".crumb-wrap .breadcrumb-item a")
-    assert [c.bounding_box()["height"] >= 44 for c in crumbs.all()] == [True, True]
+    # The breadcrumb is set twice on a drill in place (by the tap, then by the server), so its
+    # links are read in one go: a link measured after being listed could already be replaced.
+    tablet.wait_for_function("() => document.querySelectorAll('.crumb-wrap .breadcrumb-item a').length === 2")
+    heights = tablet.eval_on_selector_all(".crumb-wrap .breadcrumb-item a",
+                                          "links => links.map(a => a.getBoundingClientRect().height)")
+    assert [h >= 44 for h in heights] == [True, True], heights
     tablet.locator(".crumb-wrap .breadcrumb-item a", has_text="荔城区").tap()
     at_view(tablet, DISTRICT, "district")
     swipe_right(tablet)
