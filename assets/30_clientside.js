@@ -150,8 +150,9 @@
     subscribe: function (sub) {
       if (sub && sub.palette) { dc.gridLive.palette = sub.palette; }
       if (window.gridLive) { window.gridLive.setView(sub); }
-      // The children's regions (31_drill.js), once the view has had the machine for its own map.
-      setTimeout(function () { if (dc.gridLive.prefetchRegions) { dc.gridLive.prefetchRegions(sub); } }, 1500);
+      // The view's own regions at once, while the page waits for Plotly and the map's figure: the
+      // map then finds them in memory (31_drill.js; the children's follow the drawn map).
+      if (sub && sub.regions && dc.gridLive.fetchRegions) { dc.gridLive.fetchRegions([sub.regions]); }
       return dc.no_update;
     },
 

@@ -1,5 +1,5 @@
 /* Drilling in the browser (callbacks/navigation.py registers `drillMap`, `drillList` and
- * `prefetchMaps`; 30_clientside.js's `subscribe` starts `prefetchRegions`). The server hands each
+ * `prefetchMaps`; 30_clientside.js's `subscribe` starts `fetchRegions`). The server hands each
  * view the links of its children (sub.children: href, view, the URLs of its regions document and
  * of its map document, built by callbacks/navigation.py child_links), so a tap needs no round trip
  * to decide where it goes, and the next map's boundaries and figure are already in memory.
@@ -82,6 +82,7 @@
     prefetch.args = {sub: sub, measure: measure || "open", lang: lang};
     maps = {};
     var run = prefetch.run;
+    live.fetchRegions(Object.keys(sub.children).map(function (code) { return sub.children[code].regions; }));
     setTimeout(function () { if (run === prefetch.run) { fetchMaps(run); } }, 1000);
     return dc.no_update;
   };
@@ -118,14 +119,13 @@
     }, true);
   });
 
-  /* The regions of every child on the map, fetched while the view stands (every child region is
-   * in sight), into Plotly's own GeoJSON store: a drill finds its boundaries in memory. The URLs
-   * are immutable (?v=), so the browser's cache keeps them across loads too. */
-  live.prefetchRegions = function (sub) {
+  /* Regions documents into Plotly's own GeoJSON store, where a map being drawn finds them in
+   * memory: the view's own as soon as it is subscribed (30_clientside.js), its children's once its
+   * map is drawn (prefetchMaps), so a drill finds them too. The URLs are immutable (?v=), so the
+   * browser's cache keeps them across loads as well. */
+  live.fetchRegions = function (urls) {
     var store = window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};
-    var links = (sub && sub.children) || {};
-    Object.keys(links).forEach(function (code) {
-      var url = links[code].regions;
+    urls.forEach(function (url) {
       if (!url || store[url]) { return; }
       store[url] = "pending";  // Plotly waits for a pending URL instead of fetching it again
       fetch(url, {credentials: "same-origin"}).then(function (r) {
@@ -134,4 +134,5 @@
       }).then(function (doc) { store[url] = doc; }, function () { delete store[url]; });
     });
   };
+
 })();

@@ -22,6 +22,7 @@ from dashboard.core.i18n import (
     t,
     unit_name,
 )
+from dashboard.geo import boundaries
 from dashboard.queries.catalog import business_items, business_lines
 from dashboard.queries.units import ancestors, children, unit_ref
 from layouts import ids
@@ -79,12 +80,14 @@ def view_parts(view: dict | None, lang: str | None,
             kids = [unit_ref(c) for c in units]
             items = business_items(s)
             links = child_links(s, units, view, path, lang)
+            regions = boundaries.url(s, vs.unit)
     except scope.ViewRefused as refused:
         return message(refused.key, lang, **refused.params), None, {}
     period_range = (vs.period.start.isoformat(), vs.period.end.isoformat())
     sub = {"unit": vs.unit.code, "level": vs.unit.level, "depth": len(path), "lang": lang,
            "live": is_live(vs.period), "line": vs.line, "names": live_names(kids, items, lang),
-           "palette": PALETTE, "aggregate": vs.unit.level in AGGREGATE_LEVELS, "children": links}
+           "palette": PALETTE, "aggregate": vs.unit.level in AGGREGATE_LEVELS, "children": links,
+           "regions": regions}
     if shown and shown.get("lang") == lang and shown.get("level") != "grid":
         # Into a grid, the grid's panels around the same map as well.
         in_place = kind_props("grid", lang) if vs.unit.level == "grid" else {ids.VIEW_LEVEL: {}}

@@ -54,6 +54,9 @@ def test_view_renders_with_breadcrumb_and_subscription(app):
     assert sub["names"]["units"]["licheng-zhenhai-changshou"] == "长寿社区"
     crumbs = body.children[0].children[0].children.items
     assert [c["label"] for c in crumbs] == ["莆田市", "荔城区", "镇海街道"]
+    # The regions document its map draws, for the page to fetch while Plotly and the map load.
+    fig = unit.map_for(_view(TOWN, period="7d"), "open", None, "zh", live=False)
+    assert sub["regions"] == next(t for t in fig.data if t.meta == "regions").geojson
     _, sub_en = view.render_view(_view(TOWN), "en")
     assert sub_en["names"]["units"]["licheng-zhenhai-changshou"] == "Changshou"
 
