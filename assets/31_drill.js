@@ -134,5 +134,4 @@
       }).then(function (doc) { store[url] = doc; }, function () { delete store[url]; });
     });
   };
-
 })();

@@ -82,7 +82,7 @@ def first_numbers(view: dict | None, lang: str | None) -> tuple[list, list[dict[
     lang = lang_of(lang)
     try:
         tiles = kpi_tiles(data.figures(view), lang)
-        rows = [] if (view or {}).get("kind") == "grid" else children_rows(data.children_rows(view), lang)
+        rows = [] if _grid_view(view) else children_rows(data.children_rows(view), lang)
     except ViewRefused:
         return [], []
     return tiles, rows
@@ -128,7 +128,7 @@ def update_map(view: dict | None, measure: str | None, dirty: Any, lang: str | N
     already drawn this view's map from a prefetched document (`drawn_from`, callbacks/map_prefetch.py),
     only what has changed since is sent (`_since_drawn`): the browser would otherwise draw it again.
     A grid's map is drawn in "open" whatever the hidden measure control holds (layouts/unit.py)."""
-    if view and view.get("kind") == "grid":
+    if _grid_view(view):
         measure = "open"
     live = _live_patch(view, ready)
     figure, legend = map_and_legend(view, measure, dirty, lang, live=live)
@@ -206,9 +206,14 @@ def _wait_for_map(view: dict | None) -> None:
     _unit_only(view)
 
 
+def _grid_view(view: dict | None) -> bool:
+    """Whether the view is a grid's (its panels and map differ from a unit's: layouts/unit.py)."""
+    return bool(view) and view.get("kind") == "grid"
+
+
 def _unit_only(view: dict | None) -> None:
     """A panel a grid's view does not show (layouts/unit.py): not filled for one."""
-    if view and view.get("kind") == "grid":
+    if _grid_view(view):
         raise PreventUpdate
 
 
