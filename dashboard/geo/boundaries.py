@@ -21,7 +21,9 @@ from dashboard.queries.units import children
 
 ROUTE = "/api/v1/units/{code}/boundaries.geojson"
 _ROUTE_PATH = re.compile(r"^/api/v1/units/[^/]+/boundaries\.geojson$")
-_DOCS: dict[str, tuple[str, bytes]] = {}
+# By database and unit code: a process that opens two databases (the test suite does) must not hand
+# one database's boundaries out for the other's unit of the same code.
+_DOCS: dict[tuple[str, str], tuple[str, bytes]] = {}
 _LOCK = Lock()
 
 
@@ -37,8 +39,9 @@ def regions_of(session: Session, unit: Unit) -> list[Unit]:
 
 def document(session: Session, unit: Unit) -> tuple[str, bytes]:
     """(version, GeoJSON FeatureCollection bytes) of the unit's regions; feature ids are codes."""
+    key = (str(session.get_bind().url), unit.code)
     with _LOCK:
-        hit = _DOCS.get(unit.code)
+        hit = _DOCS.get(key)
     if hit is not None:
         return hit
     features = ",".join(
@@ -49,7 +52,7 @@ def document(session: Session, unit: Unit) -> tuple[str, bytes]:
     with _LOCK:
         if len(_DOCS) > 4096:  # the demo city has 3,441 units; a bigger one recycles
             _DOCS.clear()
-        _DOCS[unit.code] = doc
+        _DOCS[key] = doc
     return doc
 
 
