@@ -21,9 +21,11 @@ from dashboard.queries.units import children
 
 ROUTE = "/api/v1/units/{code}/boundaries.geojson"
 _ROUTE_PATH = re.compile(r"^/api/v1/units/[^/]+/boundaries\.geojson$")
-# By database and unit code: a process that opens two databases (the test suite does) must not hand
-# one database's boundaries out for the other's unit of the same code.
-_DOCS: dict[tuple[str, str], tuple[str, bytes]] = {}
+# By database, unit code and the unit's own boundary: a process that opens two databases (the test
+# suite does) must not hand one database's boundaries out for the other's unit of the same code, nor
+# a world built again in the same database (a new seed; the suite's next world) the last one's.
+# The unit's own boundary is already loaded, so telling worlds apart costs no query.
+_DOCS: dict[tuple[str, str, int], tuple[str, bytes]] = {}
 _LOCK = Lock()
 
 
@@ -39,7 +41,7 @@ def regions_of(session: Session, unit: Unit) -> list[Unit]:
 
 def document(session: Session, unit: Unit) -> tuple[str, bytes]:
     """(version, GeoJSON FeatureCollection bytes) of the unit's regions; feature ids are codes."""
-    key = (str(session.get_bind().url), unit.code)
+    key = (str(session.get_bind().url), unit.code, hash(unit.boundary))
     with _LOCK:
         hit = _DOCS.get(key)
     if hit is not None:

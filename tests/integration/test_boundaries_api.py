@@ -3,9 +3,11 @@ caller's jurisdiction (dashboard/geo/boundaries.py, GET /api/v1/units/<code>/bou
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import update
 
 from dashboard.app import create_app
 from dashboard.core.models import Unit
@@ -48,6 +50,22 @@ def test_the_screens_url_is_immutable_and_holds_the_childrens_boundaries(api):
     # A browser revalidating (without the version) gets 304 for the same document.
     again = api.get(url.split("?")[0], headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_a_world_built_again_in_the_same_database_is_drawn_anew(api):
+    # A new seed (or the suite's next world in the same scratch database) keeps the codes and
+    # changes the shapes: the document and its version follow, never the last world's.
+    with api.Session() as s:
+        before_url = boundaries.url(s, s.get(Unit, "putian"))
+    moved = json.dumps({"type": "Polygon", "coordinates": [[[118.0, 25.0], [118.2, 25.0],
+                                                             [118.2, 25.2], [118.0, 25.0]]]})
+    with api.Session.begin() as s:
+        s.execute(update(Unit).values(boundary=moved))
+    with api.Session() as s:
+        after_url = boundaries.url(s, s.get(Unit, "putian"))
+    assert after_url != before_url
+    doc = api.get(after_url).get_json(force=True)
+    assert doc["features"] and all(f["geometry"] == json.loads(moved) for f in doc["features"])
 
 
 def test_without_the_current_version_the_answer_is_not_kept(api):
