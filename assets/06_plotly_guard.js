@@ -12,19 +12,29 @@
  * Plotly builds a map's MapLibre object at once and adds the traces' sources when its style has
  * loaded; a second draw in between (a live refresh, a resize, a drill's figure) finds the map
  * built and adds its sources straight away, which MapLibre refuses: "Style is not done loading",
- * and that draw's traces are missing. So a draw that starts while the div's map is still loading
- * waits for the draw before it. Plotly is loaded lazily by dash-core-components, so this patches
- * it when it appears. */
+ * and that draw's traces are missing. So a draw that starts while the div's map is still loading,
+ * or not built yet by a draw still under way, waits for the draw before it; and once a map is
+ * built, its subplot's own data writes wait for the style too (07_plot_internals.js
+ * deferUntilStyle), for the redraws Plotly times itself. Plotly is loaded lazily by
+ * dash-core-components, so this patches it when it appears. */
 (function () {
   "use strict";
   var MAX_WAIT = 5000;
 
   function div(gd) { return typeof gd === "string" ? document.getElementById(gd) : gd; }
 
-  /* The div's map is built but its style has not loaded yet (07_plot_internals.js reads it). */
-  function mapLoading(el) {
+  /* The div's map (or the one the draw brings: react's and newPlot's figure, either form) is not
+   * ready for data: not built yet, or its style not loaded (07_plot_internals.js reads it). */
+  function mapLoading(el, args) {
     var PI = window.plotInternals, map = PI && PI.mapOf(el);
-    return !!map && !PI.styleLoaded(map);
+    if (map) { return !PI.styleLoaded(map); }
+    var fig = args[1], layout = fig && !Array.isArray(fig) && fig.layout ? fig.layout : args[2];
+    return !!((layout && layout.map) || (el && el.layout && el.layout.map));
+  }
+
+  function guardMap(el) {
+    var PI = window.plotInternals;
+    if (PI && el) { PI.deferUntilStyle(el); }
   }
 
   function counted(owner, name) {
@@ -32,13 +42,13 @@
     if (typeof fn !== "function" || fn.counted) { return; }
     var wrapped = function (gd) {
       var self = this, args = arguments, el = div(gd);
-      var call = function () { return fn.apply(self, args); };
-      var before = el && el.__drawing > 0 && mapLoading(el) ? el.__lastDraw : null;
+      var call = function () { var r = fn.apply(self, args); guardMap(el); return r; };
+      var before = el && el.__drawing > 0 && mapLoading(el, args) ? el.__lastDraw : null;
       var result = before ? before.then(call, call) : call();
       if (el && result && typeof result.then === "function") {
         el.__drawing = (el.__drawing || 0) + 1;
         el.__lastDraw = result;
-        var done = function () { el.__drawing -= 1; };
+        var done = function () { el.__drawing -= 1; guardMap(el); };
         result.then(done, done);
       }
       return result;

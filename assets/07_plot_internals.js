@@ -83,6 +83,29 @@
     }
   }
 
+  /* A map subplot's data is written only once its style has loaded. Plotly adds a trace's source
+   * and layers in `updateData`; a redraw that reaches it while the map's style is still loading
+   * (a resize's or a relayout's own redraw, timed inside Plotly, or a draw that began before the
+   * map was built: 06_plotly_guard.js holds back only the draws it can see coming) made MapLibre
+   * throw "Style is not done loading" and lost that draw's traces (CI, 2026-12-05, the grid drills
+   * of test_screens). Such a call now waits for the style, at most 5 s, and then runs. The subplot
+   * class is Plotly's own: reached through a built map, once. */
+  function deferUntilStyle(gd) {
+    var sub = subplot(gd), proto = sub && Object.getPrototypeOf(sub);
+    if (!proto || typeof proto.updateData !== "function" || proto.updateData.waitsForStyle) { return; }
+    var updateData = proto.updateData;
+    proto.updateData = function () {
+      var self = this, args = arguments, since = Date.now();
+      if (!self.map || styleLoaded(self.map)) { return updateData.apply(self, args); }
+      (function later() {
+        if (!self.map) { return; }  // the map was removed meanwhile: nothing to draw on
+        if (!styleLoaded(self.map) && Date.now() - since < 5000) { setTimeout(later, 30); return; }
+        try { updateData.apply(self, args); } catch (err) { report("updateData after the style loaded", err); }
+      })();
+    };
+    proto.updateData.waitsForStyle = true;
+  }
+
   /* Plotly has drawn the graph (its full layout and data exist). */
   function drawn(gd) { return !!(gd && gd.data && gd._fullLayout && gd._fullData); }
 
@@ -140,6 +163,9 @@
     if (!map.style || typeof map.style._loaded !== "boolean") { out.push("map.style._loaded is not a boolean"); }
     if (typeof layoutZoom(gd) !== "number") { out.push("_fullLayout.map.zoom is not a number"); }
     if (typeof map._fadeDuration !== "number") { out.push("map._fadeDuration is not a number"); }
+    if (!subplot(gd).updateData || !subplot(gd).updateData.waitsForStyle) {
+      out.push("the map subplot's updateData does not wait for the style");
+    }
     gd.data.forEach(function (trace, i) {
       var full = fullTrace(gd, i), name = trace.meta || trace.type || String(i);
       if (!full) { out.push(name + ": no _fullData entry"); return; }
@@ -171,7 +197,8 @@
 
   window.plotInternals = {
     mapSelector: "#" + CONTRACT.map, traces: CONTRACT.traces || {}, mapHolder: mapHolder, mapGraph: mapGraph,
-    mapOf: mapOf, styleLoaded: styleLoaded, hasMap: hasMap, noFade: noFade, keepEqualData: keepEqualData, drawn: drawn, layoutZoom: layoutZoom,
+    mapOf: mapOf, styleLoaded: styleLoaded, hasMap: hasMap, noFade: noFade, keepEqualData: keepEqualData,
+    deferUntilStyle: deferUntilStyle, drawn: drawn, layoutZoom: layoutZoom,
     fullTrace: fullTrace, circleSource: circleSource, symbolLayer: symbolLayer, calcdata: calcdata,
     setCalcdata: setCalcdata, check: check, report: report, problems: problems
   };

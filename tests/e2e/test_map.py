@@ -95,34 +95,53 @@ def test_village_map_names_its_grids_and_a_tap_beside_a_marker_drills_in_one_tap
     wait_for_view(page, "grid")
 
 
-# The city's map figure drawn into a new graph three times at once, as a live refresh or a resize
+# The city's map figure drawn into new graphs several times at once, as a live refresh or a resize
 # can land on a map still loading its style: what each draw gave, and the sources each map has.
-DRAWN_THRICE = """async () => {
+DRAWN_AT_ONCE = """async () => {
     const gd = document.querySelector('#unit-map .js-plotly-plot'), PI = window.plotInternals;
     const el = document.createElement('div');
     el.style.width = '600px'; el.style.height = '400px';
     document.body.appendChild(el);
     const copy = x => JSON.parse(JSON.stringify(x));
-    const draws = [Plotly.newPlot(el, copy(gd.data), copy(gd.layout)),
+    // A graph's first figure is its dark placeholder (no map). A resize asked for then redraws
+    // 100 ms later, by then on the map the next draw has built: a draw that started before the
+    // map existed lands on it while its style loads.
+    await Plotly.newPlot(el, [], {paper_bgcolor: 'rgba(0,0,0,0)'});
+    const resized = Plotly.Plots.resize(el);
+    el.style.width = '640px';
+    const draws = [resized, Plotly.react(el, copy(gd.data), copy(gd.layout)),
                    Plotly.react(el, copy(gd.data), copy(gd.layout)),
                    Plotly.relayout(el, {'map.zoom': gd.layout.map.zoom + 1})];
     const outcomes = [];
     for (const draw of draws) {
         try { await draw; outcomes.push('drawn'); } catch (e) { outcomes.push(String(e)); }
     }
+    // And a redraw Plotly times itself (no API call to hold back) writing the traces' data while a
+    // new map's style loads: that write waits for the style instead of throwing.
+    const late = document.createElement('div');
+    late.style.width = '600px'; late.style.height = '400px';
+    document.body.appendChild(late);
+    const building = Plotly.newPlot(late, copy(gd.data), copy(gd.layout));
+    const sub = late._fullLayout.map._subplot;
+    let write = PI.styleLoaded(sub.map) ? 'style already loaded' : 'waited';
+    try { sub.updateData(late.calcdata); } catch (e) { write = String(e); }
+    await building;
+    await new Promise(done => setTimeout(done, 500));
     const sources = g => Object.keys(PI.mapOf(g).getStyle().sources).length;
-    return {outcomes, sources: sources(el), viewSources: sources(gd)};
+    return {outcomes, write, sources: sources(el), lateSources: sources(late), viewSources: sources(gd)};
 }"""
 
 
 def test_a_map_drawn_again_while_its_style_loads_keeps_every_layer(page, stack):
     page.goto(stack.url("/city"))
     wait_for_view(page, "city")
-    drawn = page.evaluate(DRAWN_THRICE)
+    drawn = page.evaluate(DRAWN_AT_ONCE)
     # Before assets/06_plotly_guard.js held the later draws back, the second threw "Style is not
     # done loading" in the console (the page fixture fails on it) and its traces had no source.
-    assert drawn["outcomes"] == ["drawn"] * 3
+    assert drawn["outcomes"] == ["drawn"] * 4
     assert drawn["sources"] == drawn["viewSources"]
+    assert drawn["write"] == "waited"
+    assert drawn["lateSources"] == drawn["viewSources"]
 
 
 # The city's map redrawn with the very figure it shows, then with one marker moved: which of the
