@@ -31,24 +31,32 @@ def control_bar(path: list[dict[str, Any]], query: dict[str, Any], choice: str, 
     start, end = period_range
     return html.Div([
         html.Div(breadcrumb(path, query, lang), id=ids.BREADCRUMB, className="crumb-wrap"),
+        # Each label travels with its control: where the bar wraps (a portrait tablet), "Map
+        # measure" no longer ends one line with its dropdown alone on the next.
         html.Div([
-            html.Label(t("period", lang), htmlFor=ids.PERIOD, className="control-label"),
-            dcc.Dropdown(id=ids.PERIOD, options=period_options(lang), value=choice, clearable=False,
-                         searchable=False, className="control period-select", labels=dropdown_labels(lang)),
+            html.Div([
+                html.Label(t("period", lang), htmlFor=ids.PERIOD, className="control-label"),
+                dcc.Dropdown(id=ids.PERIOD, options=period_options(lang), value=choice, clearable=False,
+                             searchable=False, className="control period-select", labels=dropdown_labels(lang)),
+            ], className="control-pair"),
             dcc.DatePickerRange(id=ids.PERIOD_RANGE, start_date=start, end_date=end,
                                 display_format="YYYY-MM-DD", className="control period-range",
                                 style={} if choice == "custom" else {"display": "none"}),
-            html.Label(t("line", lang), htmlFor=ids.LINE, className="control-label"),
-            dcc.Dropdown(id=ids.LINE, options=line_options(lines, lang), value=query.get("line") or "",
-                         clearable=False, searchable=False, className="control line-select",
-                         labels=dropdown_labels(lang)),
-            html.Label(t("measure", lang), htmlFor=ids.MEASURE, className="control-label",
-                       id=ids.MEASURE_LABEL, style=measure_style(show_measure)),
-            dcc.Dropdown(id=ids.MEASURE, options=[{"label": t(f"measure.{m}", lang), "value": m}
-                                                  for m in MEASURES],
-                         value="open", clearable=False, searchable=False, className="control measure-select",
-                         labels=dropdown_labels(lang),
-                         style=measure_style(show_measure)),
+            html.Div([
+                html.Label(t("line", lang), htmlFor=ids.LINE, className="control-label"),
+                dcc.Dropdown(id=ids.LINE, options=line_options(lines, lang), value=query.get("line") or "",
+                             clearable=False, searchable=False, className="control line-select",
+                             labels=dropdown_labels(lang)),
+            ], className="control-pair"),
+            html.Div([
+                html.Label(t("measure", lang), htmlFor=ids.MEASURE, className="control-label",
+                           id=ids.MEASURE_LABEL, style=measure_style(show_measure)),
+                dcc.Dropdown(id=ids.MEASURE, options=[{"label": t(f"measure.{m}", lang), "value": m}
+                                                      for m in MEASURES],
+                             value="open", clearable=False, searchable=False, className="control measure-select",
+                             labels=dropdown_labels(lang),
+                             style=measure_style(show_measure)),
+            ], className="control-pair"),
         ], className="controls"),
     ], className="control-bar")
 

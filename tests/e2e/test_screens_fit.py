@@ -131,6 +131,14 @@ def test_no_horizontal_overflow_at_four_tablet_sizes(browser, stack, admin, name
         _fits_at_four_sizes(tablet, stack, name, lang)
 
 
+# The control bar's labels shown on another line than the control they name.
+LABELS_APART = """() => [...document.querySelectorAll('.controls label')].filter(l => l.offsetParent).filter(l => {
+    const c = document.getElementById(l.htmlFor), a = l.getBoundingClientRect();
+    const b = (c.closest('.dash-dropdown') || c).getBoundingClientRect(), mid = (a.top + a.bottom) / 2;
+    return mid < b.top || mid > b.bottom;
+}).map(l => l.textContent)"""
+
+
 @pytest.mark.parametrize(("width", "height"), [(800, 1280), (768, 1024)])
 def test_charts_in_their_panels_and_headers_whole_on_a_view_opened_in_portrait(browser, stack, width, height):
     with tablet_page(browser, stack, stack.username) as tablet:
@@ -146,6 +154,9 @@ def test_charts_in_their_panels_and_headers_whole_on_a_view_opened_in_portrait(b
             pass  # reported below
         assert tablet.evaluate(SPILLED) == [], f"{width}x{height}: charts drawn beyond their panels"
         assert tablet.evaluate(HEADERS_CUT) == [], f"{width}x{height}: column headers cut"
+        # Where the control bar wraps, a label stays on its control's line ("Map measure" ended a
+        # line with its dropdown alone on the next).
+        assert tablet.evaluate(LABELS_APART) == [], f"{width}x{height}: labels apart from their controls"
 
 
 def _fits_at_four_sizes(tablet, stack, name: str, lang: str) -> None:
