@@ -132,9 +132,11 @@ def test_no_horizontal_overflow_at_four_tablet_sizes(browser, stack, admin, name
 
 
 # The control bar's labels shown on another line than the control they name.
-LABELS_APART = """() => [...document.querySelectorAll('.controls label')].filter(l => l.offsetParent).filter(l => {
+LABELS_APART = """() => [...document.querySelectorAll('.controls label')]
+  .filter(l => l.offsetParent).filter(l => {
     const c = document.getElementById(l.htmlFor), a = l.getBoundingClientRect();
-    const b = (c.closest('.dash-dropdown') || c).getBoundingClientRect(), mid = (a.top + a.bottom) / 2;
+    const b = (c.closest('.dash-dropdown') || c).getBoundingClientRect();
+    const mid = (a.top + a.bottom) / 2;
     return mid < b.top || mid > b.bottom;
 }).map(l => l.textContent)"""
 
