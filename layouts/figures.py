@@ -148,14 +148,28 @@ def _skewed(steps: list[dict[str, Any]]) -> bool:
     return bool(counts) and max(counts) > 50 * min(counts)
 
 
+def trend_labels(buckets: list[str], bucket: str) -> list[str]:
+    """The trend's axis labels: its buckets (dashboard/queries/stats.py BUCKETS) without what they
+    all share. Today by the hour reads 08:00, 09:00 … instead of a slanted "2026-12-05 08:00" per
+    bar that ran out of its panel; days of one year read 12-05; months and hours of the day stay."""
+    if bucket == "hour":
+        cut = 11 if len({b[:10] for b in buckets}) == 1 else 5
+    elif bucket == "day":
+        cut = 5 if len({b[:4] for b in buckets}) == 1 else 0
+    else:
+        cut = 0
+    return [b[cut:] for b in buckets]
+
+
 def trend_figure(frame: pd.DataFrame, bucket: str, lang: str) -> go.Figure:
     """Collected and closed per hour, day or month, with the closure rate on its own axis."""
     if frame.empty or not (frame["collected"].sum() or frame["closed"].sum()):
         return empty_figure(t("empty", lang))
+    x = trend_labels(list(frame["bucket"]), bucket)
     fig = go.Figure([
-        go.Bar(x=frame["bucket"], y=frame["collected"], name=t("kpi.collected", lang),
+        go.Bar(x=x, y=frame["collected"], name=t("kpi.collected", lang),
                marker_color=OKABE_ITO["sky"], hovertemplate="%{x}: %{y:,}<extra></extra>"),
-        go.Bar(x=frame["bucket"], y=frame["closed"], name=t("kpi.closed", lang),
+        go.Bar(x=x, y=frame["closed"], name=t("kpi.closed", lang),
                marker_color=OKABE_ITO["green"], hovertemplate="%{x}: %{y:,}<extra></extra>"),
     ])
     fig.update_layout(**base_layout(

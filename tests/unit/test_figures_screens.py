@@ -14,6 +14,7 @@ from layouts.figures import (
     open_by_state_figure,
     supervision_figure,
     trend_figure,
+    trend_labels,
 )
 from layouts.figures_map import MAP_STACK, map_figure, measure_value, view_window
 from layouts.theme import BLANK_MAP_STYLE, map_style
@@ -167,6 +168,17 @@ def test_seven_step_funnel():
     fig = funnel_figure(steps, "zh")
     assert "平均等待 30分钟" in fig.data[0].text[2]
     assert "2.0小时" in fig.data[0].text[3]
+
+
+def test_trend_axis_drops_what_every_bucket_shares():
+    today = [f"2026-12-05 {h:02d}:00" for h in (0, 8, 16)]
+    frame = pd.DataFrame({"bucket": today, "collected": [1, 2, 3], "closed": [0, 1, 2]})
+    assert list(trend_figure(frame, "hour", "zh").data[0].x) == ["00:00", "08:00", "16:00"]
+    two_days = ["2026-12-04 23:00", "2026-12-05 00:00"]
+    assert trend_labels(two_days, "hour") == ["12-04 23:00", "12-05 00:00"]
+    assert trend_labels(["2026-12-04", "2026-12-05"], "day") == ["12-04", "12-05"]
+    assert trend_labels(["2025-12-31", "2026-01-01"], "day") == ["2025-12-31", "2026-01-01"]
+    assert trend_labels(["2018-01", "2018-02"], "month") == ["2018-01", "2018-02"]
 
 
 def test_trend_and_breakdown():
