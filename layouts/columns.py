@@ -11,24 +11,28 @@ HOURS = {"function": "params.value == null ? '—' : (params.value / 60).toFixed
 # Names and items are shown whole: a long one takes a second line rather than ending in "…"
 # (a wall sizes these columns to their content instead, assets/25_wall_lists.js).
 WHOLE = {"wrapText": True, "autoHeight": True, "cellClass": "cell-whole"}
+# Times and one-word values (a state, a stage, a level, a severity) are as wide as the widest one
+# shown, in the font on screen (assets/32_list_fit.js); the other columns share the rest. A width
+# capped in pixels read "Dispa…" in English, where the text is wider than in Chinese.
+WORDS = {"context": {"words": True}, "suppressSizeToFit": True}
 
 
 def ticker_columns(lang: str) -> list[dict]:
     """New incidents, newest first."""
-    return [{"field": "time", "headerName": t("col.time", lang), "minWidth": 118, "maxWidth": 150},
+    return [{"field": "time", "headerName": t("col.time", lang), **WORDS},
             {"field": "unit", "headerName": t("col.unit", lang), **WHOLE},
             {"field": "item", "headerName": t("col.item", lang), "flex": 2, **WHOLE},
-            {"field": "state_label", "headerName": t("col.state", lang), "maxWidth": 110,
+            {"field": "state_label", "headerName": t("col.state", lang), **WORDS,
              "cellClass": {"function": "'state-' + params.data.state"}}]
 
 
 def overdue_columns(lang: str) -> list[dict]:
     """Open supervision items, newest first."""
-    return [{"field": "time", "headerName": t("col.time", lang), "minWidth": 118, "maxWidth": 150},
+    return [{"field": "time", "headerName": t("col.time", lang), **WORDS},
             {"field": "unit", "headerName": t("col.unit", lang), **WHOLE},
             {"field": "item", "headerName": t("col.item", lang), "flex": 2, **WHOLE},
-            {"field": "stage_label", "headerName": t("col.stage", lang), "maxWidth": 90},
-            {"field": "level_label", "headerName": t("col.level", lang), "maxWidth": 110,
+            {"field": "stage_label", "headerName": t("col.stage", lang), **WORDS},
+            {"field": "level_label", "headerName": t("col.level", lang), **WORDS,
              "cellClass": {"function": "'level-' + params.data.level"}}]
 
 
@@ -66,8 +70,8 @@ def staff_columns(lang: str) -> list[dict]:
 
 def incident_columns(lang: str) -> list[dict]:
     """A grid's open and recent incidents."""
-    return [{"field": "time", "headerName": t("col.time", lang), "minWidth": 118, "maxWidth": 150},
+    return [{"field": "time", "headerName": t("col.time", lang), **WORDS},
             {"field": "item", "headerName": t("col.item", lang), "flex": 2, **WHOLE},
-            {"field": "severity_label", "headerName": t("col.severity", lang), "maxWidth": 90},
-            {"field": "state_label", "headerName": t("col.state", lang), "maxWidth": 110,
+            {"field": "severity_label", "headerName": t("col.severity", lang), **WORDS},
+            {"field": "state_label", "headerName": t("col.state", lang), **WORDS,
              "cellClass": {"function": "'state-' + params.data.state"}}]

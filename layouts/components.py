@@ -78,6 +78,10 @@ def graph(component_id: str, height: str = "100%", class_name: str = "") -> dcc.
                      style={"height": height}, className=f"graph {class_name}".strip())
 
 
+# Each calls fitWords (assets/32_list_fit.js): rows came or changed, or the list changed size.
+FIT_EVENTS = ("firstDataRendered", "modelUpdated", "gridSizeChanged")
+
+
 def data_grid(component_id: str, columns: list[dict[str, Any]], lang: str, *,
               row_id: str = "params.data.id", height: str = "100%", rows: list[dict[str, Any]] | None = None,
               **options: Any) -> dag.AgGrid:
@@ -92,6 +96,7 @@ def data_grid(component_id: str, columns: list[dict[str, Any]], lang: str, *,
                       defaultColDef={"resizable": True, "sortable": True, "minWidth": 60,
                                      "wrapHeaderText": True, "autoHeaderHeight": True},
                       columnSize="responsiveSizeToFit", style={"height": height, "width": "100%"},
+                      eventListeners={event: ["fitWords(params)"] for event in FIT_EVENTS},
                       className="data-grid")
 
 
