@@ -25,7 +25,16 @@
     }).map(function (c) { return c.getColId(); });
     var el = words.length ? elementOf(api) : null;
     if (!el || el.closest(".wall-body") || el.clientWidth === 0) { return; }  // hidden: measured when shown
+    var widths = function () {
+      return words.map(function (id) { return api.getColumn(id).getActualWidth(); }).join();
+    };
+    var before = widths();
     api.autoSizeColumns(words, false);
-    api.sizeColumnsToFit();
+    // The rest of the width shared again only when something moved: a live list's rows change
+    // every few seconds, and an unchanged list is not laid out again for them.
+    if (widths() !== before || el.clientWidth !== el._fitWidth) {
+      el._fitWidth = el.clientWidth;
+      api.sizeColumnsToFit();
+    }
   };
 })();

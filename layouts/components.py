@@ -87,8 +87,10 @@ def data_grid(component_id: str, columns: list[dict[str, Any]], lang: str, *,
               **options: Any) -> dag.AgGrid:
     """A dash-ag-grid list in the dark theme, empty or with its first `rows`; rows keep their id so
     live updates patch in place."""
+    # Every column rendered (a list has a handful): fitWords measures the word columns' cells, and
+    # a column scrolled out of sight kept AG Grid's 200 px default.
     grid_options = {"theme": GRID_THEME, "getRowId": {"function": row_id}, "animateRows": False,
-                    "suppressCellFocus": True,
+                    "suppressCellFocus": True, "suppressColumnVirtualisation": True,
                     "localeText": {"noRowsToShow": t("empty", lang), "loadingOoo": "…"}, **options}
     return dag.AgGrid(id=component_id, columnDefs=columns, rowData=rows or [], dashGridOptions=grid_options,
                       # A header longer than its column wraps (the row of headers grows) rather
