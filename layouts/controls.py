@@ -31,35 +31,36 @@ def control_bar(path: list[dict[str, Any]], query: dict[str, Any], choice: str, 
     start, end = period_range
     return html.Div([
         html.Div(breadcrumb(path, query, lang), id=ids.BREADCRUMB, className="crumb-wrap"),
-        # Each label travels with its control: where the bar wraps (a portrait tablet), "Map
-        # measure" no longer ends one line with its dropdown alone on the next.
         html.Div([
-            html.Div([
-                html.Label(t("period", lang), htmlFor=ids.PERIOD, className="control-label"),
-                dcc.Dropdown(id=ids.PERIOD, options=period_options(lang), value=choice, clearable=False,
-                             searchable=False, className="control period-select",
-                             labels=dropdown_labels(lang)),
-            ], className="control-pair"),
+            _pair(t("period", lang), ids.PERIOD,
+                  dcc.Dropdown(id=ids.PERIOD, options=period_options(lang), value=choice, clearable=False,
+                               searchable=False, className="control period-select",
+                               labels=dropdown_labels(lang))),
             dcc.DatePickerRange(id=ids.PERIOD_RANGE, start_date=start, end_date=end,
                                 display_format="YYYY-MM-DD", className="control period-range",
                                 style={} if choice == "custom" else {"display": "none"}),
-            html.Div([
-                html.Label(t("line", lang), htmlFor=ids.LINE, className="control-label"),
-                dcc.Dropdown(id=ids.LINE, options=line_options(lines, lang), value=query.get("line") or "",
-                             clearable=False, searchable=False, className="control line-select",
-                             labels=dropdown_labels(lang)),
-            ], className="control-pair"),
-            html.Div([
-                html.Label(t("measure", lang), htmlFor=ids.MEASURE, className="control-label",
-                           id=ids.MEASURE_LABEL, style=measure_style(show_measure)),
-                dcc.Dropdown(id=ids.MEASURE, options=[{"label": t(f"measure.{m}", lang), "value": m}
-                                                      for m in MEASURES],
-                             value="open", clearable=False, searchable=False,
-                             className="control measure-select", labels=dropdown_labels(lang),
-                             style=measure_style(show_measure)),
-            ], className="control-pair"),
+            _pair(t("line", lang), ids.LINE,
+                  dcc.Dropdown(id=ids.LINE, options=line_options(lines, lang), value=query.get("line") or "",
+                               clearable=False, searchable=False, className="control line-select",
+                               labels=dropdown_labels(lang))),
+            _pair(t("measure", lang), ids.MEASURE,
+                  dcc.Dropdown(id=ids.MEASURE, options=[{"label": t(f"measure.{m}", lang), "value": m}
+                                                        for m in MEASURES],
+                               value="open", clearable=False, searchable=False,
+                               className="control measure-select", labels=dropdown_labels(lang),
+                               style=measure_style(show_measure)),
+                  label_id=ids.MEASURE_LABEL, label_style=measure_style(show_measure)),
         ], className="controls"),
     ], className="control-bar")
+
+
+def _pair(label: str, control_id: str, control: Any, *, label_id: str | None = None,
+          label_style: dict[str, str] | None = None) -> html.Div:
+    """A control with its label, kept together: where the bar wraps (a portrait tablet), "Map
+    measure" ended one line with its dropdown alone on the next."""
+    extra = {"id": label_id} if label_id else {}
+    return html.Div([html.Label(label, htmlFor=control_id, className="control-label",
+                                style=label_style or {}, **extra), control], className="control-pair")
 
 
 def detail_panel(lang: str) -> dbc.Offcanvas:

@@ -335,8 +335,8 @@ NAMES_WHOLE = """() => {
     // auto-height cells keep a one-line box while the row grows to the wrapped text).
     const below = c => (c.querySelector('.ag-cell-value') || c).getBoundingClientRect().bottom
         > c.closest('.ag-row').getBoundingClientRect().bottom + 1;
-    const cut = cells.filter(c => below(c) || [c, ...c.querySelectorAll('*')].some(
-            e => e.scrollWidth > e.clientWidth + 1))
+    const wider = c => [c, ...c.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1);
+    const cut = cells.filter(c => below(c) || wider(c))
         .map(c => [c.closest('.data-grid').id, c.getAttribute('col-id'), c.textContent.trim()]);
     const lists = new Set(cells.map(c => c.closest('.data-grid').id));
     // Times, states, stages and levels stay on one line: none of them may end in "…" either
@@ -344,7 +344,6 @@ NAMES_WHOLE = """() => {
     const wordCols = ['time', 'state_label', 'stage_label', 'level_label'];
     const words = [...document.querySelectorAll('.view-body .data-grid .ag-center-cols-container .ag-cell')]
         .filter(c => wordCols.includes(c.getAttribute('col-id')));
-    const wider = c => [c, ...c.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1);
     cut.push(...words.filter(wider)
         .map(c => [c.closest('.data-grid').id, c.getAttribute('col-id'), c.textContent.trim()]));
     const tiles = [...document.querySelectorAll('.view-body .kpi > div')].filter(e => e.textContent.trim());
